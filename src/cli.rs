@@ -1,0 +1,78 @@
+//! Command-line definitions (clap). Parsed flags are turned into plain
+//! request structs in `app`, so nothing below the CLI sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    a failure while running or writing results
+  2    bad input: an invalid scenario, flag or partial file
+  130  interrupted (Ctrl-C); earlier results in the output folder are untouched";
+
+/// forcegen: Monte Carlo force generation for multinational security deployments.
+///
+/// Reads a TOML scenario of pledges, delays, attrition and events, simulates
+/// it many times, and writes spreadsheet-ready CSV files: personnel by date,
+/// police-to-population ratios, and how likely each target is by when.
+#[derive(Debug, Parser)]
+#[command(name = "forcegen", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write the CSV files.
+    Run(RunArgs),
+    /// Check a scenario and report every problem found, without simulating.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Merge partial results of a sharded run (`run --shard K/N --partial FILE`)
+    /// into the same CSV files a single run would have written.
+    Merge {
+        /// The partial files, one per shard, in any order.
+        #[arg(required = true)]
+        partials: Vec<PathBuf>,
+        /// Output folder [default: output/<scenario file stem>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Do not print the summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML). Without it, the built-in Haiti baseline
+    /// (scenarios/haiti-mss-2024-09.toml) is run.
+    pub scenario: Option<PathBuf>,
+    /// Output folder [default: output/<scenario file stem>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Number of trials (overrides simulation.trials).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Run only shard K of N (1-based, e.g. 3/8) and write a partial result
+    /// to --partial instead of CSV files; see `forcegen merge`.
+    #[arg(long, value_name = "K/N", requires = "partial")]
+    pub shard: Option<String>,
+    /// Where to write the partial result of a shard.
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub partial: Option<PathBuf>,
+}

@@ -1,0 +1,114 @@
+//! Everything a run keeps: per-report-day distributions of every metric,
+//! the days targets were first met, and what each contributor delivered.
+//! All of it is integer counts and sums, so aggregates from any split of the
+//! trials merge to the same bits in any order, and memory does not depend on
+//! the number of trials.
+
+use serde::{Deserialize, Serialize};
+
+use super::histogram::{DayHistogram, count_key, float_key};
+use crate::model::{Model, Trial};
+
+/// Fixed-point scale for ratio sums: 2^24 units per 1.
+pub const RATIO_SCALE: f64 = 16_777_216.0;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aggregates {
+    pub trials: u64,
+    /// One per metric, in [`Model::metrics`] order.
+    pub metrics: Vec<DayHistogram>,
+    /// Ratio metrics only: fixed-point sum and sum of squares per report day,
+    /// for the mean and sd (counts get theirs from the exact histogram).
+    pub ratio_sums: Vec<Vec<(u128, u128)>>,
+    /// Per target: trials first meeting it on each day; the last slot is "never".
+    pub first_reached: Vec<Vec<u64>>,
+    /// Per contributor: trials whose last wave arrived on each day; last slot "never".
+    pub last_wave: Vec<Vec<u64>>,
+    /// Per contributor: sum over trials of pledged personnel delivered.
+    pub delivered: Vec<u64>,
+    /// Per contributor: trials in which all `pledged` arrived.
+    pub full_delivery: Vec<u64>,
+}
+
+impl Aggregates {
+    pub fn new(model: &Model) -> Aggregates {
+        let days = model.report_days.len();
+        let day_slots = model.horizon as usize + 2;
+        let contributors = model.contributor_count();
+        Aggregates {
+            trials: 0,
+            metrics: model.metrics.iter().map(|_| DayHistogram::new(days)).collect(),
+            ratio_sums: model.metrics.iter().filter(|m| m.is_ratio()).map(|_| vec![(0, 0); days]).collect(),
+            first_reached: vec![vec![0; day_slots]; model.targets.len()],
+            last_wave: vec![vec![0; day_slots]; contributors],
+            delivered: vec![0; contributors],
+            full_delivery: vec![0; contributors],
+        }
+    }
+
+    /// Adds one finished trial.
+    pub fn record(&mut self, model: &Model, trial: &Trial) {
+        self.trials += 1;
+        let mut ratio = 0;
+        for (m, &metric) in model.metrics.iter().enumerate() {
+            let histogram = &mut self.metrics[m];
+            if metric.is_ratio() {
+                let sums = &mut self.ratio_sums[ratio];
+                ratio += 1;
+                for (k, report) in trial.report_index.iter().enumerate() {
+                    if let Some(r) = *report {
+                        let value = trial.metric(metric, k);
+                        histogram.add(float_key(value), r as usize);
+                        let fixed = (value * RATIO_SCALE).round() as u128;
+                        let slot = &mut sums[r as usize];
+                        slot.0 = slot.0.saturating_add(fixed);
+                        slot.1 = slot.1.saturating_add(fixed.saturating_mul(fixed));
+                    }
+                }
+            } else {
+                for (k, report) in trial.report_index.iter().enumerate() {
+                    if let Some(r) = *report {
+                        histogram.add(count_key(trial.count(metric, k).unwrap_or(0)), r as usize);
+                    }
+                }
+            }
+        }
+        let never = model.horizon as usize + 1;
+        for (counts, first) in self.first_reached.iter_mut().zip(&trial.first_reached) {
+            counts[first.map_or(never, |d| d as usize)] += 1;
+        }
+        for (c, delivery) in trial.deliveries.iter().enumerate() {
+            self.last_wave[c][delivery.last_wave_day.map_or(never, |d| d as usize)] += 1;
+            self.delivered[c] += u64::from(delivery.delivered);
+            self.full_delivery[c] += u64::from(delivery.delivered == model.pledged(c));
+        }
+    }
+
+    /// Adds another aggregate of the same model.
+    pub fn merge(&mut self, other: &Aggregates) {
+        self.trials += other.trials;
+        for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
+            mine.merge(theirs);
+        }
+        for (mine, theirs) in self.ratio_sums.iter_mut().zip(&other.ratio_sums) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.0 = a.0.saturating_add(b.0);
+                a.1 = a.1.saturating_add(b.1);
+            }
+        }
+        for (mine, theirs) in self.first_reached.iter_mut().zip(&other.first_reached) {
+            add_into(mine, theirs);
+        }
+        for (mine, theirs) in self.last_wave.iter_mut().zip(&other.last_wave) {
+            add_into(mine, theirs);
+        }
+        add_into(&mut self.delivered, &other.delivered);
+        add_into(&mut self.full_delivery, &other.full_delivery);
+    }
+}
+
+fn add_into(mine: &mut [u64], theirs: &[u64]) {
+    for (a, b) in mine.iter_mut().zip(theirs) {
+        *a += b;
+    }
+}

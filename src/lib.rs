@@ -1,0 +1,19 @@
+//! forcegen: Monte Carlo force generation for multinational security
+//! deployments.
+//!
+//! The pipeline, one module each:
+//! [`scenario`] (TOML to a validated scenario) ->
+//! [`model`] (one trial: draws and head counts) ->
+//! [`engine`] (many trials in parallel, reduced to mergeable aggregates) ->
+//! [`output`] (CSV files, written atomically).
+//! [`app`] strings them together for the CLI ([`cli`]); [`partial`] carries
+//! aggregates between the shards of a run and `forcegen merge`.
+
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod interrupt;
+pub mod model;
+pub mod output;
+pub mod partial;
+pub mod scenario;

@@ -1,0 +1,30 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use forcegen::app::{self, RunRequest};
+use forcegen::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => app::run(&RunRequest {
+            scenario: args.scenario,
+            out: args.out,
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads,
+            quiet: args.quiet,
+            shard: args.shard,
+            partial: args.partial,
+        }),
+        Command::Validate { scenario } => app::validate(&scenario),
+        Command::Merge { partials, out, quiet } => app::merge(&partials, out.as_deref(), quiet),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.exit_code() as u8)
+        }
+    }
+}

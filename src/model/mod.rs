@@ -1,0 +1,532 @@
+//! One Monte Carlo trial (MODEL.md section 1): sample every uncertain input
+//! once, then evaluate each head count at the days that matter.
+//!
+//! Head counts only rise on arrival and graduation days and otherwise fall
+//! (attrition, withdrawal, drawdown), so a trial is evaluated exactly on the
+//! report days plus the days something arrives: the first day a target is
+//! met is always one of them. The one exception, a ratio target while the
+//! population shrinks, switches that trial to every day.
+
+mod streams;
+pub mod strength;
+
+use crate::scenario::{Effect, Input, Kind, Metric, Sampler, Scenario, ValueKind};
+pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
+use strength::{Arrival, daily_rate, strength_at, unit};
+
+/// An input ready to draw: its sampler and its stream.
+#[derive(Debug, Clone)]
+pub struct Draw {
+    sampler: Sampler,
+    kind: ValueKind,
+    id: StreamId,
+}
+
+impl Draw {
+    fn new(input: &Input) -> Draw {
+        // Dists were validated when parsed; a failure here is a bug, and a
+        // constant NaN would show up in every output at once.
+        let sampler = Sampler::new(&input.dist).unwrap_or(Sampler::Constant(f64::NAN));
+        Draw { sampler, kind: input.kind, id: StreamId::of(&input.path) }
+    }
+
+    /// This trial's value, rounded and clamped for its kind.
+    #[inline]
+    pub fn once(&self, seed: u64, trial: u64) -> f64 {
+        match self.sampler.constant() {
+            Some(v) => self.kind.apply(v),
+            None => self.kind.apply(self.sampler.sample(&mut stream(seed, trial, self.id))),
+        }
+    }
+
+    /// A stream for several draws of this input in one trial (per class, per gap).
+    fn many(&self, seed: u64, trial: u64) -> DrawIter<'_> {
+        let rng = self.sampler.constant().is_none().then(|| stream(seed, trial, self.id));
+        DrawIter { draw: self, rng }
+    }
+}
+
+struct DrawIter<'a> {
+    draw: &'a Draw,
+    rng: Option<StreamRng>,
+}
+
+impl DrawIter<'_> {
+    fn next(&mut self) -> f64 {
+        let raw = match &mut self.rng {
+            Some(rng) => self.draw.sampler.sample(rng),
+            None => self.draw.sampler.constant().unwrap_or(f64::NAN),
+        };
+        self.draw.kind.apply(raw)
+    }
+}
+
+/// A Bernoulli trial with its own stream.
+#[derive(Debug, Clone)]
+struct Chance {
+    probability: f64,
+    id: StreamId,
+}
+
+impl Chance {
+    fn new(probability: f64, path: &str) -> Chance {
+        Chance { probability, id: StreamId::of(path) }
+    }
+
+    fn happens(&self, seed: u64, trial: u64) -> bool {
+        match self.probability {
+            p if p >= 1.0 => true,
+            p if p <= 0.0 => false,
+            p => unit(&mut stream(seed, trial, self.id)) < p,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct HostModel {
+    initial: Draw,
+    attrition: Draw,
+    process: StreamId,
+    intakes: Vec<IntakeModel>,
+}
+
+#[derive(Debug, Clone)]
+struct IntakeModel {
+    days: Vec<u32>,
+    size: Draw,
+    graduates: Chance,
+}
+
+#[derive(Debug, Clone)]
+struct ContributorModel {
+    deployed: u32,
+    pledged: u32,
+    honoured: Chance,
+    fulfilment: Draw,
+    first_arrival: Draw,
+    after: Option<usize>,
+    waves: u32,
+    interval: Draw,
+    attrition: Draw,
+    withdrawal: Draw,
+    withdrawal_time: StreamId,
+    process: StreamId,
+    police: bool,
+}
+
+#[derive(Debug, Clone)]
+struct EventModel {
+    happens: Chance,
+    day: Draw,
+    effect: Effect,
+}
+
+/// A scenario compiled for sampling: samplers built and stream names hashed once.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub seed: u64,
+    pub horizon: u32,
+    pub report_days: Vec<u32>,
+    pub metrics: Vec<Metric>,
+    pub targets: Vec<(Metric, f64)>,
+    population: Draw,
+    growth: Draw,
+    host: Option<HostModel>,
+    contributors: Vec<ContributorModel>,
+    events: Vec<EventModel>,
+    ratio_targets: bool,
+}
+
+/// What one contributor did in one trial, besides its head counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Pledged personnel that arrived within the horizon.
+    pub delivered: u32,
+    /// Day the last wave arrived, if every wave arrived within the horizon.
+    pub last_wave_day: Option<u32>,
+}
+
+/// Buffers for one trial, reused across trials by one worker.
+#[derive(Debug, Default, Clone)]
+pub struct Trial {
+    /// The days evaluated, ascending: report days plus arrival days.
+    pub days: Vec<u32>,
+    /// For each evaluated day, its index among the report days, if any.
+    pub report_index: Vec<Option<u32>>,
+    /// Head counts `[contributor][day]`, flattened.
+    pub contributor_strength: Vec<u32>,
+    pub host: Vec<u32>,
+    /// All contributors' head count on each evaluated day.
+    pub international: Vec<u32>,
+    /// Police contributors' head count on each evaluated day.
+    pub international_police: Vec<u32>,
+    /// Population on each evaluated day.
+    pub population: Vec<f64>,
+    pub deliveries: Vec<Delivery>,
+    /// First day each target is met, if within the horizon.
+    pub first_reached: Vec<Option<u32>>,
+    arrivals: Vec<Vec<Arrival>>,
+    cutoffs: Vec<u32>,
+    host_arrivals: Vec<Arrival>,
+    jump_days: Vec<u32>,
+    event_days: Vec<Option<u32>>,
+}
+
+impl Trial {
+    /// Head counts of contributor `c` on each evaluated day.
+    pub fn contributor(&self, c: usize) -> &[u32] {
+        let n = self.days.len();
+        &self.contributor_strength[c * n..(c + 1) * n]
+    }
+
+    /// A head-count metric at evaluated day index `k` (`None` for ratios).
+    #[inline]
+    pub fn count(&self, metric: Metric, k: usize) -> Option<u32> {
+        let host = self.host[k];
+        Some(match metric {
+            Metric::International => self.international[k],
+            Metric::InternationalPolice => self.international_police[k],
+            Metric::HostPolice => host,
+            Metric::Police => host + self.international_police[k],
+            Metric::SecurityForces => host + self.international[k],
+            Metric::Contributor(c) => self.contributor_strength[c * self.days.len() + k],
+            Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
+        })
+    }
+
+    /// The value of `metric` at evaluated day index `k`.
+    #[inline]
+    pub fn metric(&self, metric: Metric, k: usize) -> f64 {
+        match metric {
+            Metric::PolicePer100k => f64::from(self.host[k] + self.international_police[k]) * 1e5 / self.population[k],
+            Metric::SecurityPer1000 => f64::from(self.host[k] + self.international[k]) * 1e3 / self.population[k],
+            count => f64::from(self.count(count, k).unwrap_or(0)),
+        }
+    }
+}
+
+impl Model {
+    pub fn new(scenario: &Scenario) -> Model {
+        let horizon = scenario.simulation.horizon_days;
+        let host = scenario.host_police.as_ref().map(|h| HostModel {
+            initial: Draw::new(&h.initial),
+            attrition: Draw::new(&h.attrition_per_year),
+            process: StreamId::of("host_police.attrition_process"),
+            intakes: h
+                .intakes
+                .iter()
+                .map(|i| IntakeModel {
+                    days: i.class_days(horizon),
+                    size: Draw::new(&i.size),
+                    graduates: Chance::new(i.probability, &format!("{}.graduates", i.size.path)),
+                })
+                .collect(),
+        });
+        let contributors = scenario
+            .contributors
+            .iter()
+            .map(|c| {
+                let path = format!("contributors.{}", c.name);
+                ContributorModel {
+                    deployed: c.deployed.min(u64::from(u32::MAX / 4)) as u32,
+                    pledged: c.pledged.min(u64::from(u32::MAX / 4)) as u32,
+                    honoured: Chance::new(c.probability, &format!("{path}.probability")),
+                    fulfilment: Draw::new(&c.fulfilment),
+                    first_arrival: Draw::new(&c.first_arrival_days),
+                    after: c.after,
+                    waves: c.waves.max(1),
+                    interval: Draw::new(&c.wave_interval_days),
+                    attrition: Draw::new(&c.attrition_per_year),
+                    withdrawal: Draw::new(&c.withdrawal_per_year),
+                    withdrawal_time: StreamId::of(&format!("{path}.withdrawal_time")),
+                    process: StreamId::of(&format!("{path}.attrition_process")),
+                    police: c.kind == Kind::Police,
+                }
+            })
+            .collect();
+        let events = scenario
+            .events
+            .iter()
+            .map(|e| EventModel {
+                happens: Chance::new(e.probability, &format!("events.{}.probability", e.name)),
+                day: Draw::new(&e.day),
+                effect: e.effect,
+            })
+            .collect();
+        let targets: Vec<(Metric, f64)> = scenario.targets.iter().map(|t| (t.metric, t.at_least)).collect();
+        Model {
+            seed: scenario.simulation.seed,
+            horizon,
+            report_days: scenario.report_days(),
+            metrics: scenario.metrics(),
+            ratio_targets: targets.iter().any(|(m, _)| m.is_ratio()),
+            targets,
+            population: Draw::new(&scenario.population.initial),
+            growth: Draw::new(&scenario.population.annual_growth),
+            host,
+            contributors,
+            events,
+        }
+    }
+
+    pub fn contributor_count(&self) -> usize {
+        self.contributors.len()
+    }
+
+    pub fn pledged(&self, c: usize) -> u32 {
+        self.contributors[c].pledged
+    }
+
+    /// Runs trial number `index` into `trial`'s buffers.
+    pub fn run_trial(&self, index: u64, trial: &mut Trial) {
+        let seed = self.seed;
+        self.sample_events(index, trial);
+        let end_mission = self.end_of_mission(trial);
+        let cutoff_all = end_mission.map_or(u32::MAX, |(day, _)| day);
+
+        trial.jump_days.clear();
+        trial.arrivals.resize_with(self.contributors.len(), Vec::new);
+        trial.cutoffs.resize(self.contributors.len(), u32::MAX);
+        trial.deliveries.resize(self.contributors.len(), Delivery::default());
+        for (c, model) in self.contributors.iter().enumerate() {
+            let anchor = match model.after {
+                None => Some(0),
+                Some(event) => trial.event_days[event],
+            };
+            let withdrawal_day = self.withdrawal_day(model, index);
+            let cutoff = withdrawal_day.min(cutoff_all);
+            let mut arrivals = std::mem::take(&mut trial.arrivals[c]);
+            trial.deliveries[c] = self.plan_arrivals(model, index, anchor, cutoff, &mut arrivals);
+            trial.jump_days.extend(arrivals.iter().map(|a| a.day));
+            trial.arrivals[c] = arrivals;
+            trial.cutoffs[c] = withdrawal_day;
+        }
+        let (host_initial, host_lambda) = self.plan_host(index, trial);
+        let growth = self.growth.once(seed, index);
+        let population0 = self.population.once(seed, index);
+
+        self.choose_days(trial, growth < 0.0);
+        let n = trial.days.len();
+
+        let log_growth = (1.0 + growth).ln() / 365.25;
+        trial.population.clear();
+        trial.population.extend(trial.days.iter().map(|&d| population0 * (log_growth * f64::from(d)).exp()));
+
+        trial.host.resize(n, 0);
+        if self.host.is_some() {
+            let host = self.host.as_ref().map_or(StreamId::of(""), |h| h.process);
+            let mut rng = stream(seed, index, host);
+            strength_at(host_initial, &trial.host_arrivals, host_lambda, &trial.days, &mut trial.host, &mut rng);
+        } else {
+            trial.host.fill(0);
+        }
+
+        trial.contributor_strength.resize(n * self.contributors.len(), 0);
+        for (c, model) in self.contributors.iter().enumerate() {
+            let out = &mut trial.contributor_strength[c * n..(c + 1) * n];
+            let total = u64::from(model.deployed) + trial.arrivals[c].iter().map(|a| u64::from(a.size)).sum::<u64>();
+            if total == 0 {
+                out.fill(0);
+                continue;
+            }
+            let lambda = daily_rate(model.attrition.once(seed, index));
+            let mut rng = stream(seed, index, model.process);
+            strength_at(model.deployed, &trial.arrivals[c], lambda, &trial.days, out, &mut rng);
+            apply_cutoffs(&trial.days, out, trial.cutoffs[c], end_mission);
+        }
+        self.sum_contributors(trial);
+
+        self.check_targets(trial);
+    }
+
+    fn sum_contributors(&self, trial: &mut Trial) {
+        let n = trial.days.len();
+        trial.international.clear();
+        trial.international.resize(n, 0);
+        trial.international_police.clear();
+        trial.international_police.resize(n, 0);
+        for (c, model) in self.contributors.iter().enumerate() {
+            let counts = &trial.contributor_strength[c * n..(c + 1) * n];
+            for (sum, &v) in trial.international.iter_mut().zip(counts) {
+                *sum += v;
+            }
+            if model.police {
+                for (sum, &v) in trial.international_police.iter_mut().zip(counts) {
+                    *sum += v;
+                }
+            }
+        }
+    }
+
+    fn sample_events(&self, index: u64, trial: &mut Trial) {
+        trial.event_days.clear();
+        for event in &self.events {
+            let day = event.happens.happens(self.seed, index).then(|| event.day.once(self.seed, index) as u32);
+            trial.event_days.push(day.filter(|&d| d <= self.horizon));
+        }
+    }
+
+    /// The earliest end-of-mission event that happens: its day and drawdown.
+    fn end_of_mission(&self, trial: &Trial) -> Option<(u32, u32)> {
+        self.events
+            .iter()
+            .zip(&trial.event_days)
+            .filter_map(|(event, day)| match (event.effect, day) {
+                (Effect::EndMission { drawdown_days }, Some(day)) => Some((*day, drawdown_days)),
+                _ => None,
+            })
+            .min_by_key(|(day, _)| *day)
+    }
+
+    /// Day the contingent withdraws (`u32::MAX` if never): exponential with
+    /// `P(within 365 days) = withdrawal_per_year`.
+    fn withdrawal_day(&self, model: &ContributorModel, index: u64) -> u32 {
+        let per_year = model.withdrawal.once(self.seed, index);
+        if per_year <= 0.0 {
+            return u32::MAX;
+        }
+        let rate = daily_rate(per_year);
+        if rate.is_infinite() {
+            return 0;
+        }
+        let wait: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut stream(self.seed, index, model.withdrawal_time));
+        let day = (wait / rate).ceil();
+        if day > f64::from(self.horizon) { u32::MAX } else { day as u32 }
+    }
+
+    /// Fills `arrivals` with the waves that arrive before `cutoff` and within
+    /// the horizon, and says what was delivered.
+    fn plan_arrivals(
+        &self,
+        model: &ContributorModel,
+        index: u64,
+        anchor: Option<u32>,
+        cutoff: u32,
+        arrivals: &mut Vec<Arrival>,
+    ) -> Delivery {
+        arrivals.clear();
+        let seed = self.seed;
+        let Some(anchor) = anchor else { return Delivery::default() };
+        if model.pledged == 0 || !model.honoured.happens(seed, index) {
+            return Delivery::default();
+        }
+        let fulfilment = model.fulfilment.once(seed, index);
+        let total = (f64::from(model.pledged) * fulfilment).round() as u32;
+        if total == 0 {
+            return Delivery::default();
+        }
+        let waves = model.waves;
+        let mut day = u64::from(anchor) + model.first_arrival.once(seed, index) as u64;
+        let mut gaps = model.interval.many(seed, index);
+        let limit = u64::from(cutoff.min(self.horizon.saturating_add(1)));
+        let mut delivered = 0;
+        let mut last_wave_day = None;
+        for wave in 0..waves {
+            if wave > 0 {
+                day += gaps.next() as u64;
+            }
+            let size = total / waves + u32::from(wave < total % waves);
+            if size == 0 {
+                break;
+            }
+            if day >= limit {
+                last_wave_day = None;
+                break;
+            }
+            arrivals.push(Arrival { day: day as u32, size });
+            delivered += size;
+            last_wave_day = Some(day as u32);
+        }
+        let complete = delivered == total;
+        Delivery { delivered, last_wave_day: last_wave_day.filter(|_| complete) }
+    }
+
+    /// Samples the host police's initial strength, attrition and graduating classes.
+    fn plan_host(&self, index: u64, trial: &mut Trial) -> (u32, f64) {
+        trial.host_arrivals.clear();
+        let Some(host) = &self.host else { return (0, 0.0) };
+        let seed = self.seed;
+        for intake in &host.intakes {
+            let mut sizes = intake.size.many(seed, index);
+            let mut graduates = (intake.graduates.probability < 1.0).then(|| stream(seed, index, intake.graduates.id));
+            for &day in &intake.days {
+                let size = sizes.next() as u32;
+                let passes = match &mut graduates {
+                    Some(rng) => unit(rng) < intake.graduates.probability,
+                    None => true,
+                };
+                if passes && size > 0 {
+                    trial.host_arrivals.push(Arrival { day, size });
+                }
+            }
+        }
+        trial.host_arrivals.sort_by_key(|a| a.day);
+        trial.jump_days.extend(trial.host_arrivals.iter().map(|a| a.day));
+        let initial = host.initial.once(seed, index).min(f64::from(u32::MAX / 4)) as u32;
+        (initial, daily_rate(host.attrition.once(seed, index)))
+    }
+
+    /// Sets the evaluated days: report days plus, when there are targets,
+    /// every arrival day (or every day, for a ratio target while the
+    /// population shrinks).
+    fn choose_days(&self, trial: &mut Trial, shrinking: bool) {
+        trial.days.clear();
+        trial.report_index.clear();
+        if self.targets.is_empty() {
+            trial.days.extend_from_slice(&self.report_days);
+            trial.report_index.extend((0..self.report_days.len() as u32).map(Some));
+            return;
+        }
+        if shrinking && self.ratio_targets {
+            trial.days.extend(0..=self.horizon);
+            let mut next = 0;
+            for day in 0..=self.horizon {
+                let is_report = self.report_days.get(next) == Some(&day);
+                trial.report_index.push(is_report.then_some(next as u32));
+                next += usize::from(is_report);
+            }
+            return;
+        }
+        trial.jump_days.sort_unstable();
+        trial.jump_days.dedup();
+        let (mut r, mut j) = (0, 0);
+        let (reports, jumps) = (&self.report_days, &trial.jump_days);
+        while r < reports.len() || j < jumps.len() {
+            let report = reports.get(r).copied().unwrap_or(u32::MAX);
+            let jump = jumps.get(j).copied().unwrap_or(u32::MAX);
+            if report <= jump {
+                trial.days.push(report);
+                trial.report_index.push(Some(r as u32));
+                r += 1;
+                j += usize::from(report == jump);
+            } else {
+                trial.days.push(jump);
+                trial.report_index.push(None);
+                j += 1;
+            }
+        }
+    }
+
+    fn check_targets(&self, trial: &mut Trial) {
+        trial.first_reached.clear();
+        for &(metric, at_least) in &self.targets {
+            let first = (0..trial.days.len()).find(|&k| trial.metric(metric, k) >= at_least);
+            trial.first_reached.push(first.map(|k| trial.days[k]));
+        }
+    }
+}
+
+/// Zeroes the count from the withdrawal day, and scales it down through the
+/// end-of-mission drawdown: `floor(n * max(0, 1 - (d - e) / drawdown))`.
+fn apply_cutoffs(days: &[u32], out: &mut [u32], withdrawal_day: u32, end_mission: Option<(u32, u32)>) {
+    for (slot, &day) in out.iter_mut().zip(days) {
+        if day >= withdrawal_day {
+            *slot = 0;
+        } else if let Some((end, drawdown)) = end_mission {
+            if day >= end {
+                let share = if drawdown == 0 { 0.0 } else { 1.0 - f64::from(day - end) / f64::from(drawdown) };
+                *slot = (f64::from(*slot) * share.max(0.0)).floor() as u32;
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The CSV files of a run (MODEL.md section 4), written atomically: each file
+//! goes to a temporary name in the output folder and is renamed into place
+//! only once every file has been written, so a failed run leaves no
+//! half-written CSV and the earlier results stay as they were.
+
+pub mod stats;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::engine::Aggregates;
+use crate::model::{GENERATOR_NAME, Model};
+use crate::scenario::Scenario;
+use stats::{DATE_PERCENTS, count_stats, date_percentiles, mean_of, ratio_stats, share_se, share_within_horizon, shares_by_day};
+
+/// The files a run writes, in the order they are written.
+pub const FILES: [&str; 5] = ["timeseries.csv", "targets.csv", "summary.csv", "contributors.csv", "run_info.csv"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot create the output folder {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path} exists and is not a folder")]
+    NotADir { path: PathBuf },
+}
+
+/// SHA-256 of the scenario text, in hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every output file's name and bytes, ready to write.
+pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (FILES[0], timeseries(scenario, model, aggregates)),
+        (FILES[1], targets(scenario, model, aggregates)),
+        (FILES[2], summary(scenario, model, aggregates)),
+        (FILES[3], contributors(scenario, model, aggregates)),
+        (FILES[4], run_info(scenario, aggregates)),
+    ]
+}
+
+/// Creates `dir` if needed and checks it is a folder, before any work starts.
+pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::NotADir { path: dir.to_path_buf() });
+    }
+    fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir { path: dir.to_path_buf(), source })
+}
+
+/// Writes every file to a temporary name, then renames them all into place.
+/// On any failure the temporary files are removed and nothing is replaced.
+pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, OutputError> {
+    prepare_dir(dir)?;
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (name, bytes) in files {
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let result = fs::File::create(&temp).and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        });
+        if let Err(source) = result {
+            let _ = fs::remove_file(&temp);
+            for (temp, _) in &written {
+                let _ = fs::remove_file(temp);
+            }
+            return Err(OutputError::Write { path: dir.join(name), source });
+        }
+        written.push((temp, dir.join(name)));
+    }
+    for (i, (temp, path)) in written.iter().enumerate() {
+        if let Err(source) = fs::rename(temp, path) {
+            for (temp, _) in &written[i..] {
+                let _ = fs::remove_file(temp);
+            }
+            return Err(OutputError::Write { path: path.clone(), source });
+        }
+    }
+    Ok(written.into_iter().map(|(_, path)| path).collect())
+}
+
+/// Text from the scenario, made safe for spreadsheets: a cell that starts
+/// with `=`, `+`, `-`, `@`, tab or carriage return would be read as a formula,
+/// so it gets a leading apostrophe.
+pub fn cell_text(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// A plain decimal number with at most `decimals` places, no trailing zeros.
+pub fn number(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    if text == "-0" { "0".to_string() } else { text }
+}
+
+fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(header);
+    for row in rows {
+        let _ = writer.write_record(&row);
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+fn date(scenario: &Scenario, day: u32) -> String {
+    scenario.date_of(day).format("%Y-%m-%d").to_string()
+}
+
+fn optional_date(scenario: &Scenario, day: Option<u32>) -> String {
+    day.map(|d| date(scenario, d)).unwrap_or_default()
+}
+
+fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
+    let header = ["date", "day", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+    let names: Vec<String> = model.metrics.iter().map(|m| cell_text(&m.name(scenario))).collect();
+    let mut rows = Vec::new();
+    for (r, &day) in model.report_days.iter().enumerate() {
+        let mut ratio = 0;
+        for (m, metric) in model.metrics.iter().enumerate() {
+            let histogram = &aggregates.metrics[m];
+            let (stats, decimals) = if metric.is_ratio() {
+                let sums = aggregates.ratio_sums[ratio][r];
+                ratio += 1;
+                (ratio_stats(histogram, sums, r, aggregates.trials), 4)
+            } else {
+                (count_stats(histogram, r, aggregates.trials), 0)
+            };
+            let mut row = vec![date(scenario, day), day.to_string(), names[m].clone()];
+            row.push(number(stats.mean, 4));
+            row.push(number(stats.sd, 4));
+            row.extend(stats.percentiles.iter().map(|p| number(*p, decimals)));
+            rows.push(row);
+        }
+    }
+    csv_bytes(&header, rows)
+}
+
+fn targets(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
+    let header = ["target", "date", "day", "p_reached", "p_reached_se"];
+    let mut rows = Vec::new();
+    for (t, target) in scenario.targets.iter().enumerate() {
+        let shares = shares_by_day(&aggregates.first_reached[t], &model.report_days, aggregates.trials);
+        for (&day, p) in model.report_days.iter().zip(shares) {
+            rows.push(vec![
+                cell_text(&target.name),
+                date(scenario, day),
+                day.to_string(),
+                number(p, 6),
+                number(share_se(p, aggregates.trials), 6),
+            ]);
+        }
+    }
+    csv_bytes(&header, rows)
+}
+
+fn summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
+    let header = [
+        "target",
+        "metric",
+        "at_least",
+        "p_reached_by_horizon",
+        "p_reached_by_horizon_se",
+        "date_p5",
+        "date_p50",
+        "date_p95",
+    ];
+    let rows = scenario.targets.iter().enumerate().map(|(t, target)| {
+        let slots = &aggregates.first_reached[t];
+        let p = share_within_horizon(slots, aggregates.trials);
+        let dates = date_percentiles(slots, &model.report_days, aggregates.trials, &DATE_PERCENTS);
+        let mut row = vec![
+            cell_text(&target.name),
+            cell_text(&target.metric.name(scenario)),
+            number(target.at_least, 6),
+            number(p, 6),
+            number(share_se(p, aggregates.trials), 6),
+        ];
+        row.extend(dates.iter().map(|d| optional_date(scenario, *d)));
+        row
+    });
+    csv_bytes(&header, rows)
+}
+
+fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
+    let header = [
+        "contributor",
+        "pledged",
+        "mean_delivered",
+        "p_full_delivery",
+        "last_wave_date_p5",
+        "last_wave_date_p50",
+        "last_wave_date_p95",
+    ];
+    let rows = scenario.contributors.iter().enumerate().map(|(c, contributor)| {
+        let dates = date_percentiles(&aggregates.last_wave[c], &model.report_days, aggregates.trials, &DATE_PERCENTS);
+        let mut row = vec![
+            cell_text(&contributor.name),
+            contributor.pledged.to_string(),
+            number(mean_of(aggregates.delivered[c], aggregates.trials), 4),
+            number(mean_of(aggregates.full_delivery[c], aggregates.trials), 6),
+        ];
+        row.extend(dates.iter().map(|d| optional_date(scenario, *d)));
+        row
+    });
+    csv_bytes(&header, rows)
+}
+
+fn run_info(scenario: &Scenario, aggregates: &Aggregates) -> Vec<u8> {
+    let header = [
+        "scenario",
+        "scenario_sha256",
+        "seed",
+        "trials",
+        "forcegen_version",
+        "generator",
+        "start",
+        "horizon_days",
+        "step",
+    ];
+    let row = vec![
+        cell_text(&scenario.name),
+        sha256_hex(&scenario.source),
+        scenario.simulation.seed.to_string(),
+        aggregates.trials.to_string(),
+        env!("CARGO_PKG_VERSION").to_string(),
+        GENERATOR_NAME.to_string(),
+        scenario.simulation.start.format("%Y-%m-%d").to_string(),
+        scenario.simulation.horizon_days.to_string(),
+        scenario.simulation.step.as_str().to_string(),
+    ];
+    csv_bytes(&header, [row])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_names_are_neutralised() {
+        assert_eq!(cell_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell_text("+1"), "'+1");
+        assert_eq!(cell_text("Kenya"), "Kenya");
+    }
+
+    #[test]
+    fn numbers_are_plain() {
+        assert_eq!(number(412.5, 4), "412.5");
+        assert_eq!(number(3.0, 4), "3");
+        assert_eq!(number(-0.00001, 4), "0");
+        assert_eq!(number(1234567.0, 0), "1234567");
+    }
+}

@@ -1,0 +1,140 @@
+//! From [`Aggregates`] to the numbers in the CSV files: means, standard
+//! deviations, percentiles and "pXX dates", all computed with integer sums
+//! where the inputs are integers, so the same aggregates always print the
+//! same digits.
+
+use crate::engine::aggregate::RATIO_SCALE;
+use crate::engine::histogram::{DayHistogram, count_value, float_value};
+
+/// Percentiles reported for every metric and day.
+pub const PERCENTS: [u32; 5] = [5, 25, 50, 75, 95];
+/// Percentiles reported for dates.
+pub const DATE_PERCENTS: [u32; 3] = [5, 50, 95];
+
+/// Distribution of one metric on one report day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayStats {
+    pub mean: f64,
+    pub sd: f64,
+    pub percentiles: [f64; 5],
+}
+
+/// Mean and sample sd from exact integer sums of `n` values (scaled by `scale`).
+fn mean_sd(n: u64, sum: u128, sum_sq: u128, scale: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = sum as f64 / n as f64 / scale;
+    if n < 2 {
+        return (mean, 0.0);
+    }
+    let n128 = u128::from(n);
+    // n * sum_sq - sum^2 is exact while it fits; fall back to f64 if not.
+    let spread = n128.checked_mul(sum_sq).and_then(|a| sum.checked_mul(sum).map(|b| a.saturating_sub(b)));
+    let variance = match spread {
+        Some(spread) => spread as f64 / (n as f64 * (n - 1) as f64) / (scale * scale),
+        None => {
+            let (s, q) = (sum as f64 / scale, sum_sq as f64 / (scale * scale));
+            ((q - s * s / n as f64) / (n - 1) as f64).max(0.0)
+        }
+    };
+    (mean, variance.sqrt())
+}
+
+/// Stats of a whole-person metric on report day `day`.
+pub fn count_stats(histogram: &DayHistogram, day: usize, trials: u64) -> DayStats {
+    let (mut sum, mut sum_sq) = (0u128, 0u128);
+    for (key, count) in histogram.column(day) {
+        let value = count_value(key) as u128;
+        sum += value * u128::from(count);
+        sum_sq += value * value * u128::from(count);
+    }
+    let (mean, sd) = mean_sd(trials, sum, sum_sq, 1.0);
+    let keys = histogram.percentile_keys(day, trials, &PERCENTS);
+    DayStats { mean, sd, percentiles: std::array::from_fn(|i| count_value(keys[i])) }
+}
+
+/// Stats of a ratio metric on report day `day`.
+pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, trials: u64) -> DayStats {
+    let (mean, sd) = mean_sd(trials, sums.0, sums.1, RATIO_SCALE);
+    let keys = histogram.percentile_keys(day, trials, &PERCENTS);
+    DayStats { mean, sd, percentiles: std::array::from_fn(|i| float_value(keys[i])) }
+}
+
+/// Share of trials whose event day (slot) is at or before each report day.
+pub fn shares_by_day(slots: &[u64], report_days: &[u32], trials: u64) -> Vec<f64> {
+    let mut cumulative = 0u64;
+    let mut next_slot = 0usize;
+    report_days
+        .iter()
+        .map(|&day| {
+            while next_slot <= day as usize && next_slot < slots.len() {
+                cumulative += slots[next_slot];
+                next_slot += 1;
+            }
+            if trials == 0 { 0.0 } else { cumulative as f64 / trials as f64 }
+        })
+        .collect()
+}
+
+/// For each percent: the first report day by which at least that share of
+/// all trials had seen the event; `None` if never within the horizon.
+pub fn date_percentiles(slots: &[u64], report_days: &[u32], trials: u64, percents: &[u32]) -> Vec<Option<u32>> {
+    let mut cumulative = 0u64;
+    let mut next_slot = 0usize;
+    let mut result = vec![None; percents.len()];
+    for &day in report_days {
+        while next_slot <= day as usize && next_slot < slots.len() {
+            cumulative += slots[next_slot];
+            next_slot += 1;
+        }
+        for (slot, &p) in result.iter_mut().zip(percents) {
+            if slot.is_none() && trials > 0 && cumulative * 100 >= u64::from(p) * trials {
+                *slot = Some(day);
+            }
+        }
+    }
+    result
+}
+
+/// Share of trials whose event happened within the horizon (every slot but "never").
+pub fn share_within_horizon(slots: &[u64], trials: u64) -> f64 {
+    let seen: u64 = slots[..slots.len().saturating_sub(1)].iter().sum();
+    if trials == 0 { 0.0 } else { seen as f64 / trials as f64 }
+}
+
+/// Standard error of a share p over n trials.
+pub fn share_se(p: f64, trials: u64) -> f64 {
+    if trials == 0 { 0.0 } else { (p * (1.0 - p) / trials as f64).sqrt() }
+}
+
+/// Mean delivered personnel per contributor.
+pub fn mean_of(total: u64, trials: u64) -> f64 {
+    if trials == 0 { 0.0 } else { total as f64 / trials as f64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_sd_from_integer_sums() {
+        // values 1, 2, 3, 4
+        let (mean, sd) = mean_sd(4, 10, 30, 1.0);
+        assert_eq!(mean, 2.5);
+        assert!((sd - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn date_percentiles_use_all_trials_as_denominator() {
+        // 10 trials: 2 on day 0, 3 on day 7, 5 never (slot 15 = never for horizon 14).
+        let mut slots = vec![0u64; 16];
+        slots[0] = 2;
+        slots[7] = 3;
+        slots[15] = 5;
+        let days = [0, 7, 14];
+        assert_eq!(date_percentiles(&slots, &days, 10, &[5, 50, 95]), vec![Some(0), Some(7), None]);
+        assert_eq!(shares_by_day(&slots, &days, 10), vec![0.2, 0.5, 0.5]);
+        assert_eq!(share_within_horizon(&slots, 10), 0.5);
+    }
+}

@@ -1,0 +1,297 @@
+//! The scenario: what a user writes in TOML, checked and turned into typed
+//! values the model can sample without further checks.
+//!
+//! [`parse_file`] reads a file; [`parse_str`] parses text (tests feed inline
+//! strings). Both collect every problem they can find, each with the file,
+//! line, column and field, before giving up.
+
+mod dist;
+mod error;
+mod parse;
+
+use chrono::NaiveDate;
+
+pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, range_params};
+pub use error::{Problem, ScenarioError};
+pub use parse::{MAX_COUNT, MAX_HORIZON_DAYS, MAX_TRIALS, MAX_WAVES, parse_file, parse_metric, parse_str};
+
+/// The built-in Haiti baseline, the same text as `scenarios/haiti-mss-2024-09.toml`.
+pub const BASELINE_TEXT: &str = include_str!("../../scenarios/haiti-mss-2024-09.toml");
+/// The name the built-in baseline runs under (its output folder).
+pub const BASELINE_NAME: &str = "haiti-mss-2024-09.toml";
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    /// The file it came from, as given on the command line.
+    pub file: String,
+    /// The exact text it was parsed from (hashed into `run_info.csv`).
+    pub source: String,
+    pub simulation: Simulation,
+    pub population: Population,
+    pub host_police: Option<HostPolice>,
+    pub contributors: Vec<Contributor>,
+    pub events: Vec<Event>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Day,
+    Week,
+    Month,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Day => "day",
+            Step::Week => "week",
+            Step::Month => "month",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub start: NaiveDate,
+    pub horizon_days: u32,
+    pub step: Step,
+    pub trials: u64,
+    pub seed: u64,
+}
+
+/// How a sampled value is brought into its allowed range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Whole number of people, >= 0.
+    Count,
+    /// Whole number of people, >= 1 (the population).
+    PositiveCount,
+    /// Whole number of days, >= 0.
+    Day,
+    /// A share in [0, 1].
+    Fraction,
+    /// A yearly growth rate, > -1.
+    Growth,
+}
+
+impl ValueKind {
+    /// Rounds and clamps a sampled value as MODEL.md section 1 says.
+    #[inline]
+    pub fn apply(self, value: f64) -> f64 {
+        match self {
+            ValueKind::Count | ValueKind::Day => value.round().max(0.0),
+            ValueKind::PositiveCount => value.round().max(1.0),
+            ValueKind::Fraction => value.clamp(0.0, 1.0),
+            ValueKind::Growth => value.max(-0.99),
+        }
+    }
+}
+
+/// An uncertain input: its path in the scenario (`contributors.Kenya.fulfilment`)
+/// names its random stream, so draws do not depend on the order of inputs.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    pub dist: Dist,
+    pub kind: ValueKind,
+}
+
+impl Input {
+    pub fn constant(path: impl Into<String>, value: f64, kind: ValueKind) -> Input {
+        Input { path: path.into(), dist: Dist::Constant(value), kind }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub initial: Input,
+    pub annual_growth: Input,
+}
+
+#[derive(Debug, Clone)]
+pub struct HostPolice {
+    pub initial: Input,
+    pub attrition_per_year: Input,
+    pub intakes: Vec<Intake>,
+}
+
+/// When an intake class graduates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntakeSchedule {
+    Once { day: u32 },
+    Recurring { first_day: u32, every_days: u32 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Intake {
+    pub schedule: IntakeSchedule,
+    /// Drawn per class.
+    pub size: Input,
+    pub probability: f64,
+}
+
+impl Intake {
+    /// The days (within the horizon) on which a class may graduate.
+    pub fn class_days(&self, horizon: u32) -> Vec<u32> {
+        match self.schedule {
+            IntakeSchedule::Once { day } => (day <= horizon).then_some(day).into_iter().collect(),
+            IntakeSchedule::Recurring { first_day, every_days } => {
+                (first_day..=horizon).step_by(every_days.max(1) as usize).collect()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Police,
+    Military,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contributor {
+    pub name: String,
+    pub deployed: u64,
+    pub pledged: u64,
+    pub probability: f64,
+    pub fulfilment: Input,
+    pub first_arrival_days: Input,
+    /// Index into [`Scenario::events`] of the unlock event this pledge waits for.
+    pub after: Option<usize>,
+    pub waves: u32,
+    pub wave_interval_days: Input,
+    pub attrition_per_year: Input,
+    pub withdrawal_per_year: Input,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Effect {
+    Unlock,
+    EndMission { drawdown_days: u32 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: String,
+    pub probability: f64,
+    pub day: Input,
+    pub effect: Effect,
+}
+
+/// What a target or a time series measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    International,
+    InternationalPolice,
+    HostPolice,
+    Police,
+    SecurityForces,
+    PolicePer100k,
+    SecurityPer1000,
+    /// Index into [`Scenario::contributors`].
+    Contributor(usize),
+}
+
+impl Metric {
+    /// The metrics every run reports, before the per-contributor ones.
+    pub const STANDARD: [Metric; 7] = [
+        Metric::International,
+        Metric::InternationalPolice,
+        Metric::HostPolice,
+        Metric::Police,
+        Metric::SecurityForces,
+        Metric::PolicePer100k,
+        Metric::SecurityPer1000,
+    ];
+
+    /// Names accepted for the standard metrics, in [`Metric::STANDARD`] order.
+    pub const STANDARD_NAMES: [&'static str; 7] = [
+        "international",
+        "international_police",
+        "host_police",
+        "police",
+        "security_forces",
+        "police_per_100k",
+        "security_per_1000",
+    ];
+
+    /// True for metrics that are ratios rather than whole people.
+    pub fn is_ratio(self) -> bool {
+        matches!(self, Metric::PolicePer100k | Metric::SecurityPer1000)
+    }
+
+    pub fn name(self, scenario: &Scenario) -> String {
+        match self {
+            Metric::Contributor(i) => format!("contributor:{}", scenario.contributors[i].name),
+            other => {
+                let at = Metric::STANDARD.iter().position(|m| *m == other).unwrap_or(0);
+                Metric::STANDARD_NAMES[at].to_string()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub metric: Metric,
+    pub at_least: f64,
+}
+
+impl Scenario {
+    /// Every metric reported in `timeseries.csv`, in output order.
+    pub fn metrics(&self) -> Vec<Metric> {
+        let mut metrics = Metric::STANDARD.to_vec();
+        metrics.extend((0..self.contributors.len()).map(Metric::Contributor));
+        metrics
+    }
+
+    /// Every uncertain input with its path, in scenario order.
+    pub fn inputs(&self) -> Vec<&Input> {
+        let mut inputs = vec![&self.population.initial, &self.population.annual_growth];
+        if let Some(host) = &self.host_police {
+            inputs.push(&host.initial);
+            inputs.push(&host.attrition_per_year);
+            inputs.extend(host.intakes.iter().map(|i| &i.size));
+        }
+        for c in &self.contributors {
+            inputs.extend([
+                &c.fulfilment,
+                &c.first_arrival_days,
+                &c.wave_interval_days,
+                &c.attrition_per_year,
+                &c.withdrawal_per_year,
+            ]);
+        }
+        inputs.extend(self.events.iter().map(|e| &e.day));
+        inputs
+    }
+
+    /// The report days: every day, every 7th day, or the same day of each
+    /// calendar month (clamped to the month's end), from 0 to the horizon.
+    pub fn report_days(&self) -> Vec<u32> {
+        let horizon = self.simulation.horizon_days;
+        match self.simulation.step {
+            Step::Day => (0..=horizon).collect(),
+            Step::Week => (0..=horizon).step_by(7).collect(),
+            Step::Month => {
+                let start = self.simulation.start;
+                (0u32..)
+                    .map_while(|k| start.checked_add_months(chrono::Months::new(k)))
+                    .map(|date| (date - start).num_days())
+                    .take_while(|&day| day <= i64::from(horizon))
+                    .map(|day| day as u32)
+                    .collect()
+            }
+        }
+    }
+
+    /// The calendar date of a day number.
+    pub fn date_of(&self, day: u32) -> NaiveDate {
+        self.simulation.start + chrono::Days::new(u64::from(day))
+    }
+}

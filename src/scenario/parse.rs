@@ -1,0 +1,625 @@
+//! TOML text to a validated [`Scenario`].
+//!
+//! The TOML is parsed into a tree that keeps every value's byte span, then
+//! walked by hand: that way every problem (unknown keys with a "did you mean",
+//! wrong types, values out of range, dangling names) is collected with its
+//! line and column, instead of stopping at the first as serde would.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::error::{Problem, ScenarioError, line_column};
+use super::{
+    Contributor, Dist, Effect, Event, FORMS_HELP, HostPolice, Input, Intake, IntakeSchedule, Kind, Metric, Population,
+    Scenario, Simulation, Step, Target, ValueKind,
+};
+
+/// Largest accepted horizon (100 years).
+pub const MAX_HORIZON_DAYS: u32 = 36_525;
+/// Largest accepted number of trials.
+pub const MAX_TRIALS: u64 = 10_000_000_000;
+/// Largest accepted head count in one field (deployed, pledged, a constant initial strength).
+pub const MAX_COUNT: f64 = 100_000_000.0;
+/// Largest accepted number of waves.
+pub const MAX_WAVES: u32 = 10_000;
+
+/// Reads and parses a scenario file. The file name appears in every message.
+pub fn parse_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| single(&file, format!("cannot read the scenario file: {e}")))?;
+    let text = String::from_utf8(text).map_err(|_| single(&file, "the file is not UTF-8 text".to_string()))?;
+    parse_str(&text, &file)
+}
+
+fn single(file: &str, message: String) -> ScenarioError {
+    ScenarioError {
+        file: file.to_string(),
+        problems: vec![Problem { line: 1, column: 1, field: String::new(), message }],
+    }
+}
+
+/// Parses scenario text; `file` names it in messages.
+pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    let mut reader = Reader { text, problems: Vec::new() };
+    if !errors.is_empty() {
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            let message = format!("not valid TOML: {}", e.message().trim());
+            reader.problem(span, "", message);
+        }
+        return Err(ScenarioError { file: file.to_string(), problems: reader.problems });
+    }
+    let root = Tbl { table: root.get_ref(), span: root.span(), path: String::new() };
+    let scenario = reader.scenario(&root, text, file);
+    match scenario {
+        Some(s) if reader.problems.is_empty() => Ok(s),
+        _ => {
+            if reader.problems.is_empty() {
+                reader.problem(0..0, "", "the scenario could not be read".to_string());
+            }
+            reader.problems.sort_by_key(|p| (p.line, p.column));
+            Err(ScenarioError { file: file.to_string(), problems: reader.problems })
+        }
+    }
+}
+
+type Value<'a> = Spanned<DeValue<'a>>;
+
+/// A table with its span and dotted path, for messages.
+struct Tbl<'b, 'a> {
+    table: &'b DeTable<'a>,
+    span: Range<usize>,
+    path: String,
+}
+
+impl<'b, 'a> Tbl<'b, 'a> {
+    fn get(&self, key: &str) -> Option<&'b Value<'a>> {
+        self.table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+    }
+
+    fn field(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+    }
+}
+
+struct Reader<'t> {
+    text: &'t str,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, span: Range<usize>, field: &str, message: String) {
+        let (line, column) = line_column(self.text, span.start);
+        self.problems.push(Problem { line, column, field: field.to_string(), message });
+    }
+
+    /// Reports keys of `t` that are not in `allowed`, suggesting the closest.
+    fn check_keys(&mut self, t: &Tbl, allowed: &[&str]) {
+        for (key, _) in t.table.iter() {
+            let name = key.get_ref().as_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let suggestion = allowed
+                .iter()
+                .map(|a| (strsim::jaro_winkler(a, name), *a))
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, a)| format!("; did you mean `{a}`?"))
+                .unwrap_or_default();
+            let message = format!("unknown key `{name}`{suggestion} (allowed here: {})", allowed.join(", "));
+            self.problem(key.span(), &t.field(name), message);
+        }
+    }
+
+    fn missing(&mut self, t: &Tbl, key: &str, what: &str) {
+        self.problem(t.span.clone(), &t.field(key), format!("is required: {what}"));
+    }
+
+    fn sub_table<'b, 'a>(&mut self, parent: &Tbl<'b, 'a>, key: &str) -> Option<Tbl<'b, 'a>> {
+        let value = parent.get(key)?;
+        match value.get_ref() {
+            DeValue::Table(table) => Some(Tbl { table, span: value.span(), path: parent.field(key) }),
+            other => {
+                let message = format!("must be a table ([{}]), found {}", parent.field(key), other.type_str());
+                self.problem(value.span(), &parent.field(key), message);
+                None
+            }
+        }
+    }
+
+    /// The tables of an array of tables (`[[key]]`); each gets a path from `label`.
+    fn table_array<'b, 'a>(&mut self, parent: &Tbl<'b, 'a>, key: &str) -> Vec<Tbl<'b, 'a>> {
+        let Some(value) = parent.get(key) else { return Vec::new() };
+        let DeValue::Array(items) = value.get_ref() else {
+            let message = format!("must be an array of tables ([[{}]]), found {}", parent.field(key), value.get_ref().type_str());
+            self.problem(value.span(), &parent.field(key), message);
+            return Vec::new();
+        };
+        let mut tables = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::Table(table) => {
+                    tables.push(Tbl { table, span: item.span(), path: format!("{}.{}", parent.field(key), i + 1) })
+                }
+                other => {
+                    let message = format!("each entry must be a table, found {}", other.type_str());
+                    self.problem(item.span(), &parent.field(key), message);
+                }
+            }
+        }
+        tables
+    }
+
+    fn string(&mut self, t: &Tbl, key: &str) -> Option<String> {
+        let value = t.get(key)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                self.problem(value.span(), &t.field(key), format!("must be a string, found {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    /// A plain number (integer or float); `None` if absent or wrong.
+    fn number(&mut self, t: &Tbl, key: &str) -> Option<f64> {
+        let value = t.get(key)?;
+        match to_number(value.get_ref()) {
+            Some(v) if v.is_finite() => Some(v),
+            Some(_) => {
+                self.problem(value.span(), &t.field(key), "must be a finite number".to_string());
+                None
+            }
+            None => {
+                let hint = if value.get_ref().is_str() { " (this field takes a plain number, not a distribution)" } else { "" };
+                let message = format!("must be a number, found {}{hint}", value.get_ref().type_str());
+                self.problem(value.span(), &t.field(key), message);
+                None
+            }
+        }
+    }
+
+    /// A plain number within `[min, max]`, rounded when `whole`.
+    fn bounded(&mut self, t: &Tbl, key: &str, min: f64, max: f64, whole: bool, what: &str) -> Option<f64> {
+        let v = self.number(t, key)?;
+        let v = if whole { v.round() } else { v };
+        if v < min || v > max {
+            let span = t.get(key).map(|v| v.span()).unwrap_or(t.span.clone());
+            self.problem(span, &t.field(key), format!("{what}, got {}", fmt_num(v)));
+            return None;
+        }
+        Some(v)
+    }
+
+    fn probability(&mut self, t: &Tbl, key: &str) -> f64 {
+        self.bounded(t, key, 0.0, 1.0, false, "must be a probability between 0 and 1").unwrap_or(1.0)
+    }
+
+    fn count(&mut self, t: &Tbl, key: &str) -> u64 {
+        let what = format!("must be a whole number of people between 0 and {}", fmt_num(MAX_COUNT));
+        self.bounded(t, key, 0.0, MAX_COUNT, true, &what).unwrap_or(0.0) as u64
+    }
+
+    /// A day number or a TOML date (days from `start`), as a plain value.
+    fn plain_day(&mut self, t: &Tbl, key: &str, start: Option<NaiveDate>) -> Option<u32> {
+        let value = t.get(key)?;
+        if let DeValue::Datetime(dt) = value.get_ref() {
+            let date = self.date_value(value, &t.field(key), dt)?;
+            return Some(days_from(start?, date));
+        }
+        let what = format!("must be a day number >= 0 (or a date), at most {MAX_HORIZON_DAYS}");
+        self.bounded(t, key, 0.0, f64::from(MAX_HORIZON_DAYS), true, &what).map(|v| v as u32)
+    }
+
+    fn date_value(&mut self, value: &Value, field: &str, dt: &toml::value::Datetime) -> Option<NaiveDate> {
+        let date = match (dt.date, dt.time) {
+            (Some(d), None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+            _ => None,
+        };
+        if date.is_none() {
+            self.problem(value.span(), field, format!("must be a date such as 2024-09-30, found {dt}"));
+        }
+        date
+    }
+
+    /// An uncertain value: a number, a distribution string, or (for days) a date.
+    fn uncertain(&mut self, t: &Tbl, key: &str, path: &str, kind: ValueKind, start: Option<NaiveDate>) -> Option<Input> {
+        let value = t.get(key)?;
+        let field = t.field(key);
+        let dist = match value.get_ref() {
+            DeValue::String(s) => match Dist::parse(s) {
+                Ok(d) => d,
+                Err(message) => {
+                    self.problem(value.span(), &field, message);
+                    return None;
+                }
+            },
+            DeValue::Datetime(dt) if kind == ValueKind::Day => {
+                let date = self.date_value(value, &field, dt)?;
+                Dist::Constant(f64::from(days_from(start?, date)))
+            }
+            other => match to_number(other) {
+                Some(v) if v.is_finite() => Dist::Constant(v),
+                _ => {
+                    let dates = if kind == ValueKind::Day { ", a date" } else { "" };
+                    let message = format!("must be {FORMS_HELP}{dates}; found {}", other.type_str());
+                    self.problem(value.span(), &field, message);
+                    return None;
+                }
+            },
+        };
+        if let Dist::Constant(v) = dist {
+            if let Some(rule) = constant_rule(kind, v) {
+                self.problem(value.span(), &field, format!("{rule}, got {}", fmt_num(v)));
+                return None;
+            }
+        }
+        Some(Input { path: path.to_string(), dist, kind })
+    }
+
+    fn uncertain_or(&mut self, t: &Tbl, key: &str, kind: ValueKind, default: f64, start: Option<NaiveDate>) -> Input {
+        let path = t.field(key);
+        self.uncertain(t, key, &path, kind, start)
+            .unwrap_or_else(|| Input::constant(path, default, kind))
+    }
+
+    fn scenario(&mut self, root: &Tbl, text: &str, file: &str) -> Option<Scenario> {
+        self.check_keys(root, &["name", "simulation", "population", "host_police", "contributors", "events", "targets"]);
+        let name = self.string(root, "name");
+        if root.get("name").is_none() {
+            self.missing(root, "name", "the scenario's name, e.g. name = \"Haiti baseline\"");
+        }
+        let simulation = match self.sub_table(root, "simulation") {
+            Some(t) => self.simulation(&t),
+            None => {
+                if root.get("simulation").is_none() {
+                    self.missing(root, "simulation", "a [simulation] table with start and horizon_days");
+                }
+                None
+            }
+        };
+        let start = simulation.as_ref().map(|s| s.start);
+        let population = match self.sub_table(root, "population") {
+            Some(t) => self.population(&t),
+            None => {
+                if root.get("population").is_none() {
+                    self.missing(root, "population", "a [population] table with initial");
+                }
+                None
+            }
+        };
+        let host_police = self.sub_table(root, "host_police").map(|t| self.host_police(&t, start));
+        let events = self.events(root, start);
+        let contributors = self.contributors(root, &events, start);
+        let targets = self.targets(root, &contributors);
+        Some(Scenario {
+            name: name?,
+            file: file.to_string(),
+            source: text.to_string(),
+            simulation: simulation?,
+            population: population?,
+            host_police,
+            contributors,
+            events,
+            targets,
+        })
+    }
+
+    fn simulation(&mut self, t: &Tbl) -> Option<Simulation> {
+        self.check_keys(t, &["start", "horizon_days", "step", "trials", "seed"]);
+        let start = match t.get("start") {
+            Some(value) => match value.get_ref() {
+                DeValue::Datetime(dt) => self.date_value(value, &t.field("start"), dt),
+                other => {
+                    let message = format!("must be a TOML date such as 2024-09-30 (no quotes), found {}", other.type_str());
+                    self.problem(value.span(), &t.field("start"), message);
+                    None
+                }
+            },
+            None => {
+                self.missing(t, "start", "the date of day 0, e.g. start = 2024-09-30");
+                None
+            }
+        };
+        let horizon = if t.get("horizon_days").is_some() {
+            let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
+            self.bounded(t, "horizon_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)
+        } else {
+            self.missing(t, "horizon_days", "how many days to simulate, e.g. horizon_days = 730");
+            None
+        };
+        let step = match self.string(t, "step").as_deref() {
+            None | Some("week") => Some(Step::Week),
+            Some("day") => Some(Step::Day),
+            Some("month") => Some(Step::Month),
+            Some(other) => {
+                let span = t.get("step").map(|v| v.span()).unwrap_or(t.span.clone());
+                self.problem(span, &t.field("step"), format!("must be \"day\", \"week\" or \"month\", got \"{other}\""));
+                None
+            }
+        };
+        let trials_what = format!("must be a whole number of trials from 1 to {}", fmt_num(MAX_TRIALS as f64));
+        let trials = self.bounded(t, "trials", 1.0, MAX_TRIALS as f64, true, &trials_what);
+        let seed_what = "must be a whole number from 0 to 9007199254740992";
+        let seed = self.bounded(t, "seed", 0.0, 9_007_199_254_740_992.0, true, seed_what);
+        let trials = if t.get("trials").is_some() { trials? } else { 10_000.0 };
+        let seed = if t.get("seed").is_some() { seed? } else { 0.0 };
+        Some(Simulation {
+            start: start?,
+            horizon_days: horizon? as u32,
+            step: step?,
+            trials: trials as u64,
+            seed: seed as u64,
+        })
+    }
+
+    fn population(&mut self, t: &Tbl) -> Option<Population> {
+        self.check_keys(t, &["initial", "annual_growth"]);
+        if t.get("initial").is_none() {
+            self.missing(t, "initial", "the population on day 0, e.g. initial = 11870000");
+        }
+        let initial = self.uncertain(t, "initial", "population.initial", ValueKind::PositiveCount, None);
+        let annual_growth = self.uncertain_or(t, "annual_growth", ValueKind::Growth, 0.0, None);
+        Some(Population { initial: initial?, annual_growth })
+    }
+
+    fn host_police(&mut self, t: &Tbl, start: Option<NaiveDate>) -> HostPolice {
+        self.check_keys(t, &["initial", "attrition_per_year", "intakes"]);
+        let initial = self.uncertain_or(t, "initial", ValueKind::Count, 0.0, start);
+        let attrition_per_year = self.uncertain_or(t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
+        let intakes = self
+            .table_array(t, "intakes")
+            .iter()
+            .filter_map(|it| self.intake(it, start))
+            .collect();
+        HostPolice { initial, attrition_per_year, intakes }
+    }
+
+    fn intake(&mut self, t: &Tbl, start: Option<NaiveDate>) -> Option<Intake> {
+        self.check_keys(t, &["day", "first_day", "every_days", "size", "probability"]);
+        let schedule = match (t.get("day"), t.get("first_day"), t.get("every_days")) {
+            (Some(_), None, None) => IntakeSchedule::Once { day: self.plain_day(t, "day", start)? },
+            (None, Some(_), Some(_)) => {
+                let first_day = self.plain_day(t, "first_day", start)?;
+                let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
+                let every = self.bounded(t, "every_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)?;
+                IntakeSchedule::Recurring { first_day, every_days: every as u32 }
+            }
+            _ => {
+                let message = "give either `day` (one class) or both `first_day` and `every_days` (a recurring class)";
+                self.problem(t.span.clone(), &t.path, message.to_string());
+                return None;
+            }
+        };
+        if t.get("size").is_none() {
+            self.missing(t, "size", "the number of graduates per class (a number or a distribution)");
+        }
+        let size = self.uncertain(t, "size", &t.field("size"), ValueKind::Count, start)?;
+        let probability = self.probability(t, "probability");
+        Some(Intake { schedule, size, probability })
+    }
+
+    fn events(&mut self, root: &Tbl, start: Option<NaiveDate>) -> Vec<Event> {
+        let mut seen = HashSet::new();
+        let mut events = Vec::new();
+        for mut t in self.table_array(root, "events") {
+            self.check_keys(&t, &["name", "probability", "day", "effect", "drawdown_days"]);
+            let Some(name) = self.unique_name(&t, &mut seen, "event") else { continue };
+            t.path = format!("events.{name}");
+            let probability = self.probability(&t, "probability");
+            if t.get("day").is_none() {
+                self.missing(&t, "day", "the day it happens: a day number, a date or a distribution");
+            }
+            let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, start);
+            let effect = match self.string(&t, "effect").as_deref() {
+                Some("unlock") => {
+                    if let Some(v) = t.get("drawdown_days") {
+                        let message = "only applies to effect = \"end_mission\"".to_string();
+                        self.problem(v.span(), &t.field("drawdown_days"), message);
+                    }
+                    Some(Effect::Unlock)
+                }
+                Some("end_mission") => {
+                    let what = format!("must be a whole number of days from 0 to {MAX_HORIZON_DAYS}");
+                    let drawdown = self.bounded(&t, "drawdown_days", 0.0, f64::from(MAX_HORIZON_DAYS), true, &what);
+                    Some(Effect::EndMission { drawdown_days: drawdown.unwrap_or(0.0) as u32 })
+                }
+                Some(other) => {
+                    let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
+                    let message = format!("must be \"unlock\" or \"end_mission\", got \"{other}\"");
+                    self.problem(span, &t.field("effect"), message);
+                    None
+                }
+                None => {
+                    if t.get("effect").is_none() {
+                        self.missing(&t, "effect", "\"unlock\" or \"end_mission\"");
+                    }
+                    None
+                }
+            };
+            if let (Some(day), Some(effect)) = (day, effect) {
+                events.push(Event { name, probability, day, effect });
+            }
+        }
+        events
+    }
+
+    /// Reads `name`, checks it is unique among `seen`, and reports otherwise.
+    fn unique_name(&mut self, t: &Tbl, seen: &mut HashSet<String>, what: &str) -> Option<String> {
+        let Some(name) = self.string(t, "name") else {
+            if t.get("name").is_none() {
+                self.missing(t, "name", &format!("a unique name for this {what}"));
+            }
+            return None;
+        };
+        let span = t.get("name").map(|v| v.span()).unwrap_or(t.span.clone());
+        if name.trim().is_empty() {
+            self.problem(span, &t.field("name"), "must not be empty".to_string());
+            return None;
+        }
+        if !seen.insert(name.clone()) {
+            self.problem(span, &t.field("name"), format!("another {what} is already named \"{name}\"; names must be unique"));
+            return None;
+        }
+        Some(name)
+    }
+
+    fn contributors(&mut self, root: &Tbl, events: &[Event], start: Option<NaiveDate>) -> Vec<Contributor> {
+        let mut seen = HashSet::new();
+        let mut contributors = Vec::new();
+        for mut t in self.table_array(root, "contributors") {
+            self.check_keys(
+                &t,
+                &[
+                    "name",
+                    "deployed",
+                    "pledged",
+                    "probability",
+                    "fulfilment",
+                    "first_arrival_days",
+                    "after",
+                    "waves",
+                    "wave_interval_days",
+                    "attrition_per_year",
+                    "withdrawal_per_year",
+                    "kind",
+                ],
+            );
+            let Some(name) = self.unique_name(&t, &mut seen, "contributor") else { continue };
+            t.path = format!("contributors.{name}");
+            let deployed = self.count(&t, "deployed");
+            let pledged = self.count(&t, "pledged");
+            let probability = self.probability(&t, "probability");
+            let fulfilment = self.uncertain_or(&t, "fulfilment", ValueKind::Fraction, 1.0, start);
+            let first_arrival_days = self.uncertain_or(&t, "first_arrival_days", ValueKind::Day, 0.0, start);
+            let wave_interval_days = self.uncertain_or(&t, "wave_interval_days", ValueKind::Day, 0.0, start);
+            let attrition_per_year = self.uncertain_or(&t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
+            let withdrawal_per_year = self.uncertain_or(&t, "withdrawal_per_year", ValueKind::Fraction, 0.0, start);
+            let waves_what = format!("must be a whole number of waves from 1 to {MAX_WAVES}");
+            let waves = self.bounded(&t, "waves", 1.0, f64::from(MAX_WAVES), true, &waves_what).unwrap_or(1.0) as u32;
+            let kind = match self.string(&t, "kind").as_deref() {
+                None | Some("police") => Kind::Police,
+                Some("military") => Kind::Military,
+                Some(other) => {
+                    let span = t.get("kind").map(|v| v.span()).unwrap_or(t.span.clone());
+                    self.problem(span, &t.field("kind"), format!("must be \"police\" or \"military\", got \"{other}\""));
+                    Kind::Police
+                }
+            };
+            let after = self.string(&t, "after").and_then(|after| {
+                let found = events.iter().position(|e| e.name == after && e.effect == Effect::Unlock);
+                if found.is_none() {
+                    let unlocks: Vec<&str> =
+                        events.iter().filter(|e| e.effect == Effect::Unlock).map(|e| e.name.as_str()).collect();
+                    let allowed = if unlocks.is_empty() {
+                        "there are no events with effect = \"unlock\"".to_string()
+                    } else {
+                        format!("unlock events: {}", unlocks.join(", "))
+                    };
+                    let span = t.get("after").map(|v| v.span()).unwrap_or(t.span.clone());
+                    let message = format!("names no event with effect = \"unlock\": \"{after}\" ({allowed})");
+                    self.problem(span, &t.field("after"), message);
+                }
+                found
+            });
+            contributors.push(Contributor {
+                name,
+                deployed,
+                pledged,
+                probability,
+                fulfilment,
+                first_arrival_days,
+                after,
+                waves,
+                wave_interval_days,
+                attrition_per_year,
+                withdrawal_per_year,
+                kind,
+            });
+        }
+        contributors
+    }
+
+    fn targets(&mut self, root: &Tbl, contributors: &[Contributor]) -> Vec<Target> {
+        let mut seen = HashSet::new();
+        let mut targets = Vec::new();
+        for mut t in self.table_array(root, "targets") {
+            self.check_keys(&t, &["name", "metric", "at_least"]);
+            let Some(name) = self.unique_name(&t, &mut seen, "target") else { continue };
+            t.path = format!("targets.{name}");
+            let metric = self.string(&t, "metric").and_then(|m| {
+                let found = parse_metric(&m, contributors);
+                if found.is_none() {
+                    let span = t.get("metric").map(|v| v.span()).unwrap_or(t.span.clone());
+                    let message = format!(
+                        "unknown metric \"{m}\"; allowed: {}, or contributor:NAME with NAME one of the contributors",
+                        Metric::STANDARD_NAMES.join(", ")
+                    );
+                    self.problem(span, &t.field("metric"), message);
+                }
+                found
+            });
+            if t.get("metric").is_none() {
+                self.missing(&t, "metric", "the metric to watch, e.g. metric = \"international\"");
+            }
+            if t.get("at_least").is_none() {
+                self.missing(&t, "at_least", "the threshold, e.g. at_least = 2500");
+            }
+            let at_least = self.bounded(&t, "at_least", 0.0, 1e12, false, "must be a number >= 0");
+            if let (Some(metric), Some(at_least)) = (metric, at_least) {
+                targets.push(Target { name, metric, at_least });
+            }
+        }
+        targets
+    }
+}
+
+/// Parses a metric name (`international`, `contributor:Kenya`, ...).
+pub fn parse_metric(name: &str, contributors: &[Contributor]) -> Option<Metric> {
+    if let Some(who) = name.strip_prefix("contributor:") {
+        return contributors.iter().position(|c| c.name == who).map(Metric::Contributor);
+    }
+    Metric::STANDARD_NAMES.iter().position(|n| *n == name).map(|i| Metric::STANDARD[i])
+}
+
+/// The rule a constant of this kind breaks, if any.
+fn constant_rule(kind: ValueKind, v: f64) -> Option<String> {
+    match kind {
+        ValueKind::Count if !(0.0..=MAX_COUNT).contains(&v) => {
+            Some(format!("must be a number of people between 0 and {}", fmt_num(MAX_COUNT)))
+        }
+        ValueKind::PositiveCount if !(1.0..=1e11).contains(&v) => Some("must be a population of at least 1".to_string()),
+        ValueKind::Day if !(0.0..=f64::from(MAX_HORIZON_DAYS)).contains(&v) => {
+            Some(format!("must be a number of days between 0 and {MAX_HORIZON_DAYS}"))
+        }
+        ValueKind::Fraction if !(0.0..=1.0).contains(&v) => Some("must be a fraction between 0 and 1".to_string()),
+        ValueKind::Growth if !(-0.99..=10.0).contains(&v) => {
+            Some("must be a yearly growth rate between -0.99 and 10".to_string())
+        }
+        _ => None,
+    }
+}
+
+fn to_number(value: &DeValue) -> Option<f64> {
+    match value {
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok().map(|v| v as f64),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+fn days_from(start: NaiveDate, date: NaiveDate) -> u32 {
+    (date - start).num_days().clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// A number as a person would write it: no trailing `.0`.
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+}
