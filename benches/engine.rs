@@ -1,0 +1,67 @@
+//! Costs of the engine's parts on the Haiti baseline:
+//! one trial, recording one trial into the per-day aggregates, and a whole
+//! 10,000-trial run. Run with `cargo bench --bench engine`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use forcegen::engine::{self, Aggregates, Progress};
+use forcegen::model::{Model, Trial};
+use forcegen::scenario::{BASELINE_TEXT, Step, parse_str};
+
+fn baseline_model(step: Step) -> Model {
+    let mut scenario = parse_str(BASELINE_TEXT, "baseline").expect("the built-in baseline parses");
+    scenario.simulation.step = step;
+    Model::new(&scenario)
+}
+
+fn one_trial(c: &mut Criterion) {
+    let model = baseline_model(Step::Week);
+    let mut trial = Trial::default();
+    let mut index = 0u64;
+    c.bench_function("trial/baseline-weekly", |b| {
+        b.iter(|| {
+            index += 1;
+            model.run_trial(black_box(index), &mut trial);
+        })
+    });
+}
+
+fn record(c: &mut Criterion) {
+    for (name, step) in [("record/weekly", Step::Week), ("record/daily", Step::Day)] {
+        let model = baseline_model(step);
+        let trials: Vec<Trial> = (0..64)
+            .map(|i| {
+                let mut trial = Trial::default();
+                model.run_trial(i, &mut trial);
+                trial
+            })
+            .collect();
+        let mut aggregates = Aggregates::new(&model);
+        let mut i = 0;
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % trials.len();
+                aggregates.record(&model, black_box(&trials[i]));
+            })
+        });
+    }
+}
+
+fn whole_run(c: &mut Criterion) {
+    let model = baseline_model(Step::Week);
+    let mut group = c.benchmark_group("run");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("baseline-10k-trials", |b| {
+        b.iter(|| engine::run(&model, 0..10_000, 0, &Progress::default()).expect("run completes"))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    targets = one_trial, record, whole_run
+}
+criterion_main!(benches);
