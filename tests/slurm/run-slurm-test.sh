@@ -148,7 +148,18 @@ slurm_case() {
 
     # every array task and the merge job must have COMPLETED
     states=$(for id in "$array_id" "$merge_id"; do scontrol show job -o "$id" 2>/dev/null; done \
-        | sed -E 's/^JobId=([0-9]+) .*JobName=([^ ]+).*JobState=([^ ]+).*ExitCode=([^ ]+).*/\1 \2 \3 exit=\4/')
+        | awk '{ id = ""; arr = ""; task = ""; name = ""; st = ""; ec = ""
+                 for (i = 1; i <= NF; i++) {
+                     split($i, kv, "=")
+                     if (kv[1] == "JobId") id = kv[2]
+                     else if (kv[1] == "ArrayJobId") arr = kv[2]
+                     else if (kv[1] == "ArrayTaskId") task = kv[2]
+                     else if (kv[1] == "JobName") name = kv[2]
+                     else if (kv[1] == "JobState") st = kv[2]
+                     else if (kv[1] == "ExitCode") ec = kv[2]
+                 }
+                 if (task != "") id = arr "_" task
+                 printf "%s %s %s exit=%s\n", id, name, st, ec }' | sort -V)
     say "job states:"; printf '%s\n' "$states" | sed 's/^/    /' >&2
     local n_done
     n_done=$(scontrol show job -o "$array_id" 2>/dev/null | grep -c 'JobState=COMPLETED')
@@ -185,7 +196,7 @@ parallel_case() {
         ::: $(seq 1 "$SHARDS") >&2 || { say "parallel shards failed"; return 1; }
     local parts=()
     for ((k = 1; k <= SHARDS; k++)); do parts+=("$pdir/shard-$k-of-$SHARDS.part"); done
-    "$FORCEGEN" merge "${parts[@]}" --out "$pdir/result" >&2 || { say "merge failed"; return 1; }
+    "$FORCEGEN" merge "${parts[@]}" --out "$pdir/result" --quiet >&2 || { say "merge failed"; return 1; }
     compare_dirs "gnu parallel" "$work/ref" "$pdir/result"
 }
 
