@@ -88,7 +88,12 @@ fn apply_overrides(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u6
 pub fn run(request: &RunRequest) -> Result<(), Failure> {
     let mut scenario = load_scenario(request.scenario.as_deref())?;
     apply_overrides(&mut scenario, request.trials, request.seed)?;
-    let shard = request.shard.as_deref().map(Shard::parse).transpose().map_err(Failure::Usage)?;
+    let shard = request
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Failure::Usage)?;
     let total = scenario.simulation.trials;
     if let (Some(shard), Some(path)) = (shard, &request.partial) {
         partial::check_writable(path)?;
@@ -96,7 +101,12 @@ pub fn run(request: &RunRequest) -> Result<(), Failure> {
         let started = Instant::now();
         let aggregates = simulate(&model, shard.trials(total), request)?;
         let stem = default_out_dir(request.scenario.as_deref());
-        let part = Partial::new(&scenario, stem.file_name().map(|s| s.to_string_lossy().into_owned()), shard, aggregates);
+        let part = Partial::new(
+            &scenario,
+            stem.file_name().map(|s| s.to_string_lossy().into_owned()),
+            shard,
+            aggregates,
+        );
         partial::write(path, &part)?;
         if !request.quiet {
             println!(
@@ -110,7 +120,10 @@ pub fn run(request: &RunRequest) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let out = request.out.clone().unwrap_or_else(|| default_out_dir(request.scenario.as_deref()));
+    let out = request
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(request.scenario.as_deref()));
     output::prepare_dir(&out)?;
     let model = Model::new(&scenario);
     let started = Instant::now();
@@ -137,7 +150,9 @@ fn finish(
 }
 
 fn print_summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates, out: &Path, elapsed: Option<Duration>) {
-    let time = elapsed.map(|e| format!(" in {:.2} s", e.as_secs_f64())).unwrap_or_default();
+    let time = elapsed
+        .map(|e| format!(" in {:.2} s", e.as_secs_f64()))
+        .unwrap_or_default();
     println!(
         "{}: {} trials (seed {}){time}; results in {}",
         scenario.name,
@@ -150,7 +165,9 @@ fn print_summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates, ou
         let slots = &aggregates.first_reached[t];
         let p = output::stats::share_within_horizon(slots, aggregates.trials);
         let median = output::stats::date_percentiles(slots, &model.report_days, aggregates.trials, &[50])[0];
-        let median = median.map(|d| format!(", median date {}", scenario.date_of(d))).unwrap_or_default();
+        let median = median
+            .map(|d| format!(", median date {}", scenario.date_of(d)))
+            .unwrap_or_default();
         println!("  {}: {:.1}% by {horizon}{median}", target.name, 100.0 * p);
     }
 }
@@ -213,9 +230,9 @@ pub fn validate(path: &Path) -> Result<(), Failure> {
 /// `forcegen merge`.
 pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
     let merged = partial::merge_files(paths)?;
-    let out = out.map(Path::to_path_buf).unwrap_or_else(|| {
-        Path::new("output").join(merged.out_stem.clone().unwrap_or_else(|| "merged".to_string()))
-    });
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("output").join(merged.out_stem.clone().unwrap_or_else(|| "merged".to_string())));
     output::prepare_dir(&out)?;
     let model = Model::new(&merged.scenario);
     finish(&merged.scenario, &model, &merged.aggregates, &out, quiet, None)

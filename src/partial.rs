@@ -93,18 +93,27 @@ pub enum PartialError {
 
 /// Fails early if the partial's folder does not exist.
 pub fn check_writable(path: &Path) -> Result<(), PartialError> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if parent.is_dir() {
         Ok(())
     } else {
         let source = std::io::Error::new(std::io::ErrorKind::NotFound, "its folder does not exist");
-        Err(PartialError::Write { path: path.to_path_buf(), source })
+        Err(PartialError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }
 
 /// Writes a partial via a temporary file and a rename.
 pub fn write(path: &Path, partial: &Partial) -> Result<(), PartialError> {
-    let err = |source| PartialError::Write { path: path.to_path_buf(), source };
+    let err = |source| PartialError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let bytes = serde_json::to_vec(partial).map_err(|e| err(std::io::Error::other(e)))?;
     let temp = path.with_extension(format!("tmp.{}", std::process::id()));
     std::fs::write(&temp, bytes).map_err(err)?;
@@ -115,12 +124,20 @@ pub fn write(path: &Path, partial: &Partial) -> Result<(), PartialError> {
 }
 
 fn read(path: &Path) -> Result<Partial, PartialError> {
-    let bytes = std::fs::read(path).map_err(|source| PartialError::Read { path: path.to_path_buf(), source })?;
-    let partial: Partial = serde_json::from_slice(&bytes)
-        .map_err(|e| PartialError::Format { path: path.to_path_buf(), detail: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|source| PartialError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let partial: Partial = serde_json::from_slice(&bytes).map_err(|e| PartialError::Format {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
     if partial.format != FORMAT {
         let detail = format!("format \"{}\", expected \"{FORMAT}\"", partial.format);
-        return Err(PartialError::Format { path: path.to_path_buf(), detail });
+        return Err(PartialError::Format {
+            path: path.to_path_buf(),
+            detail,
+        });
     }
     Ok(partial)
 }
@@ -149,19 +166,35 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
             detail: format!("its {what} is {theirs}, but the first partial's is {mine}"),
         };
         if part.scenario_sha256 != first.scenario_sha256 {
-            return Err(mismatch("scenario (SHA-256)", first.scenario_sha256.clone(), part.scenario_sha256.clone()));
+            return Err(mismatch(
+                "scenario (SHA-256)",
+                first.scenario_sha256.clone(),
+                part.scenario_sha256.clone(),
+            ));
         }
         if part.seed != first.seed {
             return Err(mismatch("seed", first.seed.to_string(), part.seed.to_string()));
         }
         if part.total_trials != first.total_trials {
-            return Err(mismatch("total trials", first.total_trials.to_string(), part.total_trials.to_string()));
+            return Err(mismatch(
+                "total trials",
+                first.total_trials.to_string(),
+                part.total_trials.to_string(),
+            ));
         }
         if part.shard.count != first.shard.count {
-            return Err(mismatch("shard count", first.shard.count.to_string(), part.shard.count.to_string()));
+            return Err(mismatch(
+                "shard count",
+                first.shard.count.to_string(),
+                part.shard.count.to_string(),
+            ));
         }
         if part.forcegen_version != first.forcegen_version {
-            return Err(mismatch("forcegen version", first.forcegen_version.clone(), part.forcegen_version.clone()));
+            return Err(mismatch(
+                "forcegen version",
+                first.forcegen_version.clone(),
+                part.forcegen_version.clone(),
+            ));
         }
     }
     let count = first.shard.count;
@@ -176,10 +209,17 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
         }
         *slot = true;
     }
-    let missing: Vec<String> =
-        seen.iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| format!("{}/{count}", i + 1)).collect();
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
     if !missing.is_empty() {
-        return Err(PartialError::Incomplete(format!("missing shard(s) {}", missing.join(", "))));
+        return Err(PartialError::Incomplete(format!(
+            "missing shard(s) {}",
+            missing.join(", ")
+        )));
     }
     let mut scenario = scenario::parse_str(&first.scenario_source, &first.scenario_file)?;
     scenario.simulation.seed = first.seed;
@@ -189,7 +229,11 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
     for (_, part) in &parts[1..] {
         aggregates.merge(&part.aggregates);
     }
-    Ok(Merged { scenario, aggregates, out_stem: first.out_stem })
+    Ok(Merged {
+        scenario,
+        aggregates,
+        out_stem: first.out_stem,
+    })
 }
 
 #[cfg(test)]

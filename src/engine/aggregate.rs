@@ -38,7 +38,12 @@ impl Aggregates {
         Aggregates {
             trials: 0,
             metrics: model.metrics.iter().map(|_| DayHistogram::new(days)).collect(),
-            ratio_sums: model.metrics.iter().filter(|m| m.is_ratio()).map(|_| vec![(0, 0); days]).collect(),
+            ratio_sums: model
+                .metrics
+                .iter()
+                .filter(|m| m.is_ratio())
+                .map(|_| vec![(0, 0); days])
+                .collect(),
             first_reached: vec![vec![0; day_slots]; model.targets.len()],
             last_wave: vec![vec![0; day_slots]; contributors],
             delivered: vec![0; contributors],

@@ -63,7 +63,12 @@ pub struct DayHistogram {
 
 impl DayHistogram {
     pub fn new(days: usize) -> DayHistogram {
-        DayHistogram { days, low: 0, rows: 0, counts: Vec::new() }
+        DayHistogram {
+            days,
+            low: 0,
+            rows: 0,
+            counts: Vec::new(),
+        }
     }
 
     /// Counts one trial's value (bin `key`) on report day `day`.
@@ -80,7 +85,11 @@ impl DayHistogram {
     /// Makes room for keys `from..=to`, with headroom so growth is rare.
     fn grow_to(&mut self, from: i64, to: i64) {
         let (old_low, old_high) = (self.low, self.low + self.rows as i64 - 1);
-        let (mut low, mut high) = if self.rows == 0 { (from, to) } else { (old_low.min(from), old_high.max(to)) };
+        let (mut low, mut high) = if self.rows == 0 {
+            (from, to)
+        } else {
+            (old_low.min(from), old_high.max(to))
+        };
         let margin = ((high - low) / 4).max(16);
         if low < old_low || self.rows == 0 {
             low -= margin;
@@ -106,7 +115,10 @@ impl DayHistogram {
         }
         self.grow_to(other.low, other.low + other.rows as i64 - 1);
         let offset = (other.low - self.low) as usize * self.days;
-        for (mine, theirs) in self.counts[offset..offset + other.counts.len()].iter_mut().zip(&other.counts) {
+        for (mine, theirs) in self.counts[offset..offset + other.counts.len()]
+            .iter_mut()
+            .zip(&other.counts)
+        {
             *mine += theirs;
         }
     }

@@ -33,7 +33,10 @@ pub struct Progress {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("cannot start {threads} worker threads: {source}")]
-    Threads { threads: usize, source: rayon::ThreadPoolBuildError },
+    Threads {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
     #[error("interrupted before all trials finished")]
     Cancelled,
 }

@@ -27,7 +27,11 @@ impl Draw {
         // Dists were validated when parsed; a failure here is a bug, and a
         // constant NaN would show up in every output at once.
         let sampler = Sampler::new(&input.dist).unwrap_or(Sampler::Constant(f64::NAN));
-        Draw { sampler, kind: input.kind, id: StreamId::of(&input.path) }
+        Draw {
+            sampler,
+            kind: input.kind,
+            id: StreamId::of(&input.path),
+        }
     }
 
     /// This trial's value, rounded and clamped for its kind.
@@ -70,7 +74,10 @@ struct Chance {
 
 impl Chance {
     fn new(probability: f64, path: &str) -> Chance {
-        Chance { probability, id: StreamId::of(path) }
+        Chance {
+            probability,
+            id: StreamId::of(path),
+        }
     }
 
     fn happens(&self, seed: u64, trial: u64) -> bool {
@@ -310,13 +317,25 @@ impl Model {
 
         let log_growth = (1.0 + growth).ln() / 365.25;
         trial.population.clear();
-        trial.population.extend(trial.days.iter().map(|&d| population0 * (log_growth * f64::from(d)).exp()));
+        trial.population.extend(
+            trial
+                .days
+                .iter()
+                .map(|&d| population0 * (log_growth * f64::from(d)).exp()),
+        );
 
         trial.host.resize(n, 0);
         if self.host.is_some() {
             let host = self.host.as_ref().map_or(StreamId::of(""), |h| h.process);
             let mut rng = stream(seed, index, host);
-            strength_at(host_initial, &trial.host_arrivals, host_lambda, &trial.days, &mut trial.host, &mut rng);
+            strength_at(
+                host_initial,
+                &trial.host_arrivals,
+                host_lambda,
+                &trial.days,
+                &mut trial.host,
+                &mut rng,
+            );
         } else {
             trial.host.fill(0);
         }
@@ -361,7 +380,10 @@ impl Model {
     fn sample_events(&self, index: u64, trial: &mut Trial) {
         trial.event_days.clear();
         for event in &self.events {
-            let day = event.happens.happens(self.seed, index).then(|| event.day.once(self.seed, index) as u32);
+            let day = event
+                .happens
+                .happens(self.seed, index)
+                .then(|| event.day.once(self.seed, index) as u32);
             trial.event_days.push(day.filter(|&d| d <= self.horizon));
         }
     }
@@ -389,9 +411,14 @@ impl Model {
         if rate.is_infinite() {
             return 0;
         }
-        let wait: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut stream(self.seed, index, model.withdrawal_time));
+        let wait: f64 =
+            rand_distr::Distribution::sample(&rand_distr::Exp1, &mut stream(self.seed, index, model.withdrawal_time));
         let day = (wait / rate).ceil();
-        if day > f64::from(self.horizon) { u32::MAX } else { day as u32 }
+        if day > f64::from(self.horizon) {
+            u32::MAX
+        } else {
+            day as u32
+        }
     }
 
     /// Fills `arrivals` with the waves that arrive before `cutoff` and within
@@ -406,7 +433,9 @@ impl Model {
     ) -> Delivery {
         arrivals.clear();
         let seed = self.seed;
-        let Some(anchor) = anchor else { return Delivery::default() };
+        let Some(anchor) = anchor else {
+            return Delivery::default();
+        };
         if model.pledged == 0 || !model.honoured.happens(seed, index) {
             return Delivery::default();
         }
@@ -438,7 +467,10 @@ impl Model {
             last_wave_day = Some(day as u32);
         }
         let complete = delivered == total;
-        Delivery { delivered, last_wave_day: last_wave_day.filter(|_| complete) }
+        Delivery {
+            delivered,
+            last_wave_day: last_wave_day.filter(|_| complete),
+        }
     }
 
     /// Samples the host police's initial strength, attrition and graduating classes.
@@ -524,7 +556,11 @@ fn apply_cutoffs(days: &[u32], out: &mut [u32], withdrawal_day: u32, end_mission
             *slot = 0;
         } else if let Some((end, drawdown)) = end_mission {
             if day >= end {
-                let share = if drawdown == 0 { 0.0 } else { 1.0 - f64::from(day - end) / f64::from(drawdown) };
+                let share = if drawdown == 0 {
+                    0.0
+                } else {
+                    1.0 - f64::from(day - end) / f64::from(drawdown)
+                };
                 *slot = (f64::from(*slot) * share.max(0.0)).floor() as u32;
             }
         }

@@ -24,13 +24,24 @@ pub struct Arrival {
 
 /// Daily departure rate for a yearly attrition share `a` in [0, 1].
 pub fn daily_rate(attrition_per_year: f64) -> f64 {
-    if attrition_per_year >= 1.0 { f64::INFINITY } else { -(1.0 - attrition_per_year).ln() / 365.0 }
+    if attrition_per_year >= 1.0 {
+        f64::INFINITY
+    } else {
+        -(1.0 - attrition_per_year).ln() / 365.0
+    }
 }
 
 /// Fills `out[k]` with the head count on day `days[k]` (sorted ascending):
 /// `initial` people on day 0 plus `arrivals` (sorted by day), each leaving at
 /// rate `lambda` per day. Someone arriving on day `d` is counted on day `d`.
-pub fn strength_at(initial: u32, arrivals: &[Arrival], lambda: f64, days: &[u32], out: &mut [u32], rng: &mut StreamRng) {
+pub fn strength_at(
+    initial: u32,
+    arrivals: &[Arrival],
+    lambda: f64,
+    days: &[u32],
+    out: &mut [u32],
+    rng: &mut StreamRng,
+) {
     debug_assert_eq!(days.len(), out.len());
     if lambda <= 0.0 {
         no_attrition(initial, arrivals, days, out);
@@ -71,17 +82,27 @@ fn no_attrition(initial: u32, arrivals: &[Arrival], days: &[u32], out: &mut [u32
 fn death_race(initial: u32, arrivals: &[Arrival], lambda: f64, days: &[u32], out: &mut [u32], rng: &mut StreamRng) {
     let mut n = initial;
     let mut next_arrival = 0;
-    let mut next_death = if n > 0 { exp1(rng) / (f64::from(n) * lambda) } else { f64::INFINITY };
+    let mut next_death = if n > 0 {
+        exp1(rng) / (f64::from(n) * lambda)
+    } else {
+        f64::INFINITY
+    };
     for (slot, &day) in out.iter_mut().zip(days) {
         let day_f = f64::from(day);
         loop {
-            let arrival_day = arrivals.get(next_arrival).filter(|a| a.day <= day).map(|a| f64::from(a.day));
+            let arrival_day = arrivals
+                .get(next_arrival)
+                .filter(|a| a.day <= day)
+                .map(|a| f64::from(a.day));
             match arrival_day {
                 // A departure strictly before the next arrival (ties have probability 0).
                 _ if next_death <= arrival_day.unwrap_or(day_f) => {
                     n -= 1;
-                    next_death =
-                        if n > 0 { next_death + exp1(rng) / (f64::from(n) * lambda) } else { f64::INFINITY };
+                    next_death = if n > 0 {
+                        next_death + exp1(rng) / (f64::from(n) * lambda)
+                    } else {
+                        f64::INFINITY
+                    };
                 }
                 Some(at) => {
                     let before = n;
@@ -173,7 +194,10 @@ mod tests {
             let (mean, _) = mean_at_horizon(initial, lambda, &days, trials);
             let expected = f64::from(initial) * p;
             let se = (f64::from(initial) * p * (1.0 - p) / trials as f64).sqrt();
-            assert!((mean - expected).abs() < 4.0 * se, "n={initial}: mean {mean}, expected {expected} +- {se}");
+            assert!(
+                (mean - expected).abs() < 4.0 * se,
+                "n={initial}: mean {mean}, expected {expected} +- {se}"
+            );
         }
     }
 

@@ -14,10 +14,18 @@ use sha2::{Digest, Sha256};
 use crate::engine::Aggregates;
 use crate::model::{GENERATOR_NAME, Model};
 use crate::scenario::Scenario;
-use stats::{DATE_PERCENTS, count_stats, date_percentiles, mean_of, ratio_stats, share_se, share_within_horizon, shares_by_day};
+use stats::{
+    DATE_PERCENTS, count_stats, date_percentiles, mean_of, ratio_stats, share_se, share_within_horizon, shares_by_day,
+};
 
 /// The files a run writes, in the order they are written.
-pub const FILES: [&str; 5] = ["timeseries.csv", "targets.csv", "summary.csv", "contributors.csv", "run_info.csv"];
+pub const FILES: [&str; 5] = [
+    "timeseries.csv",
+    "targets.csv",
+    "summary.csv",
+    "contributors.csv",
+    "run_info.csv",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -31,7 +39,10 @@ pub enum OutputError {
 
 /// SHA-256 of the scenario text, in hex.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Every output file's name and bytes, ready to write.
@@ -48,9 +59,14 @@ pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
 /// Creates `dir` if needed and checks it is a folder, before any work starts.
 pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
     if dir.exists() && !dir.is_dir() {
-        return Err(OutputError::NotADir { path: dir.to_path_buf() });
+        return Err(OutputError::NotADir {
+            path: dir.to_path_buf(),
+        });
     }
-    fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir { path: dir.to_path_buf(), source })
+    fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes every file to a temporary name, then renames them all into place.
@@ -69,7 +85,10 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<Pat
             for (temp, _) in &written {
                 let _ = fs::remove_file(temp);
             }
-            return Err(OutputError::Write { path: dir.join(name), source });
+            return Err(OutputError::Write {
+                path: dir.join(name),
+                source,
+            });
         }
         written.push((temp, dir.join(name)));
     }
@@ -78,7 +97,10 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<Pat
             for (temp, _) in &written[i..] {
                 let _ = fs::remove_file(temp);
             }
-            return Err(OutputError::Write { path: path.clone(), source });
+            return Err(OutputError::Write {
+                path: path.clone(),
+                source,
+            });
         }
     }
     Ok(written.into_iter().map(|(_, path)| path).collect())
@@ -97,12 +119,18 @@ pub fn cell_text(text: &str) -> String {
 /// A plain decimal number with at most `decimals` places, no trailing zeros.
 pub fn number(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
-    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
     if text == "-0" { "0".to_string() } else { text }
 }
 
 fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = writer.write_record(header);
     for row in rows {
@@ -201,7 +229,12 @@ fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> 
         "last_wave_date_p95",
     ];
     let rows = scenario.contributors.iter().enumerate().map(|(c, contributor)| {
-        let dates = date_percentiles(&aggregates.last_wave[c], &model.report_days, aggregates.trials, &DATE_PERCENTS);
+        let dates = date_percentiles(
+            &aggregates.last_wave[c],
+            &model.report_days,
+            aggregates.trials,
+            &DATE_PERCENTS,
+        );
         let mut row = vec![
             cell_text(&contributor.name),
             contributor.pledged.to_string(),

@@ -30,7 +30,9 @@ fn mean_sd(n: u64, sum: u128, sum_sq: u128, scale: f64) -> (f64, f64) {
     }
     let n128 = u128::from(n);
     // n * sum_sq - sum^2 is exact while it fits; fall back to f64 if not.
-    let spread = n128.checked_mul(sum_sq).and_then(|a| sum.checked_mul(sum).map(|b| a.saturating_sub(b)));
+    let spread = n128
+        .checked_mul(sum_sq)
+        .and_then(|a| sum.checked_mul(sum).map(|b| a.saturating_sub(b)));
     let variance = match spread {
         Some(spread) => spread as f64 / (n as f64 * (n - 1) as f64) / (scale * scale),
         None => {
@@ -51,14 +53,22 @@ pub fn count_stats(histogram: &DayHistogram, day: usize, trials: u64) -> DayStat
     }
     let (mean, sd) = mean_sd(trials, sum, sum_sq, 1.0);
     let keys = histogram.percentile_keys(day, trials, &PERCENTS);
-    DayStats { mean, sd, percentiles: std::array::from_fn(|i| count_value(keys[i])) }
+    DayStats {
+        mean,
+        sd,
+        percentiles: std::array::from_fn(|i| count_value(keys[i])),
+    }
 }
 
 /// Stats of a ratio metric on report day `day`.
 pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, trials: u64) -> DayStats {
     let (mean, sd) = mean_sd(trials, sums.0, sums.1, RATIO_SCALE);
     let keys = histogram.percentile_keys(day, trials, &PERCENTS);
-    DayStats { mean, sd, percentiles: std::array::from_fn(|i| float_value(keys[i])) }
+    DayStats {
+        mean,
+        sd,
+        percentiles: std::array::from_fn(|i| float_value(keys[i])),
+    }
 }
 
 /// Share of trials whose event day (slot) is at or before each report day.
@@ -72,7 +82,11 @@ pub fn shares_by_day(slots: &[u64], report_days: &[u32], trials: u64) -> Vec<f64
                 cumulative += slots[next_slot];
                 next_slot += 1;
             }
-            if trials == 0 { 0.0 } else { cumulative as f64 / trials as f64 }
+            if trials == 0 {
+                0.0
+            } else {
+                cumulative as f64 / trials as f64
+            }
         })
         .collect()
 }
@@ -105,7 +119,11 @@ pub fn share_within_horizon(slots: &[u64], trials: u64) -> f64 {
 
 /// Standard error of a share p over n trials.
 pub fn share_se(p: f64, trials: u64) -> f64 {
-    if trials == 0 { 0.0 } else { (p * (1.0 - p) / trials as f64).sqrt() }
+    if trials == 0 {
+        0.0
+    } else {
+        (p * (1.0 - p) / trials as f64).sqrt()
+    }
 }
 
 /// Mean delivered personnel per contributor.
@@ -133,7 +151,10 @@ mod tests {
         slots[7] = 3;
         slots[15] = 5;
         let days = [0, 7, 14];
-        assert_eq!(date_percentiles(&slots, &days, 10, &[5, 50, 95]), vec![Some(0), Some(7), None]);
+        assert_eq!(
+            date_percentiles(&slots, &days, 10, &[5, 50, 95]),
+            vec![Some(0), Some(7), None]
+        );
         assert_eq!(shares_by_day(&slots, &days, 10), vec![0.2, 0.5, 0.5]);
         assert_eq!(share_within_horizon(&slots, 10), 0.5);
     }

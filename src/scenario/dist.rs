@@ -16,17 +16,45 @@ pub const Z95: f64 = 1.644_853_626_951_472_2;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     Constant(f64),
-    Uniform { low: f64, high: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
-    Pert { min: f64, mode: f64, max: f64 },
-    Normal { mean: f64, sd: f64 },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     /// Parameters of the underlying normal.
-    LogNormal { mu: f64, sigma: f64 },
-    Beta { alpha: f64, beta: f64 },
-    Gamma { shape: f64, scale: f64 },
-    Exponential { mean: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
     /// `"A to B"`: a lognormal whose 5th and 95th percentiles are A and B.
-    Range { p5: f64, p95: f64 },
+    Range {
+        p5: f64,
+        p95: f64,
+    },
 }
 
 /// Largest magnitude any distribution parameter may have.
@@ -71,7 +99,9 @@ impl Dist {
         let dist = match name.as_str() {
             "uniform" => {
                 let [low, high] = arity(&name, &args, ["a", "b"])?;
-                require(low < high, || format!("uniform(a, b) needs a < b, got a = {low}, b = {high}"))?;
+                require(low < high, || {
+                    format!("uniform(a, b) needs a < b, got a = {low}, b = {high}")
+                })?;
                 Dist::Uniform { low, high }
             }
             "triangular" | "pert" => {
@@ -92,7 +122,9 @@ impl Dist {
             }
             "lognormal" => {
                 let [mu, sigma] = arity(&name, &args, ["mu", "sigma"])?;
-                require(sigma > 0.0, || format!("lognormal(mu, sigma) needs sigma > 0, got {sigma}"))?;
+                require(sigma > 0.0, || {
+                    format!("lognormal(mu, sigma) needs sigma > 0, got {sigma}")
+                })?;
                 require(mu.abs() <= 30.0 && sigma <= 10.0, || {
                     format!("lognormal(mu, sigma) needs |mu| <= 30 and sigma <= 10, got {mu}, {sigma}")
                 })?;
@@ -104,7 +136,9 @@ impl Dist {
                     format!("beta(alpha, beta) needs alpha > 0 and beta > 0, got {alpha}, {beta}")
                 })?;
                 require(shape_ok(alpha) && shape_ok(beta), || {
-                    format!("beta(alpha, beta) needs alpha and beta between {MIN_SHAPE} and {MAX_SHAPE:e}, got {alpha}, {beta}")
+                    format!(
+                        "beta(alpha, beta) needs alpha and beta between {MIN_SHAPE} and {MAX_SHAPE:e}, got {alpha}, {beta}"
+                    )
                 })?;
                 Dist::Beta { alpha, beta }
             }
@@ -175,9 +209,12 @@ fn constant(value: f64) -> Result<Dist, String> {
 
 fn range(a: &str, b: &str) -> Result<Dist, String> {
     let parse = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("\"{a} to {b}\": \"{}\" is not a number; the form is \"A to B\" with 0 < A < B", s.trim()))
+        s.trim().parse::<f64>().map_err(|_| {
+            format!(
+                "\"{a} to {b}\": \"{}\" is not a number; the form is \"A to B\" with 0 < A < B",
+                s.trim()
+            )
+        })
     };
     let (p5, p95) = (parse(a)?, parse(b)?);
     require(p5 > 0.0 && p5 < p95 && p95.is_finite(), || {
@@ -247,9 +284,7 @@ impl Sampler {
             Dist::Triangular { min, mode, max } => {
                 Sampler::Triangular(Triangular::new(min, max, mode).map_err(|e| err(&e))?)
             }
-            Dist::Pert { min, mode, max } => {
-                Sampler::Pert(Pert::new(min, max).with_mode(mode).map_err(|e| err(&e))?)
-            }
+            Dist::Pert { min, mode, max } => Sampler::Pert(Pert::new(min, max).with_mode(mode).map_err(|e| err(&e))?),
             Dist::Normal { mean, sd } => Sampler::Normal(Normal::new(mean, sd).map_err(|e| err(&e))?),
             Dist::LogNormal { mu, sigma } => Sampler::LogNormal(LogNormal::new(mu, sigma).map_err(|e| err(&e))?),
             Dist::Beta { alpha, beta } => Sampler::Beta(Beta::new(alpha, beta).map_err(|e| err(&e))?),
@@ -299,13 +334,36 @@ mod tests {
         assert_eq!(Dist::parse("uniform(1, 2)"), Ok(Dist::Uniform { low: 1.0, high: 2.0 }));
         assert_eq!(
             Dist::parse("triangular(14, 45, 180)"),
-            Ok(Dist::Triangular { min: 14.0, mode: 45.0, max: 180.0 })
+            Ok(Dist::Triangular {
+                min: 14.0,
+                mode: 45.0,
+                max: 180.0
+            })
         );
-        assert_eq!(Dist::parse("PERT(1,2,3)"), Ok(Dist::Pert { min: 1.0, mode: 2.0, max: 3.0 }));
-        assert_eq!(Dist::parse("normal(0.012, 0.002)"), Ok(Dist::Normal { mean: 0.012, sd: 0.002 }));
-        assert_eq!(Dist::parse("lognormal(3, 0.5)"), Ok(Dist::LogNormal { mu: 3.0, sigma: 0.5 }));
+        assert_eq!(
+            Dist::parse("PERT(1,2,3)"),
+            Ok(Dist::Pert {
+                min: 1.0,
+                mode: 2.0,
+                max: 3.0
+            })
+        );
+        assert_eq!(
+            Dist::parse("normal(0.012, 0.002)"),
+            Ok(Dist::Normal { mean: 0.012, sd: 0.002 })
+        );
+        assert_eq!(
+            Dist::parse("lognormal(3, 0.5)"),
+            Ok(Dist::LogNormal { mu: 3.0, sigma: 0.5 })
+        );
         assert_eq!(Dist::parse("beta(8, 2)"), Ok(Dist::Beta { alpha: 8.0, beta: 2.0 }));
-        assert_eq!(Dist::parse("gamma(2, 30)"), Ok(Dist::Gamma { shape: 2.0, scale: 30.0 }));
+        assert_eq!(
+            Dist::parse("gamma(2, 30)"),
+            Ok(Dist::Gamma {
+                shape: 2.0,
+                scale: 30.0
+            })
+        );
         assert_eq!(Dist::parse("exponential(60)"), Ok(Dist::Exponential { mean: 60.0 }));
         assert_eq!(Dist::parse("30 to 240"), Ok(Dist::Range { p5: 30.0, p95: 240.0 }));
     }

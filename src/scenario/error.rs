@@ -31,7 +31,11 @@ impl fmt::Display for ScenarioError {
             if p.field.is_empty() {
                 write!(f, "{}:{}:{}: {}", self.file, p.line, p.column, p.message)?;
             } else {
-                write!(f, "{}:{}:{}: field `{}`: {}", self.file, p.line, p.column, p.field, p.message)?;
+                write!(
+                    f,
+                    "{}:{}:{}: field `{}`: {}",
+                    self.file, p.line, p.column, p.field, p.message
+                )?;
             }
         }
         Ok(())

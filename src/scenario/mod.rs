@@ -101,7 +101,11 @@ pub struct Input {
 
 impl Input {
     pub fn constant(path: impl Into<String>, value: f64, kind: ValueKind) -> Input {
-        Input { path: path.into(), dist: Dist::Constant(value), kind }
+        Input {
+            path: path.into(),
+            dist: Dist::Constant(value),
+            kind,
+        }
     }
 }
 

@@ -39,23 +39,38 @@ pub fn parse_file(path: &Path) -> Result<Scenario, ScenarioError> {
 fn single(file: &str, message: String) -> ScenarioError {
     ScenarioError {
         file: file.to_string(),
-        problems: vec![Problem { line: 1, column: 1, field: String::new(), message }],
+        problems: vec![Problem {
+            line: 1,
+            column: 1,
+            field: String::new(),
+            message,
+        }],
     }
 }
 
 /// Parses scenario text; `file` names it in messages.
 pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let (root, errors) = DeTable::parse_recoverable(text);
-    let mut reader = Reader { text, problems: Vec::new() };
+    let mut reader = Reader {
+        text,
+        problems: Vec::new(),
+    };
     if !errors.is_empty() {
         for e in errors {
             let span = e.span().unwrap_or(0..0);
             let message = format!("not valid TOML: {}", e.message().trim());
             reader.problem(span, "", message);
         }
-        return Err(ScenarioError { file: file.to_string(), problems: reader.problems });
+        return Err(ScenarioError {
+            file: file.to_string(),
+            problems: reader.problems,
+        });
     }
-    let root = Tbl { table: root.get_ref(), span: root.span(), path: String::new() };
+    let root = Tbl {
+        table: root.get_ref(),
+        span: root.span(),
+        path: String::new(),
+    };
     let scenario = reader.scenario(&root, text, file);
     match scenario {
         Some(s) if reader.problems.is_empty() => Ok(s),
@@ -64,7 +79,10 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 reader.problem(0..0, "", "the scenario could not be read".to_string());
             }
             reader.problems.sort_by_key(|p| (p.line, p.column));
-            Err(ScenarioError { file: file.to_string(), problems: reader.problems })
+            Err(ScenarioError {
+                file: file.to_string(),
+                problems: reader.problems,
+            })
         }
     }
 }
@@ -80,11 +98,18 @@ struct Tbl<'b, 'a> {
 
 impl<'b, 'a> Tbl<'b, 'a> {
     fn get(&self, key: &str) -> Option<&'b Value<'a>> {
-        self.table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(_, v)| v)
     }
 
     fn field(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) }
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 }
 
@@ -96,7 +121,12 @@ struct Reader<'t> {
 impl Reader<'_> {
     fn problem(&mut self, span: Range<usize>, field: &str, message: String) {
         let (line, column) = line_column(self.text, span.start);
-        self.problems.push(Problem { line, column, field: field.to_string(), message });
+        self.problems.push(Problem {
+            line,
+            column,
+            field: field.to_string(),
+            message,
+        });
     }
 
     /// Reports keys of `t` that are not in `allowed`, suggesting the closest.
@@ -113,7 +143,10 @@ impl Reader<'_> {
                 .max_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, a)| format!("; did you mean `{a}`?"))
                 .unwrap_or_default();
-            let message = format!("unknown key `{name}`{suggestion} (allowed here: {})", allowed.join(", "));
+            let message = format!(
+                "unknown key `{name}`{suggestion} (allowed here: {})",
+                allowed.join(", ")
+            );
             self.problem(key.span(), &t.field(name), message);
         }
     }
@@ -125,7 +158,11 @@ impl Reader<'_> {
     fn sub_table<'b, 'a>(&mut self, parent: &Tbl<'b, 'a>, key: &str) -> Option<Tbl<'b, 'a>> {
         let value = parent.get(key)?;
         match value.get_ref() {
-            DeValue::Table(table) => Some(Tbl { table, span: value.span(), path: parent.field(key) }),
+            DeValue::Table(table) => Some(Tbl {
+                table,
+                span: value.span(),
+                path: parent.field(key),
+            }),
             other => {
                 let message = format!("must be a table ([{}]), found {}", parent.field(key), other.type_str());
                 self.problem(value.span(), &parent.field(key), message);
@@ -136,18 +173,26 @@ impl Reader<'_> {
 
     /// The tables of an array of tables (`[[key]]`); each gets a path from `label`.
     fn table_array<'b, 'a>(&mut self, parent: &Tbl<'b, 'a>, key: &str) -> Vec<Tbl<'b, 'a>> {
-        let Some(value) = parent.get(key) else { return Vec::new() };
+        let Some(value) = parent.get(key) else {
+            return Vec::new();
+        };
         let DeValue::Array(items) = value.get_ref() else {
-            let message = format!("must be an array of tables ([[{}]]), found {}", parent.field(key), value.get_ref().type_str());
+            let message = format!(
+                "must be an array of tables ([[{}]]), found {}",
+                parent.field(key),
+                value.get_ref().type_str()
+            );
             self.problem(value.span(), &parent.field(key), message);
             return Vec::new();
         };
         let mut tables = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match item.get_ref() {
-                DeValue::Table(table) => {
-                    tables.push(Tbl { table, span: item.span(), path: format!("{}.{}", parent.field(key), i + 1) })
-                }
+                DeValue::Table(table) => tables.push(Tbl {
+                    table,
+                    span: item.span(),
+                    path: format!("{}.{}", parent.field(key), i + 1),
+                }),
                 other => {
                     let message = format!("each entry must be a table, found {}", other.type_str());
                     self.problem(item.span(), &parent.field(key), message);
@@ -162,7 +207,11 @@ impl Reader<'_> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             other => {
-                self.problem(value.span(), &t.field(key), format!("must be a string, found {}", other.type_str()));
+                self.problem(
+                    value.span(),
+                    &t.field(key),
+                    format!("must be a string, found {}", other.type_str()),
+                );
                 None
             }
         }
@@ -178,7 +227,11 @@ impl Reader<'_> {
                 None
             }
             None => {
-                let hint = if value.get_ref().is_str() { " (this field takes a plain number, not a distribution)" } else { "" };
+                let hint = if value.get_ref().is_str() {
+                    " (this field takes a plain number, not a distribution)"
+                } else {
+                    ""
+                };
                 let message = format!("must be a number, found {}{hint}", value.get_ref().type_str());
                 self.problem(value.span(), &t.field(key), message);
                 None
@@ -199,7 +252,8 @@ impl Reader<'_> {
     }
 
     fn probability(&mut self, t: &Tbl, key: &str) -> f64 {
-        self.bounded(t, key, 0.0, 1.0, false, "must be a probability between 0 and 1").unwrap_or(1.0)
+        self.bounded(t, key, 0.0, 1.0, false, "must be a probability between 0 and 1")
+            .unwrap_or(1.0)
     }
 
     fn count(&mut self, t: &Tbl, key: &str) -> u64 {
@@ -215,7 +269,8 @@ impl Reader<'_> {
             return Some(days_from(start?, date));
         }
         let what = format!("must be a day number >= 0 (or a date), at most {MAX_HORIZON_DAYS}");
-        self.bounded(t, key, 0.0, f64::from(MAX_HORIZON_DAYS), true, &what).map(|v| v as u32)
+        self.bounded(t, key, 0.0, f64::from(MAX_HORIZON_DAYS), true, &what)
+            .map(|v| v as u32)
     }
 
     fn date_value(&mut self, value: &Value, field: &str, dt: &toml::value::Datetime) -> Option<NaiveDate> {
@@ -224,13 +279,24 @@ impl Reader<'_> {
             _ => None,
         };
         if date.is_none() {
-            self.problem(value.span(), field, format!("must be a date such as 2024-09-30, found {dt}"));
+            self.problem(
+                value.span(),
+                field,
+                format!("must be a date such as 2024-09-30, found {dt}"),
+            );
         }
         date
     }
 
     /// An uncertain value: a number, a distribution string, or (for days) a date.
-    fn uncertain(&mut self, t: &Tbl, key: &str, path: &str, kind: ValueKind, start: Option<NaiveDate>) -> Option<Input> {
+    fn uncertain(
+        &mut self,
+        t: &Tbl,
+        key: &str,
+        path: &str,
+        kind: ValueKind,
+        start: Option<NaiveDate>,
+    ) -> Option<Input> {
         let value = t.get(key)?;
         let field = t.field(key);
         let dist = match value.get_ref() {
@@ -261,7 +327,11 @@ impl Reader<'_> {
                 return None;
             }
         }
-        Some(Input { path: path.to_string(), dist, kind })
+        Some(Input {
+            path: path.to_string(),
+            dist,
+            kind,
+        })
     }
 
     fn uncertain_or(&mut self, t: &Tbl, key: &str, kind: ValueKind, default: f64, start: Option<NaiveDate>) -> Input {
@@ -271,7 +341,18 @@ impl Reader<'_> {
     }
 
     fn scenario(&mut self, root: &Tbl, text: &str, file: &str) -> Option<Scenario> {
-        self.check_keys(root, &["name", "simulation", "population", "host_police", "contributors", "events", "targets"]);
+        self.check_keys(
+            root,
+            &[
+                "name",
+                "simulation",
+                "population",
+                "host_police",
+                "contributors",
+                "events",
+                "targets",
+            ],
+        );
         let name = self.string(root, "name");
         if root.get("name").is_none() {
             self.missing(root, "name", "the scenario's name, e.g. name = \"Haiti baseline\"");
@@ -318,7 +399,10 @@ impl Reader<'_> {
             Some(value) => match value.get_ref() {
                 DeValue::Datetime(dt) => self.date_value(value, &t.field("start"), dt),
                 other => {
-                    let message = format!("must be a TOML date such as 2024-09-30 (no quotes), found {}", other.type_str());
+                    let message = format!(
+                        "must be a TOML date such as 2024-09-30 (no quotes), found {}",
+                        other.type_str()
+                    );
                     self.problem(value.span(), &t.field("start"), message);
                     None
                 }
@@ -341,11 +425,18 @@ impl Reader<'_> {
             Some("month") => Some(Step::Month),
             Some(other) => {
                 let span = t.get("step").map(|v| v.span()).unwrap_or(t.span.clone());
-                self.problem(span, &t.field("step"), format!("must be \"day\", \"week\" or \"month\", got \"{other}\""));
+                self.problem(
+                    span,
+                    &t.field("step"),
+                    format!("must be \"day\", \"week\" or \"month\", got \"{other}\""),
+                );
                 None
             }
         };
-        let trials_what = format!("must be a whole number of trials from 1 to {}", fmt_num(MAX_TRIALS as f64));
+        let trials_what = format!(
+            "must be a whole number of trials from 1 to {}",
+            fmt_num(MAX_TRIALS as f64)
+        );
         let trials = self.bounded(t, "trials", 1.0, MAX_TRIALS as f64, true, &trials_what);
         let seed_what = "must be a whole number from 0 to 9007199254740992";
         let seed = self.bounded(t, "seed", 0.0, 9_007_199_254_740_992.0, true, seed_what);
@@ -367,7 +458,10 @@ impl Reader<'_> {
         }
         let initial = self.uncertain(t, "initial", "population.initial", ValueKind::PositiveCount, None);
         let annual_growth = self.uncertain_or(t, "annual_growth", ValueKind::Growth, 0.0, None);
-        Some(Population { initial: initial?, annual_growth })
+        Some(Population {
+            initial: initial?,
+            annual_growth,
+        })
     }
 
     fn host_police(&mut self, t: &Tbl, start: Option<NaiveDate>) -> HostPolice {
@@ -379,18 +473,27 @@ impl Reader<'_> {
             .iter()
             .filter_map(|it| self.intake(it, start))
             .collect();
-        HostPolice { initial, attrition_per_year, intakes }
+        HostPolice {
+            initial,
+            attrition_per_year,
+            intakes,
+        }
     }
 
     fn intake(&mut self, t: &Tbl, start: Option<NaiveDate>) -> Option<Intake> {
         self.check_keys(t, &["day", "first_day", "every_days", "size", "probability"]);
         let schedule = match (t.get("day"), t.get("first_day"), t.get("every_days")) {
-            (Some(_), None, None) => IntakeSchedule::Once { day: self.plain_day(t, "day", start)? },
+            (Some(_), None, None) => IntakeSchedule::Once {
+                day: self.plain_day(t, "day", start)?,
+            },
             (None, Some(_), Some(_)) => {
                 let first_day = self.plain_day(t, "first_day", start)?;
                 let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
                 let every = self.bounded(t, "every_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)?;
-                IntakeSchedule::Recurring { first_day, every_days: every as u32 }
+                IntakeSchedule::Recurring {
+                    first_day,
+                    every_days: every as u32,
+                }
             }
             _ => {
                 let message = "give either `day` (one class) or both `first_day` and `every_days` (a recurring class)";
@@ -399,11 +502,19 @@ impl Reader<'_> {
             }
         };
         if t.get("size").is_none() {
-            self.missing(t, "size", "the number of graduates per class (a number or a distribution)");
+            self.missing(
+                t,
+                "size",
+                "the number of graduates per class (a number or a distribution)",
+            );
         }
         let size = self.uncertain(t, "size", &t.field("size"), ValueKind::Count, start)?;
         let probability = self.probability(t, "probability");
-        Some(Intake { schedule, size, probability })
+        Some(Intake {
+            schedule,
+            size,
+            probability,
+        })
     }
 
     fn events(&mut self, root: &Tbl, start: Option<NaiveDate>) -> Vec<Event> {
@@ -411,7 +522,9 @@ impl Reader<'_> {
         let mut events = Vec::new();
         for mut t in self.table_array(root, "events") {
             self.check_keys(&t, &["name", "probability", "day", "effect", "drawdown_days"]);
-            let Some(name) = self.unique_name(&t, &mut seen, "event") else { continue };
+            let Some(name) = self.unique_name(&t, &mut seen, "event") else {
+                continue;
+            };
             t.path = format!("events.{name}");
             let probability = self.probability(&t, "probability");
             if t.get("day").is_none() {
@@ -429,7 +542,9 @@ impl Reader<'_> {
                 Some("end_mission") => {
                     let what = format!("must be a whole number of days from 0 to {MAX_HORIZON_DAYS}");
                     let drawdown = self.bounded(&t, "drawdown_days", 0.0, f64::from(MAX_HORIZON_DAYS), true, &what);
-                    Some(Effect::EndMission { drawdown_days: drawdown.unwrap_or(0.0) as u32 })
+                    Some(Effect::EndMission {
+                        drawdown_days: drawdown.unwrap_or(0.0) as u32,
+                    })
                 }
                 Some(other) => {
                     let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
@@ -445,7 +560,12 @@ impl Reader<'_> {
                 }
             };
             if let (Some(day), Some(effect)) = (day, effect) {
-                events.push(Event { name, probability, day, effect });
+                events.push(Event {
+                    name,
+                    probability,
+                    day,
+                    effect,
+                });
             }
         }
         events
@@ -465,7 +585,11 @@ impl Reader<'_> {
             return None;
         }
         if !seen.insert(name.clone()) {
-            self.problem(span, &t.field("name"), format!("another {what} is already named \"{name}\"; names must be unique"));
+            self.problem(
+                span,
+                &t.field("name"),
+                format!("another {what} is already named \"{name}\"; names must be unique"),
+            );
             return None;
         }
         Some(name)
@@ -492,7 +616,9 @@ impl Reader<'_> {
                     "kind",
                 ],
             );
-            let Some(name) = self.unique_name(&t, &mut seen, "contributor") else { continue };
+            let Some(name) = self.unique_name(&t, &mut seen, "contributor") else {
+                continue;
+            };
             t.path = format!("contributors.{name}");
             let deployed = self.count(&t, "deployed");
             let pledged = self.count(&t, "pledged");
@@ -503,21 +629,32 @@ impl Reader<'_> {
             let attrition_per_year = self.uncertain_or(&t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
             let withdrawal_per_year = self.uncertain_or(&t, "withdrawal_per_year", ValueKind::Fraction, 0.0, start);
             let waves_what = format!("must be a whole number of waves from 1 to {MAX_WAVES}");
-            let waves = self.bounded(&t, "waves", 1.0, f64::from(MAX_WAVES), true, &waves_what).unwrap_or(1.0) as u32;
+            let waves = self
+                .bounded(&t, "waves", 1.0, f64::from(MAX_WAVES), true, &waves_what)
+                .unwrap_or(1.0) as u32;
             let kind = match self.string(&t, "kind").as_deref() {
                 None | Some("police") => Kind::Police,
                 Some("military") => Kind::Military,
                 Some(other) => {
                     let span = t.get("kind").map(|v| v.span()).unwrap_or(t.span.clone());
-                    self.problem(span, &t.field("kind"), format!("must be \"police\" or \"military\", got \"{other}\""));
+                    self.problem(
+                        span,
+                        &t.field("kind"),
+                        format!("must be \"police\" or \"military\", got \"{other}\""),
+                    );
                     Kind::Police
                 }
             };
             let after = self.string(&t, "after").and_then(|after| {
-                let found = events.iter().position(|e| e.name == after && e.effect == Effect::Unlock);
+                let found = events
+                    .iter()
+                    .position(|e| e.name == after && e.effect == Effect::Unlock);
                 if found.is_none() {
-                    let unlocks: Vec<&str> =
-                        events.iter().filter(|e| e.effect == Effect::Unlock).map(|e| e.name.as_str()).collect();
+                    let unlocks: Vec<&str> = events
+                        .iter()
+                        .filter(|e| e.effect == Effect::Unlock)
+                        .map(|e| e.name.as_str())
+                        .collect();
                     let allowed = if unlocks.is_empty() {
                         "there are no events with effect = \"unlock\"".to_string()
                     } else {
@@ -552,7 +689,9 @@ impl Reader<'_> {
         let mut targets = Vec::new();
         for mut t in self.table_array(root, "targets") {
             self.check_keys(&t, &["name", "metric", "at_least"]);
-            let Some(name) = self.unique_name(&t, &mut seen, "target") else { continue };
+            let Some(name) = self.unique_name(&t, &mut seen, "target") else {
+                continue;
+            };
             t.path = format!("targets.{name}");
             let metric = self.string(&t, "metric").and_then(|m| {
                 let found = parse_metric(&m, contributors);
@@ -586,16 +725,22 @@ pub fn parse_metric(name: &str, contributors: &[Contributor]) -> Option<Metric> 
     if let Some(who) = name.strip_prefix("contributor:") {
         return contributors.iter().position(|c| c.name == who).map(Metric::Contributor);
     }
-    Metric::STANDARD_NAMES.iter().position(|n| *n == name).map(|i| Metric::STANDARD[i])
+    Metric::STANDARD_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(|i| Metric::STANDARD[i])
 }
 
 /// The rule a constant of this kind breaks, if any.
 fn constant_rule(kind: ValueKind, v: f64) -> Option<String> {
     match kind {
-        ValueKind::Count if !(0.0..=MAX_COUNT).contains(&v) => {
-            Some(format!("must be a number of people between 0 and {}", fmt_num(MAX_COUNT)))
+        ValueKind::Count if !(0.0..=MAX_COUNT).contains(&v) => Some(format!(
+            "must be a number of people between 0 and {}",
+            fmt_num(MAX_COUNT)
+        )),
+        ValueKind::PositiveCount if !(1.0..=1e11).contains(&v) => {
+            Some("must be a population of at least 1".to_string())
         }
-        ValueKind::PositiveCount if !(1.0..=1e11).contains(&v) => Some("must be a population of at least 1".to_string()),
         ValueKind::Day if !(0.0..=f64::from(MAX_HORIZON_DAYS)).contains(&v) => {
             Some(format!("must be a number of days between 0 and {MAX_HORIZON_DAYS}"))
         }
@@ -609,7 +754,9 @@ fn constant_rule(kind: ValueKind, v: f64) -> Option<String> {
 
 fn to_number(value: &DeValue) -> Option<f64> {
     match value {
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok().map(|v| v as f64),
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+            .ok()
+            .map(|v| v as f64),
         DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
         _ => None,
     }
@@ -621,5 +768,9 @@ fn days_from(start: NaiveDate, date: NaiveDate) -> u32 {
 
 /// A number as a person would write it: no trailing `.0`.
 fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
