@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::histogram::{DayHistogram, count_key, float_key};
 use crate::model::{Model, Trial};
+use crate::scenario::Metric;
 
 /// Fixed-point scale for ratio sums: 2^24 units per 1.
 pub const RATIO_SCALE: f64 = 16_777_216.0;
+/// Ratios are capped here in the sums (never in the percentiles), so that a
+/// sum of squares over 2^40 trials cannot overflow a u128.
+pub const RATIO_CAP: f64 = 65_536.0;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aggregates {
@@ -55,26 +59,25 @@ impl Aggregates {
     pub fn record(&mut self, model: &Model, trial: &Trial) {
         self.trials += 1;
         let mut ratio = 0;
+        let reports = &trial.report_index;
+        let (host, intl, intl_police) = (&trial.host, &trial.international, &trial.international_police);
         for (m, &metric) in model.metrics.iter().enumerate() {
             let histogram = &mut self.metrics[m];
-            if metric.is_ratio() {
-                let sums = &mut self.ratio_sums[ratio];
-                ratio += 1;
-                for (k, report) in trial.report_index.iter().enumerate() {
-                    if let Some(r) = *report {
-                        let value = trial.metric(metric, k);
-                        histogram.add(float_key(value), r as usize);
-                        let fixed = (value * RATIO_SCALE).round() as u128;
-                        let slot = &mut sums[r as usize];
-                        slot.0 = slot.0.saturating_add(fixed);
-                        slot.1 = slot.1.saturating_add(fixed.saturating_mul(fixed));
-                    }
+            match metric {
+                Metric::International => record_counts(histogram, reports, |k| intl[k]),
+                Metric::InternationalPolice => record_counts(histogram, reports, |k| intl_police[k]),
+                Metric::HostPolice => record_counts(histogram, reports, |k| host[k]),
+                Metric::Police => record_counts(histogram, reports, |k| host[k] + intl_police[k]),
+                Metric::SecurityForces => record_counts(histogram, reports, |k| host[k] + intl[k]),
+                Metric::Contributor(c) if trial.is_empty(c) => histogram.add_run(0, 0, model.report_days.len()),
+                Metric::Contributor(c) => {
+                    let counts = trial.contributor(c);
+                    record_counts(histogram, reports, |k| counts[k]);
                 }
-            } else {
-                for (k, report) in trial.report_index.iter().enumerate() {
-                    if let Some(r) = *report {
-                        histogram.add(count_key(trial.count(metric, k).unwrap_or(0)), r as usize);
-                    }
+                Metric::PolicePer100k | Metric::SecurityPer1000 => {
+                    let sums = &mut self.ratio_sums[ratio];
+                    ratio += 1;
+                    record_ratios(histogram, sums, reports, |k| trial.metric(metric, k));
                 }
             }
         }
@@ -89,6 +92,13 @@ impl Aggregates {
         }
     }
 
+    /// Turns recorded runs into counts; call before reading or saving.
+    pub fn finish(&mut self) {
+        for histogram in &mut self.metrics {
+            histogram.finish();
+        }
+    }
+
     /// Adds another aggregate of the same model.
     pub fn merge(&mut self, other: &Aggregates) {
         self.trials += other.trials;
@@ -97,8 +107,8 @@ impl Aggregates {
         }
         for (mine, theirs) in self.ratio_sums.iter_mut().zip(&other.ratio_sums) {
             for (a, b) in mine.iter_mut().zip(theirs) {
-                a.0 = a.0.saturating_add(b.0);
-                a.1 = a.1.saturating_add(b.1);
+                a.0 = a.0.wrapping_add(b.0);
+                a.1 = a.1.wrapping_add(b.1);
             }
         }
         for (mine, theirs) in self.first_reached.iter_mut().zip(&other.first_reached) {
@@ -110,6 +120,54 @@ impl Aggregates {
         add_into(&mut self.delivered, &other.delivered);
         add_into(&mut self.full_delivery, &other.full_delivery);
     }
+}
+
+/// Records a trial's bin on each report day as runs of equal bins;
+/// `key_at(k)` is the bin at evaluated day `k`.
+#[inline(always)]
+fn record_runs(histogram: &mut DayHistogram, reports: &[Option<u32>], mut key_at: impl FnMut(usize) -> i64) {
+    let mut run: Option<(usize, i64)> = None;
+    for (k, report) in reports.iter().enumerate() {
+        let Some(r) = *report else { continue };
+        let key = key_at(k);
+        match run {
+            Some((_, current)) if current == key => {}
+            Some((start, current)) => {
+                histogram.add_run(current, start, r as usize);
+                run = Some((r as usize, key));
+            }
+            None => run = Some((r as usize, key)),
+        }
+    }
+    if let Some((start, current)) = run {
+        histogram.add_run(current, start, histogram.days());
+    }
+}
+
+#[inline(always)]
+fn record_counts(histogram: &mut DayHistogram, reports: &[Option<u32>], value_at: impl Fn(usize) -> u32) {
+    record_runs(histogram, reports, |k| count_key(value_at(k)));
+}
+
+/// Ratios also add to the fixed-point sums behind their mean and sd.
+#[inline(always)]
+fn record_ratios(
+    histogram: &mut DayHistogram,
+    sums: &mut [(u128, u128)],
+    reports: &[Option<u32>],
+    value_at: impl Fn(usize) -> f64,
+) {
+    record_runs(histogram, reports, |k| {
+        let value = value_at(k);
+        if let Some(r) = reports[k] {
+            // Non-negative, so adding 0.5 and truncating rounds.
+            let fixed = u128::from((value.min(RATIO_CAP) * RATIO_SCALE + 0.5) as u64);
+            let slot = &mut sums[r as usize];
+            slot.0 = slot.0.wrapping_add(fixed);
+            slot.1 = slot.1.wrapping_add(fixed * fixed);
+        }
+        float_key(value)
+    });
 }
 
 fn add_into(mine: &mut [u64], theirs: &[u64]) {

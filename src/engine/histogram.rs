@@ -6,8 +6,19 @@
 //! width 2^-10 (under 0.1%), keyed by the top bits of the `f64`. Counts are
 //! integers, so merging is exact and the same whatever the order.
 //!
-//! Layout is `[bin][day]`: a trial's value tends to stay in one bin for many
-//! consecutive days, so its writes land next to each other.
+//! A trial's value tends to stay in one bin for many consecutive days, so a
+//! histogram is filled by *runs*: a trial in bin `b` from day `r1` to just
+//! before day `r2` adds +1 at `(b, r1)` and -1 at `(b, r2)`, and
+//! [`DayHistogram::finish`] turns these differences into counts with one
+//! prefix sum per bin. Recording costs two writes per run instead of one per
+//! day. Layout is `[bin][day]`, so both writes of a short run share a cache
+//! line. Differences are stored as wrapping `u32`: the prefix sums are exact
+//! because every true count fits.
+//!
+//! Runs are not written at once: each histogram queues its writes and
+//! applies them in batches, so a batch's writes all land in one metric's
+//! table (which stays in cache) instead of hopping between the tables of
+//! every metric on every trial.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,10 +36,18 @@ pub fn count_key(value: u32) -> i64 {
     }
 }
 
+/// Ratios below this share one bin, reported as 0; without the floor, a
+/// single 0 would stretch the key range across every tiny float.
+pub const RATIO_FLOOR: f64 = 1e-9;
+
 /// The bin key of a non-negative ratio.
 #[inline]
 pub fn float_key(value: f64) -> i64 {
-    (value.max(0.0).to_bits() >> FLOAT_SHIFT) as i64
+    if value >= RATIO_FLOOR {
+        (value.to_bits() >> FLOAT_SHIFT) as i64
+    } else {
+        (RATIO_FLOOR.to_bits() >> FLOAT_SHIFT) as i64 - 1
+    }
 }
 
 /// The value reported for a bin: the value itself for exact bins, else the
@@ -43,7 +62,7 @@ pub fn count_value(key: i64) -> f64 {
 
 /// The midpoint of a ratio bin.
 pub fn float_value(key: i64) -> f64 {
-    if key <= 0 {
+    if key < float_key(RATIO_FLOOR) {
         return 0.0;
     }
     let low = f64::from_bits((key as u64) << FLOAT_SHIFT);
@@ -51,14 +70,27 @@ pub fn float_value(key: i64) -> f64 {
     (low + high) / 2.0
 }
 
-/// Counts per (bin, day) over a dense, growable range of bin keys.
+/// Bins per page: the table is allocated a page at a time, only where
+/// values fall, so a metric that is either 0 or 60,000 costs two pages, not
+/// 60,000 rows.
+const PAGE_ROWS: i64 = 64;
+
+/// Queued writes per histogram before they are applied.
+const QUEUE_LIMIT: usize = 1 << 14;
+
+/// Counts per (bin, day), in pages of [`PAGE_ROWS`] bins over a growable key range.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayHistogram {
     days: usize,
-    /// Key of the first row.
+    /// Key of the first row of page 0 (a multiple of PAGE_ROWS).
     low: i64,
-    rows: usize,
-    counts: Vec<u32>,
+    /// `[row][day]` cells of each page: run differences while recording,
+    /// counts once finished.
+    pages: Vec<Option<Vec<u32>>>,
+    finished: bool,
+    /// Queued writes: `page << 40 | cell << 1 | 1` adds one, `... | 0` removes one.
+    #[serde(skip)]
+    queue: Vec<u64>,
 }
 
 impl DayHistogram {
@@ -66,69 +98,142 @@ impl DayHistogram {
         DayHistogram {
             days,
             low: 0,
-            rows: 0,
-            counts: Vec::new(),
+            pages: Vec::new(),
+            finished: false,
+            queue: Vec::new(),
         }
     }
 
-    /// Counts one trial's value (bin `key`) on report day `day`.
-    #[inline]
+    /// Number of report days.
+    pub fn days(&self) -> usize {
+        self.days
+    }
+
+    /// Counts one trial in bin `key` on report days `from..to`.
+    #[inline(always)]
+    pub fn add_run(&mut self, key: i64, from: usize, to: usize) {
+        debug_assert!(!self.finished && from < to && to <= self.days);
+        let mut row = key.wrapping_sub(self.low) as u64;
+        if row >= (self.pages.len() as u64) * PAGE_ROWS as u64 {
+            self.make_room(key);
+            row = (key - self.low) as u64;
+        }
+        let page = row / PAGE_ROWS as u64;
+        let start = (row % PAGE_ROWS as u64) * self.days as u64;
+        self.queue.push(page << 40 | (start + from as u64) << 1 | 1);
+        if to < self.days {
+            self.queue.push(page << 40 | (start + to as u64) << 1);
+        }
+        if self.queue.len() >= QUEUE_LIMIT {
+            self.apply_queue();
+        }
+    }
+
+    /// Counts one trial's value (bin `key`) on report day `day` only.
     pub fn add(&mut self, key: i64, day: usize) {
-        let row = key.wrapping_sub(self.low) as u64;
-        if row >= self.rows as u64 {
-            self.grow_to(key, key);
-            return self.add(key, day);
-        }
-        self.counts[row as usize * self.days + day] += 1;
+        self.add_run(key, day, day + 1);
     }
 
-    /// Makes room for keys `from..=to`, with headroom so growth is rare.
-    fn grow_to(&mut self, from: i64, to: i64) {
-        let (old_low, old_high) = (self.low, self.low + self.rows as i64 - 1);
-        let (mut low, mut high) = if self.rows == 0 {
-            (from, to)
-        } else {
-            (old_low.min(from), old_high.max(to))
-        };
-        let margin = ((high - low) / 4).max(16);
-        if low < old_low || self.rows == 0 {
-            low -= margin;
-        }
-        if high > old_high || self.rows == 0 {
-            high += margin;
-        }
-        let rows = (high - low + 1) as usize;
-        let mut counts = vec![0u32; rows * self.days];
-        if self.rows > 0 {
-            let offset = (old_low - low) as usize * self.days;
-            counts[offset..offset + self.counts.len()].copy_from_slice(&self.counts);
-        }
-        self.low = low;
-        self.rows = rows;
-        self.counts = counts;
-    }
-
-    /// Adds another histogram's counts (same days).
-    pub fn merge(&mut self, other: &DayHistogram) {
-        if other.rows == 0 {
+    /// Extends the page directory to cover `key` (pages stay unallocated).
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, key: i64) {
+        // Queued writes name pages by position, which a prepend shifts.
+        self.apply_queue();
+        let page_of = |k: i64| k.div_euclid(PAGE_ROWS) * PAGE_ROWS;
+        if self.pages.is_empty() {
+            self.low = page_of(key);
+            self.pages.push(None);
             return;
         }
-        self.grow_to(other.low, other.low + other.rows as i64 - 1);
-        let offset = (other.low - self.low) as usize * self.days;
-        for (mine, theirs) in self.counts[offset..offset + other.counts.len()]
-            .iter_mut()
-            .zip(&other.counts)
-        {
-            *mine += theirs;
+        if key < self.low {
+            let extra = ((self.low - page_of(key)) / PAGE_ROWS) as usize;
+            self.pages.splice(0..0, std::iter::repeat_n(None, extra));
+            self.low = page_of(key);
+        } else {
+            let needed = ((page_of(key) - self.low) / PAGE_ROWS) as usize + 1;
+            if needed > self.pages.len() {
+                self.pages.resize(needed, None);
+            }
+        }
+    }
+
+    fn page_mut(&mut self, page: usize) -> &mut Vec<u32> {
+        let cells = PAGE_ROWS as usize * self.days;
+        self.pages[page].get_or_insert_with(|| vec![0; cells])
+    }
+
+    /// Applies the queued writes.
+    fn apply_queue(&mut self) {
+        let queue = std::mem::take(&mut self.queue);
+        for &entry in &queue {
+            let page = self.page_mut((entry >> 40) as usize);
+            let cell = &mut page[((entry & ((1 << 40) - 1)) >> 1) as usize];
+            *cell = if entry & 1 == 1 {
+                cell.wrapping_add(1)
+            } else {
+                cell.wrapping_sub(1)
+            };
+        }
+        self.queue = queue;
+        self.queue.clear();
+    }
+
+    /// Turns recorded runs into counts. Call once, after the last run and
+    /// before reading or merging.
+    pub fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.apply_queue();
+        if self.days > 0 {
+            for page in self.pages.iter_mut().flatten() {
+                for row in page.chunks_exact_mut(self.days) {
+                    let mut running = 0u32;
+                    for cell in row {
+                        running = running.wrapping_add(*cell);
+                        *cell = running;
+                    }
+                }
+            }
+        }
+        self.finished = true;
+    }
+
+    /// Adds another finished histogram's counts (same days) to this finished one.
+    pub fn merge(&mut self, other: &DayHistogram) {
+        debug_assert!(self.finished && other.finished, "merge finished histograms only");
+        let Some(last) = other.pages.len().checked_sub(1) else {
+            return;
+        };
+        self.apply_queue();
+        self.make_room(other.low);
+        self.make_room(other.low + last as i64 * PAGE_ROWS);
+        let offset = ((other.low - self.low) / PAGE_ROWS) as usize;
+        for (i, page) in other.pages.iter().enumerate() {
+            if let Some(theirs) = page {
+                for (mine, theirs) in self.page_mut(offset + i).iter_mut().zip(theirs) {
+                    *mine = mine.wrapping_add(*theirs);
+                }
+            }
         }
     }
 
     /// Bin keys and their counts on `day`, in ascending key order.
     pub fn column(&self, day: usize) -> impl Iterator<Item = (i64, u64)> + '_ {
-        (0..self.rows).filter_map(move |row| {
-            let count = self.counts[row * self.days + day];
-            (count > 0).then(|| (self.low + row as i64, u64::from(count)))
-        })
+        debug_assert!(self.finished, "read a histogram before finish()");
+        let days = self.days;
+        self.pages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
+            .flat_map(move |(i, page)| {
+                let first = self.low + i as i64 * PAGE_ROWS;
+                (0..PAGE_ROWS as usize).filter_map(move |row| {
+                    let count = page[row * days + day];
+                    (count > 0).then(|| (first + row as i64, u64::from(count)))
+                })
+            })
     }
 
     /// For each share in `percents` (0-100): the key of the smallest bin such
@@ -136,17 +241,15 @@ impl DayHistogram {
     pub fn percentile_keys(&self, day: usize, total: u64, percents: &[u32]) -> Vec<i64> {
         let mut keys = Vec::with_capacity(percents.len());
         let mut cumulative = 0u64;
-        let mut next = 0;
+        let mut last = self.low;
         for (key, count) in self.column(day) {
             cumulative += count;
-            while next < percents.len() && cumulative * 100 >= u64::from(percents[next]) * total {
+            last = key;
+            while keys.len() < percents.len() && cumulative * 100 >= u64::from(percents[keys.len()]) * total {
                 keys.push(key);
-                next += 1;
             }
         }
-        while keys.len() < percents.len() {
-            keys.push(self.low + self.rows as i64 - 1);
-        }
+        keys.resize(percents.len(), last);
         keys
     }
 }
@@ -161,6 +264,7 @@ mod tests {
         for v in 1..=100u32 {
             h.add(count_key(v), 0);
         }
+        h.finish();
         let keys = h.percentile_keys(0, 100, &[5, 25, 50, 75, 95, 100]);
         assert_eq!(keys, vec![5, 25, 50, 75, 95, 100]);
     }
@@ -173,6 +277,9 @@ mod tests {
             target.add(count_key(*v), i % 3);
             both.add(count_key(*v), i % 3);
         }
+        for h in [&mut a, &mut b, &mut both] {
+            h.finish();
+        }
         let mut merged_ab = a.clone();
         merged_ab.merge(&b);
         let mut merged_ba = b.clone();
@@ -182,6 +289,21 @@ mod tests {
             assert_eq!(merged_ab.column(day).collect::<Vec<_>>(), expect);
             assert_eq!(merged_ba.column(day).collect::<Vec<_>>(), expect);
         }
+    }
+
+    #[test]
+    fn runs_count_every_day_they_cover() {
+        let mut h = DayHistogram::new(5);
+        h.add_run(7, 0, 5);
+        h.add_run(7, 1, 3);
+        h.add_run(9, 3, 5);
+        h.finish();
+        let per_day: Vec<Vec<(i64, u64)>> = (0..5).map(|d| h.column(d).collect()).collect();
+        assert_eq!(per_day[0], vec![(7, 1)]);
+        assert_eq!(per_day[1], vec![(7, 2)]);
+        assert_eq!(per_day[2], vec![(7, 2)]);
+        assert_eq!(per_day[3], vec![(7, 1), (9, 1)]);
+        assert_eq!(per_day[4], vec![(7, 1), (9, 1)]);
     }
 
     #[test]

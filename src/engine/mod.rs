@@ -69,6 +69,7 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             }
             progress.done.fetch_add(last - first, Ordering::Relaxed);
         }
+        aggregates.finish();
         if let Ok(mut results) = results.lock() {
             results.push((context.index(), aggregates));
         }
@@ -79,6 +80,7 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     let mut results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     results.sort_by_key(|(worker, _)| *worker);
     let mut total = Aggregates::new(model);
+    total.finish();
     for (_, part) in &results {
         total.merge(part);
     }

@@ -172,6 +172,8 @@ pub struct Trial {
     pub deliveries: Vec<Delivery>,
     /// First day each target is met, if within the horizon.
     pub first_reached: Vec<Option<u32>>,
+    /// Per contributor: nobody on any day (lets recording skip it).
+    empty: Vec<bool>,
     arrivals: Vec<Vec<Arrival>>,
     cutoffs: Vec<u32>,
     host_arrivals: Vec<Arrival>,
@@ -181,9 +183,24 @@ pub struct Trial {
 
 impl Trial {
     /// Head counts of contributor `c` on each evaluated day.
+    #[inline]
     pub fn contributor(&self, c: usize) -> &[u32] {
         let n = self.days.len();
         &self.contributor_strength[c * n..(c + 1) * n]
+    }
+
+    /// (evaluated day index, report day index) of each report day.
+    #[inline]
+    pub fn report_positions(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.report_index
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.map(|r| (k, r as usize)))
+    }
+
+    /// True when contributor `c` has nobody on any day of this trial.
+    pub fn is_empty(&self, c: usize) -> bool {
+        self.empty.get(c).copied().unwrap_or(false)
     }
 
     /// A head-count metric at evaluated day index `k` (`None` for ratios).
@@ -202,7 +219,7 @@ impl Trial {
     }
 
     /// The value of `metric` at evaluated day index `k`.
-    #[inline]
+    #[inline(always)]
     pub fn metric(&self, metric: Metric, k: usize) -> f64 {
         match metric {
             Metric::PolicePer100k => f64::from(self.host[k] + self.international_police[k]) * 1e5 / self.population[k],
@@ -341,11 +358,14 @@ impl Model {
         }
 
         trial.contributor_strength.resize(n * self.contributors.len(), 0);
+        trial.empty.clear();
+        trial.empty.resize(self.contributors.len(), false);
         for (c, model) in self.contributors.iter().enumerate() {
             let out = &mut trial.contributor_strength[c * n..(c + 1) * n];
             let total = u64::from(model.deployed) + trial.arrivals[c].iter().map(|a| u64::from(a.size)).sum::<u64>();
             if total == 0 {
                 out.fill(0);
+                trial.empty[c] = true;
                 continue;
             }
             let lambda = daily_rate(model.attrition.once(seed, index));
