@@ -13,7 +13,7 @@ use crate::engine::Aggregates;
 use crate::output::sha256_hex;
 use crate::scenario::{self, Scenario};
 
-const FORMAT: &str = "forcegen-partial-1";
+const FORMAT: &str = "forcegen-partial-2";
 
 /// Shard K of N (1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -574,15 +574,16 @@ fn apply_cutoffs(days: &[u32], out: &mut [u32], withdrawal_day: u32, end_mission
     for (slot, &day) in out.iter_mut().zip(days) {
         if day >= withdrawal_day {
             *slot = 0;
-        } else if let Some((end, drawdown)) = end_mission {
-            if day >= end {
-                let share = if drawdown == 0 {
-                    0.0
-                } else {
-                    1.0 - f64::from(day - end) / f64::from(drawdown)
-                };
-                *slot = (f64::from(*slot) * share.max(0.0)).floor() as u32;
-            }
+        } else if let Some((end, drawdown)) = end_mission
+            && day >= end
+        {
+            // Whole-number arithmetic: n * (D - k) / D, rounded down, exactly.
+            let elapsed = day - end;
+            *slot = if elapsed >= drawdown {
+                0
+            } else {
+                (u64::from(*slot) * u64::from(drawdown - elapsed) / u64::from(drawdown)) as u32
+            };
         }
     }
 }

@@ -3,12 +3,15 @@
 //! Each person leaves after an exponential time with daily rate `lambda`
 //! (`(1 - a)^(t/365)` survival), independently, so the process is
 //! memoryless and can be sampled exactly at only the days that are asked
-//! for. Two exact methods, chosen by cost:
+//! for. Each stretch between two such days is sampled with the cheaper of
+//! two exact methods:
 //!
 //! - **death race**: draw the time to the next departure, Exp(n * lambda),
-//!   one draw per departure; cheap when few leave;
-//! - **binomial thinning**: between two asked days `dt` apart, survivors are
-//!   Binomial(n, exp(-lambda * dt)); one draw per asked day, cheap when many leave.
+//!   one draw per departure; cheap when few leave in the stretch;
+//! - **binomial thinning**: survivors of a stretch `dt` long are
+//!   Binomial(n, exp(-lambda * dt)); one draw, cheap when many leave.
+//!
+//! Switching between them is exact because the process is memoryless.
 
 use rand::RngExt;
 use rand_distr::{Binomial, Distribution, Exp1};
@@ -31,6 +34,10 @@ pub fn daily_rate(attrition_per_year: f64) -> f64 {
     }
 }
 
+/// Expected departures in a stretch above which one binomial draw (~50-70 ns)
+/// beats one exponential draw per departure (~6-8 ns each).
+const THINNING_ABOVE: f64 = 8.0;
+
 /// Fills `out[k]` with the head count on day `days[k]` (sorted ascending):
 /// `initial` people on day 0 plus `arrivals` (sorted by day), each leaving at
 /// rate `lambda` per day. Someone arriving on day `d` is counted on day `d`.
@@ -43,10 +50,6 @@ pub fn strength_at(
     rng: &mut StreamRng,
 ) {
     debug_assert_eq!(days.len(), out.len());
-    if lambda <= 0.0 {
-        no_attrition(initial, arrivals, days, out);
-        return;
-    }
     if lambda.is_infinite() {
         // Everyone leaves at once: only same-day arrivals are ever counted.
         for (slot, &day) in out.iter_mut().zip(days) {
@@ -55,88 +58,73 @@ pub fn strength_at(
         }
         return;
     }
-    let total = u64::from(initial) + arrivals.iter().map(|a| u64::from(a.size)).sum::<u64>();
-    let span = days.last().copied().unwrap_or(0) as f64;
-    let expected_departures = total as f64 * -(-lambda * span).exp_m1();
-    // A departure costs one exponential draw (~4 ns), an asked day one
-    // binomial (~40-70 ns): pick the cheaper exact method.
-    if expected_departures < 12.0 * days.len() as f64 {
-        death_race(initial, arrivals, lambda, days, out, rng);
-    } else {
-        thinning(initial, arrivals, lambda, days, out, rng);
-    }
-}
-
-fn no_attrition(initial: u32, arrivals: &[Arrival], days: &[u32], out: &mut [u32]) {
-    let mut n = initial;
-    let mut next = 0;
-    for (slot, &day) in out.iter_mut().zip(days) {
-        while next < arrivals.len() && arrivals[next].day <= day {
-            n += arrivals[next].size;
-            next += 1;
-        }
-        *slot = n;
-    }
-}
-
-fn death_race(initial: u32, arrivals: &[Arrival], lambda: f64, days: &[u32], out: &mut [u32], rng: &mut StreamRng) {
-    let mut n = initial;
-    let mut next_arrival = 0;
-    let mut next_death = if n > 0 {
-        exp1(rng) / (f64::from(n) * lambda)
-    } else {
-        f64::INFINITY
+    let mut process = Attrition {
+        n: initial,
+        t: 0.0,
+        next_departure: None,
+        lambda,
     };
-    for (slot, &day) in out.iter_mut().zip(days) {
-        let day_f = f64::from(day);
-        loop {
-            let arrival_day = arrivals
-                .get(next_arrival)
-                .filter(|a| a.day <= day)
-                .map(|a| f64::from(a.day));
-            match arrival_day {
-                // A departure strictly before the next arrival (ties have probability 0).
-                _ if next_death <= arrival_day.unwrap_or(day_f) => {
-                    n -= 1;
-                    next_death = if n > 0 {
-                        next_death + exp1(rng) / (f64::from(n) * lambda)
-                    } else {
-                        f64::INFINITY
-                    };
-                }
-                Some(at) => {
-                    let before = n;
-                    n += arrivals[next_arrival].size;
-                    next_arrival += 1;
-                    // Memoryless: the residual wait of Exp(before * lambda),
-                    // rescaled, is an Exp(n * lambda) wait from now.
-                    next_death = if before == 0 {
-                        at + exp1(rng) / (f64::from(n) * lambda)
-                    } else {
-                        at + (next_death - at) * f64::from(before) / f64::from(n)
-                    };
-                }
-                None => break,
-            }
-        }
-        *slot = n;
-    }
-}
-
-fn thinning(initial: u32, arrivals: &[Arrival], lambda: f64, days: &[u32], out: &mut [u32], rng: &mut StreamRng) {
-    let mut n = initial;
-    let mut t = 0u32;
     let mut next_arrival = 0;
     for (slot, &day) in out.iter_mut().zip(days) {
-        while next_arrival < arrivals.len() && arrivals[next_arrival].day <= day {
-            let a = arrivals[next_arrival];
-            n = survivors(n, lambda * f64::from(a.day - t), rng) + a.size;
-            t = a.day;
+        while let Some(arrival) = arrivals.get(next_arrival).filter(|a| a.day <= day) {
+            process.advance(f64::from(arrival.day), rng);
+            process.arrive(arrival.size);
             next_arrival += 1;
         }
-        n = survivors(n, lambda * f64::from(day - t), rng);
-        t = day;
-        *slot = n;
+        process.advance(f64::from(day), rng);
+        *slot = process.n;
+    }
+}
+
+/// The state of one pure-death process.
+struct Attrition {
+    n: u32,
+    /// Time the state refers to.
+    t: f64,
+    /// Time of the next departure, when the death race has drawn it.
+    next_departure: Option<f64>,
+    lambda: f64,
+}
+
+impl Attrition {
+    /// Moves the process to time `to`, removing everyone who left by then.
+    #[inline]
+    fn advance(&mut self, to: f64, rng: &mut StreamRng) {
+        if self.n == 0 || self.lambda <= 0.0 || to <= self.t {
+            self.t = self.t.max(to);
+            return;
+        }
+        let hazard = self.lambda * (to - self.t);
+        if f64::from(self.n) * hazard > THINNING_ABOVE {
+            // A drawn-but-unused departure time may be dropped: the choice
+            // does not depend on its value, and waits are memoryless.
+            self.next_departure = None;
+            self.n = survivors(self.n, hazard, rng);
+        } else {
+            let mut next = self
+                .next_departure
+                .unwrap_or_else(|| self.t + exp1(rng) / (f64::from(self.n) * self.lambda));
+            while next <= to {
+                self.n -= 1;
+                if self.n == 0 {
+                    break;
+                }
+                next += exp1(rng) / (f64::from(self.n) * self.lambda);
+            }
+            self.next_departure = (self.n > 0).then_some(next);
+        }
+        self.t = to;
+    }
+
+    /// Adds arrivals at the current time.
+    #[inline]
+    fn arrive(&mut self, size: u32) {
+        if let Some(next) = self.next_departure {
+            // The residual wait of Exp(n λ), rescaled, is an Exp((n + size) λ) wait.
+            let before = f64::from(self.n);
+            self.next_departure = Some(self.t + (next - self.t) * before / (before + f64::from(size)));
+        }
+        self.n += size;
     }
 }
 
@@ -188,7 +176,7 @@ mod tests {
     fn both_methods_match_the_survival_curve() {
         let lambda = daily_rate(0.3);
         let p = (1.0f64 - 0.3).powf(365.0 / 365.0);
-        // Few asked days, many departures -> thinning; many days, few -> race.
+        // Few asked days, many departures -> thinning; many days, few per day -> race.
         for (initial, days) in [(5000u32, vec![0u32, 365]), (40, (0..=365).collect::<Vec<_>>())] {
             let trials = 4000;
             let (mean, _) = mean_at_horizon(initial, lambda, &days, trials);

@@ -321,11 +321,11 @@ impl Reader<'_> {
                 }
             },
         };
-        if let Dist::Constant(v) = dist {
-            if let Some(rule) = constant_rule(kind, v) {
-                self.problem(value.span(), &field, format!("{rule}, got {}", fmt_num(v)));
-                return None;
-            }
+        if let Dist::Constant(v) = dist
+            && let Some(rule) = constant_rule(kind, v)
+        {
+            self.problem(value.span(), &field, format!("{rule}, got {}", fmt_num(v)));
+            return None;
         }
         Some(Input {
             path: path.to_string(),
@@ -521,11 +521,10 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut events = Vec::new();
         for mut t in self.table_array(root, "events") {
-            self.check_keys(&t, &["name", "probability", "day", "effect", "drawdown_days"]);
-            let Some(name) = self.unique_name(&t, &mut seen, "event") else {
+            let allowed = ["name", "probability", "day", "effect", "drawdown_days"];
+            let Some(name) = self.named_entry(&mut t, &mut seen, "event", &allowed) else {
                 continue;
             };
-            t.path = format!("events.{name}");
             let probability = self.probability(&t, "probability");
             if t.get("day").is_none() {
                 self.missing(&t, "day", "the day it happens: a day number, a date or a distribution");
@@ -571,6 +570,18 @@ impl Reader<'_> {
         events
     }
 
+    /// Reads an entry of `[[events]]`, `[[contributors]]` or `[[targets]]`:
+    /// its unique name, which then names it in every message
+    /// (`contributors.Kenya.pledged`), and its keys.
+    fn named_entry(&mut self, t: &mut Tbl, seen: &mut HashSet<String>, what: &str, allowed: &[&str]) -> Option<String> {
+        let name = self.unique_name(t, seen, what);
+        if let Some(name) = &name {
+            t.path = format!("{what}s.{name}");
+        }
+        self.check_keys(t, allowed);
+        name
+    }
+
     /// Reads `name`, checks it is unique among `seen`, and reports otherwise.
     fn unique_name(&mut self, t: &Tbl, seen: &mut HashSet<String>, what: &str) -> Option<String> {
         let Some(name) = self.string(t, "name") else {
@@ -599,27 +610,23 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut contributors = Vec::new();
         for mut t in self.table_array(root, "contributors") {
-            self.check_keys(
-                &t,
-                &[
-                    "name",
-                    "deployed",
-                    "pledged",
-                    "probability",
-                    "fulfilment",
-                    "first_arrival_days",
-                    "after",
-                    "waves",
-                    "wave_interval_days",
-                    "attrition_per_year",
-                    "withdrawal_per_year",
-                    "kind",
-                ],
-            );
-            let Some(name) = self.unique_name(&t, &mut seen, "contributor") else {
+            let allowed = [
+                "name",
+                "deployed",
+                "pledged",
+                "probability",
+                "fulfilment",
+                "first_arrival_days",
+                "after",
+                "waves",
+                "wave_interval_days",
+                "attrition_per_year",
+                "withdrawal_per_year",
+                "kind",
+            ];
+            let Some(name) = self.named_entry(&mut t, &mut seen, "contributor", &allowed) else {
                 continue;
             };
-            t.path = format!("contributors.{name}");
             let deployed = self.count(&t, "deployed");
             let pledged = self.count(&t, "pledged");
             let probability = self.probability(&t, "probability");
@@ -688,11 +695,9 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut targets = Vec::new();
         for mut t in self.table_array(root, "targets") {
-            self.check_keys(&t, &["name", "metric", "at_least"]);
-            let Some(name) = self.unique_name(&t, &mut seen, "target") else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "target", &["name", "metric", "at_least"]) else {
                 continue;
             };
-            t.path = format!("targets.{name}");
             let metric = self.string(&t, "metric").and_then(|m| {
                 let found = parse_metric(&m, contributors);
                 if found.is_none() {
