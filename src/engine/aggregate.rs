@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::histogram::{DayHistogram, count_key, float_key};
+use super::histogram::{DayHistogram, FOLD_EVERY, count_key, float_key};
 use crate::model::{Model, Trial};
 use crate::scenario::Metric;
 
@@ -59,7 +59,7 @@ impl Aggregates {
     pub fn record(&mut self, model: &Model, trial: &Trial) {
         self.trials += 1;
         let mut ratio = 0;
-        let reports = &trial.report_index;
+        let reports = &trial.report_positions;
         let (host, intl, intl_police) = (&trial.host, &trial.international, &trial.international_police);
         for (m, &metric) in model.metrics.iter().enumerate() {
             let histogram = &mut self.metrics[m];
@@ -79,6 +79,11 @@ impl Aggregates {
                     ratio += 1;
                     record_ratios(histogram, sums, reports, |k| trial.metric(metric, k));
                 }
+            }
+        }
+        if self.trials % FOLD_EVERY == 0 {
+            for histogram in &mut self.metrics {
+                histogram.fold();
             }
         }
         let never = model.horizon as usize + 1;
@@ -123,30 +128,27 @@ impl Aggregates {
 }
 
 /// Records a trial's bin on each report day as runs of equal bins;
-/// `key_at(k)` is the bin at evaluated day `k`.
+/// `reports[r]` is report day `r`'s evaluated-day index `k`, and `key_at(k)`
+/// the bin there.
 #[inline(always)]
-fn record_runs(histogram: &mut DayHistogram, reports: &[Option<u32>], mut key_at: impl FnMut(usize) -> i64) {
-    let mut run: Option<(usize, i64)> = None;
-    for (k, report) in reports.iter().enumerate() {
-        let Some(r) = *report else { continue };
-        let key = key_at(k);
-        match run {
-            Some((_, current)) if current == key => {}
-            Some((start, current)) => {
-                histogram.add_run(current, start, r as usize);
-                run = Some((r as usize, key));
-            }
-            None => run = Some((r as usize, key)),
+fn record_runs(histogram: &mut DayHistogram, reports: &[u32], mut key_at: impl FnMut(usize, usize) -> i64) {
+    let Some(&first) = reports.first() else { return };
+    let mut start = 0;
+    let mut current = key_at(0, first as usize);
+    for (r, &k) in reports.iter().enumerate().skip(1) {
+        let key = key_at(r, k as usize);
+        if key != current {
+            histogram.add_run(current, start, r);
+            start = r;
+            current = key;
         }
     }
-    if let Some((start, current)) = run {
-        histogram.add_run(current, start, histogram.days());
-    }
+    histogram.add_run(current, start, reports.len());
 }
 
 #[inline(always)]
-fn record_counts(histogram: &mut DayHistogram, reports: &[Option<u32>], value_at: impl Fn(usize) -> u32) {
-    record_runs(histogram, reports, |k| count_key(value_at(k)));
+fn record_counts(histogram: &mut DayHistogram, reports: &[u32], value_at: impl Fn(usize) -> u32) {
+    record_runs(histogram, reports, |_, k| count_key(value_at(k)));
 }
 
 /// Ratios also add to the fixed-point sums behind their mean and sd.
@@ -154,18 +156,16 @@ fn record_counts(histogram: &mut DayHistogram, reports: &[Option<u32>], value_at
 fn record_ratios(
     histogram: &mut DayHistogram,
     sums: &mut [(u128, u128)],
-    reports: &[Option<u32>],
+    reports: &[u32],
     value_at: impl Fn(usize) -> f64,
 ) {
-    record_runs(histogram, reports, |k| {
+    record_runs(histogram, reports, |r, k| {
         let value = value_at(k);
-        if let Some(r) = reports[k] {
-            // Non-negative, so adding 0.5 and truncating rounds.
-            let fixed = u128::from((value.min(RATIO_CAP) * RATIO_SCALE + 0.5) as u64);
-            let slot = &mut sums[r as usize];
-            slot.0 = slot.0.wrapping_add(fixed);
-            slot.1 = slot.1.wrapping_add(fixed * fixed);
-        }
+        // Non-negative, so adding 0.5 and truncating rounds.
+        let fixed = u128::from((value.min(RATIO_CAP) * RATIO_SCALE + 0.5) as u64);
+        let slot = &mut sums[r];
+        slot.0 = slot.0.wrapping_add(fixed);
+        slot.1 = slot.1.wrapping_add(fixed * fixed);
         float_key(value)
     });
 }

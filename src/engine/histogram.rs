@@ -75,8 +75,11 @@ pub fn float_value(key: i64) -> f64 {
 /// 60,000 rows.
 const PAGE_ROWS: i64 = 64;
 
+/// Trials after which the 16-bit differences must be folded into the full ones.
+pub const FOLD_EVERY: u64 = i16::MAX as u64;
+
 /// Queued writes per histogram before they are applied.
-const QUEUE_LIMIT: usize = 1 << 14;
+const QUEUE_LIMIT: usize = 1 << 11;
 
 /// Counts per (bin, day), in pages of [`PAGE_ROWS`] bins over a growable key range.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +91,11 @@ pub struct DayHistogram {
     /// counts once finished.
     pages: Vec<Option<Vec<u32>>>,
     finished: bool,
+    /// Recent differences, in 16 bits so the table being written stays in
+    /// cache; folded into `pages` at least every [`FOLD_EVERY`] trials, before
+    /// any cell could leave the i16 range (a trial moves a cell by at most 1).
+    #[serde(skip)]
+    hot: Vec<Option<Vec<i16>>>,
     /// Queued writes: `page << 40 | cell << 1 | 1` adds one, `... | 0` removes one.
     #[serde(skip)]
     queue: Vec<u64>,
@@ -100,8 +108,15 @@ impl DayHistogram {
             low: 0,
             pages: Vec::new(),
             finished: false,
+            hot: Vec::new(),
             queue: Vec::new(),
         }
+    }
+
+    /// Allocated pages and their rows (for diagnostics).
+    pub fn allocated_rows(&self) -> (usize, usize) {
+        let allocated = self.pages.iter().flatten().count();
+        (allocated * PAGE_ROWS as usize, self.pages.len() * PAGE_ROWS as usize)
     }
 
     /// Number of report days.
@@ -138,8 +153,9 @@ impl DayHistogram {
     #[cold]
     #[inline(never)]
     fn make_room(&mut self, key: i64) {
-        // Queued writes name pages by position, which a prepend shifts.
-        self.apply_queue();
+        // Queued and hot writes name pages by position, which a prepend shifts.
+        self.fold();
+        self.hot.clear();
         let page_of = |k: i64| k.div_euclid(PAGE_ROWS) * PAGE_ROWS;
         if self.pages.is_empty() {
             self.low = page_of(key);
@@ -163,11 +179,14 @@ impl DayHistogram {
         self.pages[page].get_or_insert_with(|| vec![0; cells])
     }
 
-    /// Applies the queued writes.
+    /// Applies the queued writes to the 16-bit differences.
     fn apply_queue(&mut self) {
-        let queue = std::mem::take(&mut self.queue);
-        for &entry in &queue {
-            let page = self.page_mut((entry >> 40) as usize);
+        if self.hot.len() < self.pages.len() {
+            self.hot.resize(self.pages.len(), None);
+        }
+        let cells = PAGE_ROWS as usize * self.days;
+        for &entry in &self.queue {
+            let page = self.hot[(entry >> 40) as usize].get_or_insert_with(|| vec![0; cells]);
             let cell = &mut page[((entry & ((1 << 40) - 1)) >> 1) as usize];
             *cell = if entry & 1 == 1 {
                 cell.wrapping_add(1)
@@ -175,8 +194,22 @@ impl DayHistogram {
                 cell.wrapping_sub(1)
             };
         }
-        self.queue = queue;
         self.queue.clear();
+    }
+
+    /// Moves all recorded differences into the full-width table. Must run at
+    /// least every [`FOLD_EVERY`] recorded trials.
+    pub fn fold(&mut self) {
+        self.apply_queue();
+        for page in 0..self.hot.len() {
+            let Some(mut hot) = self.hot[page].take() else { continue };
+            let cold = self.page_mut(page);
+            for (c, h) in cold.iter_mut().zip(&hot) {
+                *c = c.wrapping_add(i32::from(*h) as u32);
+            }
+            hot.fill(0);
+            self.hot[page] = Some(hot);
+        }
     }
 
     /// Turns recorded runs into counts. Call once, after the last run and
@@ -185,7 +218,8 @@ impl DayHistogram {
         if self.finished {
             return;
         }
-        self.apply_queue();
+        self.fold();
+        self.hot = Vec::new();
         if self.days > 0 {
             for page in self.pages.iter_mut().flatten() {
                 for row in page.chunks_exact_mut(self.days) {

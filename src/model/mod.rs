@@ -158,8 +158,8 @@ pub struct Delivery {
 pub struct Trial {
     /// The days evaluated, ascending: report days plus arrival days.
     pub days: Vec<u32>,
-    /// For each evaluated day, its index among the report days, if any.
-    pub report_index: Vec<Option<u32>>,
+    /// For each report day, in order, its index among the evaluated days.
+    pub report_positions: Vec<u32>,
     /// Head counts `[contributor][day]`, flattened.
     pub contributor_strength: Vec<u32>,
     pub host: Vec<u32>,
@@ -187,15 +187,6 @@ impl Trial {
     pub fn contributor(&self, c: usize) -> &[u32] {
         let n = self.days.len();
         &self.contributor_strength[c * n..(c + 1) * n]
-    }
-
-    /// (evaluated day index, report day index) of each report day.
-    #[inline]
-    pub fn report_positions(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.report_index
-            .iter()
-            .enumerate()
-            .filter_map(|(k, r)| r.map(|r| (k, r as usize)))
     }
 
     /// True when contributor `c` has nobody on any day of this trial.
@@ -523,20 +514,15 @@ impl Model {
     /// population shrinks).
     fn choose_days(&self, trial: &mut Trial, shrinking: bool) {
         trial.days.clear();
-        trial.report_index.clear();
+        trial.report_positions.clear();
         if self.targets.is_empty() {
             trial.days.extend_from_slice(&self.report_days);
-            trial.report_index.extend((0..self.report_days.len() as u32).map(Some));
+            trial.report_positions.extend(0..self.report_days.len() as u32);
             return;
         }
         if shrinking && self.ratio_targets {
             trial.days.extend(0..=self.horizon);
-            let mut next = 0;
-            for day in 0..=self.horizon {
-                let is_report = self.report_days.get(next) == Some(&day);
-                trial.report_index.push(is_report.then_some(next as u32));
-                next += usize::from(is_report);
-            }
+            trial.report_positions.extend_from_slice(&self.report_days);
             return;
         }
         trial.jump_days.sort_unstable();
@@ -547,13 +533,12 @@ impl Model {
             let report = reports.get(r).copied().unwrap_or(u32::MAX);
             let jump = jumps.get(j).copied().unwrap_or(u32::MAX);
             if report <= jump {
+                trial.report_positions.push(trial.days.len() as u32);
                 trial.days.push(report);
-                trial.report_index.push(Some(r as u32));
                 r += 1;
                 j += usize::from(report == jump);
             } else {
                 trial.days.push(jump);
-                trial.report_index.push(None);
                 j += 1;
             }
         }

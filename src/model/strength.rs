@@ -36,7 +36,7 @@ pub fn daily_rate(attrition_per_year: f64) -> f64 {
 
 /// Expected departures in a stretch above which one binomial draw (~50-70 ns)
 /// beats one exponential draw per departure (~6-8 ns each).
-const THINNING_ABOVE: f64 = 8.0;
+const THINNING_ABOVE: f64 = 30.0;
 
 /// Fills `out[k]` with the head count on day `days[k]` (sorted ascending):
 /// `initial` people on day 0 plus `arrivals` (sorted by day), each leaving at
