@@ -384,3 +384,97 @@ fn merge_refuses_partials_that_do_not_belong_together() {
     assert!(entries(&out).is_empty());
     assert!(fs::metadata(part("good")).is_ok());
 }
+
+/// Removes the `[[contributors]]` block whose name is `name` from scenario text.
+fn without_contributor(text: &str, name: &str) -> String {
+    let blocks: Vec<&str> = text.split("\n[[").collect();
+    let kept: Vec<&str> = blocks
+        .iter()
+        .filter(|b| !(b.starts_with("contributors]]") && b.contains(&format!("name = \"{name}\""))))
+        .copied()
+        .collect();
+    assert_eq!(kept.len() + 1, blocks.len(), "contributor {name} not found once");
+    kept.join("\n[[")
+}
+
+/// Regression: large groups with high attrition are sampled by binomial
+/// thinning between the days they are evaluated on; those days once
+/// included other contributors' arrival days, so removing a contributor
+/// changed `host_police` and other contributors' series.
+#[test]
+fn removing_a_contributor_leaves_host_police_and_the_others_unchanged() {
+    let work = tempfile::tempdir().unwrap();
+    let big = r#"
+name = "Big groups"
+[simulation]
+start = 2024-01-01
+horizon_days = 200
+trials = 300
+seed = 11
+[population]
+initial = 1000000
+[host_police]
+initial = 20000
+attrition_per_year = "uniform(0.3, 0.6)"
+[[contributors]]
+name = "Large"
+deployed = 6000
+pledged = 3000
+first_arrival_days = "uniform(10, 90)"
+attrition_per_year = 0.5
+[[contributors]]
+name = "Other"
+pledged = 300
+first_arrival_days = "uniform(5, 150)"
+waves = 3
+wave_interval_days = "uniform(3, 20)"
+[[targets]]
+name = "Police at 100"
+metric = "police_per_100k"
+at_least = 100
+[[targets]]
+name = "Everyone"
+metric = "security_forces"
+at_least = 27000
+"#;
+    let pessimistic = std::fs::read_to_string(cli_support::scenarios_dir().join("haiti-pessimistic.toml")).unwrap();
+    let cases = [
+        (
+            "big",
+            big.to_string(),
+            "Other",
+            vec!["host_police", "contributor:Large"],
+        ),
+        (
+            "pessimistic",
+            pessimistic,
+            "Antigua and Barbuda",
+            vec![
+                "host_police",
+                "contributor:Kenya",
+                "contributor:Benin",
+                "contributor:Jamaica",
+            ],
+        ),
+    ];
+    for (label, text, removed, kept) in cases {
+        let with = write_file(work.path(), &format!("{label}-with.toml"), &text);
+        let without = write_file(
+            work.path(),
+            &format!("{label}-without.toml"),
+            &without_contributor(&text, removed),
+        );
+        let (out_with, out_without) = (
+            work.path().join(format!("{label}-a")),
+            work.path().join(format!("{label}-b")),
+        );
+        run_ok(&with, &out_with, &["--trials", "300"]);
+        run_ok(&without, &out_without, &["--trials", "300"]);
+        let series = |dir: &Path| rows_where(dir, "timeseries.csv", "metric", &kept);
+        assert_eq!(
+            series(&out_with),
+            series(&out_without),
+            "{label}: removing {removed} changed {kept:?}"
+        );
+    }
+}

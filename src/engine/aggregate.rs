@@ -81,7 +81,7 @@ impl Aggregates {
                 }
             }
         }
-        if self.trials % FOLD_EVERY == 0 {
+        if self.trials.is_multiple_of(FOLD_EVERY) {
             for histogram in &mut self.metrics {
                 histogram.fold();
             }

@@ -12,7 +12,7 @@ pub mod strength;
 
 use crate::scenario::{Effect, Input, Kind, Metric, Sampler, Scenario, ValueKind};
 pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
-use strength::{Arrival, daily_rate, strength_at, unit};
+use strength::{Arrival, Bridge, Schedule, daily_rate, strength_at, unit};
 
 /// An input ready to draw: its sampler and its stream.
 #[derive(Debug, Clone)]
@@ -118,6 +118,7 @@ struct ContributorModel {
     withdrawal: Draw,
     withdrawal_time: StreamId,
     process: StreamId,
+    bridge: StreamId,
     police: bool,
 }
 
@@ -160,6 +161,8 @@ pub struct Trial {
     pub days: Vec<u32>,
     /// For each report day, in order, its index among the evaluated days.
     pub report_positions: Vec<u32>,
+    /// For each evaluated day: is it a report day?
+    pub is_report: Vec<bool>,
     /// Head counts `[contributor][day]`, flattened.
     pub contributor_strength: Vec<u32>,
     pub host: Vec<u32>,
@@ -255,6 +258,7 @@ impl Model {
                     withdrawal: Draw::new(&c.withdrawal_per_year),
                     withdrawal_time: StreamId::of(&format!("{path}.withdrawal_time")),
                     process: StreamId::of(&format!("{path}.attrition_process")),
+                    bridge: StreamId::of(&format!("{path}.attrition_bridge")),
                     police: c.kind == Kind::Police,
                 }
             })
@@ -321,6 +325,7 @@ impl Model {
         let population0 = self.population.once(seed, index);
 
         self.choose_days(trial, growth < 0.0);
+        Self::mark_reports(trial);
         let n = trial.days.len();
 
         let log_growth = (1.0 + growth).ln() / 365.25;
@@ -336,13 +341,19 @@ impl Model {
         if self.host.is_some() {
             let host = self.host.as_ref().map_or(StreamId::of(""), |h| h.process);
             let mut rng = stream(seed, index, host);
+            let mut bridge = Bridge::new(seed, index, StreamId::of("host_police.attrition_bridge"));
+            let schedule = Schedule {
+                days: &trial.days,
+                report: &trial.is_report,
+            };
             strength_at(
                 host_initial,
                 &trial.host_arrivals,
                 host_lambda,
-                &trial.days,
+                schedule,
                 &mut trial.host,
                 &mut rng,
+                &mut bridge,
             );
         } else {
             trial.host.fill(0);
@@ -361,7 +372,20 @@ impl Model {
             }
             let lambda = daily_rate(model.attrition.once(seed, index));
             let mut rng = stream(seed, index, model.process);
-            strength_at(model.deployed, &trial.arrivals[c], lambda, &trial.days, out, &mut rng);
+            let mut bridge = Bridge::new(seed, index, model.bridge);
+            let schedule = Schedule {
+                days: &trial.days,
+                report: &trial.is_report,
+            };
+            strength_at(
+                model.deployed,
+                &trial.arrivals[c],
+                lambda,
+                schedule,
+                out,
+                &mut rng,
+                &mut bridge,
+            );
             apply_cutoffs(&trial.days, out, trial.cutoffs[c], end_mission);
         }
         self.sum_contributors(trial);
@@ -541,6 +565,14 @@ impl Model {
                 trial.days.push(jump);
                 j += 1;
             }
+        }
+    }
+
+    fn mark_reports(trial: &mut Trial) {
+        trial.is_report.clear();
+        trial.is_report.resize(trial.days.len(), false);
+        for &k in &trial.report_positions {
+            trial.is_report[k as usize] = true;
         }
     }
 

@@ -16,7 +16,7 @@
 use rand::RngExt;
 use rand_distr::{Binomial, Distribution, Exp1};
 
-use super::streams::StreamRng;
+use super::streams::{StreamId, StreamRng, stream};
 
 /// Personnel arriving on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,18 +38,57 @@ pub fn daily_rate(attrition_per_year: f64) -> f64 {
 /// beats one exponential draw per departure (~6-8 ns each).
 const THINNING_ABOVE: f64 = 30.0;
 
+/// The days a head count is asked for, and which of them are report days.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule<'a> {
+    pub days: &'a [u32],
+    pub report: &'a [bool],
+}
+
+/// Draws for the days that are not a head count's own (see [`strength_at`]),
+/// from a stream of their own, created only if needed.
+pub struct Bridge {
+    pub seed: u64,
+    pub trial: u64,
+    pub id: StreamId,
+    rng: Option<StreamRng>,
+}
+
+impl Bridge {
+    pub fn new(seed: u64, trial: u64, id: StreamId) -> Bridge {
+        Bridge {
+            seed,
+            trial,
+            id,
+            rng: None,
+        }
+    }
+
+    fn rng(&mut self) -> &mut StreamRng {
+        self.rng.get_or_insert_with(|| stream(self.seed, self.trial, self.id))
+    }
+}
+
 /// Fills `out[k]` with the head count on day `days[k]` (sorted ascending):
 /// `initial` people on day 0 plus `arrivals` (sorted by day), each leaving at
 /// rate `lambda` per day. Someone arriving on day `d` is counted on day `d`.
+///
+/// The process is sampled from `rng` on its *own* days only: those with
+/// `report[k]` set, and its arrival days. Other days (another group's
+/// arrivals, for target checks) are filled in afterwards from `bridge`,
+/// conditioned on the neighbouring own days. So a group's draws, and its
+/// counts on report days, do not depend on which other groups exist.
 pub fn strength_at(
     initial: u32,
     arrivals: &[Arrival],
     lambda: f64,
-    days: &[u32],
+    schedule: Schedule,
     out: &mut [u32],
     rng: &mut StreamRng,
+    bridge: &mut Bridge,
 ) {
-    debug_assert_eq!(days.len(), out.len());
+    let Schedule { days, report } = schedule;
+    debug_assert!(days.len() == out.len() && days.len() == report.len());
     if lambda.is_infinite() {
         // Everyone leaves at once: only same-day arrivals are ever counted.
         for (slot, &day) in out.iter_mut().zip(days) {
@@ -65,14 +104,68 @@ pub fn strength_at(
         lambda,
     };
     let mut next_arrival = 0;
-    for (slot, &day) in out.iter_mut().zip(days) {
+    let mut bridged = false;
+    for (k, &day) in days.iter().enumerate() {
+        let arrives_today = arrivals.get(next_arrival).is_some_and(|a| a.day == day);
+        if !report[k] && !arrives_today {
+            bridged = true;
+            continue;
+        }
         while let Some(arrival) = arrivals.get(next_arrival).filter(|a| a.day <= day) {
             process.advance(f64::from(arrival.day), rng);
             process.arrive(arrival.size);
             next_arrival += 1;
         }
         process.advance(f64::from(day), rng);
-        *slot = process.n;
+        out[k] = process.n;
+    }
+    if bridged {
+        fill_bridged_days(arrivals, lambda, schedule, out, bridge);
+    }
+}
+
+/// Fills the days `strength_at` skipped: between two own days, each of the
+/// `D` departures of the stretch happened by day `t` with probability
+/// `(1 - e^(-lambda (t - t0))) / (1 - e^(-lambda (t1 - t0)))`, independently,
+/// so the count is drawn one binomial per skipped day; after the last own
+/// day, by plain binomial thinning.
+fn fill_bridged_days(arrivals: &[Arrival], lambda: f64, schedule: Schedule, out: &mut [u32], bridge: &mut Bridge) {
+    let Schedule { days, report } = schedule;
+    let own = |k: usize| report[k] || arrivals.iter().any(|a| a.day == days[k]);
+    let mut k = 0;
+    while k < days.len() {
+        if own(k) {
+            k += 1;
+            continue;
+        }
+        // Skipped days k..end, between own days k - 1 (day 0 is always a
+        // report day) and end (if any).
+        let end = (k..days.len()).find(|&j| own(j)).unwrap_or(days.len());
+        let (mut n, mut t) = (out[k - 1], f64::from(days[k - 1]));
+        if end < days.len() {
+            let arriving: u32 = arrivals.iter().filter(|a| a.day == days[end]).map(|a| a.size).sum();
+            let t_end = f64::from(days[end]);
+            let mut departures = n - (out[end] - arriving);
+            for j in k..end {
+                if departures > 0 && lambda > 0.0 {
+                    let tj = f64::from(days[j]);
+                    let share = (-lambda * (tj - t)).exp_m1() / (-lambda * (t_end - t)).exp_m1();
+                    let gone = binomial(departures, share, bridge.rng());
+                    n -= gone;
+                    departures -= gone;
+                    t = tj;
+                }
+                out[j] = n;
+            }
+        } else {
+            for j in k..end {
+                let tj = f64::from(days[j]);
+                n = survivors(n, lambda * (tj - t), bridge.rng());
+                t = tj;
+                out[j] = n;
+            }
+        }
+        k = end;
     }
 }
 
@@ -128,6 +221,17 @@ impl Attrition {
     }
 }
 
+/// Binomial(n, p) departures.
+fn binomial(n: u32, p: f64, rng: &mut StreamRng) -> u32 {
+    if p >= 1.0 {
+        return n;
+    }
+    match Binomial::new(u64::from(n), p.max(0.0)) {
+        Ok(b) => b.sample(rng) as u32,
+        Err(_) => 0,
+    }
+}
+
 /// Binomial(n, exp(-hazard)) survivors.
 fn survivors(n: u32, hazard: f64, rng: &mut StreamRng) -> u32 {
     if n == 0 || hazard <= 0.0 {
@@ -162,7 +266,17 @@ mod tests {
         let mut sum_sq = 0.0;
         for trial in 0..trials {
             let mut rng = stream(11, trial, StreamId::of("test"));
-            strength_at(initial, &[], lambda, days, &mut out, &mut rng);
+            let report = vec![true; days.len()];
+            let schedule = Schedule { days, report: &report };
+            strength_at(
+                initial,
+                &[],
+                lambda,
+                schedule,
+                &mut out,
+                &mut rng,
+                &mut Bridge::new(0, trial, StreamId::of("b")),
+            );
             let v = f64::from(*out.last().unwrap());
             sum += v;
             sum_sq += v * v;
@@ -195,8 +309,57 @@ mod tests {
         let days = [0, 4, 5, 8, 9, 20];
         let mut out = [0; 6];
         let mut rng = stream(0, 0, StreamId::of("t"));
-        strength_at(2, &arrivals, 0.0, &days, &mut out, &mut rng);
+        let schedule = Schedule {
+            days: &days,
+            report: &[true; 6],
+        };
+        strength_at(
+            2,
+            &arrivals,
+            0.0,
+            schedule,
+            &mut out,
+            &mut rng,
+            &mut Bridge::new(0, 0, StreamId::of("b")),
+        );
         assert_eq!(out, [2, 2, 12, 12, 15, 15]);
+    }
+
+    /// A group's counts on its own days do not depend on which other days
+    /// are evaluated, and bridged days never rise between own days.
+    #[test]
+    fn other_groups_days_do_not_change_a_groups_draws() {
+        let arrivals = [Arrival { day: 35, size: 4000 }];
+        let lambda = daily_rate(0.5);
+        let own_days: Vec<u32> = (0..=210).step_by(7).collect();
+        let mut with_extra = own_days.clone();
+        with_extra.extend([3, 4, 50, 51, 52, 209]);
+        with_extra.sort_unstable();
+        for trial in 0..50 {
+            let run = |days: &[u32]| {
+                let report: Vec<bool> = days.iter().map(|d| d % 7 == 0).collect();
+                let mut out = vec![0; days.len()];
+                let mut rng = stream(5, trial, StreamId::of("own"));
+                let mut bridge = Bridge::new(5, trial, StreamId::of("bridge"));
+                let schedule = Schedule { days, report: &report };
+                strength_at(5000, &arrivals, lambda, schedule, &mut out, &mut rng, &mut bridge);
+                out
+            };
+            let (alone, extra) = (run(&own_days), run(&with_extra));
+            for (k, day) in own_days.iter().enumerate() {
+                let j = with_extra.iter().position(|d| d == day).unwrap();
+                assert_eq!(alone[k], extra[j], "trial {trial}, day {day}");
+            }
+            for j in 1..with_extra.len() {
+                if with_extra[j] != 35 {
+                    assert!(
+                        extra[j] <= extra[j - 1],
+                        "trial {trial}: rises on day {}",
+                        with_extra[j]
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -205,7 +368,20 @@ mod tests {
         let days: Vec<u32> = (0..=200).collect();
         let mut out = vec![0; days.len()];
         let mut rng = stream(3, 1, StreamId::of("t"));
-        strength_at(1000, &arrivals, daily_rate(0.5), &days, &mut out, &mut rng);
+        let report = vec![true; days.len()];
+        let schedule = Schedule {
+            days: &days,
+            report: &report,
+        };
+        strength_at(
+            1000,
+            &arrivals,
+            daily_rate(0.5),
+            schedule,
+            &mut out,
+            &mut rng,
+            &mut Bridge::new(0, 1, StreamId::of("b")),
+        );
         for k in 1..days.len() {
             if days[k] != 50 {
                 assert!(out[k] <= out[k - 1]);
