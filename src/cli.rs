@@ -54,7 +54,7 @@ pub struct RunArgs {
     /// (scenarios/haiti-mss-2024-09.toml) is run.
     pub scenario: Option<PathBuf>,
     /// Output folder [default: output/<scenario file stem>/].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     pub out: Option<PathBuf>,
     /// Number of trials (overrides simulation.trials).
     #[arg(long)]

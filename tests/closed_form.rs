@@ -540,6 +540,8 @@ at_least = 1
         ("2024-12-31", 335),
         ("2025-01-31", 366),
         ("2025-02-28", 394),
+        // The horizon itself closes every series, on the grid or not.
+        ("2025-03-06", 400),
     ];
     let out = run(text_, 20, 909);
     let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 31).expect("a date");

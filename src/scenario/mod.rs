@@ -276,10 +276,12 @@ impl Scenario {
     }
 
     /// The report days: every day, every 7th day, or the same day of each
-    /// calendar month (clamped to the month's end), from 0 to the horizon.
+    /// calendar month (clamped to the month's end), from day 0, and always the
+    /// horizon itself as the last, so that every dated output reaches the
+    /// horizon the probabilities by the horizon refer to.
     pub fn report_days(&self) -> Vec<u32> {
         let horizon = self.simulation.horizon_days;
-        match self.simulation.step {
+        let mut days: Vec<u32> = match self.simulation.step {
             Step::Day => (0..=horizon).collect(),
             Step::Week => (0..=horizon).step_by(7).collect(),
             Step::Month => {
@@ -291,7 +293,11 @@ impl Scenario {
                     .map(|day| day as u32)
                     .collect()
             }
+        };
+        if days.last() != Some(&horizon) {
+            days.push(horizon);
         }
+        days
     }
 
     /// The calendar date of a day number.

@@ -307,14 +307,18 @@ impl Reader<'_> {
                     return None;
                 }
             },
-            DeValue::Datetime(dt) if kind == ValueKind::Day => {
+            DeValue::Datetime(dt) if kind == ValueKind::Day && start.is_some() => {
                 let date = self.date_value(value, &field, dt)?;
                 Dist::Constant(f64::from(days_from(start?, date)))
             }
             other => match to_number(other) {
                 Some(v) if v.is_finite() => Dist::Constant(v),
                 _ => {
-                    let dates = if kind == ValueKind::Day { ", a date" } else { "" };
+                    let dates = if kind == ValueKind::Day && start.is_some() {
+                        ", a date"
+                    } else {
+                        ""
+                    };
                     let message = format!("must be {FORMS_HELP}{dates}; found {}", other.type_str());
                     self.problem(value.span(), &field, message);
                     return None;
@@ -631,8 +635,9 @@ impl Reader<'_> {
             let pledged = self.count(&t, "pledged");
             let probability = self.probability(&t, "probability");
             let fulfilment = self.uncertain_or(&t, "fulfilment", ValueKind::Fraction, 1.0, start);
-            let first_arrival_days = self.uncertain_or(&t, "first_arrival_days", ValueKind::Day, 0.0, start);
-            let wave_interval_days = self.uncertain_or(&t, "wave_interval_days", ValueKind::Day, 0.0, start);
+            // Durations, not days from the start: no dates here.
+            let first_arrival_days = self.uncertain_or(&t, "first_arrival_days", ValueKind::Day, 0.0, None);
+            let wave_interval_days = self.uncertain_or(&t, "wave_interval_days", ValueKind::Day, 0.0, None);
             let attrition_per_year = self.uncertain_or(&t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
             let withdrawal_per_year = self.uncertain_or(&t, "withdrawal_per_year", ValueKind::Fraction, 0.0, start);
             let waves_what = format!("must be a whole number of waves from 1 to {MAX_WAVES}");
@@ -777,5 +782,59 @@ fn fmt_num(v: f64) -> String {
         format!("{}", v as i64)
     } else {
         format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "name = \"t\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n[population]\ninitial = 1000\n";
+
+    fn problems(extra: &str) -> Vec<Problem> {
+        parse_str(&format!("{MINIMAL}{extra}"), "t.toml")
+            .expect_err("should fail")
+            .problems
+    }
+
+    #[test]
+    fn minimal_scenario_gets_the_documented_defaults() {
+        let s = parse_str(MINIMAL, "t.toml").expect("valid");
+        assert_eq!(
+            (s.simulation.trials, s.simulation.seed, s.simulation.step),
+            (10_000, 0, super::super::Step::Week)
+        );
+        assert!(s.host_police.is_none() && s.contributors.is_empty() && s.events.is_empty() && s.targets.is_empty());
+        // Weekly from day 0, and the horizon closes the series.
+        assert_eq!(s.report_days(), vec![0, 7, 14, 21, 28, 30]);
+    }
+
+    #[test]
+    fn dates_are_days_from_the_start_where_a_day_is_counted_from_day_0() {
+        let s = parse_str(
+            &format!("{MINIMAL}[[events]]\nname = \"e\"\nday = 2024-01-11\neffect = \"unlock\"\n"),
+            "t.toml",
+        )
+        .expect("valid");
+        assert_eq!(s.events[0].day.dist, Dist::Constant(10.0));
+    }
+
+    #[test]
+    fn durations_do_not_take_dates() {
+        let p = problems("[[contributors]]\nname = \"K\"\npledged = 5\nfirst_arrival_days = 2024-02-01\n");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].field, "contributors.K.first_arrival_days");
+        assert_eq!(p[0].line, 10);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let p = problems(
+            "[[contributors]]\nname = \"K\"\npleged = 5\nprobability = 2\n[[targets]]\nname = \"x\"\nmetric = \"nope\"\nat_least = 1\n",
+        );
+        let lines: Vec<usize> = p.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![9, 10, 13]);
+        assert!(p[0].message.contains("did you mean `pledged`"));
     }
 }
