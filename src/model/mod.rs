@@ -330,12 +330,19 @@ impl Model {
 
         let log_growth = (1.0 + growth).ln() / 365.25;
         trial.population.clear();
-        trial.population.extend(
-            trial
-                .days
-                .iter()
-                .map(|&d| population0 * (log_growth * f64::from(d)).exp()),
-        );
+        // pop(d) = pop(0) * (1 + g)^(d / 365.25), stepped from day to day;
+        // steps repeat (7 days, 1 day), so one exp serves many days.
+        let (mut previous_day, mut population) = (0u32, population0);
+        let (mut gap, mut factor) = (0u32, 1.0f64);
+        for &day in &trial.days {
+            if day - previous_day != gap {
+                gap = day - previous_day;
+                factor = (log_growth * f64::from(gap)).exp();
+            }
+            population *= factor;
+            previous_day = day;
+            trial.population.push(population);
+        }
 
         trial.host.resize(n, 0);
         if self.host.is_some() {

@@ -181,8 +181,22 @@ struct Attrition {
 
 impl Attrition {
     /// Moves the process to time `to`, removing everyone who left by then.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, to: f64, rng: &mut StreamRng) {
+        // The common case on short stretches: the race's next departure is
+        // later, so nobody leaves (the same choice `advance_slow` makes).
+        if let Some(next) = self.next_departure
+            && next > to
+            && f64::from(self.n) * self.lambda * (to - self.t) <= THINNING_ABOVE
+        {
+            self.t = to;
+            return;
+        }
+        self.advance_slow(to, rng);
+    }
+
+    #[inline(never)]
+    fn advance_slow(&mut self, to: f64, rng: &mut StreamRng) {
         if self.n == 0 || self.lambda <= 0.0 || to <= self.t {
             self.t = self.t.max(to);
             return;
