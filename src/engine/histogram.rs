@@ -78,6 +78,9 @@ const PAGE_ROWS: i64 = 64;
 /// Trials after which the 16-bit differences must be folded into the full ones.
 pub const FOLD_EVERY: u64 = i16::MAX as u64;
 
+/// Pages allocated beyond a newly seen value, on each side.
+const MARGIN_PAGES: i64 = 3;
+
 /// Queued writes per histogram before they are applied.
 const QUEUE_LIMIT: usize = 1 << 11;
 
@@ -157,20 +160,26 @@ impl DayHistogram {
         self.fold();
         self.hot.clear();
         let page_of = |k: i64| k.div_euclid(PAGE_ROWS) * PAGE_ROWS;
+        // Cover the key and a margin of pages beyond it, and allocate them
+        // now: the rare values that a longer run adds to the tails then fall
+        // in pages a short run already has, so memory barely grows with the
+        // number of trials.
+        let margin = MARGIN_PAGES * PAGE_ROWS;
+        let (from, to) = (page_of(key - margin), page_of(key + margin));
         if self.pages.is_empty() {
-            self.low = page_of(key);
-            self.pages.push(None);
-            return;
+            self.low = from;
         }
-        if key < self.low {
-            let extra = ((self.low - page_of(key)) / PAGE_ROWS) as usize;
+        if from < self.low {
+            let extra = ((self.low - from) / PAGE_ROWS) as usize;
             self.pages.splice(0..0, std::iter::repeat_n(None, extra));
-            self.low = page_of(key);
-        } else {
-            let needed = ((page_of(key) - self.low) / PAGE_ROWS) as usize + 1;
-            if needed > self.pages.len() {
-                self.pages.resize(needed, None);
-            }
+            self.low = from;
+        }
+        let needed = ((to - self.low) / PAGE_ROWS) as usize + 1;
+        if needed > self.pages.len() {
+            self.pages.resize(needed, None);
+        }
+        for page in ((from - self.low) / PAGE_ROWS) as usize..needed {
+            self.page_mut(page);
         }
     }
 

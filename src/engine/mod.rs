@@ -79,10 +79,16 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     }
     let mut results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     results.sort_by_key(|(worker, _)| *worker);
-    let mut total = Aggregates::new(model);
-    total.finish();
-    for (_, part) in &results {
-        total.merge(part);
+    // Merge into the first worker's aggregates (integer sums: the order does
+    // not change the result), dropping each part once merged.
+    let mut parts = results.into_iter().map(|(_, part)| part);
+    let mut total = parts.next().unwrap_or_else(|| {
+        let mut empty = Aggregates::new(model);
+        empty.finish();
+        empty
+    });
+    for part in parts {
+        total.merge(&part);
     }
     Ok(total)
 }
