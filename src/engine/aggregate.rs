@@ -67,8 +67,8 @@ impl Aggregates {
                 Metric::International => record_counts(histogram, reports, |k| intl[k]),
                 Metric::InternationalPolice => record_counts(histogram, reports, |k| intl_police[k]),
                 Metric::HostPolice => record_counts(histogram, reports, |k| host[k]),
-                Metric::Police => record_counts(histogram, reports, |k| host[k] + intl_police[k]),
-                Metric::SecurityForces => record_counts(histogram, reports, |k| host[k] + intl[k]),
+                Metric::Police => record_counts(histogram, reports, |k| host[k].saturating_add(intl_police[k])),
+                Metric::SecurityForces => record_counts(histogram, reports, |k| host[k].saturating_add(intl[k])),
                 Metric::Contributor(c) if trial.is_empty(c) => histogram.add_run(0, 0, model.report_days.len()),
                 Metric::Contributor(c) => {
                     let counts = trial.contributor(c);

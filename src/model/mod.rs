@@ -205,8 +205,8 @@ impl Trial {
             Metric::International => self.international[k],
             Metric::InternationalPolice => self.international_police[k],
             Metric::HostPolice => host,
-            Metric::Police => host + self.international_police[k],
-            Metric::SecurityForces => host + self.international[k],
+            Metric::Police => host.saturating_add(self.international_police[k]),
+            Metric::SecurityForces => host.saturating_add(self.international[k]),
             Metric::Contributor(c) => self.contributor_strength[c * self.days.len() + k],
             Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
         })
@@ -216,8 +216,12 @@ impl Trial {
     #[inline(always)]
     pub fn metric(&self, metric: Metric, k: usize) -> f64 {
         match metric {
-            Metric::PolicePer100k => f64::from(self.host[k] + self.international_police[k]) * 1e5 / self.population[k],
-            Metric::SecurityPer1000 => f64::from(self.host[k] + self.international[k]) * 1e3 / self.population[k],
+            Metric::PolicePer100k => {
+                (f64::from(self.host[k]) + f64::from(self.international_police[k])) * 1e5 / self.population[k]
+            }
+            Metric::SecurityPer1000 => {
+                (f64::from(self.host[k]) + f64::from(self.international[k])) * 1e3 / self.population[k]
+            }
             count => f64::from(self.count(count, k).unwrap_or(0)),
         }
     }
@@ -409,11 +413,11 @@ impl Model {
         for (c, model) in self.contributors.iter().enumerate() {
             let counts = &trial.contributor_strength[c * n..(c + 1) * n];
             for (sum, &v) in trial.international.iter_mut().zip(counts) {
-                *sum += v;
+                *sum = sum.saturating_add(v);
             }
             if model.police {
                 for (sum, &v) in trial.international_police.iter_mut().zip(counts) {
-                    *sum += v;
+                    *sum = sum.saturating_add(v);
                 }
             }
         }

@@ -231,7 +231,7 @@ impl Attrition {
             let before = f64::from(self.n);
             self.next_departure = Some(self.t + (next - self.t) * before / (before + f64::from(size)));
         }
-        self.n += size;
+        self.n = self.n.saturating_add(size);
     }
 }
 
