@@ -32,6 +32,7 @@ impl Failure {
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Scenario(_) | Failure::Usage(_) | Failure::Partial(_) => 2,
+            Failure::Output(e) if e.needs_force() => 2,
             Failure::Engine(EngineError::Cancelled) => 130,
             Failure::Output(_) | Failure::Engine(_) => 1,
         }
@@ -49,6 +50,10 @@ pub struct RunRequest {
     pub quiet: bool,
     pub shard: Option<String>,
     pub partial: Option<PathBuf>,
+    /// Replace results of another scenario in the output folder.
+    pub force: bool,
+    /// Also write `timeseries_wide.csv`.
+    pub wide: bool,
 }
 
 /// Loads the scenario file, or the built-in baseline when there is none.
@@ -86,6 +91,8 @@ fn apply_overrides(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u6
 
 /// `forcegen run`.
 pub fn run(request: &RunRequest) -> Result<(), Failure> {
+    // From the start, so that Ctrl-C at any point exits with 130 and writes nothing.
+    crate::interrupt::install();
     let mut scenario = load_scenario(request.scenario.as_deref())?;
     apply_overrides(&mut scenario, request.trials, request.seed)?;
     let shard = request
@@ -125,26 +132,46 @@ pub fn run(request: &RunRequest) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| default_out_dir(request.scenario.as_deref()));
     output::prepare_dir(&out)?;
+    output::check_owner(&out, &output::sha256_hex(&scenario.source), request.force)?;
     let model = Model::new(&scenario);
     let started = Instant::now();
     let aggregates = simulate(&model, 0..total, request)?;
     let elapsed = started.elapsed();
-    finish(&scenario, &model, &aggregates, &out, request.quiet, Some(elapsed))
+    let done = Finish {
+        out: &out,
+        quiet: request.quiet,
+        force: request.force,
+        wide: request.wide,
+        elapsed: Some(elapsed),
+    };
+    finish(&scenario, &model, &aggregates, &done)
 }
 
-/// Renders and writes the files, then prints a short summary.
-fn finish(
-    scenario: &Scenario,
-    model: &Model,
-    aggregates: &Aggregates,
-    out: &Path,
+/// Where and how [`finish`] writes.
+struct Finish<'a> {
+    out: &'a Path,
     quiet: bool,
+    force: bool,
+    wide: bool,
     elapsed: Option<Duration>,
-) -> Result<(), Failure> {
-    let files = output::render(scenario, model, aggregates);
-    output::write_atomically(out, &files)?;
-    if !quiet {
-        print_summary(scenario, model, aggregates, out, elapsed);
+}
+
+/// Renders and writes the files, then prints a short summary. Ctrl-C before
+/// the files are written stops here (nothing written); the folder is checked
+/// again, in case another run wrote there meanwhile.
+fn finish(scenario: &Scenario, model: &Model, aggregates: &Aggregates, how: &Finish) -> Result<(), Failure> {
+    let files = with_report(output::render(scenario, model, aggregates), how.wide)?;
+    if crate::interrupt::requested() {
+        return Err(Failure::Engine(EngineError::Cancelled));
+    }
+    output::check_owner(how.out, &output::sha256_hex(&scenario.source), how.force)?;
+    output::write_atomically(how.out, &files)?;
+    if !how.wide {
+        // A wide file of an earlier run with --wide would no longer match.
+        let _ = std::fs::remove_file(how.out.join(output::wide::FILE));
+    }
+    if !how.quiet {
+        print_summary(scenario, model, aggregates, how.out, how.elapsed);
     }
     Ok(())
 }
@@ -178,7 +205,6 @@ fn simulate(model: &Model, trials: std::ops::Range<u64>, request: &RunRequest) -
     let total = trials.end - trials.start;
     let show_bar = !request.quiet && std::io::stderr().is_terminal();
     let threads = request.threads.unwrap_or(0);
-    crate::interrupt::install();
     let result = std::thread::scope(|scope| {
         let worker = scope.spawn(|| engine::run(model, trials.clone(), threads, &progress));
         let bar = show_bar.then(|| progress_bar(total));
@@ -227,13 +253,51 @@ pub fn validate(path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `forcegen merge`.
-pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<(), Failure> {
+/// `forcegen merge`; `force` replaces results of another scenario in the folder.
+pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool, force: bool) -> Result<(), Failure> {
+    crate::interrupt::install();
     let merged = partial::merge_files(paths)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("output").join(merged.out_stem.clone().unwrap_or_else(|| "merged".to_string())));
     output::prepare_dir(&out)?;
+    output::check_owner(&out, &output::sha256_hex(&merged.scenario.source), force)?;
     let model = Model::new(&merged.scenario);
-    finish(&merged.scenario, &model, &merged.aggregates, &out, quiet, None)
+    let done = Finish {
+        out: &out,
+        quiet,
+        force,
+        wide: false,
+        elapsed: None,
+    };
+    finish(&merged.scenario, &model, &merged.aggregates, &done)
+}
+
+/// Adds the report and its charts (built from the CSV bytes, as `forcegen
+/// report` builds them from the files) and, with `wide`, `timeseries_wide.csv`.
+fn with_report(mut files: Vec<(&'static str, Vec<u8>)>, wide: bool) -> Result<Vec<(&'static str, Vec<u8>)>, Failure> {
+    let internal = |e: &dyn std::fmt::Display| Failure::Usage(format!("internal error: {e}"));
+    let report = crate::report::render(&files).map_err(|e| internal(&e))?;
+    if wide {
+        let timeseries = files
+            .iter()
+            .find(|(name, _)| *name == output::FILES[0])
+            .map(|(_, b)| b.as_slice());
+        let bytes = output::wide::from_timeseries(timeseries.unwrap_or_default()).map_err(|e| internal(&e))?;
+        files.push((output::wide::FILE, bytes));
+    }
+    files.extend(report);
+    Ok(files)
+}
+
+/// `forcegen report`: rebuilds `report.html` and the charts from the CSV
+/// files of a finished run in `dir`.
+pub fn report(dir: &Path, quiet: bool) -> Result<(), Failure> {
+    let files = crate::report::read_csv_files(dir).map_err(|e| Failure::Usage(e.to_string()))?;
+    let report = crate::report::render(&files).map_err(|e| Failure::Usage(e.to_string()))?;
+    let written = output::write_atomically(dir, &report)?;
+    if let (false, Some(page)) = (quiet, written.first()) {
+        println!("report: {}", page.display());
+    }
+    Ok(())
 }

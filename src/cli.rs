@@ -9,7 +9,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    success
   1    a failure while running or writing results
-  2    bad input: an invalid scenario, flag or partial file
+  2    bad input: an invalid scenario, flag or partial file, or an output
+       folder holding results of another scenario (see --force)
   130  interrupted (Ctrl-C); earlier results in the output folder are untouched";
 
 /// forcegen: Monte Carlo force generation for multinational security deployments.
@@ -33,6 +34,15 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Rebuild report.html and the chart_*.svg files of a finished run from
+    /// its CSV files (no scenario file needed).
+    Report {
+        /// The output folder of the run.
+        dir: PathBuf,
+        /// Do not print where the report was written.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Merge partial results of a sharded run (`run --shard K/N --partial FILE`)
     /// into the same CSV files a single run would have written.
     Merge {
@@ -45,6 +55,10 @@ pub enum Command {
         /// Do not print the summary.
         #[arg(long, short)]
         quiet: bool,
+        /// Replace results of another scenario (or files forcegen did not
+        /// write) that have the output files' names in the output folder.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -75,4 +89,14 @@ pub struct RunArgs {
     /// Where to write the partial result of a shard.
     #[arg(long, value_name = "FILE", requires = "shard")]
     pub partial: Option<PathBuf>,
+    /// Replace results of another scenario (or files forcegen did not write)
+    /// that have the output files' names in the output folder. Without it,
+    /// such a folder is refused (exit code 2); rerunning the same scenario
+    /// (any seed or trials) needs no --force.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write timeseries_wide.csv: one row per date, one column per
+    /// metric and statistic (international_mean, international_p5, ...).
+    #[arg(long)]
+    pub wide: bool,
 }

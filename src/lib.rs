@@ -16,4 +16,5 @@ pub mod interrupt;
 pub mod model;
 pub mod output;
 pub mod partial;
+pub mod report;
 pub mod scenario;

@@ -16,9 +16,17 @@ fn main() -> ExitCode {
             quiet: args.quiet,
             shard: args.shard,
             partial: args.partial,
+            force: args.force,
+            wide: args.wide,
         }),
         Command::Validate { scenario } => app::validate(&scenario),
-        Command::Merge { partials, out, quiet } => app::merge(&partials, out.as_deref(), quiet),
+        Command::Report { dir, quiet } => app::report(&dir, quiet),
+        Command::Merge {
+            partials,
+            out,
+            quiet,
+            force,
+        } => app::merge(&partials, out.as_deref(), quiet, force),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,6 +14,12 @@ use crate::output::sha256_hex;
 use crate::scenario::{self, Scenario};
 
 const FORMAT: &str = "forcegen-partial-2";
+/// Most shards a run may be split into.
+pub const MAX_SHARDS: u64 = 1_000_000;
+/// Far beyond the key range of any histogram bin (see `engine::histogram`):
+/// checked when a partial is read, so that a damaged or edited file is
+/// refused instead of crashing the merge or exhausting memory.
+const KEY_RANGE: std::ops::RangeInclusive<i64> = -(1 << 24)..=(1 << 24);
 
 /// Shard K of N (1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,16 +29,22 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Parses `K/N` with 1 <= K <= N.
+    /// Parses `K/N` with 1 <= K <= N <= [`MAX_SHARDS`].
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard must look like K/N with 1 <= K <= N (e.g. 3/8), got \"{text}\"");
+        let bad = || format!("--shard must look like K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 3/8), got \"{text}\"");
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let index: u64 = k.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;
-        if index == 0 || index > count {
+        let shard = Shard { index, count };
+        if !shard.is_valid() {
             return Err(bad());
         }
-        Ok(Shard { index, count })
+        Ok(shard)
+    }
+
+    /// 1 <= K <= N <= [`MAX_SHARDS`].
+    pub fn is_valid(self) -> bool {
+        (1..=self.count).contains(&self.index) && self.count <= MAX_SHARDS
     }
 
     /// The trial numbers of this shard out of `total`: contiguous, and
@@ -128,18 +140,132 @@ fn read(path: &Path) -> Result<Partial, PartialError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let partial: Partial = serde_json::from_slice(&bytes).map_err(|e| PartialError::Format {
+    let bad = |detail: String| PartialError::Format {
         path: path.to_path_buf(),
-        detail: e.to_string(),
-    })?;
+        detail,
+    };
+    let partial: Partial = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
     if partial.format != FORMAT {
-        let detail = format!("format \"{}\", expected \"{FORMAT}\"", partial.format);
-        return Err(PartialError::Format {
-            path: path.to_path_buf(),
-            detail,
-        });
+        return Err(bad(format!("format \"{}\", expected \"{FORMAT}\"", partial.format)));
+    }
+    let layout: Layout = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    check_histograms(&layout).map_err(|d| bad(format!("damaged: {d}")))?;
+    if !partial.shard.is_valid() {
+        let detail = format!(
+            "damaged: shard {}/{} is not K/N with 1 <= K <= N <= {MAX_SHARDS}",
+            partial.shard.index, partial.shard.count
+        );
+        return Err(bad(detail));
+    }
+    if partial.total_trials == 0 || partial.total_trials > scenario::MAX_TRIALS {
+        return Err(bad(format!("damaged: {} total trials", partial.total_trials)));
+    }
+    let expected = partial.shard.trials(partial.total_trials);
+    if partial.aggregates.trials != expected.end - expected.start {
+        let detail = format!(
+            "damaged: it holds {} trials, but shard {}/{} of {} trials has {}",
+            partial.aggregates.trials,
+            partial.shard.index,
+            partial.shard.count,
+            partial.total_trials,
+            expected.end - expected.start
+        );
+        return Err(bad(detail));
+    }
+    if sha256_hex(&partial.scenario_source) != partial.scenario_sha256 {
+        return Err(bad(
+            "damaged: its scenario text does not match its scenario_sha256".to_string()
+        ));
     }
     Ok(partial)
+}
+
+/// What [`check_histograms`] reads of a partial: each histogram's layout,
+/// with only the length of each page (no copy of the counts).
+#[derive(Deserialize)]
+struct Layout {
+    aggregates: LayoutAggregates,
+}
+
+#[derive(Deserialize)]
+struct LayoutAggregates {
+    metrics: Vec<LayoutHistogram>,
+}
+
+#[derive(Deserialize)]
+struct LayoutHistogram {
+    days: u64,
+    low: i64,
+    pages: Vec<Option<Length>>,
+    finished: bool,
+}
+
+/// The length of a JSON array, read without keeping its elements.
+struct Length(u64);
+
+impl<'de> Deserialize<'de> for Length {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Length, D::Error> {
+        struct Count;
+        impl<'de> serde::de::Visitor<'de> for Count {
+            type Value = Length;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Length, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Length(n))
+            }
+        }
+        deserializer.deserialize_seq(Count)
+    }
+}
+
+/// Checks the layout of every histogram in a partial, which the merge relies
+/// on: finished, a key range within bounds, and pages that are either absent
+/// or all the same whole number of rows of `days` counts, starting at a key
+/// that is a multiple of that number.
+fn check_histograms(layout: &Layout) -> Result<(), String> {
+    for (m, h) in layout.aggregates.metrics.iter().enumerate() {
+        let mut sizes = h.pages.iter().flatten().map(|p| p.0);
+        let size = sizes.next().unwrap_or(0);
+        let rows = size.checked_div(h.days).unwrap_or(0) as i64;
+        let uniform = sizes.all(|s| s == size);
+        let whole = h.pages.iter().all(Option::is_none) || (rows > 0 && size == rows as u64 * h.days);
+        if !h.finished || !uniform || !whole {
+            return Err(format!("metric {m}: unfinished, or pages of the wrong size"));
+        }
+        let high = h.low.saturating_add((h.pages.len() as i64).saturating_mul(rows));
+        if (rows > 0 && h.low % rows != 0) || !KEY_RANGE.contains(&h.low) || !KEY_RANGE.contains(&high) {
+            return Err(format!("metric {m}: bins out of range"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a partial's aggregates have the shape of this scenario's
+/// (as a run of it would make them), so that merging cannot go out of bounds.
+fn check_shape(path: &Path, aggregates: &Aggregates, model: &crate::model::Model) -> Result<(), PartialError> {
+    let expected = Aggregates::new(model);
+    let rows = |v: &[Vec<u64>]| v.iter().map(Vec::len).collect::<Vec<_>>();
+    let ratio_rows = |v: &[Vec<(u128, u128)>]| v.iter().map(Vec::len).collect::<Vec<_>>();
+    let days = |a: &Aggregates| a.metrics.iter().map(|h| h.days()).collect::<Vec<_>>();
+    let same = days(aggregates) == days(&expected)
+        && ratio_rows(&aggregates.ratio_sums) == ratio_rows(&expected.ratio_sums)
+        && rows(&aggregates.first_reached) == rows(&expected.first_reached)
+        && rows(&aggregates.last_wave) == rows(&expected.last_wave)
+        && aggregates.delivered.len() == expected.delivered.len()
+        && aggregates.full_delivery.len() == expected.full_delivery.len();
+    if same {
+        Ok(())
+    } else {
+        Err(PartialError::Format {
+            path: path.to_path_buf(),
+            detail: "damaged: its results do not have the shape of its scenario's".to_string(),
+        })
+    }
 }
 
 /// The result of merging every shard of a run.
@@ -224,6 +350,10 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
     let mut scenario = scenario::parse_str(&first.scenario_source, &first.scenario_file)?;
     scenario.simulation.seed = first.seed;
     scenario.simulation.trials = first.total_trials;
+    let model = crate::model::Model::new(&scenario);
+    for (path, part) in &parts {
+        check_shape(path, &part.aggregates, &model)?;
+    }
     parts.sort_by_key(|(_, p)| p.shard.index);
     let mut aggregates = parts[0].1.aggregates.clone();
     for (_, part) in &parts[1..] {

@@ -2,8 +2,14 @@
 //! goes to a temporary name in the output folder and is renamed into place
 //! only once every file has been written, so a failed run leaves no
 //! half-written CSV and the earlier results stay as they were.
+//!
+//! Before any work starts, the output folder is checked ([`prepare_dir`]):
+//! it must be a folder we can write to, and ([`check_owner`]) any of the
+//! five files already there must be the results of the same scenario (by
+//! the `scenario_sha256` of their `run_info.csv`), unless `--force` is given.
 
 pub mod stats;
+pub mod wide;
 
 use std::fs;
 use std::io::Write;
@@ -35,6 +41,35 @@ pub enum OutputError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path} exists and is not a folder")]
     NotADir { path: PathBuf },
+    #[error("cannot write to the output folder {path}: {source}")]
+    NotWritable { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the output folder {path} holds the results of another scenario (\"{name}\", scenario_sha256 {theirs}); \
+         this run's scenario has scenario_sha256 {ours}. Add --force to replace those results, or choose another --out folder"
+    )]
+    OtherScenario {
+        path: PathBuf,
+        name: String,
+        theirs: String,
+        ours: String,
+    },
+    #[error(
+        "the output folder {path} holds {files}, which this run would replace, but {detail}, so they may not be \
+         forcegen results; add --force to replace them, or choose another --out folder"
+    )]
+    NotOurs {
+        path: PathBuf,
+        files: String,
+        detail: String,
+    },
+}
+
+impl OutputError {
+    /// True for a refusal to replace files that `--force` would allow: bad
+    /// usage rather than a failure to write.
+    pub fn needs_force(&self) -> bool {
+        matches!(self, OutputError::OtherScenario { .. } | OutputError::NotOurs { .. })
+    }
 }
 
 /// SHA-256 of the scenario text, in hex.
@@ -56,7 +91,8 @@ pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
     ]
 }
 
-/// Creates `dir` if needed and checks it is a folder, before any work starts.
+/// Creates `dir` if needed and checks, before any work starts, that it is a
+/// folder we can write in (by creating and removing a small probe file).
 pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
     if dir.exists() && !dir.is_dir() {
         return Err(OutputError::NotADir {
@@ -66,7 +102,103 @@ pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
     fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
         path: dir.to_path_buf(),
         source,
+    })?;
+    let probe = dir.join(format!(".forcegen-probe.{}.tmp", std::process::id()));
+    let result = fs::File::create(&probe).and_then(|mut f| f.write_all(b"forcegen"));
+    let _ = fs::remove_file(&probe);
+    result.map_err(|source| OutputError::NotWritable {
+        path: dir.to_path_buf(),
+        source,
     })
+}
+
+/// Who wrote the five result files already in a folder, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// None of the five files is there.
+    Empty,
+    /// A forcegen run of the scenario with this name and SHA-256.
+    Run { name: String, sha256: String },
+    /// Some of the five files, but no readable forcegen `run_info.csv`: what
+    /// is wrong with it ("is missing", ...).
+    Unknown { files: Vec<&'static str>, detail: String },
+}
+
+/// Reads who wrote the result files in `dir` (from its `run_info.csv`).
+pub fn owner(dir: &Path) -> Owner {
+    let present: Vec<&'static str> = FILES.iter().copied().filter(|f| dir.join(f).exists()).collect();
+    if present.is_empty() {
+        return Owner::Empty;
+    }
+    let unknown = |detail: String| Owner::Unknown {
+        files: present.clone(),
+        detail,
+    };
+    let info = dir.join(FILES[4]);
+    if !info.exists() {
+        return unknown("is missing".to_string());
+    }
+    let mut reader = match csv::Reader::from_path(&info) {
+        Ok(reader) => reader,
+        Err(e) => return unknown(format!("cannot be read: {e}")),
+    };
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => return unknown(format!("cannot be read: {e}")),
+    };
+    let rows: Vec<csv::StringRecord> = match reader.records().collect() {
+        Ok(rows) => rows,
+        Err(e) => return unknown(format!("cannot be read: {e}")),
+    };
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(name_at), Some(sha_at), Some(_)) = (
+        column("scenario"),
+        column("scenario_sha256"),
+        column("forcegen_version"),
+    ) else {
+        return unknown("does not have forcegen's header".to_string());
+    };
+    let [row] = rows.as_slice() else {
+        return unknown(format!("has {} data rows instead of 1", rows.len()));
+    };
+    let sha256 = row.get(sha_at).unwrap_or_default();
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return unknown("has no SHA-256 in its scenario_sha256 column".to_string());
+    }
+    let name = row.get(name_at).unwrap_or_default();
+    // Undo the spreadsheet guard of `cell_text`, for the message.
+    let name = match name.strip_prefix('\'') {
+        Some(rest) if cell_text(rest) == name => rest,
+        _ => name,
+    };
+    Owner::Run {
+        name: name.to_string(),
+        sha256: sha256.to_ascii_lowercase(),
+    }
+}
+
+/// Refuses, unless `force`, to replace result files in `dir` that are not
+/// from the scenario with SHA-256 `sha256` (a rerun with another seed or
+/// number of trials is fine). Other files in the folder are never touched.
+pub fn check_owner(dir: &Path, sha256: &str, force: bool) -> Result<(), OutputError> {
+    if force {
+        return Ok(());
+    }
+    match owner(dir) {
+        Owner::Empty => Ok(()),
+        Owner::Run { sha256: theirs, .. } if theirs == sha256 => Ok(()),
+        Owner::Run { name, sha256: theirs } => Err(OutputError::OtherScenario {
+            path: dir.to_path_buf(),
+            name,
+            theirs,
+            ours: sha256.to_string(),
+        }),
+        Owner::Unknown { files, detail } => Err(OutputError::NotOurs {
+            path: dir.to_path_buf(),
+            files: files.join(", "),
+            detail: format!("its run_info.csv {detail}"),
+        }),
+    }
 }
 
 /// Writes every file to a temporary name, then renames them all into place.

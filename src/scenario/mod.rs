@@ -13,7 +13,10 @@ use chrono::NaiveDate;
 
 pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, range_params};
 pub use error::{Problem, ScenarioError};
-pub use parse::{MAX_COUNT, MAX_HORIZON_DAYS, MAX_TRIALS, MAX_WAVES, parse_file, parse_metric, parse_str};
+pub use parse::{
+    LAST_DATE, MAX_ARRIVALS, MAX_COUNT, MAX_CSV_ROWS, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
+    parse_file, parse_metric, parse_str,
+};
 
 /// The built-in Haiti baseline, the same text as `scenarios/haiti-mss-2024-09.toml`.
 pub const BASELINE_TEXT: &str = include_str!("../../scenarios/haiti-mss-2024-09.toml");
@@ -62,6 +65,37 @@ pub struct Simulation {
     pub seed: u64,
 }
 
+impl Simulation {
+    /// The report days: every day, every 7th day, or the same day of each
+    /// calendar month (clamped to the month's end), from day 0, and always the
+    /// horizon itself as the last, so that every dated output reaches the
+    /// horizon the probabilities by the horizon refer to.
+    pub fn report_days(&self) -> Vec<u32> {
+        let horizon = self.horizon_days;
+        let mut days: Vec<u32> = match self.step {
+            Step::Day => (0..=horizon).collect(),
+            Step::Week => (0..=horizon).step_by(7).collect(),
+            Step::Month => {
+                let start = self.start;
+                (0u32..)
+                    .map_while(|k| start.checked_add_months(chrono::Months::new(k)))
+                    .map(|date| (date - start).num_days())
+                    .take_while(|&day| day <= i64::from(horizon))
+                    .map(|day| day as u32)
+                    .collect()
+            }
+        };
+        if days.last() != Some(&horizon) {
+            days.push(horizon);
+        }
+        days
+    }
+}
+
+/// The largest drawn day or duration: one past the longest horizon, so
+/// "after the horizon" whatever the scenario.
+pub const NEVER_DAY: f64 = MAX_HORIZON_DAYS as f64 + 1.0;
+
 /// How a sampled value is brought into its allowed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
@@ -78,11 +112,16 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    /// Rounds and clamps a sampled value as MODEL.md section 1 says.
+    /// Rounds and clamps a sampled value as MODEL.md section 1 says. A day
+    /// is also capped at [`NEVER_DAY`]: every day past the longest horizon
+    /// means the same ("not within the horizon"), and the cap keeps sums of
+    /// days (anchor + delay + gaps) far from integer overflow. A drawn head
+    /// count is capped at [`MAX_COUNT`], the limit of a constant one.
     #[inline]
     pub fn apply(self, value: f64) -> f64 {
         match self {
-            ValueKind::Count | ValueKind::Day => value.round().max(0.0),
+            ValueKind::Count => value.round().clamp(0.0, MAX_COUNT),
+            ValueKind::Day => value.round().clamp(0.0, NEVER_DAY),
             ValueKind::PositiveCount => value.round().max(1.0),
             ValueKind::Fraction => value.clamp(0.0, 1.0),
             ValueKind::Growth => value.max(-0.99),
@@ -275,29 +314,9 @@ impl Scenario {
         inputs
     }
 
-    /// The report days: every day, every 7th day, or the same day of each
-    /// calendar month (clamped to the month's end), from day 0, and always the
-    /// horizon itself as the last, so that every dated output reaches the
-    /// horizon the probabilities by the horizon refer to.
+    /// The report days (see [`Simulation::report_days`]).
     pub fn report_days(&self) -> Vec<u32> {
-        let horizon = self.simulation.horizon_days;
-        let mut days: Vec<u32> = match self.simulation.step {
-            Step::Day => (0..=horizon).collect(),
-            Step::Week => (0..=horizon).step_by(7).collect(),
-            Step::Month => {
-                let start = self.simulation.start;
-                (0u32..)
-                    .map_while(|k| start.checked_add_months(chrono::Months::new(k)))
-                    .map(|date| (date - start).num_days())
-                    .take_while(|&day| day <= i64::from(horizon))
-                    .map(|day| day as u32)
-                    .collect()
-            }
-        };
-        if days.last() != Some(&horizon) {
-            days.push(horizon);
-        }
-        days
+        self.simulation.report_days()
     }
 
     /// The calendar date of a day number.

@@ -27,13 +27,61 @@ pub const MAX_TRIALS: u64 = 10_000_000_000;
 pub const MAX_COUNT: f64 = 100_000_000.0;
 /// Largest accepted number of waves.
 pub const MAX_WAVES: u32 = 10_000;
+/// The last date a simulation may reach: dates stay four-digit years.
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+/// Largest accepted scenario file (10 MiB): real scenarios are a few kB;
+/// anything near this is a mistake, refused before it is parsed.
+pub const MAX_SCENARIO_BYTES: u64 = 10 * 1024 * 1024;
+/// Most data rows allowed in `timeseries.csv` (report days times metrics)
+/// and in `targets.csv` (report days times targets): 1,048,575, so that with
+/// its header row every file fits a spreadsheet (Excel's limit is 1,048,576
+/// rows). It also bounds the memory and time spent per trial on recording.
+pub const MAX_CSV_ROWS: u64 = 1_048_575;
+/// Most arrivals one trial may have to plan: every contributor's waves (at
+/// most one per pledged person) plus every host police class within the
+/// horizon. Keeps a trial's work and memory bounded.
+pub const MAX_ARRIVALS: u64 = 1_000_000;
 
 /// Reads and parses a scenario file. The file name appears in every message.
+/// A file larger than [`MAX_SCENARIO_BYTES`] is refused without reading it all.
 pub fn parse_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    use std::io::Read;
     let file = path.display().to_string();
-    let text = std::fs::read(path).map_err(|e| single(&file, format!("cannot read the scenario file: {e}")))?;
-    let text = String::from_utf8(text).map_err(|_| single(&file, "the file is not UTF-8 text".to_string()))?;
+    let cannot_read = |e: std::io::Error| single(&file, format!("cannot read the scenario file: {e}"));
+    let handle = std::fs::File::open(path).map_err(cannot_read)?;
+    if let Ok(meta) = handle.metadata()
+        && meta.is_file()
+        && meta.len() > MAX_SCENARIO_BYTES
+    {
+        return Err(too_big(&file, Some(meta.len())));
+    }
+    // Read at most one byte past the limit: enough to know it is too big,
+    // whatever the file is (a device or a pipe has no size to check first).
+    let mut bytes = Vec::new();
+    handle
+        .take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(too_big(&file, None));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        let mut error = single(&file, "the file is not UTF-8 text".to_string());
+        error.problems[0].line = line;
+        error.problems[0].column = column;
+        error
+    })?;
     parse_str(&text, &file)
+}
+
+/// The file is larger than [`MAX_SCENARIO_BYTES`]: `size` when known.
+fn too_big(file: &str, size: Option<u64>) -> ScenarioError {
+    let size = size.map_or_else(|| format!("more than {MAX_SCENARIO_BYTES}"), |s| s.to_string());
+    single(
+        file,
+        format!("the scenario file is too large ({size} bytes); the limit is {MAX_SCENARIO_BYTES} bytes (10 MiB)"),
+    )
 }
 
 fn single(file: &str, message: String) -> ScenarioError {
@@ -50,10 +98,17 @@ fn single(file: &str, message: String) -> ScenarioError {
 
 /// Parses scenario text; `file` names it in messages.
 pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    if text.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(too_big(file, Some(text.len() as u64)));
+    }
     let (root, errors) = DeTable::parse_recoverable(text);
     let mut reader = Reader {
         text,
         problems: Vec::new(),
+        report_days: None,
+        horizon: None,
+        arrivals: 0,
+        arrivals_reported: false,
     };
     if !errors.is_empty() {
         for e in errors {
@@ -116,6 +171,13 @@ impl<'b, 'a> Tbl<'b, 'a> {
 struct Reader<'t> {
     text: &'t str,
     problems: Vec<Problem>,
+    /// Number of report days, once `[simulation]` is read (for [`MAX_CSV_ROWS`]).
+    report_days: Option<u64>,
+    /// `simulation.horizon_days`, once read.
+    horizon: Option<u32>,
+    /// Arrivals per trial so far (for [`MAX_ARRIVALS`]).
+    arrivals: u64,
+    arrivals_reported: bool,
 }
 
 impl Reader<'_> {
@@ -148,6 +210,48 @@ impl Reader<'_> {
                 allowed.join(", ")
             );
             self.problem(key.span(), &t.field(name), message);
+        }
+    }
+
+    /// Counts `more` arrivals per trial for the entry `t`, and reports the
+    /// entry that takes the total past [`MAX_ARRIVALS`] (once).
+    fn add_arrivals(&mut self, t: &Tbl, key: &str, more: u64, what: &str) {
+        self.arrivals = self.arrivals.saturating_add(more);
+        if self.arrivals > MAX_ARRIVALS && !self.arrivals_reported {
+            self.arrivals_reported = true;
+            let span = t.get(key).map(|v| v.span()).unwrap_or(t.span.clone());
+            let message = format!(
+                "too many arrivals in one trial: with this {what}, contributors' waves (at most one per pledged \
+                 person) and host police classes within the horizon add up to {}, more than the limit of {}; \
+                 use fewer waves or classes, or a shorter horizon_days",
+                self.arrivals,
+                fmt_thousands(MAX_ARRIVALS)
+            );
+            self.problem(span, &t.field(key), message);
+        }
+    }
+
+    /// Reports the entry number `count` of a list (contributors or targets)
+    /// when it takes a CSV file past [`MAX_CSV_ROWS`] rows.
+    fn check_rows(&mut self, t: &Tbl, count: u64, per_day: u64, what: &str, file: &str) {
+        let Some(days) = self.report_days else { return };
+        let rows = days.saturating_mul(per_day);
+        let before = days.saturating_mul(per_day - 1);
+        if rows > MAX_CSV_ROWS && before <= MAX_CSV_ROWS {
+            let span = t.get("name").map(|v| v.span()).unwrap_or(t.span.clone());
+            let message = format!(
+                "too many {what}s for the report grid: {file} has one row per report day ({days}) for each {}; \
+                 this {what}, number {count}, takes it to {} rows, past the limit of {} (the most a spreadsheet \
+                 opens); use a coarser simulation.step, a shorter horizon_days, or fewer {what}s",
+                if what == "contributor" {
+                    "of the 7 standard metrics and each contributor"
+                } else {
+                    "target"
+                },
+                fmt_thousands(rows),
+                fmt_thousands(MAX_CSV_ROWS)
+            );
+            self.problem(span, &t.field("name"), message);
         }
     }
 
@@ -371,6 +475,8 @@ impl Reader<'_> {
             }
         };
         let start = simulation.as_ref().map(|s| s.start);
+        self.report_days = simulation.as_ref().map(|s| s.report_days().len() as u64);
+        self.horizon = simulation.as_ref().map(|s| s.horizon_days);
         let population = match self.sub_table(root, "population") {
             Some(t) => self.population(&t),
             None => {
@@ -446,6 +552,19 @@ impl Reader<'_> {
         let seed = self.bounded(t, "seed", 0.0, 9_007_199_254_740_992.0, true, seed_what);
         let trials = if t.get("trials").is_some() { trials? } else { 10_000.0 };
         let seed = if t.get("seed").is_some() { seed? } else { 0.0 };
+        if let (Some(start), Some(horizon)) = (start, horizon) {
+            let last = start.checked_add_days(chrono::Days::new(horizon as u64));
+            if last.is_none_or(|last| last > LAST_DATE) {
+                let span = t.get("horizon_days").map(|v| v.span()).unwrap_or(t.span.clone());
+                let message = format!(
+                    "the last simulated day (start + horizon_days) must be on or before {LAST_DATE}, so that every \
+                     date is a four-digit year; with start = {start} horizon_days can be at most {}",
+                    (LAST_DATE - start).num_days()
+                );
+                self.problem(span, &t.field("horizon_days"), message);
+                return None;
+            }
+        }
         Some(Simulation {
             start: start?,
             horizon_days: horizon? as u32,
@@ -505,6 +624,21 @@ impl Reader<'_> {
                 return None;
             }
         };
+        if let Some(horizon) = self.horizon {
+            let classes = match schedule {
+                IntakeSchedule::Once { day } => u64::from(day <= horizon),
+                IntakeSchedule::Recurring { first_day, every_days } if first_day <= horizon => {
+                    u64::from((horizon - first_day) / every_days.max(1)) + 1
+                }
+                IntakeSchedule::Recurring { .. } => 0,
+            };
+            let key = if t.get("every_days").is_some() {
+                "every_days"
+            } else {
+                "day"
+            };
+            self.add_arrivals(t, key, classes, "intake");
+        }
         if t.get("size").is_none() {
             self.missing(
                 t,
@@ -631,6 +765,14 @@ impl Reader<'_> {
             let Some(name) = self.named_entry(&mut t, &mut seen, "contributor", &allowed) else {
                 continue;
             };
+            let number = contributors.len() as u64 + 1;
+            self.check_rows(
+                &t,
+                number,
+                Metric::STANDARD.len() as u64 + number,
+                "contributor",
+                "timeseries.csv",
+            );
             let deployed = self.count(&t, "deployed");
             let pledged = self.count(&t, "pledged");
             let probability = self.probability(&t, "probability");
@@ -644,6 +786,8 @@ impl Reader<'_> {
             let waves = self
                 .bounded(&t, "waves", 1.0, f64::from(MAX_WAVES), true, &waves_what)
                 .unwrap_or(1.0) as u32;
+            let key = if t.get("waves").is_some() { "waves" } else { "pledged" };
+            self.add_arrivals(&t, key, u64::from(waves).min(pledged), "contributor");
             let kind = match self.string(&t, "kind").as_deref() {
                 None | Some("police") => Kind::Police,
                 Some("military") => Kind::Military,
@@ -703,6 +847,8 @@ impl Reader<'_> {
             let Some(name) = self.named_entry(&mut t, &mut seen, "target", &["name", "metric", "at_least"]) else {
                 continue;
             };
+            let number = targets.len() as u64 + 1;
+            self.check_rows(&t, number, number, "target", "targets.csv");
             let metric = self.string(&t, "metric").and_then(|m| {
                 let found = parse_metric(&m, contributors);
                 if found.is_none() {
@@ -774,6 +920,19 @@ fn to_number(value: &DeValue) -> Option<f64> {
 
 fn days_from(start: NaiveDate, date: NaiveDate) -> u32 {
     (date - start).num_days().clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// A whole number with thousands separators, for messages: 1,048,575.
+fn fmt_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A number as a person would write it: no trailing `.0`.

@@ -17,6 +17,15 @@ pub const FILES: [&str; 5] = [
     "run_info.csv",
 ];
 
+/// The report and its charts, written with the CSV files (`src/report`).
+pub const REPORT_FILES: [&str; 5] = [
+    "report.html",
+    "chart_international.svg",
+    "chart_police_ratio.svg",
+    "chart_targets.svg",
+    "chart_contributors.svg",
+];
+
 /// The exact header row of each file, in the order of [`FILES`].
 pub const HEADERS: [&[&str]; 5] = [
     &["date", "day", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95"],
@@ -143,7 +152,7 @@ pub fn entries(dir: &Path) -> Vec<String> {
 
 /// Asserts that `dir` holds the five CSV files and nothing else.
 pub fn assert_exactly_the_five_files(dir: &Path) {
-    let mut expected: Vec<String> = FILES.iter().map(|f| f.to_string()).collect();
+    let mut expected: Vec<String> = FILES.iter().chain(&REPORT_FILES).map(|f| f.to_string()).collect();
     expected.sort();
     assert_eq!(entries(dir), expected, "files in {}", dir.display());
 }

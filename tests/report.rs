@@ -1,0 +1,143 @@
+//! `report.html` and the charts: written with the CSV files by `run`,
+//! rebuilt byte for byte by `forcegen report OUTDIR` from the CSV files
+//! alone; and `run --wide` (`timeseries_wide.csv`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+const REPORT_FILES: [&str; 5] = [
+    "report.html",
+    "chart_international.svg",
+    "chart_police_ratio.svg",
+    "chart_targets.svg",
+    "chart_contributors.svg",
+];
+
+fn forcegen() -> Command {
+    Command::cargo_bin("forcegen").expect("the forcegen binary is built for integration tests")
+}
+
+/// Runs the built-in baseline (small) into `dir/name`, with extra args.
+fn run_baseline(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    forcegen()
+        .args(["run", "--trials", "500", "--quiet", "--out"])
+        .arg(&out)
+        .args(extra)
+        .assert()
+        .code(0);
+    out
+}
+
+#[test]
+fn run_writes_the_report_and_report_rebuilds_it_byte_for_byte() {
+    let work = tempfile::tempdir().unwrap();
+    let out = run_baseline(work.path(), "run", &[]);
+    let copy = work.path().join("copy");
+    fs::create_dir(&copy).unwrap();
+    for file in forcegen_csv_files() {
+        fs::copy(out.join(file), copy.join(file)).unwrap();
+    }
+    forcegen().arg("report").arg(&copy).assert().code(0);
+    for file in REPORT_FILES {
+        let from_run = fs::read(out.join(file)).unwrap_or_else(|e| panic!("run did not write {file}: {e}"));
+        let rebuilt = fs::read(copy.join(file)).unwrap_or_else(|e| panic!("report did not write {file}: {e}"));
+        assert!(from_run == rebuilt, "{file} from `run` and from `report` differ");
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    for id in [
+        "chart-international",
+        "chart-police-ratio",
+        "chart-targets",
+        "chart-contributors",
+    ] {
+        assert!(html.contains(&format!("<svg id=\"{id}\"")), "no chart {id}");
+    }
+    for id in ["summary", "contributors", "assumptions"] {
+        assert!(html.contains(&format!("<table id=\"{id}\">")), "no table {id}");
+    }
+    // Self-contained: nothing is loaded from anywhere else.
+    for forbidden in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!html.contains(forbidden), "report.html contains {forbidden}");
+    }
+    // No temporary files left behind.
+    for entry in fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "left behind: {name}");
+    }
+}
+
+#[test]
+fn report_needs_the_csv_files() {
+    let work = tempfile::tempdir().unwrap();
+    let assert = forcegen().arg("report").arg(work.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.starts_with("error:") && stderr.contains("timeseries.csv"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_dir(work.path()).unwrap().count(), 0, "report wrote something");
+}
+
+fn forcegen_csv_files() -> [&'static str; 5] {
+    [
+        "timeseries.csv",
+        "targets.csv",
+        "summary.csv",
+        "contributors.csv",
+        "run_info.csv",
+    ]
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn wide_has_one_row_per_date_and_the_values_of_timeseries() {
+    let work = tempfile::tempdir().unwrap();
+    let plain = run_baseline(work.path(), "plain", &[]);
+    assert!(!plain.join("timeseries_wide.csv").exists(), "written without --wide");
+    // A run without --wide removes the wide file of an earlier run, which
+    // would no longer match.
+    run_baseline(work.path(), "plain", &["--wide"]);
+    assert!(plain.join("timeseries_wide.csv").is_file());
+    run_baseline(work.path(), "plain", &[]);
+    assert!(
+        !plain.join("timeseries_wide.csv").exists(),
+        "a stale wide file was left"
+    );
+    let out = run_baseline(work.path(), "wide", &["--wide"]);
+    let (long_header, long) = read_csv(&out.join("timeseries.csv"));
+    let (header, wide) = read_csv(&out.join("timeseries_wide.csv"));
+    assert_eq!(&header[..2], ["date", "day"]);
+    let stats = ["mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+    let mut dates: Vec<&str> = long.iter().map(|r| r[0].as_str()).collect();
+    dates.dedup();
+    assert_eq!(wide.len(), dates.len(), "one row per report date");
+    let metrics: Vec<&str> = {
+        let mut m: Vec<&str> = long.iter().map(|r| r[2].as_str()).collect();
+        let first_date = &long[0][0];
+        m.truncate(long.iter().take_while(|r| &r[0] == first_date).count());
+        m
+    };
+    assert!(header.contains(&"international_p5".to_string()), "{header:?}");
+    assert_eq!(header.len(), 2 + metrics.len() * stats.len());
+    for row in &long {
+        let w = wide.iter().find(|w| w[0] == row[0]).expect("every date has a wide row");
+        assert_eq!(w[1], row[1], "day of {}", row[0]);
+        for stat in stats {
+            let long_col = long_header.iter().position(|h| h == stat).unwrap();
+            let wide_col = header.iter().position(|h| *h == format!("{}_{stat}", row[2])).unwrap();
+            assert_eq!(w[wide_col], row[long_col], "{} {} {stat}", row[0], row[2]);
+        }
+    }
+}
