@@ -79,7 +79,7 @@ const PAGE_ROWS: i64 = 64;
 pub const FOLD_EVERY: u64 = i16::MAX as u64;
 
 /// Pages allocated beyond a newly seen value, on each side.
-const MARGIN_PAGES: i64 = 3;
+const MARGIN_PAGES: i64 = 1;
 
 /// Queued writes per histogram before they are applied.
 const QUEUE_LIMIT: usize = 1 << 11;
@@ -164,7 +164,9 @@ impl DayHistogram {
         // now: the rare values that a longer run adds to the tails then fall
         // in pages a short run already has, so memory barely grows with the
         // number of trials.
-        let margin = MARGIN_PAGES * PAGE_ROWS;
+        // (Not for a first page: a metric that never leaves one value, like
+        // a contributor that never comes, keeps a single page.)
+        let margin = if self.pages.is_empty() { 0 } else { MARGIN_PAGES * PAGE_ROWS };
         let (from, to) = (page_of(key - margin), page_of(key + margin));
         if self.pages.is_empty() {
             self.low = from;

@@ -92,8 +92,15 @@ pub fn strength_at(
     if lambda.is_infinite() {
         // Everyone leaves at once: only same-day arrivals are ever counted.
         for (slot, &day) in out.iter_mut().zip(days) {
-            let arriving: u32 = arrivals.iter().filter(|a| a.day == day).map(|a| a.size).sum();
-            *slot = if day == 0 { initial + arriving } else { arriving };
+            let arriving = arrivals
+                .iter()
+                .filter(|a| a.day == day)
+                .fold(0u32, |sum, a| sum.saturating_add(a.size));
+            *slot = if day == 0 {
+                initial.saturating_add(arriving)
+            } else {
+                arriving
+            };
         }
         return;
     }
@@ -143,9 +150,12 @@ fn fill_bridged_days(arrivals: &[Arrival], lambda: f64, schedule: Schedule, out:
         let end = (k..days.len()).find(|&j| own(j)).unwrap_or(days.len());
         let (mut n, mut t) = (out[k - 1], f64::from(days[k - 1]));
         if end < days.len() {
-            let arriving: u32 = arrivals.iter().filter(|a| a.day == days[end]).map(|a| a.size).sum();
+            let arriving = arrivals
+                .iter()
+                .filter(|a| a.day == days[end])
+                .fold(0u32, |sum, a| sum.saturating_add(a.size));
             let t_end = f64::from(days[end]);
-            let mut departures = n - (out[end] - arriving);
+            let mut departures = n.saturating_sub(out[end].saturating_sub(arriving));
             for j in k..end {
                 if departures > 0 && lambda > 0.0 {
                     let tj = f64::from(days[j]);
