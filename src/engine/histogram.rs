@@ -166,7 +166,11 @@ impl DayHistogram {
         // number of trials.
         // (Not for a first page: a metric that never leaves one value, like
         // a contributor that never comes, keeps a single page.)
-        let margin = if self.pages.is_empty() { 0 } else { MARGIN_PAGES * PAGE_ROWS };
+        let margin = if self.pages.is_empty() {
+            0
+        } else {
+            MARGIN_PAGES * PAGE_ROWS
+        };
         let (from, to) = (page_of(key - margin), page_of(key + margin));
         if self.pages.is_empty() {
             self.low = from;
