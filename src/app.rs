@@ -131,20 +131,30 @@ pub fn run(request: &RunRequest) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(request.scenario.as_deref()));
+    // Create the folder first, so a bad path fails before the work starts.
+    let created = !out.exists();
     output::prepare_dir(&out)?;
-    output::check_owner(&out, &output::sha256_hex(&scenario.source), request.force)?;
-    let model = Model::new(&scenario);
+    let result = simulate_and_write(&scenario, &out, request, total);
+    if result.is_err() && created {
+        // Leave no empty folder behind (fails harmlessly if anything is in it).
+        let _ = std::fs::remove_dir(&out);
+    }
+    result
+}
+
+fn simulate_and_write(scenario: &Scenario, out: &Path, request: &RunRequest, total: u64) -> Result<(), Failure> {
+    output::check_owner(out, &output::sha256_hex(&scenario.source), request.force)?;
+    let model = Model::new(scenario);
     let started = Instant::now();
     let aggregates = simulate(&model, 0..total, request)?;
-    let elapsed = started.elapsed();
     let done = Finish {
-        out: &out,
+        out,
         quiet: request.quiet,
         force: request.force,
         wide: request.wide,
-        elapsed: Some(elapsed),
+        elapsed: Some(started.elapsed()),
     };
-    finish(&scenario, &model, &aggregates, &done)
+    finish(scenario, &model, &aggregates, &done)
 }
 
 /// Where and how [`finish`] writes.

@@ -399,3 +399,28 @@ fn drawn_delays_far_past_every_horizon_never_wrap_around() {
         }
     }
 }
+
+/// A scenario whose per-day tables would grow without bound (a huge pledge
+/// spread over every value, daily, with a ratio target) stops with a clear
+/// error at the table-memory ceiling instead of exhausting memory, and
+/// leaves no output folder behind.
+#[test]
+fn table_memory_ceiling_stops_a_runaway_scenario_cleanly() {
+    let work = tempfile::tempdir().unwrap();
+    let text = "name = \"huge\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 730\nstep = \"day\"\ntrials = 2000\n\
+        [population]\ninitial = 1000000\n[[contributors]]\nname = \"Big\"\npledged = 100000000\nprobability = 0.5\n\
+        fulfilment = \"uniform(0.5, 1)\"\nfirst_arrival_days = \"uniform(0, 300)\"\nwaves = 10000\n\
+        wave_interval_days = \"uniform(0, 1)\"\nattrition_per_year = \"uniform(0, 0.5)\"\nwithdrawal_per_year = 0.2\n\
+        [[targets]]\nname = \"ratio\"\nmetric = \"police_per_100k\"\nat_least = 100\n";
+    let path = write_file(work.path(), "huge.toml", text);
+    let out = work.path().join("out");
+    let assert = forcegen()
+        .env("FORCEGEN_MAX_TABLE_MIB", "100")
+        .args(["run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("per-day tables passed 100 MiB"), "{stderr}");
+    assert!(stderr.contains("step = \"week\""), "{stderr}");
+    assert!(!out.exists(), "a failed run left its output folder behind");
+}

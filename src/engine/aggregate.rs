@@ -97,6 +97,11 @@ impl Aggregates {
         }
     }
 
+    /// Bytes held by the per-day tables.
+    pub fn table_bytes(&self) -> u64 {
+        self.metrics.iter().map(DayHistogram::table_bytes).sum()
+    }
+
     /// Turns recorded runs into counts; call before reading or saving.
     pub fn finish(&mut self) {
         for histogram in &mut self.metrics {

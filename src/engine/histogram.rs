@@ -122,6 +122,14 @@ impl DayHistogram {
         (allocated * PAGE_ROWS as usize, self.pages.len() * PAGE_ROWS as usize)
     }
 
+    /// Bytes held by this histogram's tables (allocated pages, both widths).
+    pub fn table_bytes(&self) -> u64 {
+        let cells = (PAGE_ROWS as usize * self.days) as u64;
+        let cold = self.pages.iter().flatten().count() as u64 * cells * 4;
+        let hot = self.hot.iter().flatten().count() as u64 * cells * 2;
+        cold + hot + self.pages.len() as u64 * 24
+    }
+
     /// Number of report days.
     pub fn days(&self) -> usize {
         self.days

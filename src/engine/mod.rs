@@ -17,6 +17,9 @@ pub use aggregate::Aggregates;
 
 use crate::model::{Model, Trial};
 
+/// Trials between two checks of the table memory.
+const MEMORY_CHECK_EVERY: u64 = 16;
+
 /// Trials a worker takes at a time.
 pub const CHUNK: u64 = 512;
 
@@ -39,6 +42,24 @@ pub enum EngineError {
     },
     #[error("interrupted before all trials finished")]
     Cancelled,
+    #[error(
+        "stopped: the per-day tables passed {limit_mib} MiB ({used_mib} MiB). This scenario spreads head counts \
+         over very many values on very many report days; use step = \"week\" or \"month\", a shorter \
+         horizon_days, or fewer --threads (each keeps its own tables), or raise the limit with \
+         FORCEGEN_MAX_TABLE_MIB"
+    )]
+    MemoryLimit { limit_mib: u64, used_mib: u64 },
+}
+
+/// Default ceiling on the memory of all workers' per-day tables together.
+pub const DEFAULT_TABLE_LIMIT_MIB: u64 = 8 * 1024;
+
+/// The table memory ceiling: `FORCEGEN_MAX_TABLE_MIB`, or the default.
+pub fn table_limit_mib() -> u64 {
+    std::env::var("FORCEGEN_MAX_TABLE_MIB")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_TABLE_LIMIT_MIB)
 }
 
 /// Runs the trials numbered `trials` on `threads` threads (0 = all cores).
@@ -50,6 +71,10 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     let next_chunk = AtomicU64::new(0);
     let chunks = (trials.end - trials.start).div_ceil(CHUNK);
     let results: Mutex<Vec<(usize, Aggregates)>> = Mutex::new(Vec::new());
+    // Each worker's table memory after its last chunk; past the limit, all stop.
+    let limit = table_limit_mib().saturating_mul(1 << 20);
+    let table_bytes: Vec<AtomicU64> = (0..pool.current_num_threads()).map(|_| AtomicU64::new(0)).collect();
+    let over_limit = AtomicU64::new(0);
     pool.broadcast(|context| {
         let mut aggregates = Aggregates::new(model);
         let mut trial = Trial::default();
@@ -66,6 +91,17 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             for index in first..last {
                 model.run_trial(index, &mut trial);
                 aggregates.record(model, &trial);
+                if (index - first).is_multiple_of(MEMORY_CHECK_EVERY) {
+                    if let Some(slot) = table_bytes.get(context.index()) {
+                        slot.store(aggregates.table_bytes(), Ordering::Relaxed);
+                    }
+                    let used: u64 = table_bytes.iter().map(|b| b.load(Ordering::Relaxed)).sum();
+                    if used > limit {
+                        over_limit.fetch_max(used, Ordering::Relaxed);
+                        progress.cancel.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                }
             }
             progress.done.fetch_add(last - first, Ordering::Relaxed);
         }
@@ -74,6 +110,13 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             results.push((context.index(), aggregates));
         }
     });
+    let used = over_limit.load(Ordering::Relaxed);
+    if used > 0 {
+        return Err(EngineError::MemoryLimit {
+            limit_mib: limit >> 20,
+            used_mib: used >> 20,
+        });
+    }
     if progress.cancel.load(Ordering::Relaxed) {
         return Err(EngineError::Cancelled);
     }
