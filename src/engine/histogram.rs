@@ -164,9 +164,10 @@ impl DayHistogram {
     #[cold]
     #[inline(never)]
     fn make_room(&mut self, key: i64) {
-        // Queued and hot writes name pages by position, which a prepend shifts.
+        // Queued and hot writes name pages by position, which a prepend
+        // shifts: fold them first (the zeroed hot pages are kept, shifted
+        // along with the pages, rather than freed and allocated again).
         self.fold();
-        self.hot.clear();
         let page_of = |k: i64| k.div_euclid(PAGE_ROWS) * PAGE_ROWS;
         // Cover the key and a margin of pages beyond it, and allocate them
         // now: the rare values that a longer run adds to the tails then fall
@@ -186,6 +187,9 @@ impl DayHistogram {
         if from < self.low {
             let extra = ((self.low - from) / PAGE_ROWS) as usize;
             self.pages.splice(0..0, std::iter::repeat_n(None, extra));
+            if !self.hot.is_empty() {
+                self.hot.splice(0..0, std::iter::repeat_n(None, extra));
+            }
             self.low = from;
         }
         let needed = ((to - self.low) / PAGE_ROWS) as usize + 1;
