@@ -116,12 +116,6 @@ impl DayHistogram {
         }
     }
 
-    /// Allocated pages and their rows (for diagnostics).
-    pub fn allocated_rows(&self) -> (usize, usize) {
-        let allocated = self.pages.iter().flatten().count();
-        (allocated * PAGE_ROWS as usize, self.pages.len() * PAGE_ROWS as usize)
-    }
-
     /// Bytes held by this histogram's tables (allocated pages, both widths).
     pub fn table_bytes(&self) -> u64 {
         let cells = (PAGE_ROWS as usize * self.days) as u64;

@@ -94,6 +94,7 @@ struct HostModel {
     initial: Draw,
     attrition: Draw,
     process: StreamId,
+    bridge: StreamId,
     intakes: Vec<IntakeModel>,
 }
 
@@ -234,6 +235,7 @@ impl Model {
             initial: Draw::new(&h.initial),
             attrition: Draw::new(&h.attrition_per_year),
             process: StreamId::of("host_police.attrition_process"),
+            bridge: StreamId::of("host_police.attrition_bridge"),
             intakes: h
                 .intakes
                 .iter()
@@ -349,10 +351,9 @@ impl Model {
         }
 
         trial.host.resize(n, 0);
-        if self.host.is_some() {
-            let host = self.host.as_ref().map_or(StreamId::of(""), |h| h.process);
-            let mut rng = stream(seed, index, host);
-            let mut bridge = Bridge::new(seed, index, StreamId::of("host_police.attrition_bridge"));
+        if let Some(host) = &self.host {
+            let mut rng = stream(seed, index, host.process);
+            let mut bridge = Bridge::new(seed, index, host.bridge);
             let schedule = Schedule {
                 days: &trial.days,
                 report: &trial.is_report,

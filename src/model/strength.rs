@@ -92,10 +92,7 @@ pub fn strength_at(
     if lambda.is_infinite() {
         // Everyone leaves at once: only same-day arrivals are ever counted.
         for (slot, &day) in out.iter_mut().zip(days) {
-            let arriving = arrivals
-                .iter()
-                .filter(|a| a.day == day)
-                .fold(0u32, |sum, a| sum.saturating_add(a.size));
+            let arriving = arriving_on(arrivals, day);
             *slot = if day == 0 {
                 initial.saturating_add(arriving)
             } else {
@@ -150,10 +147,7 @@ fn fill_bridged_days(arrivals: &[Arrival], lambda: f64, schedule: Schedule, out:
         let end = (k..days.len()).find(|&j| own(j)).unwrap_or(days.len());
         let (mut n, mut t) = (out[k - 1], f64::from(days[k - 1]));
         if end < days.len() {
-            let arriving = arrivals
-                .iter()
-                .filter(|a| a.day == days[end])
-                .fold(0u32, |sum, a| sum.saturating_add(a.size));
+            let arriving = arriving_on(arrivals, days[end]);
             let t_end = f64::from(days[end]);
             let mut departures = n.saturating_sub(out[end].saturating_sub(arriving));
             for j in k..end {
@@ -243,6 +237,14 @@ impl Attrition {
         }
         self.n = self.n.saturating_add(size);
     }
+}
+
+/// Everyone arriving on `day` (saturating, like every head count).
+fn arriving_on(arrivals: &[Arrival], day: u32) -> u32 {
+    arrivals
+        .iter()
+        .filter(|a| a.day == day)
+        .fold(0, |sum, a| sum.saturating_add(a.size))
 }
 
 /// Binomial(n, p) departures.

@@ -171,11 +171,6 @@ impl Dist {
         Sampler::new(self).map(|_| ())
     }
 
-    /// True when the value does not vary between trials.
-    pub fn is_constant(&self) -> bool {
-        matches!(self, Dist::Constant(_))
-    }
-
     /// The distribution's mean (`None` where it has no finite closed form here).
     pub fn mean(&self) -> f64 {
         match *self {
