@@ -211,12 +211,24 @@ fn print_summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates, ou
 
 /// Runs the engine with a progress bar on a terminal, and Ctrl-C handling.
 fn simulate(model: &Model, trials: std::ops::Range<u64>, request: &RunRequest) -> Result<Aggregates, Failure> {
-    let progress = Progress::default();
     let total = trials.end - trials.start;
-    let show_bar = !request.quiet && std::io::stderr().is_terminal();
     let threads = request.threads.unwrap_or(0);
+    with_progress(total, request.quiet, |progress| {
+        engine::run(model, trials.clone(), threads, progress)
+    })
+}
+
+/// Runs `work` on another thread while showing a progress bar of `total`
+/// trials (on a terminal, unless `quiet`) and passing Ctrl-C on to it.
+pub fn with_progress<T: Send>(
+    total: u64,
+    quiet: bool,
+    work: impl FnOnce(&Progress) -> Result<T, EngineError> + Send,
+) -> Result<T, Failure> {
+    let progress = Progress::default();
+    let show_bar = !quiet && std::io::stderr().is_terminal();
     let result = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| engine::run(model, trials.clone(), threads, &progress));
+        let worker = scope.spawn(|| work(&progress));
         let bar = show_bar.then(|| progress_bar(total));
         while !worker.is_finished() {
             if crate::interrupt::requested() {
@@ -225,7 +237,7 @@ fn simulate(model: &Model, trials: std::ops::Range<u64>, request: &RunRequest) -
             if let Some(bar) = &bar {
                 bar.set_position(progress.done.load(Ordering::Relaxed));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
         }
         if let Some(bar) = bar {
             bar.finish_and_clear();
@@ -233,7 +245,7 @@ fn simulate(model: &Model, trials: std::ops::Range<u64>, request: &RunRequest) -
         worker.join()
     });
     match result {
-        Ok(Ok(aggregates)) => Ok(aggregates),
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(Failure::Engine(e)),
         Err(_) => Err(Failure::Usage("internal error: a worker thread panicked".to_string())),
     }
@@ -308,6 +320,105 @@ pub fn report(dir: &Path, quiet: bool) -> Result<(), Failure> {
     let written = output::write_atomically(dir, &report)?;
     if let (false, Some(page)) = (quiet, written.first()) {
         println!("report: {}", page.display());
+    }
+    Ok(())
+}
+
+/// What `sensitivity` and `compare` were asked to do, free of clap.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisRequest {
+    /// Scenario files (`sensitivity` takes at most one; none = the baseline).
+    pub scenarios: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub trials: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub quiet: bool,
+}
+
+/// `output/<stem>-<suffix>/`.
+fn analysis_out_dir(request: &AnalysisRequest, suffix: &str) -> PathBuf {
+    request.out.clone().unwrap_or_else(|| {
+        let base = default_out_dir(request.scenarios.first().map(PathBuf::as_path));
+        let stem = base
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        base.with_file_name(format!("{stem}-{suffix}"))
+    })
+}
+
+/// Creates `out`, writes `files` atomically, and removes the folder again
+/// if it was created here and writing failed.
+fn write_analysis(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Failure> {
+    if crate::interrupt::requested() {
+        return Err(Failure::Engine(EngineError::Cancelled));
+    }
+    let created = !out.exists();
+    output::prepare_dir(out)?;
+    let result = output::write_atomically(out, files);
+    if result.is_err() && created {
+        let _ = std::fs::remove_dir(out);
+    }
+    result.map(|_| ()).map_err(Failure::from)
+}
+
+/// `forcegen sensitivity`.
+pub fn sensitivity(request: &AnalysisRequest) -> Result<(), Failure> {
+    use crate::decide::sensitivity;
+    crate::interrupt::install();
+    let mut scenario = load_scenario(request.scenarios.first().map(PathBuf::as_path))?;
+    apply_overrides(&mut scenario, request.trials, request.seed)?;
+    let trials = scenario.simulation.trials;
+    if trials > sensitivity::MAX_TRIALS {
+        return Err(Failure::Usage(format!(
+            "sensitivity keeps every trial in memory: at most {} trials, got {trials}; use --trials",
+            sensitivity::MAX_TRIALS
+        )));
+    }
+    let out = analysis_out_dir(request, "sensitivity");
+    let model = Model::new(&scenario);
+    let table = model.input_table();
+    let outcomes = sensitivity::outcomes(&scenario);
+    let started = Instant::now();
+    let threads = request.threads.unwrap_or(0);
+    let samples = with_progress(trials, request.quiet, |progress| {
+        sensitivity::sample(&model, &table, &outcomes, 0..trials, threads, progress)
+    })?;
+    let rows = sensitivity::analyse(&table.paths, &outcomes, &samples);
+    write_analysis(&out, &[(sensitivity::FILE, sensitivity::render(&rows))])?;
+    if !request.quiet {
+        println!(
+            "{}: {} inputs, {} trials (seed {}) in {:.2} s; {}",
+            scenario.name,
+            table.paths.len(),
+            trials,
+            scenario.simulation.seed,
+            started.elapsed().as_secs_f64(),
+            out.join(sensitivity::FILE).display()
+        );
+        for outcome in &outcomes {
+            let block: Vec<_> = rows.iter().filter(|r| r.outcome == outcome.name).collect();
+            if block.iter().all(|r| r.spearman.is_none()) {
+                println!("  {}: the same in every trial, nothing to rank", outcome.name);
+                continue;
+            }
+            println!("  {}:", outcome.name);
+            for row in block.iter().take(5) {
+                let show = |v: Option<f64>, plus: bool| match v {
+                    Some(v) if plus => format!("{v:+.2}"),
+                    Some(v) => format!("{v:.2}"),
+                    None => "-".to_string(),
+                };
+                println!(
+                    "    {:>2}. {}  (spearman {}, first-order {})",
+                    row.rank,
+                    row.input,
+                    show(row.spearman, true),
+                    show(row.first_order, false)
+                );
+            }
+        }
     }
     Ok(())
 }

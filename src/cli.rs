@@ -29,6 +29,9 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario and write the CSV files.
     Run(RunArgs),
+    /// Rank every uncertain input by its influence on the outcomes
+    /// (sensitivity.csv): Spearman rank correlation and first-order index.
+    Sensitivity(SensitivityArgs),
     /// Check a scenario and report every problem found, without simulating.
     Validate {
         /// The scenario file (TOML).
@@ -99,4 +102,32 @@ pub struct RunArgs {
     /// metric and statistic (international_mean, international_p5, ...).
     #[arg(long)]
     pub wide: bool,
+}
+
+/// Flags shared by the analysis commands.
+#[derive(Debug, Args)]
+pub struct AnalysisFlags {
+    /// Output folder [default: output/<first scenario file stem>-<command>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Number of trials (overrides simulation.trials).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// The scenario file (TOML) [default: the built-in Haiti baseline].
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub flags: AnalysisFlags,
 }

@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod decide;
 pub mod engine;
 pub mod interrupt;
 pub mod model;

@@ -1,8 +1,19 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use forcegen::app::{self, RunRequest};
-use forcegen::cli::{Cli, Command};
+use forcegen::app::{self, AnalysisRequest, RunRequest};
+use forcegen::cli::{AnalysisFlags, Cli, Command};
+
+fn analysis(scenarios: Vec<std::path::PathBuf>, flags: AnalysisFlags) -> AnalysisRequest {
+    AnalysisRequest {
+        scenarios,
+        out: flags.out,
+        trials: flags.trials,
+        seed: flags.seed,
+        threads: flags.threads,
+        quiet: flags.quiet,
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,6 +30,7 @@ fn main() -> ExitCode {
             force: args.force,
             wide: args.wide,
         }),
+        Command::Sensitivity(args) => app::sensitivity(&analysis(args.scenario.into_iter().collect(), args.flags)),
         Command::Validate { scenario } => app::validate(&scenario),
         Command::Report { dir, quiet } => app::report(&dir, quiet),
         Command::Merge {

@@ -135,3 +135,40 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     }
     Ok(total)
 }
+
+/// Applies `work` to fixed chunks of [`CHUNK`] trials in parallel and returns
+/// the results in chunk order, so that a fold over them is the same whatever
+/// the thread count. For analyses that need each trial's values (sensitivity,
+/// paired comparison) rather than per-day tables.
+pub fn map_chunks<T: Send>(
+    trials: Range<u64>,
+    threads: usize,
+    progress: &Progress,
+    work: impl Fn(Range<u64>) -> T + Sync,
+) -> Result<Vec<T>, EngineError> {
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })?;
+    let chunks = (trials.end - trials.start).div_ceil(CHUNK);
+    let results: Vec<Option<T>> = pool.install(|| {
+        (0..chunks)
+            .into_par_iter()
+            .map(|chunk| {
+                if progress.cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let first = trials.start + chunk * CHUNK;
+                let last = (first + CHUNK).min(trials.end);
+                let result = work(first..last);
+                progress.done.fetch_add(last - first, Ordering::Relaxed);
+                Some(result)
+            })
+            .collect()
+    });
+    results
+        .into_iter()
+        .collect::<Option<Vec<T>>>()
+        .ok_or(EngineError::Cancelled)
+}

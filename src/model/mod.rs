@@ -7,12 +7,26 @@
 //! met is always one of them. The one exception, a ratio target while the
 //! population shrinks, switches that trial to every day.
 
+mod copula;
+mod inputs;
 mod streams;
 pub mod strength;
 
 use crate::scenario::{Effect, Input, Kind, Metric, Sampler, Scenario, ValueKind};
+use copula::Copula;
+pub use inputs::InputTable;
 pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
 use strength::{Arrival, Bridge, Schedule, daily_rate, strength_at, unit};
+
+/// Which trial is being drawn, and its correlated inputs' values.
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    pub seed: u64,
+    pub index: u64,
+    /// Values of the inputs in `[[correlations]]`, by copula slot, drawn
+    /// jointly at the start of the trial.
+    pub correlated: &'a [f64],
+}
 
 /// An input ready to draw: its sampler and its stream.
 #[derive(Debug, Clone)]
@@ -20,10 +34,12 @@ pub struct Draw {
     sampler: Sampler,
     kind: ValueKind,
     id: StreamId,
+    /// Its place among the correlated inputs, if it is one.
+    slot: Option<usize>,
 }
 
 impl Draw {
-    fn new(input: &Input) -> Draw {
+    fn new(input: &Input, copula: Option<&Copula>) -> Draw {
         // Dists were validated when parsed; a failure here is a bug, and a
         // constant NaN would show up in every output at once.
         let sampler = Sampler::new(&input.dist).unwrap_or(Sampler::Constant(f64::NAN));
@@ -31,16 +47,37 @@ impl Draw {
             sampler,
             kind: input.kind,
             id: StreamId::of(&input.path),
+            slot: copula.and_then(|c| c.slot_of(&input.path)),
         }
     }
 
     /// This trial's value, rounded and clamped for its kind.
     #[inline]
-    pub fn once(&self, seed: u64, trial: u64) -> f64 {
+    pub fn once(&self, key: &Key) -> f64 {
+        if let Some(slot) = self.slot {
+            return key.correlated.get(slot).copied().unwrap_or(f64::NAN);
+        }
         match self.sampler.constant() {
             Some(v) => self.kind.apply(v),
-            None => self.kind.apply(self.sampler.sample(&mut stream(seed, trial, self.id))),
+            None => self
+                .kind
+                .apply(self.sampler.sample(&mut stream(key.seed, key.index, self.id))),
         }
+    }
+
+    /// The mean of `count` per-class draws of this trial (the first
+    /// `count` of [`Draw::many`]); for sensitivity analysis.
+    fn mean_of_many(&self, key: &Key, count: usize) -> f64 {
+        if count == 0 {
+            return f64::NAN;
+        }
+        let mut draws = self.many(key.seed, key.index);
+        (0..count).map(|_| draws.next()).sum::<f64>() / count as f64
+    }
+
+    /// True when the input is a distribution rather than a constant.
+    fn is_uncertain(&self) -> bool {
+        self.sampler.constant().is_none()
     }
 
     /// A stream for several draws of this input in one trial (per class, per gap).
@@ -107,6 +144,7 @@ struct IntakeModel {
 
 #[derive(Debug, Clone)]
 struct ContributorModel {
+    name: String,
     deployed: u32,
     pledged: u32,
     honoured: Chance,
@@ -125,6 +163,7 @@ struct ContributorModel {
 
 #[derive(Debug, Clone)]
 struct EventModel {
+    name: String,
     happens: Chance,
     day: Draw,
     effect: Effect,
@@ -144,6 +183,7 @@ pub struct Model {
     contributors: Vec<ContributorModel>,
     events: Vec<EventModel>,
     ratio_targets: bool,
+    copula: Option<Copula>,
 }
 
 /// What one contributor did in one trial, besides its head counts.
@@ -183,6 +223,8 @@ pub struct Trial {
     host_arrivals: Vec<Arrival>,
     jump_days: Vec<u32>,
     event_days: Vec<Option<u32>>,
+    /// This trial's values of the correlated inputs.
+    correlated: Vec<f64>,
 }
 
 impl Trial {
@@ -230,10 +272,12 @@ impl Trial {
 
 impl Model {
     pub fn new(scenario: &Scenario) -> Model {
+        let copula = Copula::new(scenario);
+        let shared = copula.as_ref();
         let horizon = scenario.simulation.horizon_days;
         let host = scenario.host_police.as_ref().map(|h| HostModel {
-            initial: Draw::new(&h.initial),
-            attrition: Draw::new(&h.attrition_per_year),
+            initial: Draw::new(&h.initial, shared),
+            attrition: Draw::new(&h.attrition_per_year, shared),
             process: StreamId::of("host_police.attrition_process"),
             bridge: StreamId::of("host_police.attrition_bridge"),
             intakes: h
@@ -241,7 +285,7 @@ impl Model {
                 .iter()
                 .map(|i| IntakeModel {
                     days: i.class_days(horizon),
-                    size: Draw::new(&i.size),
+                    size: Draw::new(&i.size, shared),
                     graduates: Chance::new(i.probability, &format!("{}.graduates", i.size.path)),
                 })
                 .collect(),
@@ -252,16 +296,17 @@ impl Model {
             .map(|c| {
                 let path = format!("contributors.{}", c.name);
                 ContributorModel {
+                    name: c.name.clone(),
                     deployed: c.deployed.min(u64::from(u32::MAX / 4)) as u32,
                     pledged: c.pledged.min(u64::from(u32::MAX / 4)) as u32,
                     honoured: Chance::new(c.probability, &format!("{path}.probability")),
-                    fulfilment: Draw::new(&c.fulfilment),
-                    first_arrival: Draw::new(&c.first_arrival_days),
+                    fulfilment: Draw::new(&c.fulfilment, shared),
+                    first_arrival: Draw::new(&c.first_arrival_days, shared),
                     after: c.after,
                     waves: c.waves.max(1),
-                    interval: Draw::new(&c.wave_interval_days),
-                    attrition: Draw::new(&c.attrition_per_year),
-                    withdrawal: Draw::new(&c.withdrawal_per_year),
+                    interval: Draw::new(&c.wave_interval_days, shared),
+                    attrition: Draw::new(&c.attrition_per_year, shared),
+                    withdrawal: Draw::new(&c.withdrawal_per_year, shared),
                     withdrawal_time: StreamId::of(&format!("{path}.withdrawal_time")),
                     process: StreamId::of(&format!("{path}.attrition_process")),
                     bridge: StreamId::of(&format!("{path}.attrition_bridge")),
@@ -273,8 +318,9 @@ impl Model {
             .events
             .iter()
             .map(|e| EventModel {
+                name: e.name.clone(),
                 happens: Chance::new(e.probability, &format!("events.{}.probability", e.name)),
-                day: Draw::new(&e.day),
+                day: Draw::new(&e.day, shared),
                 effect: e.effect,
             })
             .collect();
@@ -286,11 +332,12 @@ impl Model {
             metrics: scenario.metrics(),
             ratio_targets: targets.iter().any(|(m, _)| m.is_ratio()),
             targets,
-            population: Draw::new(&scenario.population.initial),
-            growth: Draw::new(&scenario.population.annual_growth),
+            population: Draw::new(&scenario.population.initial, shared),
+            growth: Draw::new(&scenario.population.annual_growth, shared),
             host,
             contributors,
             events,
+            copula,
         }
     }
 
@@ -305,7 +352,24 @@ impl Model {
     /// Runs trial number `index` into `trial`'s buffers.
     pub fn run_trial(&self, index: u64, trial: &mut Trial) {
         let seed = self.seed;
-        self.sample_events(index, trial);
+        let mut correlated = std::mem::take(&mut trial.correlated);
+        if let Some(copula) = &self.copula {
+            copula.sample(seed, index, &mut correlated);
+        }
+        self.run_keyed(
+            &Key {
+                seed,
+                index,
+                correlated: &correlated,
+            },
+            trial,
+        );
+        trial.correlated = correlated;
+    }
+
+    fn run_keyed(&self, key: &Key, trial: &mut Trial) {
+        let (seed, index) = (key.seed, key.index);
+        self.sample_events(key, trial);
         let end_mission = self.end_of_mission(trial);
         let cutoff_all = end_mission.map_or(u32::MAX, |(day, _)| day);
 
@@ -318,17 +382,17 @@ impl Model {
                 None => Some(0),
                 Some(event) => trial.event_days[event],
             };
-            let withdrawal_day = self.withdrawal_day(model, index);
+            let withdrawal_day = self.withdrawal_day(model, key);
             let cutoff = withdrawal_day.min(cutoff_all);
             let mut arrivals = std::mem::take(&mut trial.arrivals[c]);
-            trial.deliveries[c] = self.plan_arrivals(model, index, anchor, cutoff, &mut arrivals);
+            trial.deliveries[c] = self.plan_arrivals(model, key, anchor, cutoff, &mut arrivals);
             trial.jump_days.extend(arrivals.iter().map(|a| a.day));
             trial.arrivals[c] = arrivals;
             trial.cutoffs[c] = withdrawal_day;
         }
-        let (host_initial, host_lambda) = self.plan_host(index, trial);
-        let growth = self.growth.once(seed, index);
-        let population0 = self.population.once(seed, index);
+        let (host_initial, host_lambda) = self.plan_host(key, trial);
+        let growth = self.growth.once(key);
+        let population0 = self.population.once(key);
 
         self.choose_days(trial, growth < 0.0);
         Self::mark_reports(trial);
@@ -382,7 +446,7 @@ impl Model {
                 trial.empty[c] = true;
                 continue;
             }
-            let lambda = daily_rate(model.attrition.once(seed, index));
+            let lambda = daily_rate(model.attrition.once(key));
             let mut rng = stream(seed, index, model.process);
             let mut bridge = Bridge::new(seed, index, model.bridge);
             let schedule = Schedule {
@@ -424,13 +488,14 @@ impl Model {
         }
     }
 
-    fn sample_events(&self, index: u64, trial: &mut Trial) {
+    fn sample_events(&self, key: &Key, trial: &mut Trial) {
+        let index = key.index;
         trial.event_days.clear();
         for event in &self.events {
             let day = event
                 .happens
                 .happens(self.seed, index)
-                .then(|| event.day.once(self.seed, index) as u32);
+                .then(|| event.day.once(key) as u32);
             trial.event_days.push(day.filter(|&d| d <= self.horizon));
         }
     }
@@ -449,8 +514,9 @@ impl Model {
 
     /// Day the contingent withdraws (`u32::MAX` if never): exponential with
     /// `P(within 365 days) = withdrawal_per_year`.
-    fn withdrawal_day(&self, model: &ContributorModel, index: u64) -> u32 {
-        let per_year = model.withdrawal.once(self.seed, index);
+    fn withdrawal_day(&self, model: &ContributorModel, key: &Key) -> u32 {
+        let index = key.index;
+        let per_year = model.withdrawal.once(key);
         if per_year <= 0.0 {
             return u32::MAX;
         }
@@ -473,26 +539,26 @@ impl Model {
     fn plan_arrivals(
         &self,
         model: &ContributorModel,
-        index: u64,
+        key: &Key,
         anchor: Option<u32>,
         cutoff: u32,
         arrivals: &mut Vec<Arrival>,
     ) -> Delivery {
         arrivals.clear();
-        let seed = self.seed;
+        let (seed, index) = (key.seed, key.index);
         let Some(anchor) = anchor else {
             return Delivery::default();
         };
         if model.pledged == 0 || !model.honoured.happens(seed, index) {
             return Delivery::default();
         }
-        let fulfilment = model.fulfilment.once(seed, index);
+        let fulfilment = model.fulfilment.once(key);
         let total = (f64::from(model.pledged) * fulfilment).round() as u32;
         if total == 0 {
             return Delivery::default();
         }
         let waves = model.waves;
-        let mut day = u64::from(anchor) + model.first_arrival.once(seed, index) as u64;
+        let mut day = u64::from(anchor) + model.first_arrival.once(key) as u64;
         let mut gaps = model.interval.many(seed, index);
         let limit = u64::from(cutoff.min(self.horizon.saturating_add(1)));
         let mut delivered = 0;
@@ -521,7 +587,8 @@ impl Model {
     }
 
     /// Samples the host police's initial strength, attrition and graduating classes.
-    fn plan_host(&self, index: u64, trial: &mut Trial) -> (u32, f64) {
+    fn plan_host(&self, key: &Key, trial: &mut Trial) -> (u32, f64) {
+        let index = key.index;
         trial.host_arrivals.clear();
         let Some(host) = &self.host else { return (0, 0.0) };
         let seed = self.seed;
@@ -541,8 +608,8 @@ impl Model {
         }
         trial.host_arrivals.sort_by_key(|a| a.day);
         trial.jump_days.extend(trial.host_arrivals.iter().map(|a| a.day));
-        let initial = host.initial.once(seed, index).min(f64::from(u32::MAX / 4)) as u32;
-        (initial, daily_rate(host.attrition.once(seed, index)))
+        let initial = host.initial.once(key).min(f64::from(u32::MAX / 4)) as u32;
+        (initial, daily_rate(host.attrition.once(key)))
     }
 
     /// Sets the evaluated days: report days plus, when there are targets,

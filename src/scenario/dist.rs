@@ -191,6 +191,44 @@ impl Dist {
     }
 }
 
+impl Dist {
+    /// The value below which a share `p` of draws falls (the inverse CDF),
+    /// from `statrs`. Correlated inputs are sampled through it (Gaussian
+    /// copula). `p` is kept inside (0, 1), so a normal's tails stay finite.
+    pub fn quantile(&self, p: f64) -> f64 {
+        use statrs::distribution::{self as sd, ContinuousCDF};
+        let p = if p.is_nan() { 0.5 } else { p.clamp(1e-15, 1.0 - 1e-15) };
+        let q = match *self {
+            Dist::Constant(v) => Some(v),
+            Dist::Uniform { low, high } => Some(low + (high - low) * p),
+            Dist::Triangular { min, mode, max } => sd::Triangular::new(min, max, mode).ok().map(|d| d.inverse_cdf(p)),
+            Dist::Pert { min, mode, max } => {
+                // rand_distr's PERT: a beta on [min, max] with shape 4.
+                let width = max - min;
+                let alpha = 1.0 + 4.0 * (mode - min) / width;
+                let beta = 1.0 + 4.0 * (max - mode) / width;
+                sd::Beta::new(alpha, beta).ok().map(|d| min + width * d.inverse_cdf(p))
+            }
+            Dist::Normal { mean, sd } => sd::Normal::new(mean, sd).ok().map(|d| d.inverse_cdf(p)),
+            Dist::LogNormal { mu, sigma } => sd::LogNormal::new(mu, sigma).ok().map(|d| d.inverse_cdf(p)),
+            Dist::Beta { alpha, beta } => sd::Beta::new(alpha, beta).ok().map(|d| d.inverse_cdf(p)),
+            Dist::Gamma { shape, scale } => sd::Gamma::new(shape, 1.0 / scale).ok().map(|d| d.inverse_cdf(p)),
+            Dist::Exponential { mean } => Some(-mean * (-p).ln_1p()),
+            Dist::Range { p5, p95 } => {
+                let (mu, sigma) = range_params(p5, p95);
+                sd::LogNormal::new(mu, sigma).ok().map(|d| d.inverse_cdf(p))
+            }
+        };
+        // Parameters were validated when parsed; NaN would show in every output.
+        q.unwrap_or(f64::NAN)
+    }
+}
+
+/// The standard normal CDF.
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+}
+
 /// mu and sigma of the lognormal whose 5th and 95th percentiles are `p5` and `p95`.
 pub fn range_params(p5: f64, p95: f64) -> (f64, f64) {
     let (a, b) = (p5.ln(), p95.ln());
@@ -385,6 +423,32 @@ mod tests {
             let err = Dist::parse(text).expect_err(text);
             assert!(err.contains(needle), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn quantiles_invert_each_form() {
+        let cases = [
+            ("uniform(10, 20)", 0.25, 12.5),
+            ("triangular(0, 0, 1)", 0.75, 0.5),
+            ("normal(5, 2)", 0.975, 5.0 + 2.0 * 1.959_963_984_540_054),
+            ("lognormal(0, 1)", 0.5, 1.0),
+            ("beta(1, 1)", 0.3, 0.3),
+            ("beta(2, 1)", 0.25, 0.5),
+            ("pert(0, 0.5, 1)", 0.5, 0.5),
+            ("gamma(1, 10)", 0.5, 10.0 * std::f64::consts::LN_2),
+            ("exponential(10)", 0.5, 10.0 * std::f64::consts::LN_2),
+            ("30 to 240", 0.05, 30.0),
+            ("30 to 240", 0.95, 240.0),
+        ];
+        for (text, p, expected) in cases {
+            let q = Dist::parse(text).unwrap().quantile(p);
+            assert!(
+                (q - expected).abs() < 1e-6 * expected.abs().max(1.0),
+                "{text} at {p}: {q} vs {expected}"
+            );
+        }
+        assert!((normal_cdf(1.959_963_984_540_054) - 0.975).abs() < 1e-9);
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-15);
     }
 
     #[test]

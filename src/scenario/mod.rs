@@ -5,13 +5,14 @@
 //! strings). Both collect every problem they can find, each with the file,
 //! line, column and field, before giving up.
 
+pub mod correlation;
 mod dist;
 mod error;
 mod parse;
 
 use chrono::NaiveDate;
 
-pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, range_params};
+pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_params};
 pub use error::{Problem, ScenarioError};
 pub use parse::{
     LAST_DATE, MAX_ARRIVALS, MAX_COUNT, MAX_CSV_ROWS, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
@@ -37,6 +38,8 @@ pub struct Scenario {
     pub contributors: Vec<Contributor>,
     pub events: Vec<Event>,
     pub targets: Vec<Target>,
+    /// Rank correlations between inputs drawn once per trial.
+    pub correlations: Vec<correlation::Correlation>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,6 +314,17 @@ impl Scenario {
             ]);
         }
         inputs.extend(self.events.iter().map(|e| &e.day));
+        inputs
+    }
+
+    /// The inputs drawn anew for each intake class or wave gap rather than
+    /// once per trial.
+    pub fn per_class_inputs(&self) -> Vec<&Input> {
+        let mut inputs: Vec<&Input> = Vec::new();
+        if let Some(host) = &self.host_police {
+            inputs.extend(host.intakes.iter().map(|i| &i.size));
+        }
+        inputs.extend(self.contributors.iter().map(|c| &c.wave_interval_days));
         inputs
     }
 

@@ -1,0 +1,4 @@
+//! Decision analysis on top of the engine: what drives the outcome, what-ifs
+//! and paired comparisons.
+
+pub mod sensitivity;

@@ -1,0 +1,70 @@
+//! Correlated inputs by Gaussian copula (see `scenario::correlation`): per
+//! trial, independent standard normals from each input's own stream are
+//! mixed by the Cholesky factor, then each is mapped through the normal CDF
+//! and its input's quantile function.
+
+use rand_distr::{Distribution, StandardNormal};
+
+use super::streams::{StreamId, stream};
+use crate::scenario::correlation::CopulaPlan;
+use crate::scenario::{Dist, Scenario, ValueKind, normal_cdf};
+
+#[derive(Debug, Clone)]
+pub struct Copula {
+    inputs: Vec<CorrelatedInput>,
+    lower: Vec<Vec<f64>>,
+}
+
+#[derive(Debug, Clone)]
+struct CorrelatedInput {
+    path: String,
+    dist: Dist,
+    kind: ValueKind,
+    id: StreamId,
+}
+
+impl Copula {
+    /// The scenario's copula, or `None` when it has no correlations.
+    pub fn new(scenario: &Scenario) -> Option<Copula> {
+        if scenario.correlations.is_empty() {
+            return None;
+        }
+        // Validated when parsed; a failure here would be a bug.
+        let plan = CopulaPlan::new(&scenario.correlations).ok()?;
+        let all = scenario.inputs();
+        let inputs = plan
+            .paths
+            .iter()
+            .filter_map(|path| all.iter().find(|i| &i.path == path))
+            .map(|input| CorrelatedInput {
+                path: input.path.clone(),
+                dist: input.dist.clone(),
+                kind: input.kind,
+                id: StreamId::of(&input.path),
+            })
+            .collect::<Vec<_>>();
+        (inputs.len() == plan.paths.len()).then_some(Copula {
+            inputs,
+            lower: plan.lower,
+        })
+    }
+
+    /// The slot of the input at `path`, if it is correlated.
+    pub fn slot_of(&self, path: &str) -> Option<usize> {
+        self.inputs.iter().position(|i| i.path == path)
+    }
+
+    /// This trial's values of the correlated inputs, rounded and clamped.
+    pub fn sample(&self, seed: u64, trial: u64, out: &mut Vec<f64>) {
+        let normals: Vec<f64> = self
+            .inputs
+            .iter()
+            .map(|input| StandardNormal.sample(&mut stream(seed, trial, input.id)))
+            .collect();
+        out.clear();
+        for (i, input) in self.inputs.iter().enumerate() {
+            let mixed: f64 = self.lower[i][..=i].iter().zip(&normals).map(|(l, z)| l * z).sum();
+            out.push(input.kind.apply(input.dist.quantile(normal_cdf(mixed))));
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Each trial's value of every uncertain input, for sensitivity analysis.
+//!
+//! Every input draws from its own stream keyed by (seed, trial, path), so
+//! drawing an input again gives exactly the value the trial used. Inputs
+//! drawn per class or per wave gap are summarised by their mean over the
+//! draws a trial makes; a probability (a pledge honoured, an event, a class
+//! graduating) enters as its outcome: 1 or 0, or the share of classes.
+
+use super::{Chance, Draw, Key, Model};
+use crate::model::streams::stream;
+use crate::model::strength::unit;
+
+/// Where an input's per-trial value comes from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Population,
+    Growth,
+    HostInitial,
+    HostAttrition,
+    IntakeSize(usize),
+    IntakeGraduates(usize),
+    Honoured(usize),
+    Fulfilment(usize),
+    FirstArrival(usize),
+    WaveInterval(usize),
+    Attrition(usize),
+    Withdrawal(usize),
+    EventHappens(usize),
+    EventDay(usize),
+}
+
+/// The uncertain inputs of a model, named by their scenario paths.
+#[derive(Debug, Clone)]
+pub struct InputTable {
+    pub paths: Vec<String>,
+    sources: Vec<Source>,
+}
+
+fn uncertain_chance(chance: &Chance) -> bool {
+    chance.probability > 0.0 && chance.probability < 1.0
+}
+
+impl Model {
+    /// Every input that varies between trials, in scenario order.
+    pub fn input_table(&self) -> InputTable {
+        let mut table = InputTable {
+            paths: Vec::new(),
+            sources: Vec::new(),
+        };
+        let mut add = |path: String, source: Source, varies: bool| {
+            if varies {
+                table.paths.push(path);
+                table.sources.push(source);
+            }
+        };
+        add(
+            "population.initial".into(),
+            Source::Population,
+            self.population.is_uncertain(),
+        );
+        add(
+            "population.annual_growth".into(),
+            Source::Growth,
+            self.growth.is_uncertain(),
+        );
+        if let Some(host) = &self.host {
+            add(
+                "host_police.initial".into(),
+                Source::HostInitial,
+                host.initial.is_uncertain(),
+            );
+            let attrition = host.attrition.is_uncertain();
+            add(
+                "host_police.attrition_per_year".into(),
+                Source::HostAttrition,
+                attrition,
+            );
+            for (i, intake) in host.intakes.iter().enumerate() {
+                let fires = !intake.days.is_empty();
+                let size = fires && intake.size.is_uncertain();
+                add(
+                    format!("host_police.intakes.{}.size", i + 1),
+                    Source::IntakeSize(i),
+                    size,
+                );
+                let graduates = fires && uncertain_chance(&intake.graduates);
+                add(
+                    format!("host_police.intakes.{}.probability", i + 1),
+                    Source::IntakeGraduates(i),
+                    graduates,
+                );
+            }
+        }
+        for (c, model) in self.contributors.iter().enumerate() {
+            let path = |field: &str| format!("contributors.{}.{field}", model.name);
+            let pledge = model.pledged > 0;
+            add(
+                path("probability"),
+                Source::Honoured(c),
+                pledge && uncertain_chance(&model.honoured),
+            );
+            add(
+                path("fulfilment"),
+                Source::Fulfilment(c),
+                pledge && model.fulfilment.is_uncertain(),
+            );
+            let first = pledge && model.first_arrival.is_uncertain();
+            add(path("first_arrival_days"), Source::FirstArrival(c), first);
+            let gaps = pledge && model.waves > 1 && model.interval.is_uncertain();
+            add(path("wave_interval_days"), Source::WaveInterval(c), gaps);
+            add(
+                path("attrition_per_year"),
+                Source::Attrition(c),
+                model.attrition.is_uncertain(),
+            );
+            add(
+                path("withdrawal_per_year"),
+                Source::Withdrawal(c),
+                model.withdrawal.is_uncertain(),
+            );
+        }
+        for (e, event) in self.events.iter().enumerate() {
+            let path = |field: &str| format!("events.{}.{field}", event.name);
+            add(
+                path("probability"),
+                Source::EventHappens(e),
+                uncertain_chance(&event.happens),
+            );
+            add(path("day"), Source::EventDay(e), event.day.is_uncertain());
+        }
+        table
+    }
+
+    /// Trial `index`'s value of each input of `table`, into `out`.
+    pub fn input_values(&self, table: &InputTable, index: u64, out: &mut Vec<f64>) {
+        let mut correlated = Vec::new();
+        if let Some(copula) = &self.copula {
+            copula.sample(self.seed, index, &mut correlated);
+        }
+        let key = Key {
+            seed: self.seed,
+            index,
+            correlated: &correlated,
+        };
+        out.clear();
+        out.extend(table.sources.iter().map(|&source| self.input_value(source, &key)));
+    }
+
+    fn input_value(&self, source: Source, key: &Key) -> f64 {
+        let bit = |chance: &Chance| f64::from(u8::from(chance.happens(key.seed, key.index)));
+        let host = || self.host.as_ref();
+        let once = |draw: Option<&Draw>| draw.map_or(f64::NAN, |d| d.once(key));
+        match source {
+            Source::Population => self.population.once(key),
+            Source::Growth => self.growth.once(key),
+            Source::HostInitial => once(host().map(|h| &h.initial)),
+            Source::HostAttrition => once(host().map(|h| &h.attrition)),
+            Source::IntakeSize(i) => host()
+                .and_then(|h| h.intakes.get(i))
+                .map_or(f64::NAN, |intake| intake.size.mean_of_many(key, intake.days.len())),
+            Source::IntakeGraduates(i) => host().and_then(|h| h.intakes.get(i)).map_or(f64::NAN, |intake| {
+                let mut rng = stream(key.seed, key.index, intake.graduates.id);
+                let passed = intake
+                    .days
+                    .iter()
+                    .filter(|_| unit(&mut rng) < intake.graduates.probability)
+                    .count();
+                passed as f64 / intake.days.len().max(1) as f64
+            }),
+            Source::Honoured(c) => bit(&self.contributors[c].honoured),
+            Source::Fulfilment(c) => self.contributors[c].fulfilment.once(key),
+            Source::FirstArrival(c) => self.contributors[c].first_arrival.once(key),
+            Source::WaveInterval(c) => {
+                let model = &self.contributors[c];
+                model.interval.mean_of_many(key, model.waves.saturating_sub(1) as usize)
+            }
+            Source::Attrition(c) => self.contributors[c].attrition.once(key),
+            Source::Withdrawal(c) => self.contributors[c].withdrawal.once(key),
+            Source::EventHappens(e) => bit(&self.events[e].happens),
+            Source::EventDay(e) => self.events[e].day.once(key),
+        }
+    }
+}
