@@ -422,3 +422,76 @@ pub fn sensitivity(request: &AnalysisRequest) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// `forcegen compare`: the scenarios on common random numbers.
+pub fn compare(request: &AnalysisRequest) -> Result<(), Failure> {
+    use crate::decide::compare::{self, Arm};
+    crate::interrupt::install();
+    if request.scenarios.len() < 2 {
+        return Err(Failure::Usage(
+            "compare needs at least two scenario files (the first is the reference)".to_string(),
+        ));
+    }
+    let mut scenarios = Vec::new();
+    for path in &request.scenarios {
+        scenarios.push(scenario::parse_file(path)?);
+    }
+    // Every scenario runs the first one's seed and trials (or the flags').
+    let (trials, seed) = (scenarios[0].simulation.trials, scenarios[0].simulation.seed);
+    for s in &mut scenarios {
+        apply_overrides(
+            s,
+            Some(request.trials.unwrap_or(trials)),
+            Some(request.seed.unwrap_or(seed)),
+        )?;
+    }
+    let reference = &scenarios[0];
+    for other in &scenarios[1..] {
+        let (a, b) = (&reference.simulation, &other.simulation);
+        if (a.start, a.horizon_days) != (b.start, b.horizon_days) {
+            return Err(Failure::Usage(format!(
+                "compare needs the same simulation.start and horizon_days in every scenario: {} has {} and {} \
+                 days, {} has {} and {} days",
+                reference.file, a.start, a.horizon_days, other.file, b.start, b.horizon_days
+            )));
+        }
+    }
+    let quantities = compare::quantities(&scenarios);
+    let arms: Vec<Arm> = scenarios
+        .iter()
+        .map(|s| Arm::new(s.file.clone(), s, &quantities))
+        .collect();
+    let out = analysis_out_dir(request, "compare");
+    let trials = reference.simulation.trials;
+    let threads = request.threads.unwrap_or(0);
+    let started = Instant::now();
+    let sums = with_progress(trials, request.quiet, |progress| {
+        compare::run(&arms, &quantities, 0..trials, threads, progress)
+    })?;
+    let rows = compare::rows(&arms, &quantities, &sums);
+    write_analysis(&out, &[(compare::FILE, compare::render(&rows))])?;
+    if !request.quiet {
+        println!(
+            "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",
+            arms.len(),
+            trials,
+            reference.simulation.seed,
+            started.elapsed().as_secs_f64(),
+            out.join(compare::FILE).display()
+        );
+        for row in rows.iter().filter(|r| r.kind == "target") {
+            match row.difference {
+                None => println!("  {}: {}: {:.1}%", row.quantity, row.scenario, 100.0 * row.value),
+                Some((d, se, _)) => println!(
+                    "  {}: {}: {:.1}% ({:+.1} points, paired SE {:.1})",
+                    row.quantity,
+                    row.scenario,
+                    100.0 * row.value,
+                    100.0 * d,
+                    100.0 * se
+                ),
+            }
+        }
+    }
+    Ok(())
+}

@@ -32,6 +32,10 @@ pub enum Command {
     /// Rank every uncertain input by its influence on the outcomes
     /// (sensitivity.csv): Spearman rank correlation and first-order index.
     Sensitivity(SensitivityArgs),
+    /// Run two or more scenarios on common random numbers and write each
+    /// one's target probabilities and horizon means, with paired differences
+    /// to the first (compare.csv).
+    Compare(CompareArgs),
     /// Check a scenario and report every problem found, without simulating.
     Validate {
         /// The scenario file (TOML).
@@ -128,6 +132,15 @@ pub struct AnalysisFlags {
 pub struct SensitivityArgs {
     /// The scenario file (TOML) [default: the built-in Haiti baseline].
     pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub flags: AnalysisFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Two or more scenario files; the first is the reference.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
     pub flags: AnalysisFlags,
 }

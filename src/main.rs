@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             wide: args.wide,
         }),
         Command::Sensitivity(args) => app::sensitivity(&analysis(args.scenario.into_iter().collect(), args.flags)),
+        Command::Compare(args) => app::compare(&analysis(args.scenarios, args.flags)),
         Command::Validate { scenario } => app::validate(&scenario),
         Command::Report { dir, quiet } => app::report(&dir, quiet),
         Command::Merge {

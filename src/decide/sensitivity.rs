@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use crate::engine::{self, EngineError, Progress};
 use crate::model::{InputTable, Model, Trial};
-use crate::output::{cell_text, number};
+use crate::output::{cell_text, csv_bytes, number};
 use crate::scenario::{Metric, Scenario};
 
 /// Name of the output file.
@@ -266,24 +266,34 @@ pub fn tail_means(x: &[f64], y: &[f64]) -> (f64, f64) {
     (mean_where(&|v| v <= low_cut), mean_where(&|v| v >= high_cut))
 }
 
+/// Columns of `sensitivity.csv`.
+pub const HEADER: [&str; 7] = [
+    "outcome",
+    "rank",
+    "input",
+    "spearman",
+    "first_order",
+    "mean_when_input_low",
+    "mean_when_input_high",
+];
+
 /// `sensitivity.csv`: header and one row per outcome and input.
 pub fn render(rows: &[Row]) -> Vec<u8> {
-    let mut csv = String::from("outcome,rank,input,spearman,first_order,mean_when_input_low,mean_when_input_high\n");
     let optional = |v: Option<f64>| v.map(|v| number(v, 4)).unwrap_or_default();
-    for row in rows {
-        let line = [
-            cell_text(&row.outcome),
-            row.rank.to_string(),
-            cell_text(&row.input),
-            optional(row.spearman),
-            optional(row.first_order),
-            number(row.mean_when_low, 4),
-            number(row.mean_when_high, 4),
-        ];
-        csv.push_str(&line.join(","));
-        csv.push('\n');
-    }
-    csv.into_bytes()
+    csv_bytes(
+        &HEADER,
+        rows.iter().map(|row| {
+            vec![
+                cell_text(&row.outcome),
+                row.rank.to_string(),
+                cell_text(&row.input),
+                optional(row.spearman),
+                optional(row.first_order),
+                number(row.mean_when_low, 4),
+                number(row.mean_when_high, 4),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -341,6 +341,13 @@ impl Model {
         }
     }
 
+    /// Replaces the targets checked in each trial (`compare` checks every
+    /// scenario against the same targets).
+    pub fn set_targets(&mut self, targets: Vec<(Metric, f64)>) {
+        self.ratio_targets = targets.iter().any(|(m, _)| m.is_ratio());
+        self.targets = targets;
+    }
+
     pub fn contributor_count(&self) -> usize {
         self.contributors.len()
     }

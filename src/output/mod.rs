@@ -259,7 +259,8 @@ pub fn number(value: f64, decimals: usize) -> String {
     if text == "-0" { "0".to_string() } else { text }
 }
 
-fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+/// CSV bytes (LF line ends, quoting where needed) from a header and rows.
+pub fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());

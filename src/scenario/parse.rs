@@ -553,7 +553,8 @@ impl Reader<'_> {
         if let Err(impossible) = CopulaPlan::new(&correlations) {
             let message = format!(
                 "these correlations are impossible together: no joint distribution of {} has them (the \
-                 correlation matrix is not positive semi-definite); weaken one of them",
+                 correlation matrix is not positive semi-definite; pairs not listed count as uncorrelated); weaken one \
+                 of them or list the missing pairs",
                 impossible.paths.join(", ")
             );
             self.problem(last_span, &last_field, message);

@@ -1,0 +1,295 @@
+//! `forcegen compare`: several scenarios on common random numbers.
+//!
+//! Trial `i` of every scenario uses the same seed and the same streams (each
+//! input's stream is keyed by its path), so an input the scenarios share takes
+//! the same value in trial `i` of each. The difference between two scenarios
+//! is then measured trial by trial, and its standard error comes from the
+//! spread of those paired differences, usually far below the standard error
+//! of two independent runs.
+
+use std::ops::Range;
+
+use crate::engine::{self, EngineError, Progress};
+use crate::model::{Model, Trial};
+use crate::output::{cell_text, csv_bytes, number};
+use crate::scenario::{Metric, Scenario, Target, parse_metric};
+
+/// Name of the output file.
+pub const FILE: &str = "compare.csv";
+
+/// What is compared: a target (reached by the horizon, yes or no) or a
+/// standard metric on the horizon day.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Quantity {
+    Target {
+        name: String,
+        metric: String,
+        at_least: f64,
+    },
+    Metric(Metric),
+}
+
+impl Quantity {
+    pub fn name(&self) -> String {
+        match self {
+            Quantity::Target { name, .. } => name.clone(),
+            Quantity::Metric(m) => {
+                let at = Metric::STANDARD.iter().position(|s| s == m).unwrap_or(0);
+                Metric::STANDARD_NAMES[at].to_string()
+            }
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Quantity::Target { .. } => "target",
+            Quantity::Metric(_) => "metric",
+        }
+    }
+}
+
+/// Every target of any scenario (by name; the first scenario defining a name
+/// gives its metric and threshold), then the seven standard metrics.
+pub fn quantities(scenarios: &[Scenario]) -> Vec<Quantity> {
+    let mut quantities: Vec<Quantity> = Vec::new();
+    for scenario in scenarios {
+        for target in &scenario.targets {
+            let known = quantities
+                .iter()
+                .any(|q| matches!(q, Quantity::Target { name, .. } if *name == target.name));
+            if !known {
+                quantities.push(target_quantity(scenario, target));
+            }
+        }
+    }
+    quantities.extend(Metric::STANDARD.iter().map(|&m| Quantity::Metric(m)));
+    quantities
+}
+
+fn target_quantity(scenario: &Scenario, target: &Target) -> Quantity {
+    Quantity::Target {
+        name: target.name.clone(),
+        metric: target.metric.name(scenario),
+        at_least: target.at_least,
+    }
+}
+
+/// One scenario ready to run against the common quantities.
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub label: String,
+    model: Model,
+    /// Per quantity: which of the model's targets it is (`None` for a
+    /// metric, or a target on a contributor this scenario does not have).
+    target_slots: Vec<Option<usize>>,
+}
+
+impl Arm {
+    /// Builds the model of `scenario`, checking every target of `quantities`.
+    pub fn new(label: String, scenario: &Scenario, quantities: &[Quantity]) -> Arm {
+        let mut model = Model::new(scenario);
+        let mut targets = Vec::new();
+        let target_slots = quantities
+            .iter()
+            .map(|q| match q {
+                Quantity::Target { metric, at_least, .. } => parse_metric(metric, &scenario.contributors).map(|m| {
+                    targets.push((m, *at_least));
+                    targets.len() - 1
+                }),
+                Quantity::Metric(_) => None,
+            })
+            .collect();
+        model.set_targets(targets);
+        Arm {
+            label,
+            model,
+            target_slots,
+        }
+    }
+
+    fn value(&self, trial: &Trial, quantity: &Quantity, slot: Option<usize>) -> f64 {
+        match quantity {
+            Quantity::Metric(m) => trial.metric(*m, trial.days.len().saturating_sub(1)),
+            // A contributor this scenario lacks has strength 0 throughout.
+            Quantity::Target { at_least, .. } => match slot {
+                Some(t) => f64::from(u8::from(trial.first_reached.get(t).copied().flatten().is_some())),
+                None => f64::from(u8::from(*at_least <= 0.0)),
+            },
+        }
+    }
+}
+
+/// Sums over trials: per arm and quantity the value and its square, and the
+/// difference to the first arm and its square.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sums {
+    pub trials: u64,
+    pub value: Vec<Vec<(f64, f64)>>,
+    pub difference: Vec<Vec<(f64, f64)>>,
+}
+
+impl Sums {
+    fn new(arms: usize, quantities: usize) -> Sums {
+        Sums {
+            trials: 0,
+            value: vec![vec![(0.0, 0.0); quantities]; arms],
+            difference: vec![vec![(0.0, 0.0); quantities]; arms],
+        }
+    }
+
+    fn add(&mut self, other: &Sums) {
+        self.trials += other.trials;
+        for (mine, theirs) in [
+            (&mut self.value, &other.value),
+            (&mut self.difference, &other.difference),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.0 += y.0;
+                    x.1 += y.1;
+                }
+            }
+        }
+    }
+}
+
+/// Runs every arm on the same trials and sums values and paired differences.
+/// Chunks are summed in trial order, so the result does not depend on the
+/// thread count.
+pub fn run(
+    arms: &[Arm],
+    quantities: &[Quantity],
+    trials: Range<u64>,
+    threads: usize,
+    progress: &Progress,
+) -> Result<Sums, EngineError> {
+    let parts = engine::map_chunks(trials, threads, progress, |chunk| {
+        let mut sums = Sums::new(arms.len(), quantities.len());
+        let mut buffers: Vec<Trial> = arms.iter().map(|_| Trial::default()).collect();
+        let mut first = vec![0.0; quantities.len()];
+        for index in chunk {
+            sums.trials += 1;
+            for (a, (arm, trial)) in arms.iter().zip(&mut buffers).enumerate() {
+                arm.model.run_trial(index, trial);
+                for (q, quantity) in quantities.iter().enumerate() {
+                    let v = arm.value(trial, quantity, arm.target_slots[q]);
+                    let (sum, squares) = &mut sums.value[a][q];
+                    *sum += v;
+                    *squares += v * v;
+                    if a == 0 {
+                        first[q] = v;
+                    }
+                    let d = v - first[q];
+                    let (sum, squares) = &mut sums.difference[a][q];
+                    *sum += d;
+                    *squares += d * d;
+                }
+            }
+        }
+        sums
+    })?;
+    let mut total = Sums::new(arms.len(), quantities.len());
+    for part in &parts {
+        total.add(part);
+    }
+    Ok(total)
+}
+
+/// One row of `compare.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub kind: &'static str,
+    pub quantity: String,
+    pub scenario: String,
+    pub value: f64,
+    pub value_se: f64,
+    /// `None` for the first scenario (the reference).
+    pub difference: Option<(f64, f64, f64)>,
+}
+
+/// Mean and standard error of the mean from a sum and a sum of squares.
+fn mean_se((sum, squares): (f64, f64), n: u64) -> (f64, f64) {
+    let n = n.max(1) as f64;
+    let mean = sum / n;
+    let variance = if n > 1.0 {
+        ((squares - n * mean * mean) / (n - 1.0)).max(0.0)
+    } else {
+        0.0
+    };
+    (mean, (variance / n).sqrt())
+}
+
+/// The rows: for each quantity, each scenario's value and its difference to
+/// the first (paired standard error, and the unpaired one for contrast).
+pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
+    let n = sums.trials;
+    let mut rows = Vec::new();
+    for (q, quantity) in quantities.iter().enumerate() {
+        let (_, first_se) = mean_se(sums.value[0][q], n);
+        for (a, arm) in arms.iter().enumerate() {
+            let (value, se) = mean_se(sums.value[a][q], n);
+            let difference = (a > 0).then(|| {
+                let (d, d_se) = mean_se(sums.difference[a][q], n);
+                (d, d_se, (se * se + first_se * first_se).sqrt())
+            });
+            rows.push(Row {
+                kind: quantity.kind(),
+                quantity: quantity.name(),
+                scenario: arm.label.clone(),
+                value,
+                value_se: se,
+                difference,
+            });
+        }
+    }
+    rows
+}
+
+/// Columns of `compare.csv`.
+pub const HEADER: [&str; 8] = [
+    "kind",
+    "quantity",
+    "scenario",
+    "value",
+    "value_se",
+    "difference_to_first",
+    "difference_se",
+    "unpaired_difference_se",
+];
+
+/// `compare.csv`: header and rows.
+pub fn render(rows: &[Row]) -> Vec<u8> {
+    csv_bytes(
+        &HEADER,
+        rows.iter().map(|row| {
+            let (d, d_se, unpaired) = match row.difference {
+                Some((d, se, unpaired)) => (number(d, 6), number(se, 6), number(unpaired, 6)),
+                None => Default::default(),
+            };
+            vec![
+                row.kind.to_string(),
+                cell_text(&row.quantity),
+                cell_text(&row.scenario),
+                number(row.value, 6),
+                number(row.value_se, 6),
+                d,
+                d_se,
+                unpaired,
+            ]
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_standard_error_from_sums() {
+        // Values 1, 2, 3, 4: mean 2.5, sample variance 5/3.
+        let (mean, se) = mean_se((10.0, 30.0), 4);
+        assert_eq!(mean, 2.5);
+        assert!((se - (5.0f64 / 3.0 / 4.0).sqrt()).abs() < 1e-12);
+        assert_eq!(mean_se((3.0, 9.0), 1), (3.0, 0.0));
+    }
+}
