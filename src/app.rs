@@ -263,12 +263,13 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 pub fn validate(path: &Path) -> Result<(), Failure> {
     let scenario = scenario::parse_file(path)?;
     println!(
-        "{}: ok: \"{}\", {} contributors, {} events, {} targets, {} report days, {} trials",
+        "{}: ok: \"{}\", {} contributors, {} events, {} targets, {} correlations, {} report days, {} trials",
         path.display(),
         scenario.name,
         scenario.contributors.len(),
         scenario.events.len(),
         scenario.targets.len(),
+        scenario.correlations.len(),
         scenario.report_days().len(),
         scenario.simulation.trials
     );
