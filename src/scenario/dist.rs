@@ -452,6 +452,28 @@ mod tests {
     }
 
     #[test]
+    fn quantiles_of_extreme_parameters_are_finite_or_clamped_later() {
+        let forms = [
+            "beta(0.001, 1000000)",
+            "beta(1000000, 0.001)",
+            "gamma(0.001, 1e12)",
+            "gamma(1000000, 1e-12)",
+            "normal(1e12, 1e12)",
+            "lognormal(30, 10)",
+            "exponential(1e12)",
+            "pert(-1e12, 0, 1e12)",
+            "1e-12 to 1e12",
+        ];
+        for form in forms {
+            let dist = Dist::parse(form).unwrap();
+            for p in [0.0, 1e-300, 0.5, 1.0 - 1e-16, 1.0, f64::NAN] {
+                let q = dist.quantile(p);
+                assert!(!q.is_nan(), "{form} at {p}: NaN");
+            }
+        }
+    }
+
+    #[test]
     fn range_form_puts_a_and_b_at_the_5th_and_95th_percentiles() {
         let (mu, sigma) = range_params(30.0, 240.0);
         assert!(((mu - Z95 * sigma).exp() - 30.0).abs() < 1e-9);
