@@ -33,6 +33,9 @@ pub enum Command {
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        /// Change one value of the scenario before checking it (repeatable); see `run --set`.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
     },
     /// Rebuild report.html and the chart_*.svg files of a finished run from
     /// its CSV files (no scenario file needed).
@@ -99,4 +102,11 @@ pub struct RunArgs {
     /// metric and statistic (international_mean, international_p5, ...).
     #[arg(long)]
     pub wide: bool,
+    /// Change one value of the scenario (repeatable). PATH is the dotted path
+    /// used in error messages (simulation.horizon_days,
+    /// contributors.Kenya.probability, host_police.intakes.1.size,
+    /// targets.NAME.at_least); VALUE is a TOML value, or else text
+    /// (--set 'contributors.Kenya.fulfilment=beta(8, 2)').
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
 }

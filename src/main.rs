@@ -18,8 +18,9 @@ fn main() -> ExitCode {
             partial: args.partial,
             force: args.force,
             wide: args.wide,
+            sets: args.sets,
         }),
-        Command::Validate { scenario } => app::validate(&scenario),
+        Command::Validate { scenario, sets } => app::validate(&scenario, &sets),
         Command::Report { dir, quiet } => app::report(&dir, quiet),
         Command::Merge {
             partials,
