@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use forcegen::app::{self, RunRequest};
 use forcegen::cli::{Cli, Command};
+use forcegen::decide::sweep::{self, SweepRequest};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +29,16 @@ fn main() -> ExitCode {
             quiet,
             force,
         } => app::merge(&partials, out.as_deref(), quiet, force),
+        Command::Sweep(args) => sweep::run(&SweepRequest {
+            scenario: args.scenario,
+            sets: args.sets,
+            out: args.out,
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads,
+            quiet: args.quiet,
+            force: args.force,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
