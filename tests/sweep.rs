@@ -335,6 +335,9 @@ fn a_bad_value_anywhere_in_the_grid_stops_before_any_work() {
     let output = sweep(&scenario, &out, &["--set", "contributors.X.probability=0.2,,0.5"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("value 2 of the list is empty"));
+    let output = sweep(&scenario, &out, &["--set", "simulation.seed=1,2"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("the same trials with the same seed"));
     assert!(!out.exists());
 }
 

@@ -33,6 +33,8 @@ pub const INFO_FILE: &str = "sweep_info.csv";
 pub const FILES: [&str; 2] = [FILE, INFO_FILE];
 /// Most grid points one sweep may have.
 pub const MAX_POINTS: usize = 10_000;
+/// Fields a sweep may not vary: every point runs the same trials.
+const SAME_AT_EVERY_POINT: [&str; 2] = ["simulation.seed", "simulation.trials"];
 /// Most rows of the table printed on the terminal (`sweep.csv` has all).
 const MAX_PRINTED: usize = 40;
 
@@ -71,6 +73,13 @@ pub fn axes(text: &str, file: &str, sets: &[String]) -> Result<Vec<Axis>, Failur
                  that is text with a comma: '\"a, b\"')",
                 set.trim(),
                 empty + 1
+            )));
+        }
+        if SAME_AT_EVERY_POINT.contains(&field.as_str()) && values.len() > 1 {
+            return Err(Failure::Usage(format!(
+                "--set {}: every grid point runs the same trials with the same seed (so that the points share \
+                 their random numbers); set them for all points with --trials and --seed",
+                set.trim()
             )));
         }
         if axes.iter().any(|a| a.field == field) {
@@ -240,7 +249,8 @@ impl Sweep<'_> {
         let trials = first.simulation.trials;
         let total = trials.saturating_mul(self.points as u64);
         let bar = (!self.request.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(total, self.points));
-        let mut rows = Vec::new();
+        // Rows go straight into the CSV text; the terminal shows the first few.
+        let mut csv = Rows::new(&self.header());
         for point in 0..self.points {
             if let Some(bar) = &bar {
                 bar.set_message(format!("{}/{}", point + 1, self.points));
@@ -251,7 +261,9 @@ impl Sweep<'_> {
             {
                 bar.finish_and_clear();
             }
-            rows.extend(result?);
+            for row in result? {
+                csv.push(row);
+            }
         }
         if let Some(bar) = bar {
             bar.finish_and_clear();
@@ -259,11 +271,12 @@ impl Sweep<'_> {
         if crate::interrupt::requested() {
             return Err(Failure::Engine(EngineError::Cancelled));
         }
-        let files = [(FILE, self.csv(&rows)), (INFO_FILE, self.info(&first, &sha256))];
+        let (shown, count) = (std::mem::take(&mut csv.shown), csv.count);
+        let files = [(FILE, csv.into_bytes()), (INFO_FILE, self.info(&first, &sha256))];
         output::check_owner_of(self.out, &FILES, INFO_FILE, &sha256, self.request.force)?;
         output::write_atomically(self.out, &files)?;
         if !self.request.quiet {
-            self.print_table(&first, trials, started.elapsed(), &rows);
+            self.print_table(&first, trials, started.elapsed(), &shown, count);
         }
         Ok(())
     }
@@ -287,8 +300,9 @@ impl Sweep<'_> {
         Ok(point_rows(point + 1, &values, &scenario, &model, &aggregates))
     }
 
-    /// `sweep.csv`: `point`, one column per swept field, then the target and metric columns.
-    fn csv(&self, rows: &[Vec<String>]) -> Vec<u8> {
+    /// The header of `sweep.csv`: `point`, one column per swept field, then
+    /// the target and metric columns.
+    fn header(&self) -> Vec<String> {
         let mut header = vec!["point".to_string()];
         header.extend(self.axes.iter().map(|a| cell_text(&a.field)));
         header.extend(
@@ -297,8 +311,7 @@ impl Sweep<'_> {
                 .map(|h| h.to_string()),
         );
         header.extend(Metric::STANDARD_NAMES.iter().map(|m| format!("{m}_p50")));
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        output::csv_bytes(&header, rows.iter().cloned())
+        header
     }
 
     /// `sweep_info.csv`: one row saying what produced `sweep.csv`.
@@ -328,7 +341,8 @@ impl Sweep<'_> {
     }
 
     /// A short table on the terminal: each point's values and targets.
-    fn print_table(&self, first: &Scenario, trials: u64, elapsed: Duration, rows: &[Vec<String>]) {
+    /// `rows` are the first rows of `sweep.csv`, of `count` in all.
+    fn print_table(&self, first: &Scenario, trials: u64, elapsed: Duration, rows: &[Vec<String>], count: usize) {
         println!(
             "{}: {} grid points x {trials} trials (seed {}) in {:.2} s; results in {}",
             first.name,
@@ -343,7 +357,7 @@ impl Sweep<'_> {
         header.extend(self.axes.iter().map(|a| a.field.clone()));
         header.extend(["target", "p_reached", "date_p50"].map(String::from));
         table.push(header);
-        for row in rows.iter().take(MAX_PRINTED) {
+        for row in rows {
             let mut line: Vec<String> = row[..columns].iter().map(|c| terminal_text(c)).collect();
             let p: f64 = row[columns + 1].parse().unwrap_or(0.0);
             line.push(terminal_text(&row[columns]));
@@ -356,9 +370,43 @@ impl Sweep<'_> {
             table.push(line);
         }
         print_aligned(&table);
-        if rows.len() > MAX_PRINTED {
-            println!("  ... and {} more rows in {FILE}", rows.len() - MAX_PRINTED);
+        if count > rows.len() {
+            println!("  ... and {} more rows in {FILE}", count - rows.len());
         }
+    }
+}
+
+/// The rows of `sweep.csv` as CSV text, and the first [`MAX_PRINTED`] as cells.
+struct Rows {
+    writer: csv::Writer<Vec<u8>>,
+    shown: Vec<Vec<String>>,
+    count: usize,
+}
+
+impl Rows {
+    fn new(header: &[String]) -> Rows {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(header);
+        Rows {
+            writer,
+            shown: Vec::new(),
+            count: 0,
+        }
+    }
+
+    fn push(&mut self, row: Vec<String>) {
+        let _ = self.writer.write_record(&row);
+        self.count += 1;
+        if self.shown.len() < MAX_PRINTED {
+            self.shown.push(row);
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        self.writer.into_inner().unwrap_or_default()
     }
 }
 

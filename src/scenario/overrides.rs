@@ -123,16 +123,19 @@ pub fn locate(root: &dyn TableLike, spec: &str) -> Result<Location, (String, Str
         };
         let head = &rest[..at];
         let field = join(&path, head);
-        if head.is_empty() {
+        if head.trim().is_empty() {
             return Err((path, format!("the path `{}` has an empty part", path_part(spec))));
         }
         if rest[at..].starts_with('=') {
-            if let Some(item) = current.and_then(|t| t.get(head)) {
+            // `KEY = VALUE` with spaces is fine: keys have none.
+            let key = head.trim_end();
+            let field = join(&path, key);
+            if let Some(item) = current.and_then(|t| t.get(key)) {
                 check_settable(item, &field)?;
             }
             return Ok(Location {
                 steps,
-                key: head.to_string(),
+                key: key.to_string(),
                 path: field,
                 path_len: spec.len() - rest.len() + at,
                 created,
@@ -656,6 +659,10 @@ effect = "unlock"
             Ok("simulation.horizon_days".into())
         );
         assert_eq!(located("name=x").map(|l| (l.path, l.path_len)), Ok(("name".into(), 4)));
+        assert_eq!(
+            located("simulation.step = day").map(|l| l.path),
+            Ok("simulation.step".into())
+        );
         let l = located("contributors.Kenya.probability=0.5").expect("found");
         assert_eq!(l.steps, vec![Step::Entry("contributors".into(), 0)]);
         assert_eq!(l.path, "contributors.Kenya.probability");
