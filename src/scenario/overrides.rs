@@ -424,8 +424,9 @@ fn lines_of(text: &str) -> Vec<&str> {
     text.split('\n').map(|l| l.trim_end_matches('\r')).collect()
 }
 
-/// An override that was applied: its text, location and number.
+/// An override that was applied: its number (0-based), text and location.
 struct Applied {
+    number: usize,
     spec: String,
     location: Location,
 }
@@ -464,26 +465,30 @@ pub fn apply(text: &str, file: &str, sets: &[String]) -> Result<Scenario, Overri
                 lines.edit(&current, &edited, Some(k));
                 current = edited;
                 applied.push(Applied {
+                    number: k,
                     spec: spec.to_string(),
                     location,
                 });
             }
-            Err((field, message)) => problems.push(set_problem(spec, field, message)),
+            Err((field, message)) => problems.push((k, set_problem(spec, field, message))),
         }
     }
-    if !problems.is_empty() {
-        return Err(OverrideError {
-            file: file.to_string(),
-            problems,
-        });
-    }
+    // Read the text even when an override could not be placed, so that
+    // every problem is reported at once.
     match parse_str(&current, file) {
-        Ok(mut scenario) => {
+        Ok(mut scenario) if problems.is_empty() => {
             scenario.overrides = sets.iter().map(|s| s.trim().to_string()).collect();
-            Ok(scenario)
+            return Ok(scenario);
         }
-        Err(error) => Err(attribute(error, &lines, &applied)),
+        Ok(_) => {}
+        Err(error) => problems.extend(attribute(error, &lines, &applied)),
     }
+    // Overrides first, in the order given; then the file's problems by line.
+    problems.sort_by_key(|(k, p)| (*k, p.problem.line, p.problem.column));
+    Err(OverrideError {
+        file: file.to_string(),
+        problems: problems.into_iter().map(|(_, p)| p).collect(),
+    })
 }
 
 /// The text as an editable document; where it is not valid TOML, the
@@ -522,34 +527,29 @@ fn set_problem(spec: &str, field: String, message: String) -> SetProblem {
 }
 
 /// Reports each problem of the edited text against the override that
-/// caused it (by the line it is on, or its field), or at its line in the file.
-fn attribute(error: ScenarioError, lines: &LineMap, applied: &[Applied]) -> OverrideError {
-    let mut problems: Vec<(usize, SetProblem)> = error
+/// caused it (by the line it is on, or its field), or at its line in the
+/// file; each with the override's number (`usize::MAX` for the file).
+fn attribute(error: ScenarioError, lines: &LineMap, applied: &[Applied]) -> Vec<(usize, SetProblem)> {
+    error
         .problems
         .into_iter()
         .map(|mut problem| {
             let origin = lines.origin(problem.line);
             let by = match origin {
-                Some(Origin::Set(k)) => Some(k),
-                _ => applied.iter().rposition(|a| a.covers(&problem.field)),
+                Some(Origin::Set(k)) => applied.iter().find(|a| a.number == k),
+                _ => applied.iter().rev().find(|a| a.covers(&problem.field)),
             };
-            match (by, origin) {
-                (Some(k), _) => (k, set_problem(&applied[k].spec, problem.field, problem.message)),
-                (None, file_line) => {
-                    if let Some(Origin::File(line)) = file_line {
+            match by {
+                Some(a) => (a.number, set_problem(&a.spec, problem.field, problem.message)),
+                None => {
+                    if let Some(Origin::File(line)) = origin {
                         problem.line = line;
                     }
                     (usize::MAX, SetProblem { set: None, problem })
                 }
             }
         })
-        .collect();
-    // Overrides first, in the order given; then the file's problems by line.
-    problems.sort_by_key(|(k, p)| (*k, p.problem.line, p.problem.column));
-    OverrideError {
-        file: error.file,
-        problems: problems.into_iter().map(|(_, p)| p).collect(),
-    }
+        .collect()
 }
 
 /// Splits `spec` (`PATH=VALUES`) against the scenario `text`: PATH as
@@ -835,10 +835,24 @@ effect = "unlock"
     }
 
     #[test]
-    fn unresolved_paths_stop_before_reading() {
-        let e = failure(BASE, &["contributors.Kenia.probability=0.5", "events.vot.day=3"]);
+    fn every_problem_is_reported_at_once() {
+        let e = failure(
+            BASE,
+            &[
+                "contributors.Kenia.probability=0.5",
+                "simulation.horizon_days=0",
+                "events.vot.day=3",
+            ],
+        );
         let sets: Vec<&str> = e.problems.iter().filter_map(|p| p.set.as_deref()).collect();
-        assert_eq!(sets, ["contributors.Kenia.probability=0.5", "events.vot.day=3"]);
+        assert_eq!(
+            sets,
+            [
+                "contributors.Kenia.probability=0.5",
+                "simulation.horizon_days=0",
+                "events.vot.day=3"
+            ]
+        );
         assert!(e.to_string().contains("did you mean \"vote\""), "{e}");
     }
 
