@@ -153,7 +153,18 @@ pub fn run(request: &RunRequest) -> Result<(), Failure> {
         // Leave no empty folder behind (fails harmlessly if anything is in it).
         let _ = std::fs::remove_dir(&out);
     }
-    result
+    result.map_err(|failure| with_sets_hint(failure, &scenario))
+}
+
+/// A folder refused for holding another scenario's results, when this run
+/// has `--set` overrides: says why it counts as another scenario.
+fn with_sets_hint(failure: Failure, scenario: &Scenario) -> Failure {
+    match failure {
+        Failure::Output(e) if e.needs_force() && !scenario.overrides.is_empty() => Failure::Usage(format!(
+            "{e}. (With --set the scenario is the edited text, whose scenario_sha256 differs from the file's.)"
+        )),
+        other => other,
+    }
 }
 
 fn simulate_and_write(scenario: &Scenario, out: &Path, request: &RunRequest, total: u64) -> Result<(), Failure> {
