@@ -253,8 +253,8 @@ fn select_entry(
     if let Some((i, name)) = best {
         return Ok((i, name.to_string(), name.len()));
     }
-    let number = rest.split_once('.').map_or(rest, |(n, _)| n);
-    if let Ok(n) = number.parse::<usize>()
+    if let Some((number, _)) = rest.split_once('.')
+        && let Ok(n) = number.parse::<usize>()
         && (1..=entries.len()).contains(&n)
         && number.bytes().all(|b| b.is_ascii_digit())
     {
@@ -720,6 +720,34 @@ effect = "unlock"
                 .contains("PATH=VALUE")
         );
         assert!(located("simulation..x=1").expect_err("empty").1.contains("empty part"));
+    }
+
+    #[test]
+    fn malformed_specs_are_errors_not_crashes() {
+        for spec in [
+            "",
+            "=",
+            ".",
+            "..",
+            "a",
+            "contributors",
+            "contributors.",
+            "contributors.1",
+            "contributors.1.",
+            "contributors.Kenya",
+            "contributors.Kenya.",
+            "contributors.Kenya.=1",
+            "contributors.=1",
+            "targets.MSS at 2,500",
+            "host_police.intakes",
+            "é.ü=1",
+            "name.x=1",
+            "simulation.start.x=1",
+            "simulation.=1",
+            " = ",
+        ] {
+            assert!(apply(BASE, "t.toml", &sets(&[spec])).is_err(), "{spec:?}");
+        }
     }
 
     #[test]
