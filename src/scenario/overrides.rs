@@ -751,6 +751,60 @@ effect = "unlock"
     }
 
     #[test]
+    fn random_specs_never_crash() {
+        let parts = [
+            "contributors",
+            "Kenya",
+            "Kenya.North",
+            "1",
+            "2",
+            "0",
+            "",
+            "=",
+            ".",
+            "probability",
+            "pledged",
+            "0.5",
+            "beta(8, 2)",
+            "\"x\"",
+            "é",
+            "[",
+            "{a = 1}",
+            "targets",
+            "MSS at 2,500",
+            "host_police",
+            "intakes",
+            "simulation",
+            "step",
+            "name",
+            "events",
+            "vote",
+            "day",
+            " ",
+            "1e999",
+            "2024-02-30",
+            "[[x]]",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        for _ in 0..1000 {
+            let mut spec = String::new();
+            for _ in 0..1 + next(6) {
+                spec.push_str(parts[next(parts.len())]);
+                spec.push_str([".", "=", ".", ""][next(4)]);
+            }
+            // Must return, with or without problems; never panic.
+            let _ = apply(BASE, "t.toml", &sets(&[&spec]));
+            let _ = split_set(BASE, "t.toml", &spec);
+        }
+    }
+
+    #[test]
     fn values_are_toml_or_bare_strings() {
         assert_eq!(value_of(" 0.5 ").as_float(), Some(0.5));
         assert_eq!(value_of("7").as_integer(), Some(7));
