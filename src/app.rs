@@ -10,6 +10,7 @@ use crate::engine::{self, Aggregates, EngineError, Progress};
 use crate::model::Model;
 use crate::output::{self, OutputError};
 use crate::partial::{self, Partial, PartialError, Shard};
+use crate::scenario::overrides::{self, OverrideError};
 use crate::scenario::{self, BASELINE_NAME, BASELINE_TEXT, Scenario, ScenarioError};
 
 /// Why a command failed, and so its exit code.
@@ -17,6 +18,8 @@ use crate::scenario::{self, BASELINE_NAME, BASELINE_TEXT, Scenario, ScenarioErro
 pub enum Failure {
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
+    #[error("{0}")]
+    Overrides(#[from] OverrideError),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -31,7 +34,7 @@ impl Failure {
     /// 2 for bad input or usage, 130 for an interrupt, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Failure::Scenario(_) | Failure::Usage(_) | Failure::Partial(_) => 2,
+            Failure::Scenario(_) | Failure::Overrides(_) | Failure::Usage(_) | Failure::Partial(_) => 2,
             Failure::Output(e) if e.needs_force() => 2,
             Failure::Engine(EngineError::Cancelled) => 130,
             Failure::Output(_) | Failure::Engine(_) => 1,
@@ -54,13 +57,23 @@ pub struct RunRequest {
     pub force: bool,
     /// Also write `timeseries_wide.csv`.
     pub wide: bool,
+    /// `--set PATH=VALUE` overrides, applied in order.
+    pub sets: Vec<String>,
 }
 
-/// Loads the scenario file, or the built-in baseline when there is none.
-pub fn load_scenario(path: Option<&Path>) -> Result<Scenario, ScenarioError> {
+/// Loads the scenario file, or the built-in baseline when there is none,
+/// with the `--set PATH=VALUE` overrides `sets` applied in order.
+pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, Failure> {
+    let (text, file) = scenario_text(path)?;
+    Ok(overrides::apply(&text, &file, sets)?)
+}
+
+/// The text of the scenario file (or of the built-in baseline) and the
+/// name messages give it.
+pub fn scenario_text(path: Option<&Path>) -> Result<(String, String), ScenarioError> {
     match path {
-        Some(path) => scenario::parse_file(path),
-        None => scenario::parse_str(BASELINE_TEXT, &format!("{BASELINE_NAME} (built in)")),
+        Some(path) => Ok((scenario::read_file(path)?, path.display().to_string())),
+        None => Ok((BASELINE_TEXT.to_string(), format!("{BASELINE_NAME} (built in)"))),
     }
 }
 
@@ -73,7 +86,8 @@ pub fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
     Path::new("output").join(stem)
 }
 
-fn apply_overrides(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u64>) -> Result<(), Failure> {
+/// Applies `--trials` and `--seed` (which win over the file and `--set`).
+pub(crate) fn apply_overrides(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u64>) -> Result<(), Failure> {
     if let Some(trials) = trials {
         if trials == 0 || trials > scenario::MAX_TRIALS {
             return Err(Failure::Usage(format!(
@@ -93,7 +107,7 @@ fn apply_overrides(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u6
 pub fn run(request: &RunRequest) -> Result<(), Failure> {
     // From the start, so that Ctrl-C at any point exits with 130 and writes nothing.
     crate::interrupt::install();
-    let mut scenario = load_scenario(request.scenario.as_deref())?;
+    let mut scenario = load_scenario(request.scenario.as_deref(), &request.sets)?;
     apply_overrides(&mut scenario, request.trials, request.seed)?;
     let shard = request
         .shard
@@ -139,7 +153,18 @@ pub fn run(request: &RunRequest) -> Result<(), Failure> {
         // Leave no empty folder behind (fails harmlessly if anything is in it).
         let _ = std::fs::remove_dir(&out);
     }
-    result
+    result.map_err(|failure| with_sets_hint(failure, &scenario))
+}
+
+/// A folder refused for holding another scenario's results, when this run
+/// has `--set` overrides: says why it counts as another scenario.
+fn with_sets_hint(failure: Failure, scenario: &Scenario) -> Failure {
+    match failure {
+        Failure::Output(e) if e.needs_force() && !scenario.overrides.is_empty() => Failure::Usage(format!(
+            "{e}. (With --set the scenario is the edited text, whose scenario_sha256 differs from the file's.)"
+        )),
+        other => other,
+    }
 }
 
 fn simulate_and_write(scenario: &Scenario, out: &Path, request: &RunRequest, total: u64) -> Result<(), Failure> {
@@ -259,11 +284,16 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// `forcegen validate`: prints every problem, or a one-line description.
-pub fn validate(path: &Path) -> Result<(), Failure> {
-    let scenario = scenario::parse_file(path)?;
+/// `forcegen validate`: prints every problem, or a one-line description;
+/// `sets` are `--set PATH=VALUE` overrides.
+pub fn validate(path: &Path, sets: &[String]) -> Result<(), Failure> {
+    let scenario = load_scenario(Some(path), sets)?;
+    let with = match sets.len() {
+        0 => String::new(),
+        n => format!(" (with {n} --set)"),
+    };
     println!(
-        "{}: ok: \"{}\", {} contributors, {} events, {} targets, {} correlations, {} report days, {} trials",
+        "{}{with}: ok: \"{}\", {} contributors, {} events, {} targets, {} correlations, {} report days, {} trials",
         path.display(),
         scenario.name,
         scenario.contributors.len(),
@@ -335,6 +365,8 @@ pub struct AnalysisRequest {
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub quiet: bool,
+    /// `--set PATH=VALUE` overrides (`sensitivity` only).
+    pub sets: Vec<String>,
 }
 
 /// `output/<stem>-<suffix>/`.
@@ -368,7 +400,7 @@ fn write_analysis(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Failure> 
 pub fn sensitivity(request: &AnalysisRequest) -> Result<(), Failure> {
     use crate::decide::sensitivity;
     crate::interrupt::install();
-    let mut scenario = load_scenario(request.scenarios.first().map(PathBuf::as_path))?;
+    let mut scenario = load_scenario(request.scenarios.first().map(PathBuf::as_path), &request.sets)?;
     apply_overrides(&mut scenario, request.trials, request.seed)?;
     let trials = scenario.simulation.trials;
     if trials > sensitivity::MAX_TRIALS {

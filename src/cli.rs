@@ -40,6 +40,9 @@ pub enum Command {
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        /// Change one value of the scenario before checking it (repeatable); see `run --set`.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
     },
     /// Rebuild report.html and the chart_*.svg files of a finished run from
     /// its CSV files (no scenario file needed).
@@ -67,6 +70,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run the scenario once per combination of --set values and write
+    /// sweep.csv: the targets' probabilities and the metrics' medians at the
+    /// horizon, one row per grid point and target.
+    Sweep(SweepArgs),
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +113,44 @@ pub struct RunArgs {
     /// metric and statistic (international_mean, international_p5, ...).
     #[arg(long)]
     pub wide: bool,
+    /// Change one value of the scenario (repeatable). PATH is the dotted path
+    /// used in error messages (simulation.horizon_days,
+    /// contributors.Kenya.probability, host_police.intakes.1.size,
+    /// targets.NAME.at_least); VALUE is a TOML value, or else text
+    /// (--set 'contributors.Kenya.fulfilment=beta(8, 2)').
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML). Without it, the built-in Haiti baseline.
+    pub scenario: Option<PathBuf>,
+    /// A value list to sweep (repeatable): PATH as in `run --set`, values
+    /// separated by commas (commas inside parentheses or quotes do not count:
+    /// --set 'contributors.Kenya.fulfilment=beta(8, 2),beta(9, 1)'). Every
+    /// combination is run, the first --set varying slowest.
+    #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
+    pub sets: Vec<String>,
+    /// Output folder [default: output/<scenario file stem>-sweep/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Number of trials per grid point (overrides simulation.trials).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed, the same for every grid point (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no table on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Replace a sweep of another scenario (or files forcegen did not write)
+    /// named sweep.csv or sweep_info.csv in the output folder.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Flags shared by the analysis commands.
@@ -132,6 +177,9 @@ pub struct AnalysisFlags {
 pub struct SensitivityArgs {
     /// The scenario file (TOML) [default: the built-in Haiti baseline].
     pub scenario: Option<PathBuf>,
+    /// Change one value of the scenario first (repeatable), as `run --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
     #[command(flatten)]
     pub flags: AnalysisFlags,
 }

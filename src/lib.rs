@@ -7,7 +7,9 @@
 //! [`engine`] (many trials in parallel, reduced to mergeable aggregates) ->
 //! [`output`] (CSV files, written atomically).
 //! [`app`] strings them together for the CLI ([`cli`]); [`partial`] carries
-//! aggregates between the shards of a run and `forcegen merge`.
+//! aggregates between the shards of a run and `forcegen merge`; [`decide`]
+//! holds commands that run a scenario many times to compare choices
+//! (`forcegen sweep`).
 
 pub mod app;
 pub mod cli;

@@ -3,10 +3,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use forcegen::app::{self, AnalysisRequest, RunRequest};
 use forcegen::cli::{AnalysisFlags, Cli, Command};
+use forcegen::decide::sweep::{self, SweepRequest};
 
-fn analysis(scenarios: Vec<std::path::PathBuf>, flags: AnalysisFlags) -> AnalysisRequest {
+fn analysis(scenarios: Vec<std::path::PathBuf>, flags: AnalysisFlags, sets: Vec<String>) -> AnalysisRequest {
     AnalysisRequest {
         scenarios,
+        sets,
         out: flags.out,
         trials: flags.trials,
         seed: flags.seed,
@@ -29,10 +31,13 @@ fn main() -> ExitCode {
             partial: args.partial,
             force: args.force,
             wide: args.wide,
+            sets: args.sets,
         }),
-        Command::Sensitivity(args) => app::sensitivity(&analysis(args.scenario.into_iter().collect(), args.flags)),
-        Command::Compare(args) => app::compare(&analysis(args.scenarios, args.flags)),
-        Command::Validate { scenario } => app::validate(&scenario),
+        Command::Sensitivity(args) => {
+            app::sensitivity(&analysis(args.scenario.into_iter().collect(), args.flags, args.sets))
+        }
+        Command::Compare(args) => app::compare(&analysis(args.scenarios, args.flags, Vec::new())),
+        Command::Validate { scenario, sets } => app::validate(&scenario, &sets),
         Command::Report { dir, quiet } => app::report(&dir, quiet),
         Command::Merge {
             partials,
@@ -40,6 +45,16 @@ fn main() -> ExitCode {
             quiet,
             force,
         } => app::merge(&partials, out.as_deref(), quiet, force),
+        Command::Sweep(args) => sweep::run(&SweepRequest {
+            scenario: args.scenario,
+            sets: args.sets,
+            out: args.out,
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads,
+            quiet: args.quiet,
+            force: args.force,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -64,6 +64,9 @@ pub struct Partial {
     out_stem: Option<String>,
     scenario_source: String,
     scenario_sha256: String,
+    /// The `--set` overrides already applied to `scenario_source` (for `run_info.csv`).
+    #[serde(default)]
+    overrides: Vec<String>,
     seed: u64,
     total_trials: u64,
     shard: Shard,
@@ -79,6 +82,7 @@ impl Partial {
             out_stem,
             scenario_source: scenario.source.clone(),
             scenario_sha256: sha256_hex(&scenario.source),
+            overrides: scenario.overrides.clone(),
             seed: scenario.simulation.seed,
             total_trials: scenario.simulation.trials,
             shard,
@@ -298,6 +302,13 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
                 part.scenario_sha256.clone(),
             ));
         }
+        if part.overrides != first.overrides {
+            return Err(mismatch(
+                "list of --set overrides",
+                format!("[{}]", first.overrides.join("; ")),
+                format!("[{}]", part.overrides.join("; ")),
+            ));
+        }
         if part.seed != first.seed {
             return Err(mismatch("seed", first.seed.to_string(), part.seed.to_string()));
         }
@@ -350,6 +361,7 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
     let mut scenario = scenario::parse_str(&first.scenario_source, &first.scenario_file)?;
     scenario.simulation.seed = first.seed;
     scenario.simulation.trials = first.total_trials;
+    scenario.overrides = first.overrides.clone();
     let model = crate::model::Model::new(&scenario);
     for (path, part) in &parts {
         check_shape(path, &part.aggregates, &model)?;

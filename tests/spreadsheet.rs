@@ -45,7 +45,7 @@ enum Kind {
 fn kind_of(column: &str) -> Kind {
     match column {
         "target" | "metric" | "contributor" | "scenario" | "scenario_sha256" | "forcegen_version" | "generator"
-        | "step" => Kind::Text,
+        | "step" | "overrides" => Kind::Text,
         "date" | "start" => Kind::Date,
         c if c.starts_with("date_") || c.contains("_date_") => Kind::Date,
         _ => Kind::Number,

@@ -126,7 +126,14 @@ pub enum Owner {
 
 /// Reads who wrote the result files in `dir` (from its `run_info.csv`).
 pub fn owner(dir: &Path) -> Owner {
-    let present: Vec<&'static str> = FILES.iter().copied().filter(|f| dir.join(f).exists()).collect();
+    owner_of(dir, &FILES, FILES[4])
+}
+
+/// Reads who wrote the result files `files` in `dir`, from the one of them
+/// named `info` (a `run_info.csv` or the like: a header with `scenario`,
+/// `scenario_sha256` and `forcegen_version`, and one row).
+pub fn owner_of(dir: &Path, files: &[&'static str], info: &str) -> Owner {
+    let present: Vec<&'static str> = files.iter().copied().filter(|f| dir.join(f).exists()).collect();
     if present.is_empty() {
         return Owner::Empty;
     }
@@ -134,7 +141,7 @@ pub fn owner(dir: &Path) -> Owner {
         files: present.clone(),
         detail,
     };
-    let info = dir.join(FILES[4]);
+    let info = dir.join(info);
     if !info.exists() {
         return unknown("is missing".to_string());
     }
@@ -181,10 +188,22 @@ pub fn owner(dir: &Path) -> Owner {
 /// from the scenario with SHA-256 `sha256` (a rerun with another seed or
 /// number of trials is fine). Other files in the folder are never touched.
 pub fn check_owner(dir: &Path, sha256: &str, force: bool) -> Result<(), OutputError> {
+    check_owner_of(dir, &FILES, FILES[4], sha256, force)
+}
+
+/// [`check_owner`] for other result files: `files`, described by `info`
+/// (see [`owner_of`]).
+pub fn check_owner_of(
+    dir: &Path,
+    files: &[&'static str],
+    info: &str,
+    sha256: &str,
+    force: bool,
+) -> Result<(), OutputError> {
     if force {
         return Ok(());
     }
-    match owner(dir) {
+    match owner_of(dir, files, info) {
         Owner::Empty => Ok(()),
         Owner::Run { sha256: theirs, .. } if theirs == sha256 => Ok(()),
         Owner::Run { name, sha256: theirs } => Err(OutputError::OtherScenario {
@@ -196,7 +215,7 @@ pub fn check_owner(dir: &Path, sha256: &str, force: bool) -> Result<(), OutputEr
         Owner::Unknown { files, detail } => Err(OutputError::NotOurs {
             path: dir.to_path_buf(),
             files: files.join(", "),
-            detail: format!("its run_info.csv {detail}"),
+            detail: format!("its {info} {detail}"),
         }),
     }
 }
@@ -391,6 +410,7 @@ fn run_info(scenario: &Scenario, aggregates: &Aggregates) -> Vec<u8> {
         "start",
         "horizon_days",
         "step",
+        "overrides",
     ];
     let row = vec![
         cell_text(&scenario.name),
@@ -402,6 +422,7 @@ fn run_info(scenario: &Scenario, aggregates: &Aggregates) -> Vec<u8> {
         scenario.simulation.start.format("%Y-%m-%d").to_string(),
         scenario.simulation.horizon_days.to_string(),
         scenario.simulation.step.as_str().to_string(),
+        cell_text(&scenario.overrides.join("; ")),
     ];
     csv_bytes(&header, [row])
 }

@@ -8,6 +8,7 @@
 pub mod correlation;
 mod dist;
 mod error;
+pub mod overrides;
 mod parse;
 
 use chrono::NaiveDate;
@@ -16,7 +17,7 @@ pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_
 pub use error::{Problem, ScenarioError};
 pub use parse::{
     LAST_DATE, MAX_ARRIVALS, MAX_COUNT, MAX_CSV_ROWS, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
-    parse_file, parse_metric, parse_str,
+    parse_file, parse_metric, parse_str, read_file,
 };
 
 /// The built-in Haiti baseline, the same text as `scenarios/haiti-mss-2024-09.toml`.
@@ -30,8 +31,12 @@ pub struct Scenario {
     pub name: String,
     /// The file it came from, as given on the command line.
     pub file: String,
-    /// The exact text it was parsed from (hashed into `run_info.csv`).
+    /// The exact text it was parsed from (hashed into `run_info.csv`): with
+    /// `--set` overrides, the edited text.
     pub source: String,
+    /// The `--set PATH=VALUE` overrides applied to the file's text, as given
+    /// (recorded in `run_info.csv`); empty without any.
+    pub overrides: Vec<String>,
     pub simulation: Simulation,
     pub population: Population,
     pub host_police: Option<HostPolice>,

@@ -46,6 +46,12 @@ pub const MAX_ARRIVALS: u64 = 1_000_000;
 /// Reads and parses a scenario file. The file name appears in every message.
 /// A file larger than [`MAX_SCENARIO_BYTES`] is refused without reading it all.
 pub fn parse_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    parse_str(&read_file(path)?, &path.display().to_string())
+}
+
+/// Reads a scenario file's text (UTF-8, at most [`MAX_SCENARIO_BYTES`]),
+/// with the same messages as [`parse_file`].
+pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
     use std::io::Read;
     let file = path.display().to_string();
     let cannot_read = |e: std::io::Error| single(&file, format!("cannot read the scenario file: {e}"));
@@ -73,7 +79,7 @@ pub fn parse_file(path: &Path) -> Result<Scenario, ScenarioError> {
         error.problems[0].column = column;
         error
     })?;
-    parse_str(&text, &file)
+    Ok(text)
 }
 
 /// The file is larger than [`MAX_SCENARIO_BYTES`]: `size` when known.
@@ -496,6 +502,7 @@ impl Reader<'_> {
             name: name?,
             file: file.to_string(),
             source: text.to_string(),
+            overrides: Vec::new(),
             simulation: simulation?,
             population: population?,
             host_police,

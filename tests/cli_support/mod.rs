@@ -59,6 +59,7 @@ pub const HEADERS: [&[&str]; 5] = [
         "start",
         "horizon_days",
         "step",
+        "overrides",
     ],
 ];
 
