@@ -73,7 +73,7 @@ pub fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
     Path::new("output").join(stem)
 }
 
-fn apply_overrides(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u64>) -> Result<(), Failure> {
+pub(crate) fn apply_overrides(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u64>) -> Result<(), Failure> {
     if let Some(trials) = trials {
         if trials == 0 || trials > scenario::MAX_TRIALS {
             return Err(Failure::Usage(format!(
@@ -209,8 +209,13 @@ fn print_summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates, ou
     }
 }
 
-/// Runs the engine with a progress bar on a terminal, and Ctrl-C handling.
-fn simulate(model: &Model, trials: std::ops::Range<u64>, request: &RunRequest) -> Result<Aggregates, Failure> {
+/// Runs the engine with a progress bar on a terminal, and Ctrl-C handling
+/// (`request` gives `threads` and `quiet`).
+pub(crate) fn simulate(
+    model: &Model,
+    trials: std::ops::Range<u64>,
+    request: &RunRequest,
+) -> Result<Aggregates, Failure> {
     let progress = Progress::default();
     let total = trials.end - trials.start;
     let show_bar = !request.quiet && std::io::stderr().is_terminal();

@@ -8,10 +8,14 @@
 //! [`output`] (CSV files, written atomically).
 //! [`app`] strings them together for the CLI ([`cli`]); [`partial`] carries
 //! aggregates between the shards of a run and `forcegen merge`.
+//! [`decide`] scores forecasts against observations (`forcegen backtest`);
+//! [`explain`] echoes every uncertain input and warns (`forcegen explain`).
 
 pub mod app;
 pub mod cli;
+pub mod decide;
 pub mod engine;
+pub mod explain;
 pub mod interrupt;
 pub mod model;
 pub mod output;

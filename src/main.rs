@@ -3,6 +3,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use forcegen::app::{self, RunRequest};
 use forcegen::cli::{Cli, Command};
+use forcegen::decide::backtest::{self, BacktestRequest};
+use forcegen::explain::{self, ExplainRequest};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +29,17 @@ fn main() -> ExitCode {
             quiet,
             force,
         } => app::merge(&partials, out.as_deref(), quiet, force),
+        Command::Backtest(args) => backtest::run(&BacktestRequest {
+            scenario: args.scenario,
+            observed: args.observed,
+            out: args.out,
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads,
+            quiet: args.quiet,
+            force: args.force,
+        }),
+        Command::Explain { scenario, csv } => explain::run(&ExplainRequest { scenario, csv }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
