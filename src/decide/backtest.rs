@@ -3,7 +3,7 @@
 //!
 //! The observed file is a CSV with a header `date,metric,value`. The scenario
 //! is simulated with its report days replaced by the distinct observed days
-//! (plus the horizon), so the forecast is taken exactly on each observed
+//! (plus day 0 and the horizon), so the forecast is taken exactly on each observed
 //! date, and every observation is scored against the forecast distribution
 //! of its metric on its day:
 //!
@@ -20,7 +20,6 @@
 //! counts up to 65,535, and within the 0.05% bin width for ratios and larger
 //! head counts.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::io::Read;
@@ -151,6 +150,8 @@ pub fn read_observations(path: &Path, scenario: &Scenario) -> Result<(Vec<Observ
 
 /// Parses an observed file's text (`file` names it in messages). Blank
 /// lines and lines starting with `#` are skipped; extra columns are ignored.
+/// Several rows may give the same metric on the same date (two sources, or
+/// repeated draws in a test): each is scored on its own.
 pub fn read_observations_from<R: Read>(
     input: R,
     file: &str,
@@ -180,7 +181,6 @@ pub fn read_observations_from<R: Read>(
     let rules = Rules::new(scenario);
     let mut problems = Vec::new();
     let mut observations: Vec<Observation> = Vec::new();
-    let mut seen: HashMap<(u32, Metric), u64> = HashMap::new();
     for record in records {
         let record = match record {
             Ok(record) => record,
@@ -199,20 +199,7 @@ pub fn read_observations_from<R: Read>(
             break;
         }
         match rules.observation(&record, &columns, line) {
-            Ok(observation) => {
-                let key = (observation.day, observation.metric);
-                if let Some(first) = seen.insert(key, line) {
-                    let message = format!(
-                        "a second value for `{}` on {} (the first is on line {first}); give one value per date \
-                         and metric",
-                        observation.metric.name(scenario),
-                        observation.date
-                    );
-                    problems.push(problem(line, columns.metric + 1, "metric", message));
-                } else {
-                    observations.push(observation);
-                }
-            }
+            Ok(observation) => observations.push(observation),
             Err(mut found) => problems.append(&mut found),
         }
     }
@@ -571,10 +558,12 @@ impl Overall {
     }
 }
 
-/// The report days for a backtest: the distinct observed days and the horizon, ascending.
+/// The report days for a backtest: the distinct observed days, with day 0
+/// and the horizon (the model, like every run, starts and ends its report
+/// days there), ascending.
 pub fn report_days(observations: &[Observation], horizon: u32) -> Vec<u32> {
     let mut days: Vec<u32> = observations.iter().map(|o| o.day).collect();
-    days.push(horizon);
+    days.extend([0, horizon]);
     days.sort_unstable();
     days.dedup();
     days
@@ -858,25 +847,24 @@ fn print_summary(scenario: &Scenario, model: &Model, scores: &[Score], out: &Pat
     );
     let groups = groups(scenario, model, scores);
     let width = groups.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0);
-    println!(
-        "  {:width$}  {:>6}  {:>11}  {:>11}  {:>8}  {:>10}",
-        "metric", "n", "in 50% band", "in 90% band", "mean PIT", "mean CRPS"
-    );
+    let line = |cells: [&str; 6]| {
+        let [label, n, in_50, in_90, pit, crps] = cells;
+        let text = format!("  {label:width$}  {n:>5}  {in_50:>12}  {in_90:>12}  {pit:>8}  {crps:>9}");
+        println!("{}", text.trim_end());
+    };
+    line(["metric", "n", "in 50% band", "in 90% band", "mean PIT", "mean CRPS"]);
     for (label, members) in &groups {
         let o = Overall::of(members);
-        let share = |s: f64| format!("{:.0}%", 100.0 * s);
+        let hits = |share: f64| {
+            let k = (share * o.n as f64).round();
+            format!("{k}/{} ({:.0}%)", o.n, 100.0 * share)
+        };
         let crps = o.mean_crps.map(|c| number(c, 2)).unwrap_or_default();
-        println!(
-            "  {label:width$}  {:>6}  {:>11}  {:>11}  {:>8.3}  {:>10}",
-            o.n,
-            share(o.in_50),
-            share(o.in_90),
-            o.mean_pit,
-            crps
-        );
+        let pit = format!("{:.3}", o.mean_pit);
+        line([label, &o.n.to_string(), &hits(o.in_50), &hits(o.in_90), &pit, &crps]);
     }
     if scores.len() < 20 {
-        println!("  (few observations: band coverage and mean PIT can be far from 50%, 90% and 0.5 by chance alone)");
+        println!("  Few observations: band shares and mean PIT can be far from 50%, 90% and 0.5 by chance alone.");
     }
 }
 
@@ -1004,10 +992,6 @@ mod tests {
                 "date,metric,value\n2025-01-05,police\n",
                 "obs.csv:2:3: column `value`: is missing",
             ),
-            (
-                "date,metric,value\n2025-01-05,police,1\n2025-01-05,police,2\n",
-                "obs.csv:3:2: column `metric`: a second value for `police` on 2025-01-05 (the first is on line 2)",
-            ),
         ] {
             let message = first_problem(text);
             assert!(
@@ -1030,7 +1014,7 @@ mod tests {
         let observations =
             read("date,metric,value\n2025-02-01,police,1\n2025-01-05,police,2\n2025-02-01,host_police,3\n")
                 .expect("valid");
-        assert_eq!(report_days(&observations, 90), vec![4, 31, 90]);
+        assert_eq!(report_days(&observations, 90), vec![0, 4, 31, 90]);
     }
 
     #[test]
