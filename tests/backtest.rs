@@ -254,8 +254,8 @@ fn forecast_percentiles_equal_the_run_on_its_own_report_days() {
 #[test]
 fn results_do_not_depend_on_threads_and_the_default_folder_is_named_after_the_scenario() {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let scenario = write_file(dir.path(), "small.toml", SMALL);
-    let observed = write_file(
+    write_file(dir.path(), "small.toml", SMALL);
+    write_file(
         dir.path(),
         "obs.csv",
         "date,metric,value\n2025-02-01,international,120\n",
@@ -284,7 +284,6 @@ fn results_do_not_depend_on_threads_and_the_default_folder_is_named_after_the_sc
         let two = fs::read(dir.path().join("threads-2").join(file)).expect("read");
         assert_eq!(one, two, "{file} differs between 1 and 2 threads");
     }
-    let _ = (scenario, observed);
 }
 
 #[test]
