@@ -362,12 +362,12 @@ fn event_warnings(scenario: &Scenario) -> Vec<Warning> {
 fn counted(scenario: &Scenario, metric: Metric) -> Option<(String, Vec<usize>)> {
     let all = 0..scenario.contributors.len();
     match metric {
-        Metric::International => Some(("all contributors".to_string(), all.collect())),
+        Metric::International => Some(("all contributors together".to_string(), all.collect())),
         Metric::InternationalPolice => Some((
-            "the police contributors".to_string(),
+            "the police contributors together".to_string(),
             all.filter(|&c| scenario.contributors[c].kind == Kind::Police).collect(),
         )),
-        Metric::Contributor(c) => Some((scenario.contributors[c].name.clone(), vec![c])),
+        Metric::Contributor(c) => Some((format!("contributor {}", scenario.contributors[c].name), vec![c])),
         _ => None,
     }
 }
@@ -384,8 +384,8 @@ fn target_warnings(scenario: &Scenario) -> Vec<Warning> {
             });
             if (most as f64) < target.at_least {
                 let message = format!(
-                    "{} cannot be reached: everything {who} have deployed and pledged comes to {most}, so \
-                     {metric} stays below it even if every pledge is honoured in full",
+                    "{} cannot be reached: deployed plus pledged is only {most} for {who}, so {metric} stays \
+                     below it even if every pledge is honoured in full",
                     number(target.at_least, 6)
                 );
                 warnings.push(warn(field.clone(), message));
