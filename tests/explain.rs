@@ -5,6 +5,7 @@
 
 mod cli_support;
 
+use std::collections::HashMap;
 use std::fs;
 
 use cli_support::{baseline, forcegen, read_csv, stderr_of, write_file};
@@ -47,8 +48,11 @@ fn the_built_in_baseline_lists_every_input_path() {
     assert_eq!(explain_stdout(&[]), stdout, "deterministic");
 }
 
+/// Rows of the `--csv` file: (path, cells by column name).
+type Rows = Vec<(String, HashMap<String, String>)>;
+
 /// Runs `explain --csv` on `scenario` and returns (stdout, CSV rows by path).
-fn explain_with_csv(scenario: &str) -> (String, Vec<(String, std::collections::HashMap<String, String>)>) {
+fn explain_with_csv(scenario: &str) -> (String, Rows) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = write_file(dir.path(), "s.toml", scenario);
     let csv = dir.path().join("inputs.csv");
@@ -75,7 +79,7 @@ fn explain_with_csv(scenario: &str) -> (String, Vec<(String, std::collections::H
     (stdout, rows)
 }
 
-fn value(rows: &[(String, std::collections::HashMap<String, String>)], path: &str, column: &str) -> f64 {
+fn value(rows: &Rows, path: &str, column: &str) -> f64 {
     let (_, row) = rows
         .iter()
         .find(|(p, _)| p == path)
