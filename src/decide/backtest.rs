@@ -48,6 +48,8 @@ pub const MAX_OBSERVATIONS: usize = 1_000_000;
 pub const MAX_OBSERVED_BYTES: u64 = 64 * 1024 * 1024;
 /// Problems listed in one error message; the rest are counted.
 const SHOWN_PROBLEMS: usize = 20;
+/// Problems after which reading stops (a file that is not an observed file at all).
+const MAX_PROBLEMS: usize = 1000;
 
 /// The header of `backtest.csv`.
 pub const HEADER: [&str; 15] = [
@@ -170,7 +172,7 @@ pub fn read_observations_from<R: Read>(
     };
     let header = match records.next() {
         None => {
-            let message = "the file is empty; it needs a header row `date,metric,value` and one row per \
+            let message = "the file is empty (or only comments); it needs a header row `date,metric,value` and one row per \
                            observation, such as `2025-03-31,international,1000`";
             return Err(error(vec![problem(1, 1, "", message.to_string())]));
         }
@@ -193,6 +195,11 @@ pub fn read_observations_from<R: Read>(
             }
         };
         let line = record.position().map_or(0, csv::Position::line);
+        if problems.len() >= MAX_PROBLEMS {
+            let message = format!("stopped reading after {MAX_PROBLEMS} problems");
+            problems.push(problem(line, 1, "", message));
+            break;
+        }
         if observations.len() >= MAX_OBSERVATIONS {
             let message = format!("more than {MAX_OBSERVATIONS} observations; split the file");
             problems.push(problem(line, 1, "", message));
@@ -1007,6 +1014,16 @@ mod tests {
         let error = read(text).expect_err("two bad rows");
         let lines: Vec<u64> = error.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![2, 3]);
+    }
+
+    #[test]
+    fn a_file_of_nothing_but_bad_rows_stops_early_and_lists_twenty() {
+        let text = format!("date,metric,value\n{}", "2025-01-05,x,1\n".repeat(5000));
+        let error = read(&text).expect_err("all bad");
+        assert_eq!(error.problems.len(), MAX_PROBLEMS + 1);
+        let message = error.to_string();
+        assert_eq!(message.lines().count(), SHOWN_PROBLEMS + 1);
+        assert!(message.ends_with("obs.csv: ... and 981 more problems"), "{message}");
     }
 
     #[test]
