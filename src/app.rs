@@ -234,8 +234,13 @@ fn print_summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates, ou
     }
 }
 
-/// Runs the engine with a progress bar on a terminal, and Ctrl-C handling.
-fn simulate(model: &Model, trials: std::ops::Range<u64>, request: &RunRequest) -> Result<Aggregates, Failure> {
+/// Runs the engine with a progress bar on a terminal, and Ctrl-C handling
+/// (`request` gives `threads` and `quiet`).
+pub(crate) fn simulate(
+    model: &Model,
+    trials: std::ops::Range<u64>,
+    request: &RunRequest,
+) -> Result<Aggregates, Failure> {
     let total = trials.end - trials.start;
     let threads = request.threads.unwrap_or(0);
     with_progress(total, request.quiet, |progress| {

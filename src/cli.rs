@@ -74,6 +74,45 @@ pub enum Command {
     /// sweep.csv: the targets' probabilities and the metrics' medians at the
     /// horizon, one row per grid point and target.
     Sweep(SweepArgs),
+    /// Score a scenario's forecast against observed values: writes
+    /// backtest.csv (percentile rank, 50% and 90% band hits and CRPS of each
+    /// observation, and overall rows).
+    Backtest(BacktestArgs),
+    /// Print every uncertain input as the simulation uses it (p5, p50, p95,
+    /// mean after rounding and clamping) and warnings about the scenario.
+    Explain {
+        /// The scenario file (TOML). Without it, the built-in Haiti baseline.
+        scenario: Option<PathBuf>,
+        /// Also write the input table to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The observations: a CSV file with the header `date,metric,value`.
+    pub observed: PathBuf,
+    /// Output folder [default: output/<scenario file stem>-backtest/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Number of trials (overrides simulation.trials).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Replace backtest files of another scenario in the output folder.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

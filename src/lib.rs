@@ -8,13 +8,15 @@
 //! [`output`] (CSV files, written atomically).
 //! [`app`] strings them together for the CLI ([`cli`]); [`partial`] carries
 //! aggregates between the shards of a run and `forcegen merge`; [`decide`]
-//! holds commands that run a scenario many times to compare choices
-//! (`forcegen sweep`).
+//! holds the decision-analysis commands (`sweep`, `sensitivity`, `compare`,
+//! `backtest`); [`explain`] echoes every uncertain input and warns
+//! (`forcegen explain`).
 
 pub mod app;
 pub mod cli;
 pub mod decide;
 pub mod engine;
+pub mod explain;
 pub mod interrupt;
 pub mod model;
 pub mod output;

@@ -3,7 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use forcegen::app::{self, AnalysisRequest, RunRequest};
 use forcegen::cli::{AnalysisFlags, Cli, Command};
+use forcegen::decide::backtest::{self, BacktestRequest};
 use forcegen::decide::sweep::{self, SweepRequest};
+use forcegen::explain::{self, ExplainRequest};
 
 fn analysis(scenarios: Vec<std::path::PathBuf>, flags: AnalysisFlags, sets: Vec<String>) -> AnalysisRequest {
     AnalysisRequest {
@@ -55,6 +57,17 @@ fn main() -> ExitCode {
             quiet: args.quiet,
             force: args.force,
         }),
+        Command::Backtest(args) => backtest::run(&BacktestRequest {
+            scenario: args.scenario,
+            observed: args.observed,
+            out: args.out,
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads,
+            quiet: args.quiet,
+            force: args.force,
+        }),
+        Command::Explain { scenario, csv } => explain::run(&ExplainRequest { scenario, csv }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
