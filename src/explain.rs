@@ -508,6 +508,37 @@ fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64) -> f64 {
 
 /// The text `explain` prints: a header, the aligned table of uncertain
 /// inputs, the constants, and the warnings.
+/// Trials drawn to show each correlation's sampled rank correlation.
+const CORRELATION_DRAWS: u64 = 20_000;
+
+/// The Spearman correlation of each `[[correlations]]` pair over the inputs
+/// the model draws (`None` if an input does not vary), as a check that the
+/// copula gives what was asked for.
+fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
+    use crate::decide::sensitivity::{pearson, ranks};
+    let mut fixed = scenario.clone();
+    fixed.simulation.seed = 0;
+    let model = crate::model::Model::new(&fixed);
+    let table = model.input_table();
+    let mut columns = vec![Vec::new(); table.paths.len()];
+    let mut values = Vec::new();
+    for index in 0..CORRELATION_DRAWS {
+        model.input_values(&table, index, &mut values);
+        for (column, v) in columns.iter_mut().zip(&values) {
+            column.push(*v);
+        }
+    }
+    let column = |path: &str| table.paths.iter().position(|p| p == path).map(|i| ranks(&columns[i]));
+    scenario
+        .correlations
+        .iter()
+        .map(|c| match (column(&c.inputs[0]), column(&c.inputs[1])) {
+            (Some(a), Some(b)) => pearson(&a, &b),
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn render_text(scenario: &Scenario, explanation: &Explanation) -> String {
     let mut text = String::new();
     let horizon = scenario.simulation.horizon_days;
@@ -559,6 +590,20 @@ pub fn render_text(scenario: &Scenario, explanation: &Explanation) -> String {
                 s.path,
                 show(s.kind, s.p50),
                 unused(scenario, &s.path)
+            );
+        }
+    }
+    if !scenario.correlations.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nCorrelations (Gaussian copula; sampled over {CORRELATION_DRAWS} trials, fixed seed):"
+        );
+        for (c, sampled) in scenario.correlations.iter().zip(sampled_rank_correlations(scenario)) {
+            let sampled = sampled.map_or_else(|| "-".to_string(), |r| format!("{r:+.3}"));
+            let _ = writeln!(
+                text,
+                "  {} ~ {}: rank correlation {:+.3} requested, {sampled} sampled",
+                c.inputs[0], c.inputs[1], c.rank_correlation
             );
         }
     }

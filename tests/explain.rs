@@ -292,3 +292,27 @@ fn a_bad_scenario_or_csv_path_is_refused_with_exit_2_or_1() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     assert!(output.stdout.is_empty());
 }
+
+/// The pessimistic scenario correlates four fulfilments at rank 0.5; explain
+/// shows each pair with its sampled rank correlation, which must lie within
+/// 4 standard errors of 0.5 on the Fisher scale (SE sqrt((1 + r^2/2) / (n - 3))
+/// for n = 20,000 draws, Bonett and Wright 2000).
+#[test]
+fn correlations_are_echoed_with_their_sampled_rank_correlation() {
+    let path = cli_support::scenarios_dir().join("haiti-pessimistic.toml");
+    let stdout = explain_stdout(&[path.as_os_str()]);
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.contains("requested")).collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    let se = ((1.0f64 + 0.125) / (20_000.0 - 3.0)).sqrt();
+    for line in lines {
+        assert!(line.contains("rank correlation +0.500 requested"), "{line}");
+        let sampled: f64 = line
+            .split(", ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no sampled value in {line}"));
+        let off = (sampled.atanh() - 0.5f64.atanh()).abs();
+        assert!(off < 4.0 * se, "{line}: {:.2} SE off", off / se);
+    }
+}
