@@ -84,6 +84,11 @@ const MARGIN_PAGES: i64 = 1;
 /// Queued writes per histogram before they are applied.
 const QUEUE_LIMIT: usize = 1 << 11;
 
+/// Runs recorded before a histogram checks whether its runs are so short
+/// (under two report days on average) that writing each day's count
+/// directly takes fewer writes than two run ends.
+const CHECK_RUNS_AFTER: u64 = 1 << 14;
+
 /// Counts per (bin, day), in pages of [`PAGE_ROWS`] bins over a growable key range.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayHistogram {
@@ -102,6 +107,15 @@ pub struct DayHistogram {
     /// Queued writes: `page << 40 | cell << 1 | 1` adds one, `... | 0` removes one.
     #[serde(skip)]
     queue: Vec<u64>,
+    /// While recording: cells hold counts (one write per day) instead of
+    /// run differences. Only speed depends on it, never the counts.
+    #[serde(skip)]
+    points: bool,
+    /// Runs and the report days they covered, until the mode is settled.
+    #[serde(skip)]
+    runs: u64,
+    #[serde(skip)]
+    run_days: u64,
 }
 
 impl DayHistogram {
@@ -113,6 +127,9 @@ impl DayHistogram {
             finished: false,
             hot: Vec::new(),
             queue: Vec::new(),
+            points: false,
+            runs: 0,
+            run_days: 0,
         }
     }
 
@@ -140,12 +157,52 @@ impl DayHistogram {
         }
         let page = row / PAGE_ROWS as u64;
         let start = (row % PAGE_ROWS as u64) * self.days as u64;
-        self.queue.push(page << 40 | (start + from as u64) << 1 | 1);
-        if to < self.days {
-            self.queue.push(page << 40 | (start + to as u64) << 1);
+        if self.points {
+            for day in from..to {
+                self.queue.push(page << 40 | (start + day as u64) << 1 | 1);
+            }
+        } else {
+            self.queue.push(page << 40 | (start + from as u64) << 1 | 1);
+            if to < self.days {
+                self.queue.push(page << 40 | (start + to as u64) << 1);
+            }
+            self.runs += 1;
+            self.run_days += (to - from) as u64;
+            if self.runs == CHECK_RUNS_AFTER {
+                self.settle_mode();
+            }
         }
         if self.queue.len() >= QUEUE_LIMIT {
             self.apply_queue();
+        }
+    }
+
+    /// Switches to writing counts directly when runs average under two
+    /// days: the differences recorded so far become counts first.
+    #[cold]
+    #[inline(never)]
+    fn settle_mode(&mut self) {
+        if self.run_days >= 2 * self.runs {
+            return;
+        }
+        self.fold();
+        self.prefix_sums();
+        self.points = true;
+    }
+
+    /// Turns each row's run differences into counts.
+    fn prefix_sums(&mut self) {
+        if self.days == 0 {
+            return;
+        }
+        for page in self.pages.iter_mut().flatten() {
+            for row in page.chunks_exact_mut(self.days) {
+                let mut running = 0u32;
+                for cell in row {
+                    running = running.wrapping_add(*cell);
+                    *cell = running;
+                }
+            }
         }
     }
 
@@ -241,16 +298,8 @@ impl DayHistogram {
         }
         self.fold();
         self.hot = Vec::new();
-        if self.days > 0 {
-            for page in self.pages.iter_mut().flatten() {
-                for row in page.chunks_exact_mut(self.days) {
-                    let mut running = 0u32;
-                    for cell in row {
-                        running = running.wrapping_add(*cell);
-                        *cell = running;
-                    }
-                }
-            }
+        if !self.points {
+            self.prefix_sums();
         }
         self.finished = true;
     }
@@ -359,6 +408,39 @@ mod tests {
         assert_eq!(per_day[2], vec![(7, 2)]);
         assert_eq!(per_day[3], vec![(7, 1), (9, 1)]);
         assert_eq!(per_day[4], vec![(7, 1), (9, 1)]);
+    }
+
+    #[test]
+    fn short_runs_switch_to_counts_with_the_same_result() {
+        // A value that changes every day: runs of one day each, so the
+        // histogram switches to writing counts part-way; the counts must be
+        // those of a histogram that never switched.
+        let days = 10;
+        let mut switched = DayHistogram::new(days);
+        let mut reference: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); days];
+        let trials = CHECK_RUNS_AFTER / days as u64 + 100;
+        for trial in 0..trials {
+            for day in 0..days {
+                let key = ((trial * 7 + day as u64 * 3) % 50) as i64 + 100 * (day as i64 % 2);
+                switched.add_run(key, day, day + 1);
+                *reference[day].entry(key).or_default() += 1;
+            }
+            if (trial + 1) % FOLD_EVERY == 0 {
+                switched.fold();
+            }
+        }
+        assert!(switched.points, "runs of one day must switch to counts");
+        // A long run after the switch still counts every day it covers.
+        switched.add_run(5, 0, days);
+        for day in reference.iter_mut() {
+            *day.entry(5).or_default() += 1;
+        }
+        switched.finish();
+        for (day, expected) in reference.iter().enumerate() {
+            let got: Vec<(i64, u64)> = switched.column(day).collect();
+            let want: Vec<(i64, u64)> = expected.iter().map(|(k, c)| (*k, *c)).collect();
+            assert_eq!(got, want, "day {day}");
+        }
     }
 
     #[test]
