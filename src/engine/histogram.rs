@@ -420,10 +420,10 @@ mod tests {
         let mut reference: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); days];
         let trials = CHECK_RUNS_AFTER / days as u64 + 100;
         for trial in 0..trials {
-            for day in 0..days {
+            for (day, counts) in reference.iter_mut().enumerate() {
                 let key = ((trial * 7 + day as u64 * 3) % 50) as i64 + 100 * (day as i64 % 2);
                 switched.add_run(key, day, day + 1);
-                *reference[day].entry(key).or_default() += 1;
+                *counts.entry(key).or_default() += 1;
             }
             if (trial + 1) % FOLD_EVERY == 0 {
                 switched.fold();

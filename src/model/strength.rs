@@ -340,8 +340,8 @@ mod tests {
     /// the mean within 4 SE, at a few (n, hazard) from 3 to 30 expected.
     #[test]
     fn inversion_draws_the_exact_binomial() {
-        for (n, hazard) in [(5_000u32, 0.002), (40, 0.1), (1_000, 0.03)] {
-            let p = -(-hazard as f64).exp_m1();
+        for (n, hazard) in [(5_000u32, 0.002f64), (40, 0.1), (1_000, 0.03)] {
+            let p = -(-hazard).exp_m1();
             let draws = 200_000u32;
             let mut rng = stream(3, u64::from(n), StreamId::of("inversion"));
             let samples: Vec<u32> = (0..draws)
