@@ -370,6 +370,8 @@ pub struct AnalysisRequest {
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub quiet: bool,
+    /// Replace files of another scenario in the output folder.
+    pub force: bool,
     /// `--set PATH=VALUE` overrides (`sensitivity` only).
     pub sets: Vec<String>,
 }
@@ -386,19 +388,66 @@ fn analysis_out_dir(request: &AnalysisRequest, suffix: &str) -> PathBuf {
     })
 }
 
-/// Creates `out`, writes `files` atomically, and removes the folder again
-/// if it was created here and writing failed.
-fn write_analysis(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Failure> {
-    if crate::interrupt::requested() {
-        return Err(Failure::Engine(EngineError::Cancelled));
+/// Where an analysis writes: its result file and its info file (which says
+/// whose results they are, for the same owner check as `run`).
+struct AnalysisOutput<'a> {
+    out: &'a Path,
+    files: [&'static str; 2],
+    sha256: String,
+    force: bool,
+}
+
+impl AnalysisOutput<'_> {
+    /// Refuses, before any work, a folder holding another scenario's files.
+    fn check(&self) -> Result<(), Failure> {
+        output::check_owner_of(self.out, &self.files, self.files[1], &self.sha256, self.force)?;
+        Ok(())
     }
-    let created = !out.exists();
-    output::prepare_dir(out)?;
-    let result = output::write_atomically(out, files);
-    if result.is_err() && created {
-        let _ = std::fs::remove_dir(out);
+
+    /// Creates the folder, checks it again, writes the result and the info
+    /// row atomically, and removes the folder if it was created here and
+    /// writing failed.
+    fn write(&self, result: Vec<u8>, info: Vec<u8>) -> Result<(), Failure> {
+        if crate::interrupt::requested() {
+            return Err(Failure::Engine(EngineError::Cancelled));
+        }
+        let created = !self.out.exists();
+        output::prepare_dir(self.out)?;
+        let written = self.check().and_then(|()| {
+            Ok(output::write_atomically(
+                self.out,
+                &[(self.files[0], result), (self.files[1], info)],
+            )?)
+        });
+        if written.is_err() && created {
+            let _ = std::fs::remove_dir(self.out);
+        }
+        written.map(|_| ())
     }
-    result.map(|_| ()).map_err(Failure::from)
+}
+
+/// One info row: `scenario`, `scenario_sha256`, `seed`, `trials`,
+/// `forcegen_version`, `generator`, then `extra` columns.
+fn info_row(name: &str, sha256: &str, seed: u64, trials: u64, extra: &[(&str, String)]) -> Vec<u8> {
+    let mut header = vec![
+        "scenario",
+        "scenario_sha256",
+        "seed",
+        "trials",
+        "forcegen_version",
+        "generator",
+    ];
+    header.extend(extra.iter().map(|(h, _)| *h));
+    let mut row = vec![
+        output::cell_text(name),
+        sha256.to_string(),
+        seed.to_string(),
+        trials.to_string(),
+        env!("CARGO_PKG_VERSION").to_string(),
+        crate::model::GENERATOR_NAME.to_string(),
+    ];
+    row.extend(extra.iter().map(|(_, v)| output::cell_text(v)));
+    output::csv_bytes(&header, [row])
 }
 
 /// `forcegen sensitivity`.
@@ -408,23 +457,49 @@ pub fn sensitivity(request: &AnalysisRequest) -> Result<(), Failure> {
     let mut scenario = load_scenario(request.scenarios.first().map(PathBuf::as_path), &request.sets)?;
     apply_overrides(&mut scenario, request.trials, request.seed)?;
     let trials = scenario.simulation.trials;
-    if trials > sensitivity::MAX_TRIALS {
-        return Err(Failure::Usage(format!(
-            "sensitivity keeps every trial in memory: at most {} trials, got {trials}; use --trials",
-            sensitivity::MAX_TRIALS
-        )));
-    }
-    let out = analysis_out_dir(request, "sensitivity");
     let model = Model::new(&scenario);
     let table = model.input_table();
     let outcomes = sensitivity::outcomes(&scenario);
+    let per_trial = sensitivity::bytes_per_trial(table.paths.len(), outcomes.len());
+    let most = sensitivity::MAX_SAMPLE_BYTES / per_trial;
+    if trials > most {
+        return Err(Failure::Usage(format!(
+            "sensitivity keeps every trial's {} inputs and {} outcomes in memory ({per_trial} bytes a trial): at \
+             most {most} trials for this scenario (4 GiB), got {trials}; use --trials",
+            table.paths.len(),
+            outcomes.len()
+        )));
+    }
+    let out = analysis_out_dir(request, "sensitivity");
+    let files = AnalysisOutput {
+        out: &out,
+        files: [sensitivity::FILE, sensitivity::INFO_FILE],
+        sha256: output::sha256_hex(&scenario.source),
+        force: request.force,
+    };
+    files.check()?;
     let started = Instant::now();
     let threads = request.threads.unwrap_or(0);
     let samples = with_progress(trials, request.quiet, |progress| {
         sensitivity::sample(&model, &table, &outcomes, 0..trials, threads, progress)
     })?;
     let rows = sensitivity::analyse(&table.paths, &outcomes, &samples);
-    write_analysis(&out, &[(sensitivity::FILE, sensitivity::render(&rows))])?;
+    let info = info_row(
+        &scenario.name,
+        &files.sha256,
+        scenario.simulation.seed,
+        trials,
+        &[
+            ("inputs", table.paths.len().to_string()),
+            ("spearman_noise", output::number(sensitivity::spearman_noise(trials), 4)),
+            (
+                "first_order_noise",
+                output::number(sensitivity::first_order_noise(trials), 4),
+            ),
+            ("overrides", request.sets.join("; ")),
+        ],
+    );
+    files.write(sensitivity::render(&rows), info)?;
     if !request.quiet {
         println!(
             "{}: {} inputs, {} trials (seed {}) in {:.2} s; {}",
@@ -435,8 +510,22 @@ pub fn sensitivity(request: &AnalysisRequest) -> Result<(), Failure> {
             started.elapsed().as_secs_f64(),
             out.join(sensitivity::FILE).display()
         );
+        println!(
+            "  (|spearman| under {} and first-order under {} are within noise of no influence at {trials} trials{})",
+            output::number(sensitivity::spearman_noise(trials), 3),
+            output::number(sensitivity::first_order_noise(trials), 4),
+            if trials < 1000 {
+                "; use --trials 10000 or more for a ranking to rely on"
+            } else {
+                ""
+            }
+        );
         for outcome in &outcomes {
             let block: Vec<_> = rows.iter().filter(|r| r.outcome == outcome.name).collect();
+            if block.is_empty() {
+                println!("  {}: no uncertain input to rank", outcome.name);
+                continue;
+            }
             if block.iter().all(|r| r.spearman.is_none()) {
                 println!("  {}: the same in every trial, nothing to rank", outcome.name);
                 continue;
@@ -494,12 +583,21 @@ pub fn compare(request: &AnalysisRequest) -> Result<(), Failure> {
             )));
         }
     }
-    let quantities = compare::quantities(&scenarios);
+    let quantities = compare::quantities(&scenarios).map_err(Failure::Usage)?;
     let arms: Vec<Arm> = scenarios
         .iter()
         .map(|s| Arm::new(s.file.clone(), s, &quantities))
         .collect();
     let out = analysis_out_dir(request, "compare");
+    // The pair (or list) of scenarios is what owns the folder.
+    let hashes: Vec<String> = scenarios.iter().map(|s| output::sha256_hex(&s.source)).collect();
+    let files = AnalysisOutput {
+        out: &out,
+        files: [compare::FILE, compare::INFO_FILE],
+        sha256: output::sha256_hex(&hashes.join("\n")),
+        force: request.force,
+    };
+    files.check()?;
     let trials = reference.simulation.trials;
     let threads = request.threads.unwrap_or(0);
     let started = Instant::now();
@@ -507,7 +605,19 @@ pub fn compare(request: &AnalysisRequest) -> Result<(), Failure> {
         compare::run(&arms, &quantities, 0..trials, threads, progress)
     })?;
     let rows = compare::rows(&arms, &quantities, &sums);
-    write_analysis(&out, &[(compare::FILE, compare::render(&rows))])?;
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
+    let info = info_row(
+        &names.join(" | "),
+        &files.sha256,
+        reference.simulation.seed,
+        trials,
+        &[
+            ("scenario_files", paths.join(" | ")),
+            ("scenario_file_sha256s", hashes.join(" | ")),
+        ],
+    );
+    files.write(compare::render(&rows), info)?;
     if !request.quiet {
         println!(
             "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",

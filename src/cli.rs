@@ -210,6 +210,10 @@ pub struct AnalysisFlags {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Replace this command's files of another scenario (or files forcegen
+    /// did not write) in the output folder.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

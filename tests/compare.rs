@@ -208,3 +208,55 @@ fn different_horizons_or_a_bad_file_are_refused_and_nothing_is_written() {
     let output = forcegen().arg("compare").arg(baseline()).output().expect("run");
     assert_eq!(output.status.code(), Some(2), "one scenario is not a comparison");
 }
+
+#[test]
+fn a_target_name_meaning_two_things_is_an_error() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let text = std::fs::read_to_string(baseline()).expect("baseline");
+    let changed = text.replacen("at_least = 2500", "at_least = 2000", 1);
+    assert_ne!(text, changed, "the baseline's 2,500 target moved; update this test");
+    let changed = write_file(dir.path(), "h2000.toml", &changed);
+    let out = dir.path().join("out");
+    let output = forcegen()
+        .arg("compare")
+        .arg(baseline())
+        .arg(&changed)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr_of(&output);
+    assert!(
+        message.contains("target \"MSS at 2,500\" means international >= 2500"),
+        "{message}"
+    );
+    assert!(message.contains("international >= 2000 in"), "{message}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_info_file_names_every_scenario_and_guards_the_folder() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let other = scenarios_dir().join("haiti-un-transition.toml");
+    let out = dir.path().join("out");
+    compare(&[&baseline(), &other], &out, &[]);
+    let (header, rows) = read_csv(&out.join("compare_info.csv"));
+    assert_eq!(rows.len(), 1);
+    let files = cell(&header, &rows[0], "scenario_files");
+    assert!(files.contains("haiti-mss-2024-09.toml") && files.contains("haiti-un-transition.toml"));
+    assert_eq!(cell(&header, &rows[0], "trials"), "4000");
+    // The same pair again is fine; another pair needs --force.
+    compare(&[&baseline(), &other], &out, &[]);
+    let output = forcegen()
+        .arg("compare")
+        .arg(&other)
+        .arg(baseline())
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    compare(&[&other, &baseline()], &out, &["--force"]);
+}

@@ -269,3 +269,21 @@ fn a_scenario_without_correlations_is_unchanged_by_the_copula() {
     assert_eq!(x[2], y[2]);
     assert_ne!(x[1], y[1]);
 }
+
+/// A one-off academy class (a single `day`) is drawn once per trial, so its
+/// size can be correlated; a recurring series cannot.
+#[test]
+fn a_one_off_class_size_can_be_correlated() {
+    let text = HEAD.to_string()
+        + "[host_police]\ninitial = 1000\n[[host_police.intakes]]\nday = 10\nsize = \"uniform(100, 900)\"\n"
+        + "[[host_police.intakes]]\nfirst_day = 5\nevery_days = 10\nsize = \"uniform(1, 9)\"\n"
+        + &contributors(&[("A", "beta(2, 2)")])
+        + "[[correlations]]\ninputs = [\"host_police.intakes.1.size\", \"contributors.A.fulfilment\"]\n\
+           rank_correlation = -0.6\n";
+    let x = draws(&text, 20_000);
+    // Inputs in scenario order: intake 1 size, intake 2 size, A's fulfilment.
+    check_spearman("class size - fulfilment", &x[0], &x[2], -0.6);
+    let recurring = text.replace("host_police.intakes.1.size", "host_police.intakes.2.size");
+    let message = refused(&recurring);
+    assert!(message.contains("drawn anew for every class or wave gap"), "{message}");
+}

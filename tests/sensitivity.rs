@@ -243,10 +243,83 @@ fn too_many_trials_is_refused_before_any_work() {
         .arg("sensitivity")
         .arg("--out")
         .arg(&out)
-        .args(["--trials", "6000000"])
+        .args(["--trials", "100000000"])
         .output()
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("at most 5000000 trials"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("trials for this scenario (4 GiB)"), "{stderr}");
     assert!(!out.exists());
+}
+
+/// One contingent of 1,000 on day 0 with a constant withdrawal rate: the
+/// rate is no input, but whether and when the contingent leaves is random,
+/// and it is what decides the strength at the horizon (it is 0 after a
+/// withdrawal): `contributors.X.withdrawal_day` ranks first. A rare yes/no
+/// input (an event with probability 0.05 that ends the mission) shows the
+/// mean when it happens at the high end of its bar.
+#[test]
+fn the_drawn_withdrawal_day_and_rare_events_are_inputs() {
+    let text = r#"name = "withdrawal"
+[simulation]
+start = 2024-01-01
+horizon_days = 365
+[population]
+initial = 1000000
+[[contributors]]
+name = "X"
+deployed = 1000
+withdrawal_per_year = 0.5
+[[events]]
+name = "end"
+probability = 0.05
+day = 100
+effect = "end_mission"
+"#;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (header, rows) = run(dir.path(), text, "2");
+    let international = block(&rows, &header, "international_at_horizon");
+    assert_eq!(
+        cell(&header, international[0], "input"),
+        "contributors.X.withdrawal_day"
+    );
+    let end = international
+        .iter()
+        .find(|r| cell(&header, r, "input") == "events.end.probability")
+        .expect("the event's row");
+    // When the mission ends on day 100, nobody is left at the horizon.
+    assert_eq!(value(&header, end, "mean_when_input_high"), 0.0);
+    assert!(value(&header, end, "mean_when_input_low") > 0.0);
+    // What produced the file, and the noise floor at these trials.
+    let (info_header, info) = read_csv(&dir.path().join("out-2/sensitivity_info.csv"));
+    assert_eq!(info.len(), 1);
+    assert_eq!(cell(&info_header, &info[0], "trials"), N.to_string());
+    let noise: f64 = cell(&info_header, &info[0], "spearman_noise").parse().expect("number");
+    assert!((noise - 2.0 / ((N - 1) as f64).sqrt()).abs() < 1e-4);
+}
+
+#[test]
+fn another_scenarios_results_are_kept_unless_forced() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    run(dir.path(), KNOWN, "2");
+    let other = write_file(dir.path(), "other.toml", &KNOWN.replace("known drivers", "other"));
+    let out = dir.path().join("out-2");
+    let refused = forcegen()
+        .arg("sensitivity")
+        .arg(&other)
+        .arg("--out")
+        .arg(&out)
+        .args(["--trials", "200", "-q"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    forcegen()
+        .arg("sensitivity")
+        .arg(&other)
+        .arg("--out")
+        .arg(&out)
+        .args(["--trials", "200", "-q", "--force"])
+        .assert()
+        .success();
 }

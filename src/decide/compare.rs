@@ -16,6 +16,8 @@ use crate::scenario::{Metric, Scenario, Target, parse_metric};
 
 /// Name of the output file.
 pub const FILE: &str = "compare.csv";
+/// Name of the file saying what produced it.
+pub const INFO_FILE: &str = "compare_info.csv";
 
 /// What is compared: a target (reached by the horizon, yes or no) or a
 /// standard metric on the horizon day.
@@ -48,22 +50,48 @@ impl Quantity {
     }
 }
 
-/// Every target of any scenario (by name; the first scenario defining a name
-/// gives its metric and threshold), then the seven standard metrics.
-pub fn quantities(scenarios: &[Scenario]) -> Vec<Quantity> {
+/// Every target of any scenario (by name), then the seven standard metrics.
+/// A name defined differently in two scenarios (another metric or
+/// threshold) is an error: the two would be different questions under one
+/// name.
+pub fn quantities(scenarios: &[Scenario]) -> Result<Vec<Quantity>, String> {
     let mut quantities: Vec<Quantity> = Vec::new();
+    let mut defined_in: Vec<&str> = Vec::new();
     for scenario in scenarios {
         for target in &scenario.targets {
+            let this = target_quantity(scenario, target);
             let known = quantities
                 .iter()
-                .any(|q| matches!(q, Quantity::Target { name, .. } if *name == target.name));
-            if !known {
-                quantities.push(target_quantity(scenario, target));
+                .position(|q| matches!(q, Quantity::Target { name, .. } if *name == target.name));
+            match known {
+                None => {
+                    quantities.push(this);
+                    defined_in.push(&scenario.file);
+                }
+                Some(i) if quantities[i] == this => {}
+                Some(i) => {
+                    return Err(format!(
+                        "target \"{}\" means {} in {} but {} in {}; give the two targets different names \
+                         to compare both",
+                        target.name,
+                        describe(&quantities[i]),
+                        defined_in[i],
+                        describe(&this),
+                        scenario.file
+                    ));
+                }
             }
         }
     }
     quantities.extend(Metric::STANDARD.iter().map(|&m| Quantity::Metric(m)));
-    quantities
+    Ok(quantities)
+}
+
+fn describe(quantity: &Quantity) -> String {
+    match quantity {
+        Quantity::Target { metric, at_least, .. } => format!("{metric} >= {at_least}"),
+        Quantity::Metric(m) => format!("{m:?}"),
+    }
 }
 
 fn target_quantity(scenario: &Scenario, target: &Target) -> Quantity {

@@ -17,9 +17,32 @@ use crate::scenario::{Metric, Scenario};
 
 /// Name of the output file.
 pub const FILE: &str = "sensitivity.csv";
+/// Name of the file saying what produced it.
+pub const INFO_FILE: &str = "sensitivity_info.csv";
 
-/// Most trials `sensitivity` keeps (each is kept in memory).
-pub const MAX_TRIALS: u64 = 5_000_000;
+/// Most memory the kept trials may take: each trial keeps 8 bytes per input
+/// and outcome, held twice while the chunks are gathered into columns.
+pub const MAX_SAMPLE_BYTES: u64 = 4 << 30;
+
+/// Bytes kept per trial for `inputs` inputs and `outcomes` outcomes.
+pub fn bytes_per_trial(inputs: usize, outcomes: usize) -> u64 {
+    16 * (inputs + outcomes) as u64
+}
+
+/// Values of |Spearman| below this are within 2 standard errors of no
+/// relation at all (its standard error is `1 / sqrt(n - 1)` then).
+pub fn spearman_noise(trials: u64) -> f64 {
+    2.0 / (trials.saturating_sub(1).max(1) as f64).sqrt()
+}
+
+/// First-order indices below this are within 2 standard deviations of an
+/// input with no influence: the bias-corrected binned estimate then has a
+/// standard deviation of about `sqrt(2 (bins - 1)) / n`.
+pub fn first_order_noise(trials: u64) -> f64 {
+    let n = trials.max(1) as usize;
+    let bins = (n / 100).clamp(2, MAX_BINS) as f64;
+    2.0 * (2.0 * (bins - 1.0)).sqrt() / n as f64
+}
 
 /// Bins for the first-order index: enough to follow a curve, few enough
 /// that each bin's mean is precise (at least 100 trials per bin).
@@ -223,7 +246,7 @@ pub fn first_order_index(x: &[f64], y: &[f64]) -> Option<f64> {
     }
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let bins_wanted = (n / 100).clamp(1, MAX_BINS);
+    let bins_wanted = (n / 100).clamp(2, MAX_BINS);
     let per_bin = n.div_ceil(bins_wanted);
     let (mut between, mut bins, mut start) = (0.0, 0usize, 0usize);
     while start < n {
@@ -245,7 +268,11 @@ pub fn first_order_index(x: &[f64], y: &[f64]) -> Option<f64> {
 }
 
 /// Mean of `y` over the trials whose `x` is at or below its 10th percentile,
-/// and over those at or above its 90th (ties kept together).
+/// and over those at or above its 90th (ties kept together). When ties make
+/// such a group more than half of the trials (a yes/no input that is 1 in
+/// only 5% of trials has its 90th percentile at 0), the group is the trials
+/// at the input's lowest (or highest) value instead, so each end of the bar
+/// still shows one end of the input.
 pub fn tail_means(x: &[f64], y: &[f64]) -> (f64, f64) {
     let n = x.len().min(y.len());
     if n == 0 {
@@ -253,8 +280,16 @@ pub fn tail_means(x: &[f64], y: &[f64]) -> (f64, f64) {
     }
     let mut sorted: Vec<f64> = x[..n].to_vec();
     sorted.sort_by(f64::total_cmp);
-    let low_cut = sorted[(n - 1) / 10];
-    let high_cut = sorted[(n - 1) - (n - 1) / 10];
+    let (lowest, highest) = (sorted[0], sorted[n - 1]);
+    let mut low_cut = sorted[(n - 1) / 10];
+    let mut high_cut = sorted[(n - 1) - (n - 1) / 10];
+    let at_or_below = |cut: f64| sorted.partition_point(|v| *v <= cut);
+    if at_or_below(low_cut) * 2 > n {
+        low_cut = lowest;
+    }
+    if (n - sorted.partition_point(|v| *v < high_cut)) * 2 > n {
+        high_cut = highest;
+    }
     let mean_where = |keep: &dyn Fn(f64) -> bool| {
         let (sum, count) = x[..n]
             .iter()
@@ -346,5 +381,28 @@ mod tests {
         assert!((s - 1.0).abs() < 0.002, "{s}");
         let (low, high) = tail_means(&x, &y);
         assert_eq!((low, high), (0.0, 10.0));
+    }
+
+    #[test]
+    fn a_rare_yes_shows_at_the_high_end_and_a_rare_no_at_the_low_end() {
+        // x is 1 in 5% of trials: its 90th percentile is 0, yet the high end
+        // must be the mean where x = 1.
+        let x: Vec<f64> = (0..1000).map(|i| f64::from(i % 20 == 0)).collect();
+        let y: Vec<f64> = x.iter().enumerate().map(|(i, v)| 100.0 * v + (i % 3) as f64).collect();
+        let (low, high) = tail_means(&x, &y);
+        let mean_where = |value: f64| {
+            let picked: Vec<f64> = x
+                .iter()
+                .zip(&y)
+                .filter(|(a, _)| **a == value)
+                .map(|(_, b)| *b)
+                .collect();
+            picked.iter().sum::<f64>() / picked.len() as f64
+        };
+        assert_eq!((low, high), (mean_where(0.0), mean_where(1.0)));
+        // And the mirror image: x is 0 in 5% of trials.
+        let flipped: Vec<f64> = x.iter().map(|v| 1.0 - v).collect();
+        let (low, high) = tail_means(&flipped, &y);
+        assert_eq!((low, high), (mean_where(1.0), mean_where(0.0)));
     }
 }

@@ -4,7 +4,10 @@
 //! drawing an input again gives exactly the value the trial used. Inputs
 //! drawn per class or per wave gap are summarised by their mean over the
 //! draws a trial makes; a probability (a pledge honoured, an event, a class
-//! graduating) enters as its outcome: 1 or 0, or the share of classes.
+//! graduating) enters as its outcome: 1 or 0, or the share of classes; a
+//! contingent's withdrawal enters as the day it was drawn to leave
+//! (`contributors.NAME.withdrawal_day`, `horizon + 1` when not within the
+//! horizon), since whether and when it leaves is random even at a fixed rate.
 
 use super::{Chance, Draw, Key, Model};
 use crate::model::streams::stream;
@@ -25,6 +28,7 @@ enum Source {
     WaveInterval(usize),
     Attrition(usize),
     Withdrawal(usize),
+    WithdrawalDay(usize),
     EventHappens(usize),
     EventDay(usize),
 }
@@ -118,6 +122,9 @@ impl Model {
                 Source::Withdrawal(c),
                 model.withdrawal.is_uncertain(),
             );
+            let may_leave = model.withdrawal.is_uncertain() || model.withdrawal.once(&Key::constant()) > 0.0;
+            let present = model.deployed > 0 || model.pledged > 0;
+            add(path("withdrawal_day"), Source::WithdrawalDay(c), may_leave && present);
         }
         for (e, event) in self.events.iter().enumerate() {
             let path = |field: &str| format!("events.{}.{field}", event.name);
@@ -176,6 +183,10 @@ impl Model {
             }
             Source::Attrition(c) => self.contributors[c].attrition.once(key),
             Source::Withdrawal(c) => self.contributors[c].withdrawal.once(key),
+            Source::WithdrawalDay(c) => match self.withdrawal_day(&self.contributors[c], key) {
+                u32::MAX => f64::from(self.horizon) + 1.0,
+                day => f64::from(day),
+            },
             Source::EventHappens(e) => bit(&self.events[e].happens),
             Source::EventDay(e) => self.events[e].day.once(key),
         }

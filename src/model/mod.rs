@@ -28,6 +28,17 @@ pub struct Key<'a> {
     pub correlated: &'a [f64],
 }
 
+impl Key<'_> {
+    /// A key for reading constants (no trial, no correlated values).
+    pub fn constant() -> Key<'static> {
+        Key {
+            seed: 0,
+            index: 0,
+            correlated: &[],
+        }
+    }
+}
+
 /// An input ready to draw: its sampler and its stream.
 #[derive(Debug, Clone)]
 pub struct Draw {
@@ -70,6 +81,9 @@ impl Draw {
     fn mean_of_many(&self, key: &Key, count: usize) -> f64 {
         if count == 0 {
             return f64::NAN;
+        }
+        if self.slot.is_some() {
+            return self.once(key);
         }
         let mut draws = self.many(key.seed, key.index);
         (0..count).map(|_| draws.next()).sum::<f64>() / count as f64
@@ -603,7 +617,12 @@ impl Model {
             let mut sizes = intake.size.many(seed, index);
             let mut graduates = (intake.graduates.probability < 1.0).then(|| stream(seed, index, intake.graduates.id));
             for &day in &intake.days {
-                let size = sizes.next() as u32;
+                // A one-off class may be correlated: then its size is the copula's.
+                let size = if intake.size.slot.is_some() {
+                    intake.size.once(key)
+                } else {
+                    sizes.next()
+                } as u32;
                 let passes = match &mut graduates {
                     Some(rng) => unit(rng) < intake.graduates.probability,
                     None => true,

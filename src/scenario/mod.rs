@@ -323,11 +323,15 @@ impl Scenario {
     }
 
     /// The inputs drawn anew for each intake class or wave gap rather than
-    /// once per trial.
+    /// once per trial (a one-off class's size is drawn once).
     pub fn per_class_inputs(&self) -> Vec<&Input> {
         let mut inputs: Vec<&Input> = Vec::new();
         if let Some(host) = &self.host_police {
-            inputs.extend(host.intakes.iter().map(|i| &i.size));
+            let recurring = host
+                .intakes
+                .iter()
+                .filter(|i| matches!(i.schedule, IntakeSchedule::Recurring { .. }));
+            inputs.extend(recurring.map(|i| &i.size));
         }
         inputs.extend(self.contributors.iter().map(|c| &c.wave_interval_days));
         inputs
