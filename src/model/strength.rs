@@ -126,6 +126,7 @@ pub fn strength_at(
         t: 0.0,
         next_departure: None,
         lambda,
+        ratio_of: (f64::NAN, f64::NAN),
     };
     let mut next_arrival = 0;
     let mut bridged = false;
@@ -201,6 +202,9 @@ struct Attrition {
     /// Time of the next departure, when the death race has drawn it.
     next_departure: Option<f64>,
     lambda: f64,
+    /// The last inversion's hazard and its `e^hazard - 1` (stretches of the
+    /// same length repeat: every 7 days, every day).
+    ratio_of: (f64, f64),
 }
 
 impl Attrition {
@@ -234,7 +238,10 @@ impl Attrition {
             self.n = if expected > THINNING_ABOVE {
                 survivors(self.n, hazard, rng)
             } else {
-                self.n - departures_by_inversion(self.n, hazard, rng)
+                if self.ratio_of.0 != hazard {
+                    self.ratio_of = (hazard, hazard.exp_m1());
+                }
+                self.n - departures_by_inversion(self.n, hazard, self.ratio_of.1, rng)
             };
         } else {
             let mut next = self
@@ -285,12 +292,12 @@ fn binomial(n: u32, p: f64, rng: &mut StreamRng) -> u32 {
 
 /// Binomial(n, 1 - exp(-hazard)) departures by inversion: one uniform `u`,
 /// then the smallest `k` whose cumulative probability exceeds `u`, with
-/// `P(0) = exp(-n hazard)` and `P(k + 1) = P(k) (n - k) / (k + 1) (e^hazard - 1)`.
+/// `P(0) = exp(-n hazard)` and `P(k + 1) = P(k) (n - k) / (k + 1) ratio`, where
+/// `ratio` is `e^hazard - 1` (passed in: the caller reuses it).
 /// For expected departures up to [`THINNING_ABOVE`] (P(0) stays far from
 /// underflow). Should rounding leave `u` above the last cumulative sum, the
 /// walk stops at `n`: a case of probability about 1e-15.
-fn departures_by_inversion(n: u32, hazard: f64, rng: &mut StreamRng) -> u32 {
-    let ratio = hazard.exp_m1();
+fn departures_by_inversion(n: u32, hazard: f64, ratio: f64, rng: &mut StreamRng) -> u32 {
     let mut probability = (-f64::from(n) * hazard).exp();
     let mut cumulative = probability;
     let u = unit(rng);
