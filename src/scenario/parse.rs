@@ -372,12 +372,13 @@ impl Reader<'_> {
         self.bounded(t, key, 0.0, MAX_COUNT, true, &what).unwrap_or(0.0) as u64
     }
 
-    /// A day number or a TOML date (days from `start`), as a plain value.
-    fn plain_day(&mut self, t: &Tbl, key: &str, start: Option<NaiveDate>) -> Option<u32> {
+    /// A day number or a TOML date (days from `simulation.start`), as a plain value.
+    fn plain_day(&mut self, t: &Tbl, key: &str, dates: Dates) -> Option<u32> {
         let value = t.get(key)?;
         if let DeValue::Datetime(dt) = value.get_ref() {
             let date = self.date_value(value, &t.field(key), dt)?;
-            return Some(days_from(start?, date));
+            // Day 0 stands in when the start is invalid (see `uncertain`).
+            return Some(dates.day_of(date).unwrap_or(0));
         }
         let what = format!("must be a day number >= 0 (or a date), at most {MAX_HORIZON_DAYS}");
         self.bounded(t, key, 0.0, f64::from(MAX_HORIZON_DAYS), true, &what)
@@ -400,14 +401,7 @@ impl Reader<'_> {
     }
 
     /// An uncertain value: a number, a distribution string, or (for days) a date.
-    fn uncertain(
-        &mut self,
-        t: &Tbl,
-        key: &str,
-        path: &str,
-        kind: ValueKind,
-        start: Option<NaiveDate>,
-    ) -> Option<Input> {
+    fn uncertain(&mut self, t: &Tbl, key: &str, path: &str, kind: ValueKind, dates: Dates) -> Option<Input> {
         let value = t.get(key)?;
         let field = t.field(key);
         let dist = match value.get_ref() {
@@ -418,14 +412,16 @@ impl Reader<'_> {
                     return None;
                 }
             },
-            DeValue::Datetime(dt) if kind == ValueKind::Day && start.is_some() => {
+            DeValue::Datetime(dt) if kind == ValueKind::Day && dates.allowed() => {
                 let date = self.date_value(value, &field, dt)?;
-                Dist::Constant(f64::from(days_from(start?, date)))
+                // With no valid start (already reported) the scenario is not
+                // built: day 0 only stands in, so that nothing else complains.
+                Dist::Constant(f64::from(dates.day_of(date).unwrap_or(0)))
             }
             other => match to_number(other) {
                 Some(v) if v.is_finite() => Dist::Constant(v),
                 _ => {
-                    let dates = if kind == ValueKind::Day && start.is_some() {
+                    let dates = if kind == ValueKind::Day && dates.allowed() {
                         ", a date"
                     } else {
                         ""
@@ -449,9 +445,9 @@ impl Reader<'_> {
         })
     }
 
-    fn uncertain_or(&mut self, t: &Tbl, key: &str, kind: ValueKind, default: f64, start: Option<NaiveDate>) -> Input {
+    fn uncertain_or(&mut self, t: &Tbl, key: &str, kind: ValueKind, default: f64, dates: Dates) -> Input {
         let path = t.field(key);
-        self.uncertain(t, key, &path, kind, start)
+        self.uncertain(t, key, &path, kind, dates)
             .unwrap_or_else(|| Input::constant(path, default, kind))
     }
 
@@ -473,16 +469,20 @@ impl Reader<'_> {
         if root.get("name").is_none() {
             self.missing(root, "name", "the scenario's name, e.g. name = \"Haiti baseline\"");
         }
-        let simulation = match self.sub_table(root, "simulation") {
-            Some(t) => self.simulation(&t),
+        let (simulation, dates) = match self.sub_table(root, "simulation") {
+            Some(t) => {
+                let start = self.start(&t);
+                // Dates elsewhere count from a valid start even when another
+                // key of [simulation] is wrong.
+                (self.simulation(&t, start), start.map_or(Dates::Unknown, Dates::From))
+            }
             None => {
                 if root.get("simulation").is_none() {
                     self.missing(root, "simulation", "a [simulation] table with start and horizon_days");
                 }
-                None
+                (None, Dates::Unknown)
             }
         };
-        let start = simulation.as_ref().map(|s| s.start);
         self.report_days = simulation.as_ref().map(|s| s.report_days().len() as u64);
         self.horizon = simulation.as_ref().map(|s| s.horizon_days);
         let population = match self.sub_table(root, "population") {
@@ -494,9 +494,9 @@ impl Reader<'_> {
                 None
             }
         };
-        let host_police = self.sub_table(root, "host_police").map(|t| self.host_police(&t, start));
-        let events = self.events(root, start);
-        let contributors = self.contributors(root, &events, start);
+        let host_police = self.sub_table(root, "host_police").map(|t| self.host_police(&t, dates));
+        let events = self.events(root, dates);
+        let contributors = self.contributors(root, &events);
         let targets = self.targets(root, &contributors);
         let mut scenario = Scenario {
             name: name?,
@@ -618,16 +618,22 @@ impl Reader<'_> {
         ok.then_some(pair)
     }
 
-    fn simulation(&mut self, t: &Tbl) -> Option<Simulation> {
-        self.check_keys(t, &["start", "horizon_days", "step", "trials", "seed"]);
-        let start = match t.get("start") {
+    /// `simulation.start`; `None` (with a problem) when missing or not a date.
+    fn start(&mut self, t: &Tbl) -> Option<NaiveDate> {
+        match t.get("start") {
             Some(value) => match value.get_ref() {
                 DeValue::Datetime(dt) => self.date_value(value, &t.field("start"), dt),
                 other => {
-                    let message = format!(
-                        "must be a TOML date such as 2024-09-30 (no quotes), found {}",
-                        other.type_str()
-                    );
+                    let message = match other.as_str() {
+                        // `--set simulation.start=2025-13-01` arrives as text.
+                        Some(text) if NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_err() => {
+                            format!("must be a date such as 2024-09-30, found `{text}`, which is not a date")
+                        }
+                        _ => format!(
+                            "must be a TOML date such as 2024-09-30 (no quotes), found {}",
+                            other.type_str()
+                        ),
+                    };
                     self.problem(value.span(), &t.field("start"), message);
                     None
                 }
@@ -636,7 +642,12 @@ impl Reader<'_> {
                 self.missing(t, "start", "the date of day 0, e.g. start = 2024-09-30");
                 None
             }
-        };
+        }
+    }
+
+    /// The rest of `[simulation]`, given its `start` (read by [`Reader::start`]).
+    fn simulation(&mut self, t: &Tbl, start: Option<NaiveDate>) -> Option<Simulation> {
+        self.check_keys(t, &["start", "horizon_days", "step", "trials", "seed"]);
         let horizon = if t.get("horizon_days").is_some() {
             let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
             self.bounded(t, "horizon_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)
@@ -694,22 +705,22 @@ impl Reader<'_> {
         if t.get("initial").is_none() {
             self.missing(t, "initial", "the population on day 0, e.g. initial = 11870000");
         }
-        let initial = self.uncertain(t, "initial", "population.initial", ValueKind::PositiveCount, None);
-        let annual_growth = self.uncertain_or(t, "annual_growth", ValueKind::Growth, 0.0, None);
+        let initial = self.uncertain(t, "initial", "population.initial", ValueKind::PositiveCount, Dates::No);
+        let annual_growth = self.uncertain_or(t, "annual_growth", ValueKind::Growth, 0.0, Dates::No);
         Some(Population {
             initial: initial?,
             annual_growth,
         })
     }
 
-    fn host_police(&mut self, t: &Tbl, start: Option<NaiveDate>) -> HostPolice {
+    fn host_police(&mut self, t: &Tbl, dates: Dates) -> HostPolice {
         self.check_keys(t, &["initial", "attrition_per_year", "intakes"]);
-        let initial = self.uncertain_or(t, "initial", ValueKind::Count, 0.0, start);
-        let attrition_per_year = self.uncertain_or(t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
+        let initial = self.uncertain_or(t, "initial", ValueKind::Count, 0.0, Dates::No);
+        let attrition_per_year = self.uncertain_or(t, "attrition_per_year", ValueKind::Fraction, 0.0, Dates::No);
         let intakes = self
             .table_array(t, "intakes")
             .iter()
-            .filter_map(|it| self.intake(it, start))
+            .filter_map(|it| self.intake(it, dates))
             .collect();
         HostPolice {
             initial,
@@ -718,14 +729,14 @@ impl Reader<'_> {
         }
     }
 
-    fn intake(&mut self, t: &Tbl, start: Option<NaiveDate>) -> Option<Intake> {
+    fn intake(&mut self, t: &Tbl, dates: Dates) -> Option<Intake> {
         self.check_keys(t, &["day", "first_day", "every_days", "size", "probability"]);
         let schedule = match (t.get("day"), t.get("first_day"), t.get("every_days")) {
             (Some(_), None, None) => IntakeSchedule::Once {
-                day: self.plain_day(t, "day", start)?,
+                day: self.plain_day(t, "day", dates)?,
             },
             (None, Some(_), Some(_)) => {
-                let first_day = self.plain_day(t, "first_day", start)?;
+                let first_day = self.plain_day(t, "first_day", dates)?;
                 let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
                 let every = self.bounded(t, "every_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)?;
                 IntakeSchedule::Recurring {
@@ -761,7 +772,7 @@ impl Reader<'_> {
                 "the number of graduates per class (a number or a distribution)",
             );
         }
-        let size = self.uncertain(t, "size", &t.field("size"), ValueKind::Count, start)?;
+        let size = self.uncertain(t, "size", &t.field("size"), ValueKind::Count, Dates::No)?;
         let probability = self.probability(t, "probability");
         Some(Intake {
             schedule,
@@ -770,7 +781,7 @@ impl Reader<'_> {
         })
     }
 
-    fn events(&mut self, root: &Tbl, start: Option<NaiveDate>) -> Vec<Event> {
+    fn events(&mut self, root: &Tbl, dates: Dates) -> Vec<Event> {
         let mut seen = HashSet::new();
         let mut events = Vec::new();
         for mut t in self.table_array(root, "events") {
@@ -782,7 +793,7 @@ impl Reader<'_> {
             if t.get("day").is_none() {
                 self.missing(&t, "day", "the day it happens: a day number, a date or a distribution");
             }
-            let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, start);
+            let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, dates);
             let effect = match self.string(&t, "effect").as_deref() {
                 Some("unlock") => {
                     if let Some(v) = t.get("drawdown_days") {
@@ -859,7 +870,7 @@ impl Reader<'_> {
         Some(name)
     }
 
-    fn contributors(&mut self, root: &Tbl, events: &[Event], start: Option<NaiveDate>) -> Vec<Contributor> {
+    fn contributors(&mut self, root: &Tbl, events: &[Event]) -> Vec<Contributor> {
         let mut seen = HashSet::new();
         let mut contributors = Vec::new();
         for mut t in self.table_array(root, "contributors") {
@@ -891,12 +902,12 @@ impl Reader<'_> {
             let deployed = self.count(&t, "deployed");
             let pledged = self.count(&t, "pledged");
             let probability = self.probability(&t, "probability");
-            let fulfilment = self.uncertain_or(&t, "fulfilment", ValueKind::Fraction, 1.0, start);
+            let fulfilment = self.uncertain_or(&t, "fulfilment", ValueKind::Fraction, 1.0, Dates::No);
             // Durations, not days from the start: no dates here.
-            let first_arrival_days = self.uncertain_or(&t, "first_arrival_days", ValueKind::Day, 0.0, None);
-            let wave_interval_days = self.uncertain_or(&t, "wave_interval_days", ValueKind::Day, 0.0, None);
-            let attrition_per_year = self.uncertain_or(&t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
-            let withdrawal_per_year = self.uncertain_or(&t, "withdrawal_per_year", ValueKind::Fraction, 0.0, start);
+            let first_arrival_days = self.uncertain_or(&t, "first_arrival_days", ValueKind::Day, 0.0, Dates::No);
+            let wave_interval_days = self.uncertain_or(&t, "wave_interval_days", ValueKind::Day, 0.0, Dates::No);
+            let attrition_per_year = self.uncertain_or(&t, "attrition_per_year", ValueKind::Fraction, 0.0, Dates::No);
+            let withdrawal_per_year = self.uncertain_or(&t, "withdrawal_per_year", ValueKind::Fraction, 0.0, Dates::No);
             let waves_what = format!("must be a whole number of waves from 1 to {MAX_WAVES}");
             let waves = self
                 .bounded(&t, "waves", 1.0, f64::from(MAX_WAVES), true, &waves_what)
@@ -1070,6 +1081,32 @@ fn to_number(value: &DeValue) -> Option<f64> {
     }
 }
 
+/// How a date in a day field is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dates {
+    /// As days from this `simulation.start`.
+    From(NaiveDate),
+    /// Allowed, but `simulation.start` is missing or invalid (already
+    /// reported, so the scenario is not built): a date is not an error too.
+    Unknown,
+    /// Not allowed: a duration or a value that is not a day.
+    No,
+}
+
+impl Dates {
+    fn allowed(self) -> bool {
+        self != Dates::No
+    }
+
+    /// Days from the start to `date`, when the start is known.
+    fn day_of(self, date: NaiveDate) -> Option<u32> {
+        match self {
+            Dates::From(start) => Some(days_from(start, date)),
+            Dates::Unknown | Dates::No => None,
+        }
+    }
+}
+
 fn days_from(start: NaiveDate, date: NaiveDate) -> u32 {
     (date - start).num_days().clamp(0, i64::from(u32::MAX)) as u32
 }
@@ -1129,6 +1166,22 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(s.events[0].day.dist, Dist::Constant(10.0));
+    }
+
+    #[test]
+    fn a_bad_simulation_value_leaves_dates_elsewhere_alone() {
+        let event = "[[events]]\nname = \"e\"\nday = 2024-01-11\neffect = \"unlock\"\n";
+        for (from, to) in [
+            ("horizon_days = 30", "horizon_days = \"abc\""),
+            ("horizon_days = 30", "horizon_days = 30\ntrials = 0"),
+            ("start = 2024-01-01", "start = \"2024-13-01\""),
+            ("start = 2024-01-01\n", ""),
+        ] {
+            let text = format!("{MINIMAL}{event}").replacen(from, to, 1);
+            let p = parse_str(&text, "t.toml").expect_err("invalid").problems;
+            assert_eq!(p.len(), 1, "{to:?}: {p:?}");
+            assert!(p[0].field.starts_with("simulation."), "{to:?}: {p:?}");
+        }
     }
 
     #[test]
