@@ -103,6 +103,35 @@ fn single(file: &str, message: String) -> ScenarioError {
     }
 }
 
+/// The keys of a `[[contributors]]` entry.
+pub(crate) const CONTRIBUTOR_KEYS: [&str; 12] = [
+    "name",
+    "deployed",
+    "pledged",
+    "probability",
+    "fulfilment",
+    "first_arrival_days",
+    "after",
+    "waves",
+    "wave_interval_days",
+    "attrition_per_year",
+    "withdrawal_per_year",
+    "kind",
+];
+/// The keys of an `[[events]]` entry.
+pub(crate) const EVENT_KEYS: [&str; 5] = ["name", "probability", "day", "effect", "drawdown_days"];
+/// The keys of a `[[targets]]` entry.
+pub(crate) const TARGET_KEYS: [&str; 3] = ["name", "metric", "at_least"];
+/// The keys of a `[[host_police.intakes]]` entry.
+pub(crate) const INTAKE_KEYS: [&str; 5] = ["day", "first_day", "every_days", "size", "probability"];
+
+/// The largest `simulation.seed` a scenario can hold: 2^53, the last whole
+/// number every TOML reader keeps exactly (the `--seed` option takes any u64).
+pub const MAX_FILE_SEED: u64 = 1 << 53;
+
+/// The keys of a `[[correlations]]` entry.
+pub(crate) const CORRELATION_KEYS: [&str; 2] = ["inputs", "rank_correlation"];
+
 /// Parses scenario text; `file` names it in messages.
 pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     if text.len() as u64 > MAX_SCENARIO_BYTES {
@@ -525,7 +554,7 @@ impl Reader<'_> {
         let mut last_span = root.span.clone();
         let mut last_field = String::new();
         for t in self.table_array(root, "correlations") {
-            self.check_keys(&t, &["inputs", "rank_correlation"]);
+            self.check_keys(&t, &CORRELATION_KEYS);
             let pair = self.correlated_pair(&t, &inputs, &per_class);
             if t.get("rank_correlation").is_none() {
                 self.missing(&t, "rank_correlation", "the Spearman rank correlation, from -1 to 1");
@@ -674,10 +703,9 @@ impl Reader<'_> {
             fmt_num(MAX_TRIALS as f64)
         );
         let trials = self.bounded(t, "trials", 1.0, MAX_TRIALS as f64, true, &trials_what);
-        let seed_what = "must be a whole number from 0 to 9007199254740992";
-        let seed = self.bounded(t, "seed", 0.0, 9_007_199_254_740_992.0, true, seed_what);
+        let seed = self.seed(t);
         let trials = if t.get("trials").is_some() { trials? } else { 10_000.0 };
-        let seed = if t.get("seed").is_some() { seed? } else { 0.0 };
+        let seed = if t.get("seed").is_some() { seed? } else { 0 };
         if let (Some(start), Some(horizon)) = (start, horizon) {
             let last = start.checked_add_days(chrono::Days::new(horizon as u64));
             if last.is_none_or(|last| last > LAST_DATE) {
@@ -696,8 +724,32 @@ impl Reader<'_> {
             horizon_days: horizon? as u32,
             step: step?,
             trials: trials as u64,
-            seed: seed as u64,
+            seed,
         })
+    }
+
+    /// `simulation.seed`: a whole number up to [`MAX_FILE_SEED`], read
+    /// exactly when written as an integer; `None` if absent or wrong.
+    fn seed(&mut self, t: &Tbl) -> Option<u64> {
+        let value = t.get("seed")?;
+        let what = format!(
+            "must be a whole number from 0 to {MAX_FILE_SEED} in a scenario file or --set (the --seed option \
+             takes any whole number up to {})",
+            u64::MAX
+        );
+        let DeValue::Integer(integer) = value.get_ref() else {
+            return self
+                .bounded(t, "seed", 0.0, MAX_FILE_SEED as f64, true, &what)
+                .map(|v| v as u64);
+        };
+        match i128::from_str_radix(&integer.as_str().replace('_', ""), integer.radix()) {
+            Ok(v) if (0..=i128::from(MAX_FILE_SEED)).contains(&v) => Some(v as u64),
+            _ => {
+                let shown = integer.to_string().replace('_', "");
+                self.problem(value.span(), &t.field("seed"), format!("{what}, got {shown}"));
+                None
+            }
+        }
     }
 
     fn population(&mut self, t: &Tbl) -> Option<Population> {
@@ -730,7 +782,7 @@ impl Reader<'_> {
     }
 
     fn intake(&mut self, t: &Tbl, dates: Dates) -> Option<Intake> {
-        self.check_keys(t, &["day", "first_day", "every_days", "size", "probability"]);
+        self.check_keys(t, &INTAKE_KEYS);
         let schedule = match (t.get("day"), t.get("first_day"), t.get("every_days")) {
             (Some(_), None, None) => IntakeSchedule::Once {
                 day: self.plain_day(t, "day", dates)?,
@@ -785,8 +837,7 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut events = Vec::new();
         for mut t in self.table_array(root, "events") {
-            let allowed = ["name", "probability", "day", "effect", "drawdown_days"];
-            let Some(name) = self.named_entry(&mut t, &mut seen, "event", &allowed) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "event", &EVENT_KEYS) else {
                 continue;
             };
             let probability = self.probability(&t, "probability");
@@ -874,21 +925,7 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut contributors = Vec::new();
         for mut t in self.table_array(root, "contributors") {
-            let allowed = [
-                "name",
-                "deployed",
-                "pledged",
-                "probability",
-                "fulfilment",
-                "first_arrival_days",
-                "after",
-                "waves",
-                "wave_interval_days",
-                "attrition_per_year",
-                "withdrawal_per_year",
-                "kind",
-            ];
-            let Some(name) = self.named_entry(&mut t, &mut seen, "contributor", &allowed) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "contributor", &CONTRIBUTOR_KEYS) else {
                 continue;
             };
             let number = contributors.len() as u64 + 1;
@@ -970,7 +1007,7 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut targets = Vec::new();
         for mut t in self.table_array(root, "targets") {
-            let Some(name) = self.named_entry(&mut t, &mut seen, "target", &["name", "metric", "at_least"]) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "target", &TARGET_KEYS) else {
                 continue;
             };
             let number = targets.len() as u64 + 1;
@@ -1073,7 +1110,8 @@ fn constant_rule(kind: ValueKind, v: f64) -> Option<String> {
 
 fn to_number(value: &DeValue) -> Option<f64> {
     match value {
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+        // Beyond 64 bits TOML has no integer, but it is still a (too large) number.
+        DeValue::Integer(i) => i128::from_str_radix(&i.as_str().replace('_', ""), i.radix())
             .ok()
             .map(|v| v as f64),
         DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
@@ -1128,6 +1166,8 @@ fn fmt_thousands(n: u64) -> String {
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
+    } else if v.abs() >= 1e21 {
+        format!("{v:e}")
     } else {
         format!("{v}")
     }
@@ -1181,6 +1221,27 @@ mod tests {
             let p = parse_str(&text, "t.toml").expect_err("invalid").problems;
             assert_eq!(p.len(), 1, "{to:?}: {p:?}");
             assert!(p[0].field.starts_with("simulation."), "{to:?}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn seeds_are_read_exactly_up_to_two_to_the_53() {
+        let with_seed = |seed: &str| {
+            parse_str(
+                &MINIMAL.replace("horizon_days = 30", &format!("horizon_days = 30\nseed = {seed}")),
+                "t.toml",
+            )
+        };
+        assert_eq!(
+            with_seed("9007199254740992").expect("valid").simulation.seed,
+            MAX_FILE_SEED
+        );
+        assert_eq!(with_seed("0x1F").expect("valid").simulation.seed, 31);
+        for bad in ["9007199254740993", "18446744073709551615", "-1", "1e300"] {
+            let p = with_seed(bad).expect_err("too large").problems;
+            assert_eq!(p.len(), 1, "{bad}: {p:?}");
+            assert!(p[0].message.contains("from 0 to 9007199254740992"), "{bad}: {p:?}");
+            assert!(p[0].message.contains(&format!("got {bad}")), "{bad}: {p:?}");
         }
     }
 
