@@ -3,7 +3,10 @@
 //! Calibration: observations are drawn from the model itself (the Haiti
 //! baseline run with another seed, one observation per independent trial),
 //! so a correct backtest must find the 50% and 90% bands covering about
-//! 50% and 90% of them and a mean PIT near 0.5. The tolerance is 3.5
+//! 50% and 90% of them and a mean PIT near 0.5. Where many trials tie (a
+//! contributor with nobody in 80% of trials) the bands hold more than that,
+//! and coverage must match the forecast's own mean `band_50_mass` and
+//! `band_90_mass` instead. The tolerance is 3.5
 //! binomial standard errors of the observed share, `sqrt(p (1 - p) / n)`,
 //! widened by the forecast band's own sampling error over its trials
 //! (`sqrt(p (1 - p) / trials)`, small); two-sided, a correct program fails
@@ -51,21 +54,26 @@ fn baseline_scenario() -> Scenario {
 /// `OBSERVATIONS` observations of the baseline, drawn with `seed` (not the
 /// backtest's), each value multiplied by `factor`, as CSV text.
 fn observed_from_model(seed: u64, factor: f64) -> String {
-    let mut scenario = baseline_scenario();
+    observed_from(baseline_scenario(), &SPECS, OBSERVATIONS, seed, factor)
+}
+
+/// `count` observations of `scenario` drawn with `seed`, cycling through
+/// the (metric, day) pairs `specs`, each value multiplied by `factor`.
+fn observed_from(mut scenario: Scenario, specs: &[(&str, u32)], count: u64, seed: u64, factor: f64) -> String {
     scenario.simulation.seed = seed;
     let mut model = Model::new(&scenario);
-    let mut days: Vec<u32> = SPECS.iter().map(|(_, d)| *d).collect();
+    let mut days: Vec<u32> = specs.iter().map(|(_, d)| *d).collect();
     days.extend([0, model.horizon]);
     days.sort_unstable();
     days.dedup();
     model.report_days = days;
     let mut trial = Trial::default();
     let mut text = String::from("date,metric,value\n");
-    for index in 0..OBSERVATIONS {
+    for index in 0..count {
         // Trials 0..N of this seed: independent of each other and of the
         // backtest's own trials (another seed).
         model.run_trial(index, &mut trial);
-        let (name, day) = SPECS[(index % SPECS.len() as u64) as usize];
+        let (name, day) = specs[(index % specs.len() as u64) as usize];
         let metric: Metric = parse_metric(name, &scenario.contributors).expect("a metric");
         let r = model.report_days.binary_search(&day).expect("a report day");
         let k = trial.report_positions[r] as usize;
@@ -77,11 +85,16 @@ fn observed_from_model(seed: u64, factor: f64) -> String {
 
 /// Runs `forcegen backtest` on the baseline and returns backtest.csv.
 fn backtest(dir: &Path, observed: &str, name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    backtest_of(&baseline(), dir, observed, name)
+}
+
+/// Runs `forcegen backtest` on `scenario` and returns backtest.csv.
+fn backtest_of(scenario: &Path, dir: &Path, observed: &str, name: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let observed_path = write_file(dir, &format!("{name}.csv"), observed);
     let out = dir.join(name);
     forcegen()
         .arg("backtest")
-        .arg(baseline())
+        .arg(scenario)
         .arg(&observed_path)
         .arg("--out")
         .arg(&out)
@@ -93,24 +106,32 @@ fn backtest(dir: &Path, observed: &str, name: &str) -> (Vec<String>, Vec<Vec<Str
 
 /// The overall row of `label` as (n, in_50, in_90, mean PIT, mean CRPS).
 fn overall(table: &(Vec<String>, Vec<Vec<String>>), label: &str) -> (f64, f64, f64, f64, Option<f64>) {
+    let row = overall_row(table, label);
+    (
+        row("n"),
+        row("in_50"),
+        row("in_90"),
+        row("pit"),
+        row_text(table, label, "crps").parse().ok(),
+    )
+}
+
+/// A number of the overall row of `label`, by column.
+fn overall_row<'a>(table: &'a (Vec<String>, Vec<Vec<String>>), label: &'a str) -> impl Fn(&str) -> f64 + 'a {
+    move |name: &str| {
+        let text = row_text(table, label, name);
+        text.parse::<f64>().unwrap_or_else(|_| panic!("{label} {name}: {text}"))
+    }
+}
+
+/// A cell of the overall row of `label`.
+fn row_text(table: &(Vec<String>, Vec<Vec<String>>), label: &str, name: &str) -> String {
     let (header, rows) = table;
     let row = rows
         .iter()
         .find(|r| r[0] == "overall" && r[3] == label)
         .unwrap_or_else(|| panic!("no overall row for {label}"));
-    let get = |name: &str| cli_support::cell(header, row, name).to_string();
-    let num = |name: &str| {
-        get(name)
-            .parse::<f64>()
-            .unwrap_or_else(|_| panic!("{name}: {}", get(name)))
-    };
-    (
-        num("n"),
-        num("in_50"),
-        num("in_90"),
-        num("pit"),
-        get("crps").parse().ok(),
-    )
+    cli_support::cell(header, row, name).to_string()
 }
 
 fn tolerance(p: f64, n: f64) -> f64 {
@@ -164,6 +185,67 @@ fn observations_drawn_from_the_model_are_covered_at_the_nominal_rates() {
     }
 }
 
+/// A contributor that comes in only 20% of trials, with spread-out
+/// arrivals, strength and attrition: 0 in 80% to 97% of trials, by date.
+const TIED: &str = r#"name = "Tied"
+[simulation]
+start = 2025-01-01
+horizon_days = 180
+seed = 1
+[population]
+initial = 100000
+[[contributors]]
+name = "Benin"
+pledged = 150
+probability = 0.2
+fulfilment = "beta(4, 2)"
+first_arrival_days = "uniform(10, 150)"
+attrition_per_year = 0.2
+"#;
+
+/// With heavy ties the 50% band is 0 to 0 and holds about 80% of the
+/// trials: observations drawn from the model must be covered at the
+/// forecast's mean `band_50_mass` (and `band_90_mass`), not at 50% and 90%.
+#[test]
+fn with_heavy_ties_coverage_matches_the_band_mass_not_the_nominal_rate() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = write_file(dir.path(), "tied.toml", TIED);
+    let scenario = parse_str(TIED, "tied.toml").expect("the tied scenario parses");
+    let specs = [
+        ("contributor:Benin", 60),
+        ("contributor:Benin", 120),
+        ("contributor:Benin", 175),
+    ];
+    let n = 600;
+    let table = backtest_of(&path, dir.path(), &observed_from(scenario, &specs, n, 77, 1.0), "tied");
+    for row in table.1.iter().filter(|r| r[0] == "overall") {
+        eprintln!("tied: {}", row.join(","));
+    }
+    let all = overall_row(&table, "all");
+    assert_eq!(all("n"), n as f64);
+    let (in_50, mass_50) = (all("in_50"), all("band_50_mass"));
+    let (in_90, mass_90) = (all("in_90"), all("band_90_mass"));
+    // The ties matter: the bands hold far more than 50% and 90%...
+    assert!(mass_50 > 0.75 && mass_90 > 0.92, "band masses {mass_50}, {mass_90}");
+    assert!(in_50 - 0.5 > tolerance(0.5, n as f64), "50% band covers only {in_50}");
+    // ...and coverage matches them. Four standard errors (see the module doc).
+    let within = |p: f64| 4.0 / Z * tolerance(p, n as f64);
+    assert!(
+        (in_50 - mass_50).abs() < within(mass_50),
+        "50% band covers {in_50}, expected {mass_50}"
+    );
+    assert!(
+        (in_90 - mass_90).abs() < within(mass_90),
+        "90% band covers {in_90}, expected {mass_90}"
+    );
+    // The mid-rank PIT still averages 1/2 (its variance is at most 1/12).
+    let pit = all("pit");
+    assert!(
+        (pit - 0.5).abs() < 4.0 * (1.0 / 12.0 / n as f64).sqrt(),
+        "mean PIT {pit}"
+    );
+}
+
 #[test]
 fn each_observation_row_is_consistent_with_its_scores() {
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -171,7 +253,22 @@ fn each_observation_row_is_consistent_with_its_scores() {
     assert_eq!(
         header,
         [
-            "row", "date", "day", "metric", "n", "observed", "p5", "p25", "p50", "p75", "p95", "pit", "in_50", "in_90",
+            "row",
+            "date",
+            "day",
+            "metric",
+            "n",
+            "observed",
+            "p5",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+            "pit",
+            "in_50",
+            "in_90",
+            "band_50_mass",
+            "band_90_mass",
             "crps"
         ]
     );
@@ -192,6 +289,11 @@ fn each_observation_row_is_consistent_with_its_scores() {
         }
         assert!(num("crps") >= 0.0, "{row:?}");
         assert_eq!(num("n"), 1.0);
+        // A band between percentiles holds at least its share of trials
+        // (more with ties at its edges), and the 90% band holds the 50% one.
+        let (mass_50, mass_90) = (num("band_50_mass"), num("band_90_mass"));
+        assert!((0.5..=1.0).contains(&mass_50), "{row:?}");
+        assert!((0.9..=1.0).contains(&mass_90) && mass_90 >= mass_50, "{row:?}");
     }
 }
 
@@ -321,6 +423,19 @@ fn the_summary_reports_coverage_and_another_scenarios_folder_needs_force() {
         "{stdout}"
     );
     assert!(stdout.contains("in 50% band") && stdout.contains("all"), "{stdout}");
+    // The expected coverage stands beside the observed one.
+    let header = stdout
+        .lines()
+        .find(|l| l.contains("in 50% band"))
+        .expect("a table header");
+    assert!(
+        header.contains("in 50% band  expected") && header.contains("in 90% band  expected"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("expected: the coverage of a calibrated forecast"),
+        "{stdout}"
+    );
     let before = fs::read(out.join("backtest.csv")).expect("written");
 
     let refused = run(&other, &["-q"]);

@@ -705,3 +705,85 @@ fn a_bad_scenario_leaves_earlier_results_untouched() {
         entries(&out)
     );
 }
+
+/// An invalid `[simulation]` value must be the only problem reported: a
+/// date-valued day elsewhere (an event on `2025-06-01`, an intake on
+/// `2025-01-15`) is read against the start when the start is valid, and is
+/// not a second, false error when it is not.
+#[test]
+fn a_bad_simulation_value_does_not_make_dates_elsewhere_errors() {
+    let dated = edit("day = 200", "day = 2025-06-01").replacen(
+        "attrition_per_year = 0.1\n",
+        "attrition_per_year = 0.1\n\n[[host_police.intakes]]\nday = 2025-01-15\nsize = 100\n",
+        1,
+    );
+    let work = tempfile::tempdir().unwrap();
+    let good = write_file(work.path(), "dated.toml", &dated);
+    forcegen().arg("validate").arg(&good).assert().code(0);
+    let cases: [(&str, &str, &str, &str); 6] = [
+        (
+            "horizon_days = 365",
+            "horizon_days = \"abc\"",
+            "simulation.horizon_days",
+            "number",
+        ),
+        ("trials = 100", "trials = 0", "simulation.trials", "from 1 to"),
+        ("seed = 1", "seed = -1", "simulation.seed", "from 0 to 9007199254740992"),
+        (
+            "start = 2024-09-30",
+            "start = \"2025-13-01\"",
+            "simulation.start",
+            "not a date",
+        ),
+        (
+            "start = 2024-09-30",
+            "start = 20240930",
+            "simulation.start",
+            "date such as",
+        ),
+        ("start = 2024-09-30\n", "", "simulation.start", "is required"),
+    ];
+    for (from, to, field, words) in cases {
+        assert!(dated.contains(from), "test bug: {from:?}");
+        let text = dated.replacen(from, to, 1);
+        let path = write_file(work.path(), "bad-simulation.toml", &text);
+        let output = forcegen().arg("validate").arg(&path).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{to:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{to:?}: only the real problem:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("`{field}`")) && stderr.contains(words),
+            "{to:?}: {stderr}"
+        );
+        let line = if to.is_empty() {
+            line_of(&text, "[simulation]")
+        } else {
+            line_of(&text, to)
+        };
+        assert_eq!(
+            located_lines(&stderr, &path.display().to_string()),
+            BTreeSet::from([line]),
+            "{to:?}: {stderr}"
+        );
+    }
+    // The same through --set on the built-in Haiti baseline, whose
+    // mandate_lapse event is on 2025-10-02.
+    for set in [
+        "simulation.horizon_days=abc",
+        "simulation.trials=0",
+        "simulation.start=2025-13-01",
+    ] {
+        let out = work.path().join("out");
+        let output = forcegen()
+            .args(["run", "-q", "--set", set])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{set}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{set}: only the real problem:\n{stderr}");
+        assert!(stderr.starts_with(&format!("error: --set {set}: ")), "{stderr}");
+        assert!(!out.exists(), "{set}: wrote {}", out.display());
+    }
+}

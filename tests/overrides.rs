@@ -306,3 +306,128 @@ fn shards_carry_their_overrides_into_the_merge() {
         );
     }
 }
+
+#[test]
+fn a_path_to_a_whole_entry_says_to_name_one_of_its_fields() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "s.toml", SCENARIO);
+    let out = work.path().join("out");
+    for (set, entry) in [
+        ("contributors.B=5", "contributors.B"),
+        ("contributors.2=5", "contributors.B"),
+        ("targets.Force at 300, all told=5", "targets.Force at 300, all told"),
+    ] {
+        let stderr = refused(&scenario, &out, &["--set", set]);
+        let expect = format!("error: --set {set}: field `{entry}`: is a whole ");
+        assert!(stderr.starts_with(&expect), "{set}: {stderr}");
+        assert!(stderr.contains("name one of its fields"), "{set}: {stderr}");
+        assert!(!stderr.contains("did you mean"), "{set}: {stderr}");
+    }
+    let stderr = refused(&scenario, &out, &["--set", "contributors.B=5"]);
+    assert!(
+        stderr.contains("e.g. contributors.B.pledged=5 (fields: name, deployed, pledged, probability,"),
+        "{stderr}"
+    );
+    // The built-in baseline, as in the review: no "did you mean" the same name.
+    let output = forcegen()
+        .args(["run", "-q", "--set", "contributors.Benin=5", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: --set contributors.Benin=5: field `contributors.Benin`: is a whole contributor"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_seed_beyond_the_file_limit_says_what_is_allowed() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "s.toml", SCENARIO);
+    let out = work.path().join("out");
+    for seed in ["18446744073709551615", "9007199254740993", "-1"] {
+        let set = format!("simulation.seed={seed}");
+        let stderr = refused(&scenario, &out, &["--set", &set]);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: --set {set}: field `simulation.seed`: ")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("must be a whole number from 0 to 9007199254740992"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--seed option takes any whole number"), "{stderr}");
+        assert!(!stderr.contains("found string"), "{stderr}");
+    }
+    // The same in the file, with the exact number; the largest allowed runs.
+    let file = write_file(
+        work.path(),
+        "big.toml",
+        &SCENARIO.replace("seed = 11", "seed = 18446744073709551615"),
+    );
+    let stderr = refused(&file, &out, &[]);
+    assert!(stderr.contains("big.toml:8:8: field `simulation.seed`"), "{stderr}");
+    assert!(stderr.contains("got 18446744073709551615"), "{stderr}");
+    run_ok(&scenario, &out, &["--set", "simulation.seed=9007199254740992"]);
+    let (h, info) = run_info(&out);
+    assert_eq!(cell(&h, &info, "seed"), "9007199254740992");
+    // --seed itself takes any u64.
+    run_ok(
+        &scenario,
+        &work.path().join("out2"),
+        &["--seed", "18446744073709551615"],
+    );
+}
+
+/// A `--set` that makes a correlated input constant is refused at the
+/// `[[correlations]]` lines, which then name that `--set`.
+#[test]
+fn correlation_problems_caused_by_an_override_name_it() {
+    let work = tempfile::tempdir().unwrap();
+    let correlated = format!(
+        "{}\n[[correlations]]\ninputs = [\"contributors.A.first_arrival_days\", \"contributors.B.fulfilment\"]\n\
+         rank_correlation = 0.5\n",
+        SCENARIO.replace("pledged = 100", "pledged = 100\nfulfilment = \"beta(8, 2)\"")
+    );
+    let scenario = write_file(work.path(), "c.toml", &correlated);
+    let out = work.path().join("out");
+    run_ok(&scenario, &out, &[]);
+    let out = work.path().join("out-constant");
+    let stderr = refused(&scenario, &out, &["--set", "contributors.B.fulfilment=1"]);
+    let line = correlated.lines().position(|l| l.starts_with("inputs = ")).unwrap() + 1;
+    let place = format!("c.toml:{line}:10: field `correlations.1.inputs`");
+    assert!(stderr.contains(&place), "{stderr}");
+    assert!(
+        stderr.contains("`contributors.B.fulfilment` is a constant here")
+            && stderr.contains("(the value comes from --set contributors.B.fulfilment=1)"),
+        "{stderr}"
+    );
+    // A renamed contributor too.
+    let stderr = refused(&scenario, &out, &["--set", "contributors.B.name=C"]);
+    assert!(
+        stderr.contains("(the name comes from --set contributors.B.name=C)"),
+        "{stderr}"
+    );
+    // The shipped pessimistic scenario, swept as in the review.
+    let output = forcegen()
+        .args(["sweep", "scenarios/haiti-pessimistic.toml", "-q", "--out"])
+        .arg(work.path().join("sweep"))
+        .args(["--set", "contributors.Kenya.fulfilment=beta(9,1),1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let constant: Vec<&str> = stderr.lines().filter(|l| l.contains("is a constant here")).collect();
+    assert!(!constant.is_empty(), "{stderr}");
+    for line in constant {
+        assert!(
+            line.starts_with("grid point 2: scenarios/haiti-pessimistic.toml:")
+                && line.ends_with("(the value comes from --set contributors.Kenya.fulfilment=1)"),
+            "{line}"
+        );
+    }
+}

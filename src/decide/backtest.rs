@@ -9,9 +9,17 @@
 //!
 //! - the forecast percentiles p5..p95, as in `timeseries.csv`;
 //! - `pit`, the mid-rank percentile of the observation in the forecast,
-//!   `(count(X < y) + count(X = y) / 2) / trials`, which is uniform with
-//!   mean 1/2 under a calibrated forecast even where whole-person values tie;
-//! - `in_50` / `in_90`: whether it lies in the central 50% / 90% band;
+//!   `(count(X < y) + count(X = y) / 2) / trials`, whose mean is 1/2 under a
+//!   calibrated forecast even where whole-person values tie (it is uniform
+//!   only where they do not: a tie puts all its trials on one PIT value);
+//! - `in_50` / `in_90`: whether it lies in the central 50% / 90% band,
+//!   `p25 <= y <= p75` / `p5 <= y <= p95`;
+//! - `band_50_mass` / `band_90_mass`: the forecast's own probability of
+//!   landing in that band, `P(p25 <= X <= p75)` / `P(p5 <= X <= p95)`. A
+//!   band's edges are values of the forecast, so with ties (a contributor
+//!   with nobody in 80% of trials has p25 = p75 = 0) it holds more than 50% /
+//!   90% of the trials; its mean over observations is the coverage a
+//!   calibrated forecast shows;
 //! - `crps`, the continuous ranked probability score of the forecast's
 //!   empirical distribution, `E|X - y| - E|X - X'| / 2`, in the metric's
 //!   units (0 for a perfect point forecast; lower is better).
@@ -52,8 +60,24 @@ const SHOWN_PROBLEMS: usize = 20;
 const MAX_PROBLEMS: usize = 1000;
 
 /// The header of `backtest.csv`.
-pub const HEADER: [&str; 15] = [
-    "row", "date", "day", "metric", "n", "observed", "p5", "p25", "p50", "p75", "p95", "pit", "in_50", "in_90", "crps",
+pub const HEADER: [&str; 17] = [
+    "row",
+    "date",
+    "day",
+    "metric",
+    "n",
+    "observed",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+    "pit",
+    "in_50",
+    "in_90",
+    "band_50_mass",
+    "band_90_mass",
+    "crps",
 ];
 
 /// One observation of the observed file.
@@ -464,23 +488,32 @@ impl Forecast {
         Forecast::from_histogram(&histogram, 0, values.len() as u64, false)
     }
 
-    /// Trials below `y` and trials tied with it. A head count below 65,536
-    /// is compared exactly; a binned value ties with `y` when both fall in
-    /// the same 0.1% bin.
-    fn below_and_tied(&self, y: f64) -> (u64, u64) {
-        let y_key = if self.ratio {
+    /// The bin key `y` falls in.
+    fn key_of(&self, y: f64) -> i64 {
+        if self.ratio {
             float_key(y)
         } else {
             count_key(y.round().clamp(0.0, f64::from(u32::MAX)) as u32)
-        };
+        }
+    }
+
+    /// How a bin's values compare with `y` (whose key is `y_key`). A head
+    /// count below 65,536 is compared exactly; a binned value equals `y`
+    /// when both fall in the same 0.1% bin.
+    fn order(bin: &Bin, y: f64, y_key: i64) -> std::cmp::Ordering {
+        if bin.exact {
+            bin.value.total_cmp(&y)
+        } else {
+            bin.key.cmp(&y_key)
+        }
+    }
+
+    /// Trials below `y` and trials tied with it.
+    fn below_and_tied(&self, y: f64) -> (u64, u64) {
+        let y_key = self.key_of(y);
         let (mut below, mut tied) = (0, 0);
         for bin in &self.bins {
-            let order = if bin.exact {
-                bin.value.total_cmp(&y)
-            } else {
-                bin.key.cmp(&y_key)
-            };
-            match order {
+            match Forecast::order(bin, y, y_key) {
                 std::cmp::Ordering::Less => below += bin.count,
                 std::cmp::Ordering::Equal => tied += bin.count,
                 std::cmp::Ordering::Greater => {}
@@ -496,6 +529,24 @@ impl Forecast {
         }
         let (below, tied) = self.below_and_tied(y);
         (below as f64 + 0.5 * tied as f64) / self.trials as f64
+    }
+
+    /// Share of trials with `low <= X <= high`: for a band whose edges are
+    /// forecast percentiles, the probability the forecast itself gives to
+    /// landing inside it (whole bins count for binned values, which are
+    /// within 0.1%).
+    pub fn mass_within(&self, low: f64, high: f64) -> f64 {
+        if self.trials == 0 {
+            return f64::NAN;
+        }
+        let (low_key, high_key) = (self.key_of(low), self.key_of(high));
+        let inside: u64 = self
+            .bins
+            .iter()
+            .filter(|bin| Forecast::order(bin, low, low_key).is_ge() && Forecast::order(bin, high, high_key).is_le())
+            .map(|bin| bin.count)
+            .sum();
+        inside as f64 / self.trials as f64
     }
 
     /// CRPS of the empirical distribution at `y`: `E|X - y| - E|X - X'| / 2`,
@@ -530,6 +581,11 @@ pub struct Score {
     pub pit: f64,
     pub in_50: bool,
     pub in_90: bool,
+    /// The forecast's probability of the 50% band, `P(p25 <= X <= p75)`:
+    /// 0.5, or more where trials tie at its edges.
+    pub band_50_mass: f64,
+    /// The same for the 90% band, `P(p5 <= X <= p95)`.
+    pub band_90_mass: f64,
     pub crps: f64,
 }
 
@@ -539,6 +595,11 @@ pub struct Overall {
     pub n: usize,
     pub in_50: f64,
     pub in_90: f64,
+    /// Mean `band_50_mass`: the share of observations a calibrated forecast
+    /// puts in the 50% band (compare `in_50` with this, not with 0.5).
+    pub band_50_mass: f64,
+    /// Mean `band_90_mass`.
+    pub band_90_mass: f64,
     pub mean_pit: f64,
     /// `None` when the group mixes metrics (CRPS is in each metric's units).
     pub mean_crps: Option<f64>,
@@ -559,6 +620,8 @@ impl Overall {
             n,
             in_50: mean(&|s| f64::from(u8::from(s.in_50))),
             in_90: mean(&|s| f64::from(u8::from(s.in_90))),
+            band_50_mass: mean(&|s| s.band_50_mass),
+            band_90_mass: mean(&|s| s.band_90_mass),
             mean_pit: mean(&|s| s.pit),
             mean_crps: one_metric.then(|| mean(&|s| s.crps)),
         }
@@ -612,6 +675,8 @@ fn score_one(model: &Model, aggregates: &Aggregates, observation: &Observation, 
         pit: forecast.pit(y),
         in_50: p25 <= y && y <= p75,
         in_90: p5 <= y && y <= p95,
+        band_50_mass: forecast.mass_within(p25, p75),
+        band_90_mass: forecast.mass_within(p5, p95),
         crps: forecast.crps(y),
     }
 }
@@ -648,6 +713,8 @@ pub fn render(scenario: &Scenario, model: &Model, scores: &[Score]) -> Vec<u8> {
         row.push(number(s.pit, 4));
         row.push(u8::from(s.in_50).to_string());
         row.push(u8::from(s.in_90).to_string());
+        row.push(number(s.band_50_mass, 4));
+        row.push(number(s.band_90_mass, 4));
         row.push(number(s.crps, 4));
         rows.push(row);
     }
@@ -659,6 +726,8 @@ pub fn render(scenario: &Scenario, model: &Model, scores: &[Score]) -> Vec<u8> {
         row.push(number(overall.mean_pit, 4));
         row.push(number(overall.in_50, 4));
         row.push(number(overall.in_90, 4));
+        row.push(number(overall.band_50_mass, 4));
+        row.push(number(overall.band_90_mass, 4));
         row.push(overall.mean_crps.map(|c| number(c, 4)).unwrap_or_default());
         rows.push(row);
     }
@@ -854,24 +923,50 @@ fn print_summary(scenario: &Scenario, model: &Model, scores: &[Score], out: &Pat
     );
     let groups = groups(scenario, model, scores);
     let width = groups.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0);
-    let line = |cells: [&str; 6]| {
-        let [label, n, in_50, in_90, pit, crps] = cells;
-        let text = format!("  {label:width$}  {n:>5}  {in_50:>12}  {in_90:>12}  {pit:>8}  {crps:>9}");
+    let line = |cells: [&str; 8]| {
+        let [label, n, in_50, expect_50, in_90, expect_90, pit, crps] = cells;
+        let text = format!(
+            "  {label:width$}  {n:>5}  {in_50:>12}  {expect_50:>8}  {in_90:>12}  {expect_90:>8}  {pit:>8}  {crps:>9}"
+        );
         println!("{}", text.trim_end());
     };
-    line(["metric", "n", "in 50% band", "in 90% band", "mean PIT", "mean CRPS"]);
+    line([
+        "metric",
+        "n",
+        "in 50% band",
+        "expected",
+        "in 90% band",
+        "expected",
+        "mean PIT",
+        "mean CRPS",
+    ]);
+    let percent = |share: f64| format!("{:.0}%", 100.0 * share);
     for (label, members) in &groups {
         let o = Overall::of(members);
         let hits = |share: f64| {
             let k = (share * o.n as f64).round();
-            format!("{k}/{} ({:.0}%)", o.n, 100.0 * share)
+            format!("{k}/{} ({})", o.n, percent(share))
         };
         let crps = o.mean_crps.map(|c| number(c, 2)).unwrap_or_default();
         let pit = format!("{:.3}", o.mean_pit);
-        line([label, &o.n.to_string(), &hits(o.in_50), &hits(o.in_90), &pit, &crps]);
+        line([
+            label,
+            &o.n.to_string(),
+            &hits(o.in_50),
+            &percent(o.band_50_mass),
+            &hits(o.in_90),
+            &percent(o.band_90_mass),
+            &pit,
+            &crps,
+        ]);
     }
+    println!(
+        "  expected: the coverage of a calibrated forecast (over 50% and 90% where many trials tie at a band edge)."
+    );
     if scores.len() < 20 {
-        println!("  Few observations: band shares and mean PIT can be far from 50%, 90% and 0.5 by chance alone.");
+        println!(
+            "  Few observations: band shares and mean PIT can be far from the expected shares and 0.5 by chance alone."
+        );
     }
 }
 
@@ -921,6 +1016,23 @@ mod tests {
         assert_eq!(forecast.pit(9.0), 1.0);
         // All tied: exactly the middle.
         assert_eq!(Forecast::from_counts(&[0, 0, 0, 0]).pit(0.0), 0.5);
+    }
+
+    #[test]
+    fn band_mass_counts_the_trials_inside_including_ties_at_the_edges() {
+        // 0 in 8 of 10 trials: p5 = p25 = p75 = 0, so the 50% band holds 80%.
+        let tied = Forecast::from_counts(&[0, 0, 0, 0, 0, 0, 0, 0, 40, 90]);
+        assert_eq!(tied.mass_within(0.0, 0.0), 0.8);
+        assert_eq!(tied.mass_within(0.0, 40.0), 0.9);
+        assert_eq!(tied.mass_within(1.0, 89.0), 0.1);
+        assert_eq!(tied.mass_within(91.0, 100.0), 0.0);
+        // Without ties a band between two percentiles holds what they span.
+        let spread: Vec<u32> = (1..=100).collect();
+        assert_eq!(Forecast::from_counts(&spread).mass_within(25.0, 75.0), 0.51);
+        // Binned values count whole bins: 100,000 and 100,001 share one.
+        let large = Forecast::from_counts(&[100_000, 100_001, 200_000]);
+        assert!((large.mass_within(100_000.0, 100_000.0) - 2.0 / 3.0).abs() < 1e-12);
+        assert!(Forecast::from_counts(&[]).mass_within(0.0, 1.0).is_nan());
     }
 
     #[test]
@@ -1053,11 +1165,12 @@ mod tests {
         let text = String::from_utf8(render(&scenario, &model, &scores)).expect("UTF-8");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], HEADER.join(","));
+        // Every trial ties at 10: both bands hold all of them.
         assert_eq!(
             lines[1],
-            "observation,2025-01-11,10,international,1,3,10,10,10,10,10,0,0,0,7"
+            "observation,2025-01-11,10,international,1,3,10,10,10,10,10,0,0,0,1,1,7"
         );
-        assert_eq!(lines[3], "overall,,,international,1,,,,,,,0,0,0,7");
-        assert_eq!(lines[5], "overall,,,all,2,,,,,,,0.25,0.5,0.5,");
+        assert_eq!(lines[3], "overall,,,international,1,,,,,,,0,0,0,1,1,7");
+        assert_eq!(lines[5], "overall,,,all,2,,,,,,,0.25,0.5,0.5,1,1,");
     }
 }

@@ -16,8 +16,8 @@ use chrono::NaiveDate;
 pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_params};
 pub use error::{Problem, ScenarioError};
 pub use parse::{
-    LAST_DATE, MAX_ARRIVALS, MAX_COUNT, MAX_CSV_ROWS, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
-    parse_file, parse_metric, parse_str, read_file,
+    LAST_DATE, MAX_ARRIVALS, MAX_COUNT, MAX_CSV_ROWS, MAX_FILE_SEED, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS,
+    MAX_WAVES, parse_file, parse_metric, parse_str, read_file,
 };
 
 /// The built-in Haiti baseline, the same text as `scenarios/haiti-mss-2024-09.toml`.

@@ -19,15 +19,57 @@ use std::fmt;
 
 use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
 
+use super::parse::{CONTRIBUTOR_KEYS, CORRELATION_KEYS, EVENT_KEYS, INTAKE_KEYS, TARGET_KEYS};
 use super::{Problem, Scenario, ScenarioError, parse_str};
 
-/// The lists of tables a path can go through, and what one entry is called.
-const TABLE_LISTS: [(&str, &str); 4] = [
-    ("contributors", "contributor"),
-    ("events", "event"),
-    ("targets", "target"),
-    ("host_police.intakes", "intake"),
+/// A list of tables a path can go through.
+struct TableList {
+    /// Its path (`contributors`).
+    path: &'static str,
+    /// What one entry is called (`contributor`).
+    what: &'static str,
+    /// The key a message suggests setting.
+    example: &'static str,
+    /// Every key an entry may have.
+    keys: &'static [&'static str],
+}
+
+const TABLE_LISTS: [TableList; 5] = [
+    TableList {
+        path: "contributors",
+        what: "contributor",
+        example: "pledged",
+        keys: &CONTRIBUTOR_KEYS,
+    },
+    TableList {
+        path: "events",
+        what: "event",
+        example: "probability",
+        keys: &EVENT_KEYS,
+    },
+    TableList {
+        path: "targets",
+        what: "target",
+        example: "at_least",
+        keys: &TARGET_KEYS,
+    },
+    TableList {
+        path: "host_police.intakes",
+        what: "intake",
+        example: "size",
+        keys: &INTAKE_KEYS,
+    },
+    TableList {
+        path: "correlations",
+        what: "correlation",
+        example: "rank_correlation",
+        keys: &CORRELATION_KEYS,
+    },
 ];
+
+fn table_list(path: &str) -> Option<&'static TableList> {
+    TABLE_LISTS.iter().find(|list| list.path == path)
+}
 
 /// Most entry names listed in a "no such entry" message.
 const MAX_LISTED: usize = 20;
@@ -144,8 +186,11 @@ pub fn locate(root: &dyn TableLike, spec: &str) -> Result<Location, (String, Str
         let after = &rest[at + 1..];
         match current.and_then(|t| t.get(head)) {
             None => {
-                if let Some((list, _)) = TABLE_LISTS.iter().find(|(list, _)| *list == field) {
-                    let message = format!("the scenario has no [[{list}]] entries, so there is nothing to set here");
+                if let Some(list) = table_list(&field) {
+                    let message = format!(
+                        "the scenario has no [[{}]] entries, so there is nothing to set here",
+                        list.path
+                    );
                     return Err((field, message));
                 }
                 created.get_or_insert_with(|| field.clone());
@@ -241,6 +286,19 @@ fn select_entry(
     field: &str,
 ) -> Result<(usize, String, usize), (String, String)> {
     let names: Vec<Option<&str>> = entries.iter().map(|t| t.get("name").and_then(Item::as_str)).collect();
+    // A path that ends at an entry (`contributors.Benin=5`): it has no field.
+    let whole = path_part(rest).trim_end();
+    let whole_entry = names.iter().position(|n| *n == Some(whole)).or_else(|| {
+        whole
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=entries.len()).contains(n) && whole.bytes().all(|b| b.is_ascii_digit()))
+            .map(|n| n - 1)
+    });
+    if let Some(i) = whole_entry {
+        let label = names[i].map_or_else(|| (i + 1).to_string(), str::to_string);
+        return Err(whole_entry_message(field, &label, rest));
+    }
     let fits = |name: &str| rest.len() > name.len() && rest.starts_with(name) && rest[name.len()..].starts_with('.');
     let mut best: Option<(usize, &str)> = None;
     for (i, name) in names.iter().enumerate() {
@@ -264,12 +322,27 @@ fn select_entry(
     Err((field.to_string(), no_entry_message(&names, rest, field)))
 }
 
+/// "contributors.Benin is a whole contributor; set one of its fields": the
+/// field reached and the message.
+fn whole_entry_message(field: &str, label: &str, rest: &str) -> (String, String) {
+    let entry = format!("{field}.{label}");
+    let value = rest.split_once('=').map_or("VALUE", |(_, v)| v.trim());
+    let value = if value.is_empty() { "VALUE" } else { value };
+    let message = match table_list(field) {
+        Some(list) => format!(
+            "is a whole {what}, not one value; name one of its fields, e.g. {entry}.{example}={value} (fields: {keys})",
+            what = list.what,
+            example = list.example,
+            keys = list.keys.join(", ")
+        ),
+        None => format!("is a whole entry, not one value; name one of its keys, e.g. {entry}.KEY={value}"),
+    };
+    (entry, message)
+}
+
 /// "no contributor named ..., did you mean ...?" with the names there are.
 fn no_entry_message(names: &[Option<&str>], rest: &str, field: &str) -> String {
-    let what = TABLE_LISTS
-        .iter()
-        .find(|(list, _)| *list == field)
-        .map_or("entry", |(_, what)| what);
+    let what = table_list(field).map_or("entry", |list| list.what);
     if names.is_empty() {
         return format!("[[{field}]] has no entries");
     }
@@ -300,10 +373,22 @@ fn no_entry_message(names: &[Option<&str>], rest: &str, field: &str) -> String {
     )
 }
 
-/// VALUE as a TOML value, or a string when it does not read as one.
+/// VALUE as a TOML value, or a string when it does not read as one. A
+/// whole number too large for TOML's 64-bit integers is still a number (a
+/// float), so that the field says it is too large rather than not a number.
 pub fn value_of(text: &str) -> Value {
     let text = text.trim();
-    text.parse::<Value>().unwrap_or_else(|_| Value::from(text))
+    if let Ok(value) = text.parse::<Value>() {
+        return value;
+    }
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(number) = text.parse::<f64>()
+    {
+        return Value::from(number);
+    }
+    Value::from(text)
 }
 
 /// VALUE as a person reads it: a string's text without quotes, anything else as written.
@@ -437,6 +522,21 @@ impl Applied {
         let within = |path: &str| field == path || field.strip_prefix(path).is_some_and(|r| r.starts_with('.'));
         within(&self.location.path) || self.location.created.as_deref().is_some_and(within)
     }
+
+    /// For a problem elsewhere in the file whose message names, in
+    /// backquotes, the field this override set (a correlation of an input
+    /// that `--set` made a constant), or a field of the entry it renamed:
+    /// the note that says so.
+    fn note_for(&self, message: &str) -> Option<String> {
+        let path = &self.location.path;
+        if message.contains(&format!("`{path}`")) {
+            return Some(format!("(the value comes from --set {})", self.spec));
+        }
+        let entry = path.strip_suffix(".name").filter(|_| self.location.key == "name")?;
+        message
+            .contains(&format!("`{entry}."))
+            .then(|| format!("(the name comes from --set {})", self.spec))
+    }
 }
 
 /// Reads the scenario `text` (from `file`) with the overrides `sets`
@@ -544,6 +644,10 @@ fn attribute(error: ScenarioError, lines: &LineMap, applied: &[Applied]) -> Vec<
                 None => {
                     if let Some(Origin::File(line)) = origin {
                         problem.line = line;
+                    }
+                    // A line of the file that is wrong only because of an override says which.
+                    if let Some(note) = applied.iter().rev().find_map(|a| a.note_for(&problem.message)) {
+                        problem.message = format!("{} {note}", problem.message);
                     }
                     (usize::MAX, SetProblem { set: None, problem })
                 }
@@ -699,6 +803,53 @@ effect = "unlock"
     }
 
     #[test]
+    fn a_whole_entry_is_refused_with_its_fields() {
+        for (spec, entry) in [
+            ("contributors.Kenya=5", "contributors.Kenya"),
+            ("contributors.Kenya.North = 5", "contributors.Kenya.North"),
+            ("contributors.2=5", "contributors.Kenya.North"),
+            ("targets.MSS at 2,500=1", "targets.MSS at 2,500"),
+            ("events.vote", "events.vote"),
+        ] {
+            let (field, message) = located(spec).expect_err("a whole entry");
+            assert_eq!(field, entry, "{spec}");
+            assert!(message.starts_with("is a whole "), "{spec}: {message}");
+            assert!(message.contains(&format!("e.g. {entry}.")), "{spec}: {message}");
+        }
+        let (_, message) = located("contributors.Kenya=5").expect_err("a whole entry");
+        assert!(
+            message.contains("e.g. contributors.Kenya.pledged=5 (fields: name, deployed,"),
+            "{message}"
+        );
+        // A name that only starts like an entry is still an unknown one.
+        let (_, message) = located("contributors.Keny=5").expect_err("no such entry");
+        assert!(message.contains("no contributor named \"Keny\""), "{message}");
+    }
+
+    #[test]
+    fn problems_elsewhere_caused_by_an_override_name_it() {
+        let applied = |spec: &str| Applied {
+            number: 0,
+            spec: spec.to_string(),
+            location: located(spec).expect("found"),
+        };
+        let constant = "`contributors.Kenya.fulfilment` is a constant here";
+        assert_eq!(
+            applied("contributors.Kenya.fulfilment=1").note_for(constant).as_deref(),
+            Some("(the value comes from --set contributors.Kenya.fulfilment=1)")
+        );
+        assert_eq!(
+            applied("contributors.Kenya.name=Kenia").note_for(constant).as_deref(),
+            Some("(the name comes from --set contributors.Kenya.name=Kenia)")
+        );
+        assert_eq!(applied("contributors.Kenya.pledged=1").note_for(constant), None);
+        assert_eq!(
+            applied("contributors.Kenya.North.fulfilment=1").note_for(constant),
+            None
+        );
+    }
+
+    #[test]
     fn tables_values_and_malformed_paths_are_refused() {
         assert!(located("simulation=5").expect_err("a table").1.contains("horizon_days"));
         assert!(
@@ -812,6 +963,13 @@ effect = "unlock"
         assert_eq!(value_of("\"week\"").as_str(), Some("week"));
         assert_eq!(value_of("day").as_str(), Some("day"));
         assert!(value_of("2025-01-01").is_datetime());
+        // Beyond TOML's 64-bit integers: still a number.
+        assert_eq!(
+            value_of("18446744073709551615").as_float(),
+            Some(18_446_744_073_709_551_615.0)
+        );
+        assert_eq!(value_of("-99999999999999999999").as_float(), Some(-1e20));
+        assert_eq!(value_of("1-2").as_str(), Some("1-2"));
         assert_eq!(display_value("\"a, b\""), "a, b");
         assert_eq!(display_value(" 0.50 "), "0.50");
         assert!(is_number("-0.01") && !is_number("beta(8, 2)") && !is_number("2025-01-01"));

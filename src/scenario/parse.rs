@@ -103,6 +103,35 @@ fn single(file: &str, message: String) -> ScenarioError {
     }
 }
 
+/// The keys of a `[[contributors]]` entry.
+pub(crate) const CONTRIBUTOR_KEYS: [&str; 12] = [
+    "name",
+    "deployed",
+    "pledged",
+    "probability",
+    "fulfilment",
+    "first_arrival_days",
+    "after",
+    "waves",
+    "wave_interval_days",
+    "attrition_per_year",
+    "withdrawal_per_year",
+    "kind",
+];
+/// The keys of an `[[events]]` entry.
+pub(crate) const EVENT_KEYS: [&str; 5] = ["name", "probability", "day", "effect", "drawdown_days"];
+/// The keys of a `[[targets]]` entry.
+pub(crate) const TARGET_KEYS: [&str; 3] = ["name", "metric", "at_least"];
+/// The keys of a `[[host_police.intakes]]` entry.
+pub(crate) const INTAKE_KEYS: [&str; 5] = ["day", "first_day", "every_days", "size", "probability"];
+
+/// The largest `simulation.seed` a scenario can hold: 2^53, the last whole
+/// number every TOML reader keeps exactly (the `--seed` option takes any u64).
+pub const MAX_FILE_SEED: u64 = 1 << 53;
+
+/// The keys of a `[[correlations]]` entry.
+pub(crate) const CORRELATION_KEYS: [&str; 2] = ["inputs", "rank_correlation"];
+
 /// Parses scenario text; `file` names it in messages.
 pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     if text.len() as u64 > MAX_SCENARIO_BYTES {
@@ -372,12 +401,13 @@ impl Reader<'_> {
         self.bounded(t, key, 0.0, MAX_COUNT, true, &what).unwrap_or(0.0) as u64
     }
 
-    /// A day number or a TOML date (days from `start`), as a plain value.
-    fn plain_day(&mut self, t: &Tbl, key: &str, start: Option<NaiveDate>) -> Option<u32> {
+    /// A day number or a TOML date (days from `simulation.start`), as a plain value.
+    fn plain_day(&mut self, t: &Tbl, key: &str, dates: Dates) -> Option<u32> {
         let value = t.get(key)?;
         if let DeValue::Datetime(dt) = value.get_ref() {
             let date = self.date_value(value, &t.field(key), dt)?;
-            return Some(days_from(start?, date));
+            // Day 0 stands in when the start is invalid (see `uncertain`).
+            return Some(dates.day_of(date).unwrap_or(0));
         }
         let what = format!("must be a day number >= 0 (or a date), at most {MAX_HORIZON_DAYS}");
         self.bounded(t, key, 0.0, f64::from(MAX_HORIZON_DAYS), true, &what)
@@ -400,14 +430,7 @@ impl Reader<'_> {
     }
 
     /// An uncertain value: a number, a distribution string, or (for days) a date.
-    fn uncertain(
-        &mut self,
-        t: &Tbl,
-        key: &str,
-        path: &str,
-        kind: ValueKind,
-        start: Option<NaiveDate>,
-    ) -> Option<Input> {
+    fn uncertain(&mut self, t: &Tbl, key: &str, path: &str, kind: ValueKind, dates: Dates) -> Option<Input> {
         let value = t.get(key)?;
         let field = t.field(key);
         let dist = match value.get_ref() {
@@ -418,14 +441,16 @@ impl Reader<'_> {
                     return None;
                 }
             },
-            DeValue::Datetime(dt) if kind == ValueKind::Day && start.is_some() => {
+            DeValue::Datetime(dt) if kind == ValueKind::Day && dates.allowed() => {
                 let date = self.date_value(value, &field, dt)?;
-                Dist::Constant(f64::from(days_from(start?, date)))
+                // With no valid start (already reported) the scenario is not
+                // built: day 0 only stands in, so that nothing else complains.
+                Dist::Constant(f64::from(dates.day_of(date).unwrap_or(0)))
             }
             other => match to_number(other) {
                 Some(v) if v.is_finite() => Dist::Constant(v),
                 _ => {
-                    let dates = if kind == ValueKind::Day && start.is_some() {
+                    let dates = if kind == ValueKind::Day && dates.allowed() {
                         ", a date"
                     } else {
                         ""
@@ -449,9 +474,9 @@ impl Reader<'_> {
         })
     }
 
-    fn uncertain_or(&mut self, t: &Tbl, key: &str, kind: ValueKind, default: f64, start: Option<NaiveDate>) -> Input {
+    fn uncertain_or(&mut self, t: &Tbl, key: &str, kind: ValueKind, default: f64, dates: Dates) -> Input {
         let path = t.field(key);
-        self.uncertain(t, key, &path, kind, start)
+        self.uncertain(t, key, &path, kind, dates)
             .unwrap_or_else(|| Input::constant(path, default, kind))
     }
 
@@ -473,16 +498,20 @@ impl Reader<'_> {
         if root.get("name").is_none() {
             self.missing(root, "name", "the scenario's name, e.g. name = \"Haiti baseline\"");
         }
-        let simulation = match self.sub_table(root, "simulation") {
-            Some(t) => self.simulation(&t),
+        let (simulation, dates) = match self.sub_table(root, "simulation") {
+            Some(t) => {
+                let start = self.start(&t);
+                // Dates elsewhere count from a valid start even when another
+                // key of [simulation] is wrong.
+                (self.simulation(&t, start), start.map_or(Dates::Unknown, Dates::From))
+            }
             None => {
                 if root.get("simulation").is_none() {
                     self.missing(root, "simulation", "a [simulation] table with start and horizon_days");
                 }
-                None
+                (None, Dates::Unknown)
             }
         };
-        let start = simulation.as_ref().map(|s| s.start);
         self.report_days = simulation.as_ref().map(|s| s.report_days().len() as u64);
         self.horizon = simulation.as_ref().map(|s| s.horizon_days);
         let population = match self.sub_table(root, "population") {
@@ -494,9 +523,9 @@ impl Reader<'_> {
                 None
             }
         };
-        let host_police = self.sub_table(root, "host_police").map(|t| self.host_police(&t, start));
-        let events = self.events(root, start);
-        let contributors = self.contributors(root, &events, start);
+        let host_police = self.sub_table(root, "host_police").map(|t| self.host_police(&t, dates));
+        let events = self.events(root, dates);
+        let contributors = self.contributors(root, &events);
         let targets = self.targets(root, &contributors);
         let mut scenario = Scenario {
             name: name?,
@@ -525,7 +554,7 @@ impl Reader<'_> {
         let mut last_span = root.span.clone();
         let mut last_field = String::new();
         for t in self.table_array(root, "correlations") {
-            self.check_keys(&t, &["inputs", "rank_correlation"]);
+            self.check_keys(&t, &CORRELATION_KEYS);
             let pair = self.correlated_pair(&t, &inputs, &per_class);
             if t.get("rank_correlation").is_none() {
                 self.missing(&t, "rank_correlation", "the Spearman rank correlation, from -1 to 1");
@@ -618,16 +647,22 @@ impl Reader<'_> {
         ok.then_some(pair)
     }
 
-    fn simulation(&mut self, t: &Tbl) -> Option<Simulation> {
-        self.check_keys(t, &["start", "horizon_days", "step", "trials", "seed"]);
-        let start = match t.get("start") {
+    /// `simulation.start`; `None` (with a problem) when missing or not a date.
+    fn start(&mut self, t: &Tbl) -> Option<NaiveDate> {
+        match t.get("start") {
             Some(value) => match value.get_ref() {
                 DeValue::Datetime(dt) => self.date_value(value, &t.field("start"), dt),
                 other => {
-                    let message = format!(
-                        "must be a TOML date such as 2024-09-30 (no quotes), found {}",
-                        other.type_str()
-                    );
+                    let message = match other.as_str() {
+                        // `--set simulation.start=2025-13-01` arrives as text.
+                        Some(text) if NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_err() => {
+                            format!("must be a date such as 2024-09-30, found `{text}`, which is not a date")
+                        }
+                        _ => format!(
+                            "must be a TOML date such as 2024-09-30 (no quotes), found {}",
+                            other.type_str()
+                        ),
+                    };
                     self.problem(value.span(), &t.field("start"), message);
                     None
                 }
@@ -636,7 +671,12 @@ impl Reader<'_> {
                 self.missing(t, "start", "the date of day 0, e.g. start = 2024-09-30");
                 None
             }
-        };
+        }
+    }
+
+    /// The rest of `[simulation]`, given its `start` (read by [`Reader::start`]).
+    fn simulation(&mut self, t: &Tbl, start: Option<NaiveDate>) -> Option<Simulation> {
+        self.check_keys(t, &["start", "horizon_days", "step", "trials", "seed"]);
         let horizon = if t.get("horizon_days").is_some() {
             let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
             self.bounded(t, "horizon_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)
@@ -663,10 +703,9 @@ impl Reader<'_> {
             fmt_num(MAX_TRIALS as f64)
         );
         let trials = self.bounded(t, "trials", 1.0, MAX_TRIALS as f64, true, &trials_what);
-        let seed_what = "must be a whole number from 0 to 9007199254740992";
-        let seed = self.bounded(t, "seed", 0.0, 9_007_199_254_740_992.0, true, seed_what);
+        let seed = self.seed(t);
         let trials = if t.get("trials").is_some() { trials? } else { 10_000.0 };
-        let seed = if t.get("seed").is_some() { seed? } else { 0.0 };
+        let seed = if t.get("seed").is_some() { seed? } else { 0 };
         if let (Some(start), Some(horizon)) = (start, horizon) {
             let last = start.checked_add_days(chrono::Days::new(horizon as u64));
             if last.is_none_or(|last| last > LAST_DATE) {
@@ -685,8 +724,32 @@ impl Reader<'_> {
             horizon_days: horizon? as u32,
             step: step?,
             trials: trials as u64,
-            seed: seed as u64,
+            seed,
         })
+    }
+
+    /// `simulation.seed`: a whole number up to [`MAX_FILE_SEED`], read
+    /// exactly when written as an integer; `None` if absent or wrong.
+    fn seed(&mut self, t: &Tbl) -> Option<u64> {
+        let value = t.get("seed")?;
+        let what = format!(
+            "must be a whole number from 0 to {MAX_FILE_SEED} in a scenario file or --set (the --seed option \
+             takes any whole number up to {})",
+            u64::MAX
+        );
+        let DeValue::Integer(integer) = value.get_ref() else {
+            return self
+                .bounded(t, "seed", 0.0, MAX_FILE_SEED as f64, true, &what)
+                .map(|v| v as u64);
+        };
+        match i128::from_str_radix(&integer.as_str().replace('_', ""), integer.radix()) {
+            Ok(v) if (0..=i128::from(MAX_FILE_SEED)).contains(&v) => Some(v as u64),
+            _ => {
+                let shown = integer.to_string().replace('_', "");
+                self.problem(value.span(), &t.field("seed"), format!("{what}, got {shown}"));
+                None
+            }
+        }
     }
 
     fn population(&mut self, t: &Tbl) -> Option<Population> {
@@ -694,22 +757,22 @@ impl Reader<'_> {
         if t.get("initial").is_none() {
             self.missing(t, "initial", "the population on day 0, e.g. initial = 11870000");
         }
-        let initial = self.uncertain(t, "initial", "population.initial", ValueKind::PositiveCount, None);
-        let annual_growth = self.uncertain_or(t, "annual_growth", ValueKind::Growth, 0.0, None);
+        let initial = self.uncertain(t, "initial", "population.initial", ValueKind::PositiveCount, Dates::No);
+        let annual_growth = self.uncertain_or(t, "annual_growth", ValueKind::Growth, 0.0, Dates::No);
         Some(Population {
             initial: initial?,
             annual_growth,
         })
     }
 
-    fn host_police(&mut self, t: &Tbl, start: Option<NaiveDate>) -> HostPolice {
+    fn host_police(&mut self, t: &Tbl, dates: Dates) -> HostPolice {
         self.check_keys(t, &["initial", "attrition_per_year", "intakes"]);
-        let initial = self.uncertain_or(t, "initial", ValueKind::Count, 0.0, start);
-        let attrition_per_year = self.uncertain_or(t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
+        let initial = self.uncertain_or(t, "initial", ValueKind::Count, 0.0, Dates::No);
+        let attrition_per_year = self.uncertain_or(t, "attrition_per_year", ValueKind::Fraction, 0.0, Dates::No);
         let intakes = self
             .table_array(t, "intakes")
             .iter()
-            .filter_map(|it| self.intake(it, start))
+            .filter_map(|it| self.intake(it, dates))
             .collect();
         HostPolice {
             initial,
@@ -718,14 +781,14 @@ impl Reader<'_> {
         }
     }
 
-    fn intake(&mut self, t: &Tbl, start: Option<NaiveDate>) -> Option<Intake> {
-        self.check_keys(t, &["day", "first_day", "every_days", "size", "probability"]);
+    fn intake(&mut self, t: &Tbl, dates: Dates) -> Option<Intake> {
+        self.check_keys(t, &INTAKE_KEYS);
         let schedule = match (t.get("day"), t.get("first_day"), t.get("every_days")) {
             (Some(_), None, None) => IntakeSchedule::Once {
-                day: self.plain_day(t, "day", start)?,
+                day: self.plain_day(t, "day", dates)?,
             },
             (None, Some(_), Some(_)) => {
-                let first_day = self.plain_day(t, "first_day", start)?;
+                let first_day = self.plain_day(t, "first_day", dates)?;
                 let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
                 let every = self.bounded(t, "every_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)?;
                 IntakeSchedule::Recurring {
@@ -761,7 +824,7 @@ impl Reader<'_> {
                 "the number of graduates per class (a number or a distribution)",
             );
         }
-        let size = self.uncertain(t, "size", &t.field("size"), ValueKind::Count, start)?;
+        let size = self.uncertain(t, "size", &t.field("size"), ValueKind::Count, Dates::No)?;
         let probability = self.probability(t, "probability");
         Some(Intake {
             schedule,
@@ -770,19 +833,18 @@ impl Reader<'_> {
         })
     }
 
-    fn events(&mut self, root: &Tbl, start: Option<NaiveDate>) -> Vec<Event> {
+    fn events(&mut self, root: &Tbl, dates: Dates) -> Vec<Event> {
         let mut seen = HashSet::new();
         let mut events = Vec::new();
         for mut t in self.table_array(root, "events") {
-            let allowed = ["name", "probability", "day", "effect", "drawdown_days"];
-            let Some(name) = self.named_entry(&mut t, &mut seen, "event", &allowed) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "event", &EVENT_KEYS) else {
                 continue;
             };
             let probability = self.probability(&t, "probability");
             if t.get("day").is_none() {
                 self.missing(&t, "day", "the day it happens: a day number, a date or a distribution");
             }
-            let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, start);
+            let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, dates);
             let effect = match self.string(&t, "effect").as_deref() {
                 Some("unlock") => {
                     if let Some(v) = t.get("drawdown_days") {
@@ -859,25 +921,11 @@ impl Reader<'_> {
         Some(name)
     }
 
-    fn contributors(&mut self, root: &Tbl, events: &[Event], start: Option<NaiveDate>) -> Vec<Contributor> {
+    fn contributors(&mut self, root: &Tbl, events: &[Event]) -> Vec<Contributor> {
         let mut seen = HashSet::new();
         let mut contributors = Vec::new();
         for mut t in self.table_array(root, "contributors") {
-            let allowed = [
-                "name",
-                "deployed",
-                "pledged",
-                "probability",
-                "fulfilment",
-                "first_arrival_days",
-                "after",
-                "waves",
-                "wave_interval_days",
-                "attrition_per_year",
-                "withdrawal_per_year",
-                "kind",
-            ];
-            let Some(name) = self.named_entry(&mut t, &mut seen, "contributor", &allowed) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "contributor", &CONTRIBUTOR_KEYS) else {
                 continue;
             };
             let number = contributors.len() as u64 + 1;
@@ -891,12 +939,12 @@ impl Reader<'_> {
             let deployed = self.count(&t, "deployed");
             let pledged = self.count(&t, "pledged");
             let probability = self.probability(&t, "probability");
-            let fulfilment = self.uncertain_or(&t, "fulfilment", ValueKind::Fraction, 1.0, start);
+            let fulfilment = self.uncertain_or(&t, "fulfilment", ValueKind::Fraction, 1.0, Dates::No);
             // Durations, not days from the start: no dates here.
-            let first_arrival_days = self.uncertain_or(&t, "first_arrival_days", ValueKind::Day, 0.0, None);
-            let wave_interval_days = self.uncertain_or(&t, "wave_interval_days", ValueKind::Day, 0.0, None);
-            let attrition_per_year = self.uncertain_or(&t, "attrition_per_year", ValueKind::Fraction, 0.0, start);
-            let withdrawal_per_year = self.uncertain_or(&t, "withdrawal_per_year", ValueKind::Fraction, 0.0, start);
+            let first_arrival_days = self.uncertain_or(&t, "first_arrival_days", ValueKind::Day, 0.0, Dates::No);
+            let wave_interval_days = self.uncertain_or(&t, "wave_interval_days", ValueKind::Day, 0.0, Dates::No);
+            let attrition_per_year = self.uncertain_or(&t, "attrition_per_year", ValueKind::Fraction, 0.0, Dates::No);
+            let withdrawal_per_year = self.uncertain_or(&t, "withdrawal_per_year", ValueKind::Fraction, 0.0, Dates::No);
             let waves_what = format!("must be a whole number of waves from 1 to {MAX_WAVES}");
             let waves = self
                 .bounded(&t, "waves", 1.0, f64::from(MAX_WAVES), true, &waves_what)
@@ -959,7 +1007,7 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut targets = Vec::new();
         for mut t in self.table_array(root, "targets") {
-            let Some(name) = self.named_entry(&mut t, &mut seen, "target", &["name", "metric", "at_least"]) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "target", &TARGET_KEYS) else {
                 continue;
             };
             let number = targets.len() as u64 + 1;
@@ -1062,11 +1110,38 @@ fn constant_rule(kind: ValueKind, v: f64) -> Option<String> {
 
 fn to_number(value: &DeValue) -> Option<f64> {
     match value {
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+        // Beyond 64 bits TOML has no integer, but it is still a (too large) number.
+        DeValue::Integer(i) => i128::from_str_radix(&i.as_str().replace('_', ""), i.radix())
             .ok()
             .map(|v| v as f64),
         DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
         _ => None,
+    }
+}
+
+/// How a date in a day field is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dates {
+    /// As days from this `simulation.start`.
+    From(NaiveDate),
+    /// Allowed, but `simulation.start` is missing or invalid (already
+    /// reported, so the scenario is not built): a date is not an error too.
+    Unknown,
+    /// Not allowed: a duration or a value that is not a day.
+    No,
+}
+
+impl Dates {
+    fn allowed(self) -> bool {
+        self != Dates::No
+    }
+
+    /// Days from the start to `date`, when the start is known.
+    fn day_of(self, date: NaiveDate) -> Option<u32> {
+        match self {
+            Dates::From(start) => Some(days_from(start, date)),
+            Dates::Unknown | Dates::No => None,
+        }
     }
 }
 
@@ -1091,6 +1166,8 @@ fn fmt_thousands(n: u64) -> String {
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
+    } else if v.abs() >= 1e21 {
+        format!("{v:e}")
     } else {
         format!("{v}")
     }
@@ -1129,6 +1206,43 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(s.events[0].day.dist, Dist::Constant(10.0));
+    }
+
+    #[test]
+    fn a_bad_simulation_value_leaves_dates_elsewhere_alone() {
+        let event = "[[events]]\nname = \"e\"\nday = 2024-01-11\neffect = \"unlock\"\n";
+        for (from, to) in [
+            ("horizon_days = 30", "horizon_days = \"abc\""),
+            ("horizon_days = 30", "horizon_days = 30\ntrials = 0"),
+            ("start = 2024-01-01", "start = \"2024-13-01\""),
+            ("start = 2024-01-01\n", ""),
+        ] {
+            let text = format!("{MINIMAL}{event}").replacen(from, to, 1);
+            let p = parse_str(&text, "t.toml").expect_err("invalid").problems;
+            assert_eq!(p.len(), 1, "{to:?}: {p:?}");
+            assert!(p[0].field.starts_with("simulation."), "{to:?}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn seeds_are_read_exactly_up_to_two_to_the_53() {
+        let with_seed = |seed: &str| {
+            parse_str(
+                &MINIMAL.replace("horizon_days = 30", &format!("horizon_days = 30\nseed = {seed}")),
+                "t.toml",
+            )
+        };
+        assert_eq!(
+            with_seed("9007199254740992").expect("valid").simulation.seed,
+            MAX_FILE_SEED
+        );
+        assert_eq!(with_seed("0x1F").expect("valid").simulation.seed, 31);
+        for bad in ["9007199254740993", "18446744073709551615", "-1", "1e300"] {
+            let p = with_seed(bad).expect_err("too large").problems;
+            assert_eq!(p.len(), 1, "{bad}: {p:?}");
+            assert!(p[0].message.contains("from 0 to 9007199254740992"), "{bad}: {p:?}");
+            assert!(p[0].message.contains(&format!("got {bad}")), "{bad}: {p:?}");
+        }
     }
 
     #[test]
