@@ -352,7 +352,7 @@ mod tests {
             let draws = 200_000u32;
             let mut rng = stream(3, u64::from(n), StreamId::of("inversion"));
             let samples: Vec<u32> = (0..draws)
-                .map(|_| departures_by_inversion(n, hazard, &mut rng))
+                .map(|_| departures_by_inversion(n, hazard, hazard.exp_m1(), &mut rng))
                 .collect();
             let (nf, df) = (f64::from(n), f64::from(draws));
             let mean = samples.iter().map(|&k| f64::from(k)).sum::<f64>() / df;
