@@ -684,10 +684,31 @@ impl Model {
     fn check_targets(&self, trial: &mut Trial) {
         trial.first_reached.clear();
         for &(metric, at_least) in &self.targets {
-            let first = (0..trial.days.len()).find(|&k| trial.metric(metric, k) >= at_least);
+            let first = match metric {
+                Metric::PolicePer100k | Metric::SecurityPer1000 => first_ratio_day(trial, metric, at_least),
+                _ => (0..trial.days.len()).find(|&k| trial.metric(metric, k) >= at_least),
+            };
             trial.first_reached.push(first.map(|k| trial.days[k]));
         }
     }
+}
+
+/// The first evaluated day on which a ratio metric is at least `at_least`.
+/// A multiplication rules out most days (the count is well below
+/// `at_least` people per `scale` of the population); only days near or
+/// over the line are decided by the metric's own division, so the answer is
+/// exactly that of comparing [`Trial::metric`] on every day.
+fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize> {
+    let (scale, intl) = match metric {
+        Metric::PolicePer100k => (1e5, &trial.international_police),
+        _ => (1e3, &trial.international),
+    };
+    // Well below: count < at_least * pop / scale by more than rounding can blur.
+    let margin = at_least / scale * (1.0 - 1e-9);
+    (0..trial.days.len()).find(|&k| {
+        let count = f64::from(trial.host[k]) + f64::from(intl[k]);
+        count >= margin * trial.population[k] && trial.metric(metric, k) >= at_least
+    })
 }
 
 /// Zeroes the count from the withdrawal day, and scales it down through the
