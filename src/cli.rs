@@ -95,24 +95,8 @@ pub struct BacktestArgs {
     pub scenario: PathBuf,
     /// The observations: a CSV file with the header `date,metric,value`.
     pub observed: PathBuf,
-    /// Output folder [default: output/<scenario file stem>-backtest/].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Number of trials (overrides simulation.trials).
-    #[arg(long)]
-    pub trials: Option<u64>,
-    /// Random seed (overrides simulation.seed).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// No progress bar and no summary on the terminal.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Replace backtest files of another scenario in the output folder.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub flags: AnalysisFlags,
 }
 
 #[derive(Debug, Args)]
@@ -195,7 +179,8 @@ pub struct SweepArgs {
 /// Flags shared by the analysis commands.
 #[derive(Debug, Args)]
 pub struct AnalysisFlags {
-    /// Output folder [default: output/<first scenario file stem>-<command>/].
+    /// Output folder [default: output/<scenario file stem>-<command>/, with the
+    /// first scenario's stem for compare].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Number of trials (overrides simulation.trials).

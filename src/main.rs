@@ -74,12 +74,12 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(&BacktestRequest {
             scenario: args.scenario,
             observed: args.observed,
-            out: args.out,
-            trials: args.trials,
-            seed: args.seed,
-            threads: args.threads,
-            quiet: args.quiet,
-            force: args.force,
+            out: args.flags.out,
+            trials: args.flags.trials,
+            seed: args.flags.seed,
+            threads: args.flags.threads,
+            quiet: args.flags.quiet,
+            force: args.flags.force,
         }),
         Command::Explain { scenario, csv } => explain::run(&ExplainRequest { scenario, csv }),
     };

@@ -41,7 +41,7 @@ use crate::engine::Aggregates;
 use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_key, count_value, float_key, float_value};
 use crate::model::{GENERATOR_NAME, Model};
 use crate::output::stats::{count_stats, ratio_stats};
-use crate::output::{self, OutputError, cell_text, number, sha256_hex};
+use crate::output::{self, OutputError, cell_text, csv_bytes, number, sha256_hex};
 use crate::scenario::{Metric, Scenario, parse_metric};
 
 /// The file of scored observations.
@@ -732,18 +732,6 @@ pub fn render(scenario: &Scenario, model: &Model, scores: &[Score]) -> Vec<u8> {
         rows.push(row);
     }
     csv_bytes(&HEADER, rows)
-}
-
-fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = writer.write_record(header);
-    for row in rows {
-        let _ = writer.write_record(&row);
-    }
-    writer.into_inner().unwrap_or_default()
 }
 
 /// What a backtest was run on, for `backtest_info.csv`.
