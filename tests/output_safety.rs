@@ -542,3 +542,46 @@ fn names_a_spreadsheet_would_evaluate_never_start_a_cell() {
     }
     assert!(checked > 1000, "checked {checked} cells");
 }
+
+/// A reader that stops early (`forcegen explain big.toml | head -1`) ends
+/// forcegen quietly, as it ends any Unix tool, with no panic message: the
+/// explain table of 900 uncertain inputs (over 100 kB) is more than a pipe holds,
+/// so forcegen is still writing when the read end closes.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_program_without_a_panic() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut text = String::from(
+        "name = \"big\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n[population]\ninitial = 1000\n",
+    );
+    for i in 0..300 {
+        text.push_str(&format!(
+            "[[contributors]]\nname = \"C{i}\"\npledged = 10\nfulfilment = \"uniform(0, 1)\"\n\
+             first_arrival_days = \"uniform(0, 9)\"\nattrition_per_year = \"uniform(0, 0.1)\"\n"
+        ));
+    }
+    let path = write_file(dir.path(), "big.toml", &text);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("forcegen"))
+        .arg("explain")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start forcegen");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).expect("one line");
+    assert!(first.starts_with("big"), "{first}");
+    // The reader is dropped here: the pipe's read end closes.
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        output.status.success() || output.status.signal() == Some(libc::SIGPIPE),
+        "{:?}: {stderr}",
+        output.status
+    );
+}
