@@ -376,16 +376,21 @@ pub struct AnalysisRequest {
     pub sets: Vec<String>,
 }
 
-/// `output/<stem>-<suffix>/`.
+/// `output/<scenario file stem>-<suffix>/`: where an analysis command
+/// writes by default, beside the run's own folder.
+pub fn suffixed_out_dir(scenario_path: Option<&Path>, suffix: &str) -> PathBuf {
+    let run_dir = default_out_dir(scenario_path);
+    let mut name = run_dir.file_name().unwrap_or_default().to_os_string();
+    name.push(format!("-{suffix}"));
+    run_dir.with_file_name(name)
+}
+
+/// `--out`, or `output/<first scenario's stem>-<suffix>/`.
 fn analysis_out_dir(request: &AnalysisRequest, suffix: &str) -> PathBuf {
-    request.out.clone().unwrap_or_else(|| {
-        let base = default_out_dir(request.scenarios.first().map(PathBuf::as_path));
-        let stem = base
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        base.with_file_name(format!("{stem}-{suffix}"))
-    })
+    request
+        .out
+        .clone()
+        .unwrap_or_else(|| suffixed_out_dir(request.scenarios.first().map(PathBuf::as_path), suffix))
 }
 
 /// Where an analysis writes: its result file and its info file (which says

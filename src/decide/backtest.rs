@@ -780,37 +780,10 @@ fn sha256_bytes(bytes: &[u8]) -> String {
 }
 
 /// Refuses, unless `force`, to replace backtest files in `dir` written for
-/// another scenario (judged by `backtest_info.csv`), or not by forcegen.
+/// another scenario (judged by `backtest_info.csv`), or not by forcegen:
+/// the owner check every command's files get.
 pub fn check_owner(dir: &Path, sha256: &str, force: bool) -> Result<(), OutputError> {
-    let present: Vec<&str> = [FILE, INFO_FILE].into_iter().filter(|f| dir.join(f).exists()).collect();
-    if force || present.is_empty() {
-        return Ok(());
-    }
-    let not_ours = |detail: &str| OutputError::NotOurs {
-        path: dir.to_path_buf(),
-        files: present.join(", "),
-        detail: format!("its {INFO_FILE} {detail}"),
-    };
-    let mut reader = csv::Reader::from_path(dir.join(INFO_FILE)).map_err(|_| not_ours("is missing or unreadable"))?;
-    let header = reader.headers().map_err(|_| not_ours("cannot be read"))?.clone();
-    let row = reader
-        .records()
-        .next()
-        .and_then(Result::ok)
-        .ok_or_else(|| not_ours("has no data row"))?;
-    let column = |name: &str| header.iter().position(|h| h == name).and_then(|i| row.get(i));
-    let (Some(name), Some(theirs)) = (column("scenario"), column("scenario_sha256")) else {
-        return Err(not_ours("does not have forcegen's header"));
-    };
-    if theirs.eq_ignore_ascii_case(sha256) {
-        return Ok(());
-    }
-    Err(OutputError::OtherScenario {
-        path: dir.to_path_buf(),
-        name: name.to_string(),
-        theirs: theirs.to_string(),
-        ours: sha256.to_string(),
-    })
+    output::check_owner_of(dir, &[FILE, INFO_FILE], INFO_FILE, sha256, force)
 }
 
 /// What `backtest` was asked to do, free of clap.
@@ -828,12 +801,7 @@ pub struct BacktestRequest {
 
 /// `output/<scenario file stem>-backtest/`.
 pub fn default_out_dir(scenario: &Path) -> PathBuf {
-    let run_dir = app::default_out_dir(Some(scenario));
-    let stem = run_dir
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    run_dir.with_file_name(format!("{stem}-backtest"))
+    app::suffixed_out_dir(Some(scenario), "backtest")
 }
 
 /// `forcegen backtest`: checks everything, simulates, scores, writes

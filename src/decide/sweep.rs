@@ -195,10 +195,7 @@ fn problem_lines(failure: &Failure) -> Vec<String> {
 
 /// `output/<scenario file stem>-sweep/`.
 pub fn default_out_dir(scenario_path: Option<&Path>) -> PathBuf {
-    let run_dir = app::default_out_dir(scenario_path);
-    let mut name = run_dir.file_name().unwrap_or_default().to_os_string();
-    name.push("-sweep");
-    run_dir.with_file_name(name)
+    app::suffixed_out_dir(scenario_path, "sweep")
 }
 
 /// `forcegen sweep`.
