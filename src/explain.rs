@@ -520,14 +520,7 @@ fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
     fixed.simulation.seed = 0;
     let model = crate::model::Model::new(&fixed);
     let table = model.input_table();
-    let mut columns = vec![Vec::new(); table.paths.len()];
-    let mut values = Vec::new();
-    for index in 0..CORRELATION_DRAWS {
-        model.input_values(&table, index, &mut values);
-        for (column, v) in columns.iter_mut().zip(&values) {
-            column.push(*v);
-        }
-    }
+    let columns = model.input_columns(&table, 0..CORRELATION_DRAWS);
     let column = |path: &str| table.paths.iter().position(|p| p == path).map(|i| ranks(&columns[i]));
     scenario
         .correlations

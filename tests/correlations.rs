@@ -37,16 +37,7 @@ fn correlation(a: &str, b: &str, rank: f64) -> String {
 fn draws(text: &str, trials: u64) -> Vec<Vec<f64>> {
     let scenario = parse_str(text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
     let model = Model::new(&scenario);
-    let table = model.input_table();
-    let mut columns = vec![Vec::new(); table.paths.len()];
-    let mut values = Vec::new();
-    for index in 0..trials {
-        model.input_values(&table, index, &mut values);
-        for (column, v) in columns.iter_mut().zip(&values) {
-            column.push(*v);
-        }
-    }
-    columns
+    model.input_columns(&model.input_table(), 0..trials)
 }
 
 fn check_spearman(what: &str, x: &[f64], y: &[f64], rho: f64) {

@@ -56,15 +56,17 @@ impl Copula {
 
     /// This trial's values of the correlated inputs, rounded and clamped.
     pub fn sample(&self, seed: u64, trial: u64, out: &mut Vec<f64>) {
-        let normals: Vec<f64> = self
-            .inputs
-            .iter()
-            .map(|input| StandardNormal.sample(&mut stream(seed, trial, input.id)))
-            .collect();
         out.clear();
-        for (i, input) in self.inputs.iter().enumerate() {
-            let mixed: f64 = self.lower[i][..=i].iter().zip(&normals).map(|(l, z)| l * z).sum();
-            out.push(input.kind.apply(input.dist.quantile(normal_cdf(mixed))));
+        out.extend(
+            self.inputs
+                .iter()
+                .map(|input| -> f64 { StandardNormal.sample(&mut stream(seed, trial, input.id)) }),
+        );
+        // Mixed in place, last first: value i needs normals 0..=i only, and
+        // those below i are still untouched normals.
+        for (i, input) in self.inputs.iter().enumerate().rev() {
+            let mixed: f64 = self.lower[i][..=i].iter().zip(out.iter()).map(|(l, z)| l * z).sum();
+            out[i] = input.kind.apply(input.dist.quantile(normal_cdf(mixed)));
         }
     }
 }

@@ -138,6 +138,19 @@ impl Model {
         table
     }
 
+    /// Each input's values over `trials`, one column per input of `table`.
+    pub fn input_columns(&self, table: &InputTable, trials: std::ops::Range<u64>) -> Vec<Vec<f64>> {
+        let mut columns = vec![Vec::new(); table.paths.len()];
+        let mut values = Vec::new();
+        for index in trials {
+            self.input_values(table, index, &mut values);
+            for (column, v) in columns.iter_mut().zip(&values) {
+                column.push(*v);
+            }
+        }
+        columns
+    }
+
     /// Trial `index`'s value of each input of `table`, into `out`.
     pub fn input_values(&self, table: &InputTable, index: u64, out: &mut Vec<f64>) {
         let mut correlated = Vec::new();
