@@ -1,6 +1,6 @@
 //! Costs of the engine's parts on the Haiti baseline:
-//! one trial, recording one trial into the per-day aggregates, and a whole
-//! 10,000-trial run. Run with `cargo bench --bench engine`.
+//! one trial, recording one trial into the per-day aggregates, both
+//! together, and a whole 10,000-trial run. Run with `cargo bench --bench engine`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -31,7 +31,8 @@ fn one_trial(c: &mut Criterion) {
 fn record(c: &mut Criterion) {
     for (name, step) in [("record/weekly", Step::Week), ("record/daily", Step::Day)] {
         let model = baseline_model(step);
-        let trials: Vec<Trial> = (0..64)
+        // Enough distinct trials that the tables are as large as in a run.
+        let trials: Vec<Trial> = (0..1024)
             .map(|i| {
                 let mut trial = Trial::default();
                 model.run_trial(i, &mut trial);
@@ -44,6 +45,24 @@ fn record(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % trials.len();
                 aggregates.record(&model, black_box(&trials[i]));
+            })
+        });
+    }
+}
+
+/// One trial drawn and recorded, as a worker does it (the trial's head
+/// counts are still in cache when they are recorded).
+fn trial_and_record(c: &mut Criterion) {
+    for (name, step) in [("trial+record/weekly", Step::Week), ("trial+record/daily", Step::Day)] {
+        let model = baseline_model(step);
+        let mut trial = Trial::default();
+        let mut aggregates = Aggregates::new(&model);
+        let mut index = 0u64;
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                index += 1;
+                model.run_trial(black_box(index), &mut trial);
+                aggregates.record(&model, &trial);
             })
         });
     }
@@ -62,6 +81,6 @@ fn whole_run(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = one_trial, record, whole_run
+    targets = one_trial, record, trial_and_record, whole_run
 }
 criterion_main!(benches);

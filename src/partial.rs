@@ -13,14 +13,9 @@ use crate::engine::Aggregates;
 use crate::output::sha256_hex;
 use crate::scenario::{self, Scenario};
 
-const FORMAT: &str = "forcegen-partial-2";
+const FORMAT: &str = "forcegen-partial-3";
 /// Most shards a run may be split into.
 pub const MAX_SHARDS: u64 = 1_000_000;
-/// Far beyond the key range of any histogram bin (see `engine::histogram`):
-/// checked when a partial is read, so that a damaged or edited file is
-/// refused instead of crashing the merge or exhausting memory.
-const KEY_RANGE: std::ops::RangeInclusive<i64> = -(1 << 24)..=(1 << 24);
-
 /// Shard K of N (1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
@@ -152,8 +147,7 @@ fn read(path: &Path) -> Result<Partial, PartialError> {
     if partial.format != FORMAT {
         return Err(bad(format!("format \"{}\", expected \"{FORMAT}\"", partial.format)));
     }
-    let layout: Layout = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
-    check_histograms(&layout).map_err(|d| bad(format!("damaged: {d}")))?;
+    check_histograms(&partial).map_err(|d| bad(format!("damaged: {d}")))?;
     if !partial.shard.is_valid() {
         let detail = format!(
             "damaged: shard {}/{} is not K/N with 1 <= K <= N <= {MAX_SHARDS}",
@@ -184,67 +178,10 @@ fn read(path: &Path) -> Result<Partial, PartialError> {
     Ok(partial)
 }
 
-/// What [`check_histograms`] reads of a partial: each histogram's layout,
-/// with only the length of each page (no copy of the counts).
-#[derive(Deserialize)]
-struct Layout {
-    aggregates: LayoutAggregates,
-}
-
-#[derive(Deserialize)]
-struct LayoutAggregates {
-    metrics: Vec<LayoutHistogram>,
-}
-
-#[derive(Deserialize)]
-struct LayoutHistogram {
-    days: u64,
-    low: i64,
-    pages: Vec<Option<Length>>,
-    finished: bool,
-}
-
-/// The length of a JSON array, read without keeping its elements.
-struct Length(u64);
-
-impl<'de> Deserialize<'de> for Length {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Length, D::Error> {
-        struct Count;
-        impl<'de> serde::de::Visitor<'de> for Count {
-            type Value = Length;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an array")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Length, A::Error> {
-                let mut n = 0;
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    n += 1;
-                }
-                Ok(Length(n))
-            }
-        }
-        deserializer.deserialize_seq(Count)
-    }
-}
-
-/// Checks the layout of every histogram in a partial, which the merge relies
-/// on: finished, a key range within bounds, and pages that are either absent
-/// or all the same whole number of rows of `days` counts, starting at a key
-/// that is a multiple of that number.
-fn check_histograms(layout: &Layout) -> Result<(), String> {
-    for (m, h) in layout.aggregates.metrics.iter().enumerate() {
-        let mut sizes = h.pages.iter().flatten().map(|p| p.0);
-        let size = sizes.next().unwrap_or(0);
-        let rows = size.checked_div(h.days).unwrap_or(0) as i64;
-        let uniform = sizes.all(|s| s == size);
-        let whole = h.pages.iter().all(Option::is_none) || (rows > 0 && size == rows as u64 * h.days);
-        if !h.finished || !uniform || !whole {
-            return Err(format!("metric {m}: unfinished, or pages of the wrong size"));
-        }
-        let high = h.low.saturating_add((h.pages.len() as i64).saturating_mul(rows));
-        if (rows > 0 && h.low % rows != 0) || !KEY_RANGE.contains(&h.low) || !KEY_RANGE.contains(&high) {
-            return Err(format!("metric {m}: bins out of range"));
-        }
+/// Checks every histogram in a partial, which the merge relies on.
+fn check_histograms(partial: &Partial) -> Result<(), String> {
+    for (m, histogram) in partial.aggregates.metrics.iter().enumerate() {
+        histogram.check().map_err(|e| format!("metric {m}: {e}"))?;
     }
     Ok(())
 }

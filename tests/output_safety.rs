@@ -412,11 +412,15 @@ fn damaged_partial_files_are_refused_not_crashed() {
         ),
         (
             "a short page",
-            Box::new(|v| v["aggregates"]["metrics"][0]["pages"] = serde_json::json!([[1, 2, 3]])),
+            Box::new(|v| v["aggregates"]["metrics"][0]["columns"][0]["pages"] = serde_json::json!([[1, 2, 3]])),
         ),
         (
             "far bins",
-            Box::new(|v| v["aggregates"]["metrics"][0]["low"] = (-(1i64 << 62)).into()),
+            Box::new(|v| v["aggregates"]["metrics"][0]["columns"][0]["low"] = (-(1i64 << 62)).into()),
+        ),
+        (
+            "unsorted overflow counts",
+            Box::new(|v| v["aggregates"]["metrics"][0]["columns"][0]["overflow"] = serde_json::json!([[5, 1], [3, 1]])),
         ),
         (
             "too few contributors",

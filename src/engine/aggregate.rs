@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::histogram::{DayHistogram, FOLD_EVERY, count_key, float_key};
+use super::histogram::{DayHistogram, count_key, float_key};
 use crate::model::{Model, Trial};
 use crate::scenario::Metric;
 
@@ -69,7 +69,7 @@ impl Aggregates {
                 Metric::HostPolice => record_counts(histogram, reports, |k| host[k]),
                 Metric::Police => record_counts(histogram, reports, |k| host[k].saturating_add(intl_police[k])),
                 Metric::SecurityForces => record_counts(histogram, reports, |k| host[k].saturating_add(intl[k])),
-                Metric::Contributor(c) if trial.is_empty(c) => histogram.add_run(0, 0, model.report_days.len()),
+                Metric::Contributor(c) if trial.is_empty(c) => histogram.record_constant(count_key(0)),
                 Metric::Contributor(c) => {
                     let counts = trial.contributor(c);
                     record_counts(histogram, reports, |k| counts[k]);
@@ -79,11 +79,6 @@ impl Aggregates {
                     ratio += 1;
                     record_ratios(histogram, sums, reports, |k| trial.metric(metric, k));
                 }
-            }
-        }
-        if self.trials.is_multiple_of(FOLD_EVERY) {
-            for histogram in &mut self.metrics {
-                histogram.fold();
             }
         }
         let never = model.horizon as usize + 1;
@@ -132,28 +127,11 @@ impl Aggregates {
     }
 }
 
-/// Records a trial's bin on each report day as runs of equal bins;
-/// `reports[r]` is report day `r`'s evaluated-day index `k`, and `key_at(k)`
-/// the bin there.
-#[inline(always)]
-fn record_runs(histogram: &mut DayHistogram, reports: &[u32], mut key_at: impl FnMut(usize, usize) -> i64) {
-    let Some(&first) = reports.first() else { return };
-    let mut start = 0;
-    let mut current = key_at(0, first as usize);
-    for (r, &k) in reports.iter().enumerate().skip(1) {
-        let key = key_at(r, k as usize);
-        if key != current {
-            histogram.add_run(current, start, r);
-            start = r;
-            current = key;
-        }
-    }
-    histogram.add_run(current, start, reports.len());
-}
-
+/// Records a head count: `value_at(k)` at evaluated-day index `k`, and
+/// `reports[r]` the index of report day `r`.
 #[inline(always)]
 fn record_counts(histogram: &mut DayHistogram, reports: &[u32], value_at: impl Fn(usize) -> u32) {
-    record_runs(histogram, reports, |_, k| count_key(value_at(k)));
+    histogram.record(|r| count_key(value_at(reports[r] as usize)));
 }
 
 /// Ratios also add to the fixed-point sums behind their mean and sd.
@@ -164,8 +142,8 @@ fn record_ratios(
     reports: &[u32],
     value_at: impl Fn(usize) -> f64,
 ) {
-    record_runs(histogram, reports, |r, k| {
-        let value = value_at(k);
+    histogram.record(|r| {
+        let value = value_at(reports[r] as usize);
         // Non-negative, so adding 0.5 and truncating rounds.
         let fixed = u128::from((value.min(RATIO_CAP) * RATIO_SCALE + 0.5) as u64);
         let slot = &mut sums[r];

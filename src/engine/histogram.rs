@@ -6,19 +6,13 @@
 //! width 2^-10 (under 0.1%), keyed by the top bits of the `f64`. Counts are
 //! integers, so merging is exact and the same whatever the order.
 //!
-//! A trial's value tends to stay in one bin for many consecutive days, so a
-//! histogram is filled by *runs*: a trial in bin `b` from day `r1` to just
-//! before day `r2` adds +1 at `(b, r1)` and -1 at `(b, r2)`, and
-//! [`DayHistogram::finish`] turns these differences into counts with one
-//! prefix sum per bin. Recording costs two writes per run instead of one per
-//! day. Layout is `[bin][day]`, so both writes of a short run share a cache
-//! line. Differences are stored as wrapping `u32`: the prefix sums are exact
-//! because every true count fits.
-//!
-//! Runs are not written at once: each histogram queues its writes and
-//! applies them in batches, so a batch's writes all land in one metric's
-//! table (which stays in cache) instead of hopping between the tables of
-//! every metric on every trial.
+//! Each report day has its own column of bins, allocated a page at a time
+//! only where values fall. A trial's bins are not counted at once: they are
+//! buffered for [`BATCH`] trials and then counted one day at a time, so the
+//! counting stays inside one day's column (a few kilobytes, in cache)
+//! instead of hopping across every day of every metric on every trial.
+//! A trial with the same bin on every day (a contributor that never comes)
+//! is counted once, and added to every day when the histogram is finished.
 
 use serde::{Deserialize, Serialize};
 
@@ -70,139 +64,379 @@ pub fn float_value(key: i64) -> f64 {
     (low + high) / 2.0
 }
 
-/// Bins per page: the table is allocated a page at a time, only where
-/// values fall, so a metric that is either 0 or 60,000 costs two pages, not
-/// 60,000 rows.
-const PAGE_ROWS: i64 = 64;
+/// Bins per page of a day's column: a column is allocated a page at a time,
+/// only where values fall, so a metric that is either 0 or 60,000 costs two
+/// pages, not 60,000 bins.
+const PAGE_BINS: usize = 128;
 
-/// Trials after which the 16-bit differences must be folded into the full ones.
-pub const FOLD_EVERY: u64 = i16::MAX as u64;
+/// Bins buffered per histogram before they are counted (1 MiB): the more
+/// trials a day's column receives at a time, the more of them find its
+/// bins already in cache.
+const BATCH_KEYS: usize = 1 << 18;
+const MIN_BATCH: usize = 64;
+/// Trials per tile of the buffer (one cache line of bins).
+const TILE: usize = 16;
+const MAX_BATCH: usize = 2048;
 
-/// Pages allocated beyond a newly seen value, on each side.
-const MARGIN_PAGES: i64 = 1;
+/// Most pages one column may span (about 2^26 keys: far beyond any real
+/// key range, which is under 2^23), checked when a saved histogram is read.
+const MAX_PAGES: usize = 1 << 19;
 
-/// Queued writes per histogram before they are applied.
-const QUEUE_LIMIT: usize = 1 << 11;
+/// One page of a column: the counts of [`PAGE_BINS`] consecutive bins.
+type Page = Box<[u32; PAGE_BINS]>;
 
-/// Runs recorded before a histogram checks whether its runs are so short
-/// (under two report days on average) that writing each day's count
-/// directly takes fewer writes than two run ends.
-const CHECK_RUNS_AFTER: u64 = 1 << 14;
+/// One report day's counts per bin.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SavedColumn")]
+struct Column {
+    /// Key of the first bin of page 0 (a multiple of [`PAGE_BINS`]).
+    low: i64,
+    /// Pages of [`PAGE_BINS`] keys from `low`, each allocated on its own
+    /// (so a column grows without moving or fragmenting memory).
+    pages: Vec<Option<Page>>,
+    /// Bins whose count passed `u32::MAX`: key and how many times 2^32
+    /// to add to the cell (only with billions of trials).
+    overflow: Vec<(i64, u64)>,
+}
 
-/// Counts per (bin, day), in pages of [`PAGE_ROWS`] bins over a growable key range.
+/// A column as saved in a partial result file.
+#[derive(Deserialize)]
+struct SavedColumn {
+    low: i64,
+    pages: Vec<Option<Vec<u32>>>,
+    overflow: Vec<(i64, u64)>,
+}
+
+#[derive(Serialize)]
+struct SavedColumnRef<'a> {
+    low: i64,
+    pages: Vec<Option<&'a [u32]>>,
+    overflow: &'a [(i64, u64)],
+}
+
+impl Serialize for Column {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SavedColumnRef {
+            low: self.low,
+            pages: self.pages.iter().map(|p| p.as_deref().map(|p| &p[..])).collect(),
+            overflow: &self.overflow,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl TryFrom<SavedColumn> for Column {
+    type Error = String;
+
+    fn try_from(saved: SavedColumn) -> Result<Column, String> {
+        let pages = saved
+            .pages
+            .into_iter()
+            .map(|page| match page {
+                None => Ok(None),
+                Some(cells) => {
+                    let size = cells.len();
+                    let page: Result<Page, _> = cells.into_boxed_slice().try_into();
+                    page.map(Some)
+                        .map_err(|_| format!("damaged: a page of {size} bins, expected {PAGE_BINS}"))
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Column {
+            low: saved.low,
+            pages,
+            overflow: saved.overflow,
+        })
+    }
+}
+
+impl Column {
+    /// Adds `count` trials to bin `key`.
+    #[inline(always)]
+    fn add(&mut self, key: i64, count: u32) {
+        let offset = key.wrapping_sub(self.low) as u64;
+        let page = (offset / PAGE_BINS as u64) as usize;
+        if let Some(Some(cells)) = self.pages.get_mut(page) {
+            let cell = &mut cells[(offset % PAGE_BINS as u64) as usize];
+            let (sum, wrapped) = cell.overflowing_add(count);
+            *cell = sum;
+            if wrapped {
+                self.carry(key);
+            }
+            return;
+        }
+        self.allocate(key);
+        self.add(key, count);
+    }
+
+    /// Notes that bin `key` passed `u32::MAX` once more.
+    #[cold]
+    #[inline(never)]
+    fn carry(&mut self, key: i64) {
+        match self.overflow.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(i) => self.overflow[i].1 += 1,
+            Err(i) => self.overflow.insert(i, (key, 1)),
+        }
+    }
+
+    /// Allocates the page holding `key`, extending the page list to it.
+    #[cold]
+    #[inline(never)]
+    fn allocate(&mut self, key: i64) {
+        // The pages on either side too: the rare values that more trials
+        // add to the tails then mostly fall in pages that exist, so memory
+        // barely grows with the number of trials.
+        for page_key in [key, key - PAGE_BINS as i64, key + PAGE_BINS as i64] {
+            self.allocate_page(page_key);
+        }
+    }
+
+    fn allocate_page(&mut self, key: i64) {
+        let first_of_page = key.div_euclid(PAGE_BINS as i64) * PAGE_BINS as i64;
+        if self.pages.is_empty() {
+            self.low = first_of_page;
+        }
+        if first_of_page < self.low {
+            let extra = ((self.low - first_of_page) / PAGE_BINS as i64) as usize;
+            self.pages.splice(0..0, std::iter::repeat_n(None, extra));
+            self.low = first_of_page;
+        }
+        let page = ((first_of_page - self.low) / PAGE_BINS as i64) as usize;
+        if page >= self.pages.len() {
+            self.pages.resize(page + 1, None);
+        }
+        self.pages[page].get_or_insert_with(|| Box::new([0; PAGE_BINS]));
+    }
+
+    /// Each allocated page's first key and counts, in ascending key order.
+    fn allocated(&self) -> impl Iterator<Item = (i64, &[u32; PAGE_BINS])> + '_ {
+        self.pages
+            .iter()
+            .enumerate()
+            .filter_map(move |(page, cells)| Some((self.low + (page * PAGE_BINS) as i64, cells.as_deref()?)))
+    }
+
+    /// Bin keys and their counts, in ascending key order (empty bins left out).
+    fn counts(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        self.allocated().flat_map(move |(first_key, cells)| {
+            cells.iter().enumerate().filter_map(move |(i, &cell)| {
+                let key = first_key + i as i64;
+                let count = u64::from(cell) + self.wraps(key) * (1 << 32);
+                (count > 0).then_some((key, count))
+            })
+        })
+    }
+
+    /// Times bin `key` passed `u32::MAX`.
+    fn wraps(&self, key: i64) -> u64 {
+        if self.overflow.is_empty() {
+            return 0;
+        }
+        self.overflow
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .map_or(0, |i| self.overflow[i].1)
+    }
+
+    /// Adds another column's counts.
+    fn merge(&mut self, other: &Column) {
+        for (first_key, cells) in other.allocated() {
+            for (i, &cell) in cells.iter().enumerate() {
+                if cell > 0 {
+                    self.add(first_key + i as i64, cell);
+                }
+            }
+        }
+        for &(key, wraps) in &other.overflow {
+            for _ in 0..wraps {
+                self.carry(key);
+            }
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        let page_bytes = std::mem::size_of::<[u32; PAGE_BINS]>() + 16;
+        let allocated = self.pages.iter().flatten().count() * page_bytes;
+        (allocated + self.pages.capacity() * 8 + self.overflow.capacity() * 16) as u64
+    }
+
+    /// Checks what [`Column::add`] and [`Column::counts`] rely on, for a
+    /// column read from a file (page sizes are checked as it is read).
+    fn check(&self) -> Result<(), String> {
+        if self.pages.len() > MAX_PAGES {
+            return Err("too many pages".to_string());
+        }
+        let limit = i64::from(u32::MAX);
+        if self.low % PAGE_BINS as i64 != 0 || !(-limit..=limit).contains(&self.low) {
+            return Err("bins out of range".to_string());
+        }
+        let sorted = self.overflow.windows(2).all(|w| w[0].0 < w[1].0);
+        if !sorted || self.overflow.iter().any(|(_, wraps)| *wraps > 1 << 31) {
+            return Err("damaged overflow counts".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Counts per (day, bin): one [`Column`] per report day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayHistogram {
-    days: usize,
-    /// Key of the first row of page 0 (a multiple of PAGE_ROWS).
-    low: i64,
-    /// `[row][day]` cells of each page: run differences while recording,
-    /// counts once finished.
-    pages: Vec<Option<Vec<u32>>>,
+    columns: Vec<Column>,
     finished: bool,
-    /// Recent differences, in 16 bits so the table being written stays in
-    /// cache; folded into `pages` at least every [`FOLD_EVERY`] trials, before
-    /// any cell could leave the i16 range (a trial moves a cell by at most 1).
+    /// Trials with the same bin on every day: key and number of trials,
+    /// added to every column by [`DayHistogram::finish`].
     #[serde(skip)]
-    hot: Vec<Option<Vec<i16>>>,
-    /// Queued writes: `page << 40 | cell << 1 | 1` adds one, `... | 0` removes one.
+    constant: Vec<(i64, u32)>,
+    /// The trial being recorded: its bin on each day.
     #[serde(skip)]
-    queue: Vec<u64>,
-    /// While recording: cells hold counts (one write per day) instead of
-    /// run differences. Only speed depends on it, never the counts.
+    trial_keys: Vec<u32>,
+    /// Buffered bins, `[day][trial]`, for up to `batch` trials.
     #[serde(skip)]
-    points: bool,
-    /// Runs and the report days they covered, until the mode is settled.
+    pending: Vec<u32>,
+    /// The last [`TILE`] trials' bins, `[day][trial]`, on their way to
+    /// `pending`: a trial's bins land in a few nearby lines, then move a
+    /// whole line per day.
     #[serde(skip)]
-    runs: u64,
+    tile: Vec<u32>,
     #[serde(skip)]
-    run_days: u64,
+    batch: usize,
+    /// Trials in `pending`.
+    #[serde(skip)]
+    pending_trials: usize,
+    /// Bytes of all columns when last counted (they only grow while
+    /// buffered trials are counted).
+    #[serde(skip)]
+    column_bytes: u64,
 }
 
 impl DayHistogram {
     pub fn new(days: usize) -> DayHistogram {
         DayHistogram {
-            days,
-            low: 0,
-            pages: Vec::new(),
+            columns: vec![Column::default(); days],
             finished: false,
-            hot: Vec::new(),
-            queue: Vec::new(),
-            points: false,
-            runs: 0,
-            run_days: 0,
+            constant: Vec::new(),
+            trial_keys: Vec::new(),
+            pending: Vec::new(),
+            tile: Vec::new(),
+            batch: (BATCH_KEYS / days.max(1)).clamp(MIN_BATCH, MAX_BATCH) / TILE * TILE,
+            pending_trials: 0,
+            column_bytes: 0,
         }
     }
 
-    /// Bytes held by this histogram's tables (allocated pages, both widths).
+    /// Bytes held by this histogram's tables and buffer.
     pub fn table_bytes(&self) -> u64 {
-        let cells = (PAGE_ROWS as usize * self.days) as u64;
-        let cold = self.pages.iter().flatten().count() as u64 * cells * 4;
-        let hot = self.hot.iter().flatten().count() as u64 * cells * 2;
-        cold + hot + self.pages.len() as u64 * 24
+        self.column_bytes + (self.pending.capacity() + self.tile.capacity()) as u64 * 4
     }
 
     /// Number of report days.
     pub fn days(&self) -> usize {
-        self.days
+        self.columns.len()
+    }
+
+    /// Records one trial: `key_at(r)` is its bin on report day `r`, called
+    /// once for each day in order. Keys are below 2^32 (see [`count_key`]
+    /// and [`float_key`]).
+    #[inline(always)]
+    pub fn record(&mut self, mut key_at: impl FnMut(usize) -> i64) {
+        debug_assert!(!self.finished);
+        let days = self.columns.len();
+        if days == 0 {
+            return;
+        }
+        self.trial_keys.resize(days, 0);
+        let slots = &mut self.trial_keys[..];
+        let first = key_at(0);
+        slots[0] = first as u32;
+        let mut same = true;
+        for (r, slot) in slots.iter_mut().enumerate().skip(1) {
+            let key = key_at(r);
+            same &= key == first;
+            *slot = key as u32;
+        }
+        if same {
+            self.record_constant(first);
+            return;
+        }
+        if self.pending.is_empty() {
+            self.pending.resize(self.batch * days, 0);
+            self.tile.resize(TILE * days, 0);
+        }
+        let lane = self.pending_trials % TILE;
+        for (day, &key) in self.trial_keys.iter().enumerate() {
+            self.tile[day * TILE + lane] = key;
+        }
+        self.pending_trials += 1;
+        if lane == TILE - 1 {
+            self.store_tile();
+        }
+        if self.pending_trials == self.batch {
+            self.count_pending();
+        }
+    }
+
+    fn count_column_bytes(&mut self) {
+        self.column_bytes = self.columns.iter().map(Column::bytes).sum();
+    }
+
+    /// Records one trial with bin `key` on every day.
+    pub fn record_constant(&mut self, key: i64) {
+        match self.constant.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, trials)) if *trials < u32::MAX => *trials += 1,
+            _ => self.constant.push((key, 1)),
+        }
+    }
+
+    /// Moves the tile's trials to their places in `pending`.
+    fn store_tile(&mut self) {
+        let first = (self.pending_trials - 1) / TILE * TILE;
+        let lanes = self.pending_trials - first;
+        let batch = self.batch;
+        for (day, tile) in self.tile.chunks_exact(TILE).enumerate() {
+            let start = day * batch + first;
+            if let (Ok(to), Ok(from)) = (
+                <&mut [u32; TILE]>::try_from(&mut self.pending[start..start + TILE]),
+                <&[u32; TILE]>::try_from(tile),
+            ) && lanes == TILE
+            {
+                *to = *from;
+            } else {
+                self.pending[start..start + lanes].copy_from_slice(&tile[..lanes]);
+            }
+        }
+    }
+
+    /// Counts the buffered trials, one day's column at a time.
+    fn count_pending(&mut self) {
+        let trials = self.pending_trials;
+        if !trials.is_multiple_of(TILE) {
+            self.store_tile();
+        }
+        let batch = self.batch;
+        for (day_keys, column) in self.pending.chunks_exact(batch).zip(&mut self.columns) {
+            // Equal neighbours are counted together: many trials share a
+            // bin on a day, and adding one at a time to the same cell
+            // would make each addition wait for the one before.
+            let mut keys = day_keys[..trials].iter().copied();
+            let Some(mut current) = keys.next() else { continue };
+            let mut run = 1;
+            for key in keys {
+                if key == current {
+                    run += 1;
+                } else {
+                    column.add(i64::from(current), run);
+                    (current, run) = (key, 1);
+                }
+            }
+            column.add(i64::from(current), run);
+        }
+        self.pending_trials = 0;
+        self.count_column_bytes();
     }
 
     /// Counts one trial in bin `key` on report days `from..to`.
-    #[inline(always)]
     pub fn add_run(&mut self, key: i64, from: usize, to: usize) {
-        debug_assert!(!self.finished && from < to && to <= self.days);
-        let mut row = key.wrapping_sub(self.low) as u64;
-        if row >= (self.pages.len() as u64) * PAGE_ROWS as u64 {
-            self.make_room(key);
-            row = (key - self.low) as u64;
-        }
-        let page = row / PAGE_ROWS as u64;
-        let start = (row % PAGE_ROWS as u64) * self.days as u64;
-        if self.points {
-            for day in from..to {
-                self.queue.push(page << 40 | (start + day as u64) << 1 | 1);
-            }
-        } else {
-            self.queue.push(page << 40 | (start + from as u64) << 1 | 1);
-            if to < self.days {
-                self.queue.push(page << 40 | (start + to as u64) << 1);
-            }
-            self.runs += 1;
-            self.run_days += (to - from) as u64;
-            if self.runs == CHECK_RUNS_AFTER {
-                self.settle_mode();
-            }
-        }
-        if self.queue.len() >= QUEUE_LIMIT {
-            self.apply_queue();
-        }
-    }
-
-    /// Switches to writing counts directly when runs average under two
-    /// days: the differences recorded so far become counts first.
-    #[cold]
-    #[inline(never)]
-    fn settle_mode(&mut self) {
-        if self.run_days >= 2 * self.runs {
-            return;
-        }
-        self.fold();
-        self.prefix_sums();
-        self.points = true;
-    }
-
-    /// Turns each row's run differences into counts.
-    fn prefix_sums(&mut self) {
-        if self.days == 0 {
-            return;
-        }
-        for page in self.pages.iter_mut().flatten() {
-            for row in page.chunks_exact_mut(self.days) {
-                let mut running = 0u32;
-                for cell in row {
-                    running = running.wrapping_add(*cell);
-                    *cell = running;
-                }
-            }
+        for column in &mut self.columns[from..to] {
+            column.add(key, 1);
         }
     }
 
@@ -211,133 +445,49 @@ impl DayHistogram {
         self.add_run(key, day, day + 1);
     }
 
-    /// Extends the page directory to cover `key` (pages stay unallocated).
-    #[cold]
-    #[inline(never)]
-    fn make_room(&mut self, key: i64) {
-        // Queued and hot writes name pages by position, which a prepend
-        // shifts: fold them first (the zeroed hot pages are kept, shifted
-        // along with the pages, rather than freed and allocated again).
-        self.fold();
-        let page_of = |k: i64| k.div_euclid(PAGE_ROWS) * PAGE_ROWS;
-        // Cover the key and a margin of pages beyond it, and allocate them
-        // now: the rare values that a longer run adds to the tails then fall
-        // in pages a short run already has, so memory barely grows with the
-        // number of trials.
-        // (Not for a first page: a metric that never leaves one value, like
-        // a contributor that never comes, keeps a single page.)
-        let margin = if self.pages.is_empty() {
-            0
-        } else {
-            MARGIN_PAGES * PAGE_ROWS
-        };
-        let (from, to) = (page_of(key - margin), page_of(key + margin));
-        if self.pages.is_empty() {
-            self.low = from;
-        }
-        if from < self.low {
-            let extra = ((self.low - from) / PAGE_ROWS) as usize;
-            self.pages.splice(0..0, std::iter::repeat_n(None, extra));
-            if !self.hot.is_empty() {
-                self.hot.splice(0..0, std::iter::repeat_n(None, extra));
-            }
-            self.low = from;
-        }
-        let needed = ((to - self.low) / PAGE_ROWS) as usize + 1;
-        if needed > self.pages.len() {
-            self.pages.resize(needed, None);
-        }
-        for page in ((from - self.low) / PAGE_ROWS) as usize..needed {
-            self.page_mut(page);
-        }
-    }
-
-    fn page_mut(&mut self, page: usize) -> &mut Vec<u32> {
-        let cells = PAGE_ROWS as usize * self.days;
-        self.pages[page].get_or_insert_with(|| vec![0; cells])
-    }
-
-    /// Applies the queued writes to the 16-bit differences.
-    fn apply_queue(&mut self) {
-        if self.hot.len() < self.pages.len() {
-            self.hot.resize(self.pages.len(), None);
-        }
-        let cells = PAGE_ROWS as usize * self.days;
-        for &entry in &self.queue {
-            let page = self.hot[(entry >> 40) as usize].get_or_insert_with(|| vec![0; cells]);
-            let cell = &mut page[((entry & ((1 << 40) - 1)) >> 1) as usize];
-            *cell = if entry & 1 == 1 {
-                cell.wrapping_add(1)
-            } else {
-                cell.wrapping_sub(1)
-            };
-        }
-        self.queue.clear();
-    }
-
-    /// Moves all recorded differences into the full-width table. Must run at
-    /// least every [`FOLD_EVERY`] recorded trials.
-    pub fn fold(&mut self) {
-        self.apply_queue();
-        for page in 0..self.hot.len() {
-            let Some(mut hot) = self.hot[page].take() else { continue };
-            let cold = self.page_mut(page);
-            for (c, h) in cold.iter_mut().zip(&hot) {
-                *c = c.wrapping_add(i32::from(*h) as u32);
-            }
-            hot.fill(0);
-            self.hot[page] = Some(hot);
-        }
-    }
-
-    /// Turns recorded runs into counts. Call once, after the last run and
+    /// Counts everything buffered. Call once, after the last trial and
     /// before reading or merging.
     pub fn finish(&mut self) {
         if self.finished {
             return;
         }
-        self.fold();
-        self.hot = Vec::new();
-        if !self.points {
-            self.prefix_sums();
+        self.count_pending();
+        for (key, trials) in std::mem::take(&mut self.constant) {
+            for column in &mut self.columns {
+                column.add(key, trials);
+            }
         }
+        self.pending = Vec::new();
+        self.tile = Vec::new();
         self.finished = true;
+        self.count_column_bytes();
     }
 
     /// Adds another finished histogram's counts (same days) to this finished one.
     pub fn merge(&mut self, other: &DayHistogram) {
         debug_assert!(self.finished && other.finished, "merge finished histograms only");
-        let Some(last) = other.pages.len().checked_sub(1) else {
-            return;
-        };
-        self.apply_queue();
-        self.make_room(other.low);
-        self.make_room(other.low + last as i64 * PAGE_ROWS);
-        let offset = ((other.low - self.low) / PAGE_ROWS) as usize;
-        for (i, page) in other.pages.iter().enumerate() {
-            if let Some(theirs) = page {
-                for (mine, theirs) in self.page_mut(offset + i).iter_mut().zip(theirs) {
-                    *mine = mine.wrapping_add(*theirs);
-                }
-            }
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            mine.merge(theirs);
         }
+        self.count_column_bytes();
+    }
+
+    /// Checks a histogram read from a file: finished, and every column
+    /// well formed, so that merging and reading it cannot go wrong.
+    pub fn check(&self) -> Result<(), String> {
+        if !self.finished {
+            return Err("unfinished".to_string());
+        }
+        self.columns
+            .iter()
+            .enumerate()
+            .try_for_each(|(day, column)| column.check().map_err(|e| format!("report day {}: {e}", day + 1)))
     }
 
     /// Bin keys and their counts on `day`, in ascending key order.
     pub fn column(&self, day: usize) -> impl Iterator<Item = (i64, u64)> + '_ {
         debug_assert!(self.finished, "read a histogram before finish()");
-        let days = self.days;
-        self.pages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
-            .flat_map(move |(i, page)| {
-                let first = self.low + i as i64 * PAGE_ROWS;
-                (0..PAGE_ROWS as usize).filter_map(move |row| {
-                    let count = page[row * days + day];
-                    (count > 0).then(|| (first + row as i64, u64::from(count)))
-                })
-            })
+        self.columns[day].counts()
     }
 
     /// For each share in `percents` (0-100): the key of the smallest bin such
@@ -345,7 +495,7 @@ impl DayHistogram {
     pub fn percentile_keys(&self, day: usize, total: u64, percents: &[u32]) -> Vec<i64> {
         let mut keys = Vec::with_capacity(percents.len());
         let mut cumulative = 0u64;
-        let mut last = self.low;
+        let mut last = self.columns[day].low;
         for (key, count) in self.column(day) {
             cumulative += count;
             last = key;
@@ -411,36 +561,70 @@ mod tests {
     }
 
     #[test]
-    fn short_runs_switch_to_counts_with_the_same_result() {
-        // A value that changes every day: runs of one day each, so the
-        // histogram switches to writing counts part-way; the counts must be
-        // those of a histogram that never switched.
+    fn buffered_and_constant_trials_count_like_a_reference() {
+        // More trials than one batch, some constant over all days: the
+        // counts must be those of a plain per-day tally.
         let days = 10;
-        let mut switched = DayHistogram::new(days);
+        let mut histogram = DayHistogram::new(days);
         let mut reference: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); days];
-        let trials = CHECK_RUNS_AFTER / days as u64 + 100;
-        for trial in 0..trials {
+        for trial in 0..(3 * MAX_BATCH as u64 + 17) {
+            let key_on = |day: usize| {
+                if trial % 5 == 0 {
+                    (trial % 3) as i64
+                } else {
+                    ((trial * 7 + day as u64 * 3) % 300) as i64 + 1000 * (day as i64 % 2)
+                }
+            };
+            histogram.record(key_on);
             for (day, counts) in reference.iter_mut().enumerate() {
-                let key = ((trial * 7 + day as u64 * 3) % 50) as i64 + 100 * (day as i64 % 2);
-                switched.add_run(key, day, day + 1);
-                *counts.entry(key).or_default() += 1;
-            }
-            if (trial + 1) % FOLD_EVERY == 0 {
-                switched.fold();
+                *counts.entry(key_on(day)).or_default() += 1;
             }
         }
-        assert!(switched.points, "runs of one day must switch to counts");
-        // A long run after the switch still counts every day it covers.
-        switched.add_run(5, 0, days);
-        for day in reference.iter_mut() {
+        histogram.add_run(5, 2, days);
+        for day in reference.iter_mut().skip(2) {
             *day.entry(5).or_default() += 1;
         }
-        switched.finish();
+        histogram.finish();
         for (day, expected) in reference.iter().enumerate() {
-            let got: Vec<(i64, u64)> = switched.column(day).collect();
+            let got: Vec<(i64, u64)> = histogram.column(day).collect();
             let want: Vec<(i64, u64)> = expected.iter().map(|(k, c)| (*k, *c)).collect();
             assert_eq!(got, want, "day {day}");
         }
+        assert_eq!(histogram.check(), Ok(()));
+    }
+
+    #[test]
+    fn counts_past_u32_carry_over() {
+        let mut column = Column::default();
+        column.add(-3, u32::MAX);
+        column.add(-3, 2);
+        column.add(900, 7);
+        let mut other = Column::default();
+        other.add(-3, u32::MAX);
+        column.merge(&other);
+        let expected = 2 * u64::from(u32::MAX) + 2;
+        assert_eq!(column.counts().collect::<Vec<_>>(), vec![(-3, expected), (900, 7)]);
+        assert_eq!(column.check(), Ok(()));
+    }
+
+    #[test]
+    fn damaged_columns_are_refused() {
+        let mut column = Column::default();
+        column.add(10, 1);
+        column.add(1000, 1);
+        let mut far = column.clone();
+        far.low = -(1 << 40);
+        let mut unsorted = column.clone();
+        unsorted.overflow = vec![(5, 1), (3, 1)];
+        for damaged in [far, unsorted] {
+            assert!(damaged.check().is_err(), "{damaged:?}");
+        }
+        let text = serde_json::to_string(&column).unwrap();
+        let back: Column = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, column);
+        let short = text.replacen("[0,", "[", 1);
+        let error = serde_json::from_str::<Column>(&short).unwrap_err().to_string();
+        assert!(error.contains("damaged: a page of 127 bins"), "{error}");
     }
 
     #[test]
