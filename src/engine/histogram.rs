@@ -8,7 +8,7 @@
 //!
 //! Each report day has its own column of bins, allocated a page at a time
 //! only where values fall. A trial's bins are not counted at once: they are
-//! buffered for [`BATCH`] trials and then counted one day at a time, so the
+//! buffered (up to 2,048 trials) and then counted one day at a time, so the
 //! counting stays inside one day's column (a few kilobytes, in cache)
 //! instead of hopping across every day of every metric on every trial.
 //! A trial with the same bin on every day (a contributor that never comes)

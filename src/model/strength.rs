@@ -129,11 +129,15 @@ pub fn strength_at(
         ratio_of: (f64::NAN, f64::NAN),
     };
     let mut next_arrival = 0;
-    let mut bridged = false;
-    for (k, &day) in days.iter().enumerate() {
+    // The first of the skipped days since the last own day.
+    let mut skipped_from = None;
+    let mut k = 0;
+    while k < days.len() {
+        let day = days[k];
         let arrives_today = arrivals.get(next_arrival).is_some_and(|a| a.day == day);
         if !report[k] && !arrives_today {
-            bridged = true;
+            skipped_from.get_or_insert(k);
+            k += 1;
             continue;
         }
         while let Some(arrival) = arrivals.get(next_arrival).filter(|a| a.day <= day) {
@@ -143,54 +147,57 @@ pub fn strength_at(
         }
         process.advance(f64::from(day), rng);
         out[k] = process.n;
+        if let Some(from) = skipped_from.take() {
+            bridge_between(arrivals, lambda, days, out, from..k, bridge);
+        }
+        let next_arrival_day = arrivals.get(next_arrival).map_or(u32::MAX, |a| a.day);
+        k = process.skip_quiet_days(k, schedule, next_arrival_day, out) + 1;
     }
-    if bridged {
-        fill_bridged_days(arrivals, lambda, schedule, out, bridge);
+    if let Some(from) = skipped_from {
+        bridge_after(lambda, days, out, from, bridge);
     }
 }
 
-/// Fills the days `strength_at` skipped: between two own days, each of the
-/// `D` departures of the stretch happened by day `t` with probability
-/// `(1 - e^(-lambda (t - t0))) / (1 - e^(-lambda (t1 - t0)))`, independently,
-/// so the count is drawn one binomial per skipped day; after the last own
-/// day, by plain binomial thinning.
-fn fill_bridged_days(arrivals: &[Arrival], lambda: f64, schedule: Schedule, out: &mut [u32], bridge: &mut Bridge) {
-    let Schedule { days, report } = schedule;
-    let own = |k: usize| report[k] || arrivals.iter().any(|a| a.day == days[k]);
-    let mut k = 0;
-    while k < days.len() {
-        if own(k) {
-            k += 1;
-            continue;
+/// Fills the days `strength_at` skipped between two own days,
+/// `skipped.start - 1` (day 0 is always a report day) and `skipped.end`:
+/// each of the `D` departures of the stretch happened by day `t` with
+/// probability `(1 - e^(-lambda (t - t0))) / (1 - e^(-lambda (t1 - t0)))`,
+/// independently, so the count is drawn one binomial per skipped day.
+fn bridge_between(
+    arrivals: &[Arrival],
+    lambda: f64,
+    days: &[u32],
+    out: &mut [u32],
+    skipped: std::ops::Range<usize>,
+    bridge: &mut Bridge,
+) {
+    let (before, end) = (skipped.start - 1, skipped.end);
+    let (mut n, mut t) = (out[before], f64::from(days[before]));
+    let arriving = arriving_on(arrivals, days[end]);
+    let t_end = f64::from(days[end]);
+    let mut departures = n.saturating_sub(out[end].saturating_sub(arriving));
+    for j in skipped {
+        if departures > 0 && lambda > 0.0 {
+            let tj = f64::from(days[j]);
+            let share = (-lambda * (tj - t)).exp_m1() / (-lambda * (t_end - t)).exp_m1();
+            let gone = binomial(departures, share, bridge.rng());
+            n -= gone;
+            departures -= gone;
+            t = tj;
         }
-        // Skipped days k..end, between own days k - 1 (day 0 is always a
-        // report day) and end (if any).
-        let end = (k..days.len()).find(|&j| own(j)).unwrap_or(days.len());
-        let (mut n, mut t) = (out[k - 1], f64::from(days[k - 1]));
-        if end < days.len() {
-            let arriving = arriving_on(arrivals, days[end]);
-            let t_end = f64::from(days[end]);
-            let mut departures = n.saturating_sub(out[end].saturating_sub(arriving));
-            for j in k..end {
-                if departures > 0 && lambda > 0.0 {
-                    let tj = f64::from(days[j]);
-                    let share = (-lambda * (tj - t)).exp_m1() / (-lambda * (t_end - t)).exp_m1();
-                    let gone = binomial(departures, share, bridge.rng());
-                    n -= gone;
-                    departures -= gone;
-                    t = tj;
-                }
-                out[j] = n;
-            }
-        } else {
-            for j in k..end {
-                let tj = f64::from(days[j]);
-                n = survivors(n, lambda * (tj - t), bridge.rng());
-                t = tj;
-                out[j] = n;
-            }
-        }
-        k = end;
+        out[j] = n;
+    }
+}
+
+/// Fills the days `strength_at` skipped after its last own day
+/// (`from - 1`), by plain binomial thinning.
+fn bridge_after(lambda: f64, days: &[u32], out: &mut [u32], from: usize, bridge: &mut Bridge) {
+    let (mut n, mut t) = (out[from - 1], f64::from(days[from - 1]));
+    for j in from..days.len() {
+        let tj = f64::from(days[j]);
+        n = survivors(n, lambda * (tj - t), bridge.rng());
+        t = tj;
+        out[j] = n;
     }
 }
 
@@ -213,6 +220,11 @@ impl Attrition {
     fn advance(&mut self, to: f64, rng: &mut StreamRng) {
         // The common case on short stretches: the race's next departure is
         // later, so nobody leaves (the same choice `advance_slow` makes).
+        if self.n == 0 {
+            // Nobody to leave (a contingent before it arrives).
+            self.t = self.t.max(to);
+            return;
+        }
         if let Some(next) = self.next_departure
             && next > to
             && f64::from(self.n) * self.lambda * (to - self.t) < RACE_BELOW
@@ -221,6 +233,35 @@ impl Attrition {
             return;
         }
         self.advance_slow(to, rng);
+    }
+
+    /// From own day `k`, just evaluated, moves over the days on which
+    /// nobody can leave: those before the race's next departure and before
+    /// `next_arrival_day`, where [`Attrition::advance`] would take its
+    /// fast path. They all get the current count (the skipped days among
+    /// them too: a stretch without departures has none to bridge). Returns
+    /// the last own day moved to, or `k`.
+    #[inline(always)]
+    fn skip_quiet_days(&mut self, k: usize, schedule: Schedule, next_arrival_day: u32, out: &mut [u32]) -> usize {
+        let Some(next) = self.next_departure else { return k };
+        let Schedule { days, report } = schedule;
+        let mut last_own = k;
+        for j in k + 1..days.len() {
+            let day = days[j];
+            if day >= next_arrival_day || f64::from(day) >= next {
+                break;
+            }
+            if report[j] {
+                // The same test as `advance`, so the same choice.
+                if f64::from(self.n) * self.lambda * (f64::from(day) - self.t) >= RACE_BELOW {
+                    break;
+                }
+                self.t = f64::from(day);
+                last_own = j;
+            }
+        }
+        out[k + 1..=last_own].fill(self.n);
+        last_own
     }
 
     #[inline(never)]
