@@ -422,14 +422,20 @@ impl Model {
         let log_growth = (1.0 + growth).ln() / 365.25;
         trial.population.clear();
         // pop(d) = pop(0) * (1 + g)^(d / 365.25), stepped from day to day;
-        // steps repeat (7 days, 1 day), so one exp serves many days.
+        // steps repeat (7 days, 1 day), so one exp serves many days: the
+        // factors of short steps are kept once computed.
         let (mut previous_day, mut population) = (0u32, population0);
-        let (mut gap, mut factor) = (0u32, 1.0f64);
+        let mut short_steps = [f64::NAN; 32];
         for &day in &trial.days {
-            if day - previous_day != gap {
-                gap = day - previous_day;
-                factor = (log_growth * f64::from(gap)).exp();
-            }
+            let gap = day - previous_day;
+            let factor = match short_steps.get_mut(gap as usize) {
+                Some(known) if !known.is_nan() => *known,
+                Some(unknown) => {
+                    *unknown = (log_growth * f64::from(gap)).exp();
+                    *unknown
+                }
+                None => (log_growth * f64::from(gap)).exp(),
+            };
             population *= factor;
             previous_day = day;
             trial.population.push(population);
@@ -497,6 +503,9 @@ impl Model {
         trial.international_police.clear();
         trial.international_police.resize(n, 0);
         for (c, model) in self.contributors.iter().enumerate() {
+            if trial.empty[c] {
+                continue;
+            }
             let counts = &trial.contributor_strength[c * n..(c + 1) * n];
             for (sum, &v) in trial.international.iter_mut().zip(counts) {
                 *sum = sum.saturating_add(v);
@@ -686,9 +695,36 @@ impl Model {
         for &(metric, at_least) in &self.targets {
             let first = match metric {
                 Metric::PolicePer100k | Metric::SecurityPer1000 => first_ratio_day(trial, metric, at_least),
-                _ => (0..trial.days.len()).find(|&k| trial.metric(metric, k) >= at_least),
+                _ => first_count_day(trial, metric, at_least),
             };
             trial.first_reached.push(first.map(|k| trial.days[k]));
+        }
+    }
+}
+
+/// The first evaluated day on which a head-count metric is at least
+/// `at_least`: a whole number `c` is at least `a` exactly when it is at
+/// least `ceil(a)`, so the comparison is on integers.
+fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize> {
+    if at_least.is_nan() {
+        return None;
+    }
+    let threshold = at_least.ceil().max(0.0);
+    if threshold > f64::from(u32::MAX) {
+        return None;
+    }
+    let threshold = threshold as u32;
+    let first = |counts: &[u32]| counts.iter().position(|&c| c >= threshold);
+    let first_sum = |a: &[u32], b: &[u32]| a.iter().zip(b).position(|(&x, &y)| x.saturating_add(y) >= threshold);
+    match metric {
+        Metric::International => first(&trial.international),
+        Metric::InternationalPolice => first(&trial.international_police),
+        Metric::HostPolice => first(&trial.host),
+        Metric::Police => first_sum(&trial.host, &trial.international_police),
+        Metric::SecurityForces => first_sum(&trial.host, &trial.international),
+        Metric::Contributor(c) => first(trial.contributor(c)),
+        Metric::PolicePer100k | Metric::SecurityPer1000 => {
+            (0..trial.days.len()).find(|&k| trial.metric(metric, k) >= at_least)
         }
     }
 }
@@ -714,7 +750,10 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
 /// Zeroes the count from the withdrawal day, and scales it down through the
 /// end-of-mission drawdown: `floor(n * max(0, 1 - (d - e) / drawdown))`.
 fn apply_cutoffs(days: &[u32], out: &mut [u32], withdrawal_day: u32, end_mission: Option<(u32, u32)>) {
-    for (slot, &day) in out.iter_mut().zip(days) {
+    let first_cut = withdrawal_day.min(end_mission.map_or(u32::MAX, |(end, _)| end));
+    // Days before both cut-offs keep their counts.
+    let from = days.partition_point(|&day| day < first_cut);
+    for (slot, &day) in out[from..].iter_mut().zip(&days[from..]) {
         if day >= withdrawal_day {
             *slot = 0;
         } else if let Some((end, drawdown)) = end_mission
