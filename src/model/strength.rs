@@ -47,6 +47,10 @@ const THINNING_ABOVE: f64 = 30.0;
 /// departure).
 const RACE_BELOW: f64 = 3.0;
 
+/// Most fall in head count over which the chance that nobody leaves is
+/// carried forward rather than recomputed (see `chance_none_leave`).
+const MAX_POWER: u32 = 64;
+
 /// `1 / k` for small `k`, so the inversion's steps need no division.
 const RECIPROCALS: [f64; 64] = {
     let mut table = [0.0; 64];
@@ -127,6 +131,9 @@ pub fn strength_at(
         next_departure: None,
         lambda,
         ratio_of: (f64::NAN, f64::NAN),
+        none_leave: None,
+        powers: [1.0; MAX_POWER as usize],
+        powers_known: 0,
     };
     let mut next_arrival = 0;
     // The first of the skipped days since the last own day.
@@ -212,6 +219,15 @@ struct Attrition {
     /// The last inversion's hazard and its `e^hazard - 1` (stretches of the
     /// same length repeat: every 7 days, every day).
     ratio_of: (f64, f64),
+    /// For that hazard: the last head count inverted and the chance that
+    /// none of them leave, `e^(-n hazard)`.
+    none_leave: Option<(u32, f64)>,
+    /// `e^(hazard k)` for k = 0, 1, ...: when d people left since the last
+    /// inversion, the chance that none leave grows by `e^(hazard d)`,
+    /// which saves an `exp` per stretch.
+    powers: [f64; MAX_POWER as usize],
+    /// How many of `powers` are computed for the current hazard.
+    powers_known: usize,
 }
 
 impl Attrition {
@@ -279,10 +295,8 @@ impl Attrition {
             self.n = if expected > THINNING_ABOVE {
                 survivors(self.n, hazard, rng)
             } else {
-                if self.ratio_of.0 != hazard {
-                    self.ratio_of = (hazard, hazard.exp_m1());
-                }
-                self.n - departures_by_inversion(self.n, hazard, self.ratio_of.1, rng)
+                let none_leave = self.chance_none_leave(hazard);
+                self.n - departures_by_inversion(self.n, none_leave, self.ratio_of.1, rng)
             };
         } else {
             let mut next = self
@@ -298,6 +312,32 @@ impl Attrition {
             self.next_departure = (self.n > 0).then_some(next);
         }
         self.t = to;
+    }
+
+    /// `e^(-n hazard)`, from the last inversion's value when the head
+    /// count has fallen by fewer than [`MAX_POWER`] since (exact up to a
+    /// few units of rounding), else by `exp`.
+    fn chance_none_leave(&mut self, hazard: f64) -> f64 {
+        if self.ratio_of.0 != hazard {
+            self.ratio_of = (hazard, hazard.exp_m1());
+            self.none_leave = None;
+            self.powers_known = 1;
+        }
+        let n = self.n;
+        let chance = match self.none_leave {
+            Some((before, chance)) if n <= before && before - n < MAX_POWER => {
+                let fallen = (before - n) as usize;
+                let step = 1.0 + self.ratio_of.1;
+                while self.powers_known <= fallen {
+                    self.powers[self.powers_known] = self.powers[self.powers_known - 1] * step;
+                    self.powers_known += 1;
+                }
+                chance * self.powers[fallen]
+            }
+            _ => (-f64::from(n) * hazard).exp(),
+        };
+        self.none_leave = Some((n, chance));
+        chance
     }
 
     /// Adds arrivals at the current time.
@@ -333,13 +373,14 @@ fn binomial(n: u32, p: f64, rng: &mut StreamRng) -> u32 {
 
 /// Binomial(n, 1 - exp(-hazard)) departures by inversion: one uniform `u`,
 /// then the smallest `k` whose cumulative probability exceeds `u`, with
-/// `P(0) = exp(-n hazard)` and `P(k + 1) = P(k) (n - k) / (k + 1) ratio`, where
-/// `ratio` is `e^hazard - 1` (passed in: the caller reuses it).
+/// `P(0) = none_leave = exp(-n hazard)` and
+/// `P(k + 1) = P(k) (n - k) / (k + 1) ratio`, where `ratio` is
+/// `e^hazard - 1` (both passed in: the caller reuses them).
 /// For expected departures up to [`THINNING_ABOVE`] (P(0) stays far from
 /// underflow). Should rounding leave `u` above the last cumulative sum, the
 /// walk stops at `n`: a case of probability about 1e-15.
-fn departures_by_inversion(n: u32, hazard: f64, ratio: f64, rng: &mut StreamRng) -> u32 {
-    let mut probability = (-f64::from(n) * hazard).exp();
+fn departures_by_inversion(n: u32, none_leave: f64, ratio: f64, rng: &mut StreamRng) -> u32 {
+    let mut probability = none_leave;
     let mut cumulative = probability;
     let u = unit(rng);
     let mut k = 0u32;
@@ -393,7 +434,7 @@ mod tests {
             let draws = 200_000u32;
             let mut rng = stream(3, u64::from(n), StreamId::of("inversion"));
             let samples: Vec<u32> = (0..draws)
-                .map(|_| departures_by_inversion(n, hazard, hazard.exp_m1(), &mut rng))
+                .map(|_| departures_by_inversion(n, (-f64::from(n) * hazard).exp(), hazard.exp_m1(), &mut rng))
                 .collect();
             let (nf, df) = (f64::from(n), f64::from(draws));
             let mean = samples.iter().map(|&k| f64::from(k)).sum::<f64>() / df;
@@ -408,6 +449,33 @@ mod tests {
                 assert!((share - cdf).abs() < 4.0 * se + 1e-9, "n {n} k {k}: {share} vs {cdf}");
                 pmf *= f64::from(n - k) / f64::from(k + 1) * p / (1.0 - p);
                 cdf += pmf;
+            }
+        }
+    }
+
+    /// The chance that nobody leaves, carried from stretch to stretch,
+    /// stays within rounding of `e^(-n hazard)` over a whole horizon.
+    #[test]
+    fn carried_chance_none_leave_matches_exp() {
+        let hazard = daily_rate(0.3) * 7.0;
+        let mut process = Attrition {
+            n: 6_000,
+            t: 0.0,
+            next_departure: None,
+            lambda: daily_rate(0.3),
+            ratio_of: (f64::NAN, f64::NAN),
+            none_leave: None,
+            powers: [1.0; MAX_POWER as usize],
+            powers_known: 0,
+        };
+        let mut rng = stream(1, 2, StreamId::of("carried"));
+        for week in 0..110 {
+            let chance = process.chance_none_leave(hazard);
+            let exact = (-f64::from(process.n) * hazard).exp();
+            assert!((chance / exact - 1.0).abs() < 1e-12, "week {week}: {chance} vs {exact}");
+            process.n -= departures_by_inversion(process.n, chance, process.ratio_of.1, &mut rng);
+            if week == 50 {
+                process.arrive(700);
             }
         }
     }
