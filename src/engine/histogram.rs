@@ -169,6 +169,22 @@ impl Column {
         self.add(key, count);
     }
 
+    /// Adds one trial to each bin in `keys`, when no count can pass
+    /// `u32::MAX` (see [`DayHistogram::count_pending`]).
+    #[inline(always)]
+    fn add_ones(&mut self, keys: &[u32]) {
+        for &key in keys {
+            let offset = i64::from(key).wrapping_sub(self.low) as u64;
+            match self.pages.get_mut((offset / PAGE_BINS as u64) as usize) {
+                Some(Some(cells)) => {
+                    let cell = &mut cells[(offset % PAGE_BINS as u64) as usize];
+                    *cell = cell.wrapping_add(1);
+                }
+                _ => self.add(i64::from(key), 1),
+            }
+        }
+    }
+
     /// Notes that bin `key` passed `u32::MAX` once more.
     #[cold]
     #[inline(never)]
@@ -302,6 +318,9 @@ pub struct DayHistogram {
     /// Trials in `pending`.
     #[serde(skip)]
     pending_trials: usize,
+    /// Trials counted from `pending` so far.
+    #[serde(skip)]
+    counted: u64,
     /// Bytes of all columns when last counted (they only grow while
     /// buffered trials are counted).
     #[serde(skip)]
@@ -319,6 +338,7 @@ impl DayHistogram {
             tile: Vec::new(),
             batch: (BATCH_KEYS / days.max(1)).clamp(MIN_BATCH, MAX_BATCH) / TILE * TILE,
             pending_trials: 0,
+            counted: 0,
             column_bytes: 0,
         }
     }
@@ -412,7 +432,14 @@ impl DayHistogram {
             self.store_tile();
         }
         let batch = self.batch;
+        // No count can pass u32::MAX while fewer trials than that are counted.
+        let may_wrap = self.counted + trials as u64 > u64::from(u32::MAX);
+        self.counted += trials as u64;
         for (day_keys, column) in self.pending.chunks_exact(batch).zip(&mut self.columns) {
+            if !may_wrap {
+                column.add_ones(&day_keys[..trials]);
+                continue;
+            }
             // Equal neighbours are counted together: many trials share a
             // bin on a day, and adding one at a time to the same cell
             // would make each addition wait for the one before.
