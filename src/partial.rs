@@ -181,7 +181,9 @@ fn read(path: &Path) -> Result<Partial, PartialError> {
 /// Checks every histogram in a partial, which the merge relies on.
 fn check_histograms(partial: &Partial) -> Result<(), String> {
     for (m, histogram) in partial.aggregates.metrics.iter().enumerate() {
-        histogram.check().map_err(|e| format!("metric {m}: {e}"))?;
+        histogram
+            .check(partial.aggregates.trials)
+            .map_err(|e| format!("metric {m}: {e}"))?;
     }
     Ok(())
 }

@@ -419,6 +419,20 @@ fn damaged_partial_files_are_refused_not_crashed() {
             Box::new(|v| v["aggregates"]["metrics"][0]["columns"][0]["low"] = (-(1i64 << 62)).into()),
         ),
         (
+            "a trial counted twice",
+            Box::new(|v| {
+                let pages = v["aggregates"]["metrics"][0]["columns"][0]["pages"]
+                    .as_array_mut()
+                    .unwrap();
+                let page = pages.iter_mut().find(|p| !p.is_null()).unwrap();
+                page[0] = (page[0].as_u64().unwrap() + 1).into();
+            }),
+        ),
+        (
+            "a far page from another file",
+            Box::new(|v| v["aggregates"]["metrics"][0]["columns"][0]["low"] = (1i64 << 30).into()),
+        ),
+        (
             "unsorted overflow counts",
             Box::new(|v| v["aggregates"]["metrics"][0]["columns"][0]["overflow"] = serde_json::json!([[5, 1], [3, 1]])),
         ),

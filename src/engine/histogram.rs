@@ -78,9 +78,10 @@ const MIN_BATCH: usize = 64;
 const TILE: usize = 16;
 const MAX_BATCH: usize = 2048;
 
-/// Most pages one column may span (about 2^26 keys: far beyond any real
-/// key range, which is under 2^23), checked when a saved histogram is read.
-const MAX_PAGES: usize = 1 << 19;
+/// Every bin key lies in this range (count keys are under 2^17, ratio keys
+/// under 2^22), with a page to spare on each side; checked when a saved
+/// histogram is read.
+const KEY_RANGE: std::ops::RangeInclusive<i64> = -(PAGE_BINS as i64)..=(1 << 22) + 2 * PAGE_BINS as i64;
 
 /// One page of a column: the counts of [`PAGE_BINS`] consecutive bins.
 type Page = Box<[u32; PAGE_BINS]>;
@@ -189,9 +190,23 @@ impl Column {
     #[cold]
     #[inline(never)]
     fn carry(&mut self, key: i64) {
+        self.carry_by(key, 1);
+    }
+
+    /// Notes that bin `key` passed `u32::MAX` `wraps` more times.
+    fn carry_by(&mut self, key: i64, wraps: u64) {
         match self.overflow.binary_search_by_key(&key, |(k, _)| *k) {
-            Ok(i) => self.overflow[i].1 += 1,
-            Err(i) => self.overflow.insert(i, (key, 1)),
+            Ok(i) => self.overflow[i].1 = self.overflow[i].1.saturating_add(wraps),
+            Err(i) => self.overflow.insert(i, (key, wraps)),
+        }
+    }
+
+    /// Adds `count` trials to bin `key`, however many.
+    fn add_many(&mut self, key: i64, mut count: u64) {
+        while count > 0 {
+            let part = count.min(u64::from(u32::MAX));
+            self.add(key, part as u32);
+            count -= part;
         }
     }
 
@@ -263,9 +278,7 @@ impl Column {
             }
         }
         for &(key, wraps) in &other.overflow {
-            for _ in 0..wraps {
-                self.carry(key);
-            }
+            self.carry_by(key, wraps);
         }
     }
 
@@ -275,19 +288,37 @@ impl Column {
         (allocated + self.pages.capacity() * 8 + self.overflow.capacity() * 16) as u64
     }
 
-    /// Checks what [`Column::add`] and [`Column::counts`] rely on, for a
-    /// column read from a file (page sizes are checked as it is read).
-    fn check(&self) -> Result<(), String> {
-        if self.pages.len() > MAX_PAGES {
-            return Err("too many pages".to_string());
-        }
-        let limit = i64::from(u32::MAX);
-        if self.low % PAGE_BINS as i64 != 0 || !(-limit..=limit).contains(&self.low) {
+    /// Checks a column read from a file (page sizes are checked as it is
+    /// read): its bins lie in the range real keys can take, each overflow
+    /// is of an allocated bin, and it counts `trials` trials in all, so
+    /// that merging it allocates no more than a run would and no sum of
+    /// counts can overflow.
+    fn check(&self, trials: u64) -> Result<(), String> {
+        let high = self.low.saturating_add((self.pages.len() * PAGE_BINS) as i64);
+        if self.low % PAGE_BINS as i64 != 0 || !KEY_RANGE.contains(&self.low) || !KEY_RANGE.contains(&high) {
             return Err("bins out of range".to_string());
         }
         let sorted = self.overflow.windows(2).all(|w| w[0].0 < w[1].0);
-        if !sorted || self.overflow.iter().any(|(_, wraps)| *wraps > 1 << 31) {
+        let offset = |key: i64| key.wrapping_sub(self.low) as u64 / PAGE_BINS as u64;
+        let allocated = |key: i64| matches!(self.pages.get(offset(key) as usize), Some(Some(_)));
+        let plausible = self
+            .overflow
+            .iter()
+            .all(|&(key, wraps)| wraps <= trials >> 32 && allocated(key));
+        if !sorted || !plausible {
             return Err("damaged overflow counts".to_string());
+        }
+        let mut total = 0u128;
+        for (_, cells) in self.allocated() {
+            total += cells.iter().map(|&c| u128::from(c)).sum::<u128>();
+        }
+        total += self
+            .overflow
+            .iter()
+            .map(|&(_, wraps)| u128::from(wraps) << 32)
+            .sum::<u128>();
+        if total != u128::from(trials) {
+            return Err(format!("counts {total} trials, not {trials}"));
         }
         Ok(())
     }
@@ -301,7 +332,7 @@ pub struct DayHistogram {
     /// Trials with the same bin on every day: key and number of trials,
     /// added to every column by [`DayHistogram::finish`].
     #[serde(skip)]
-    constant: Vec<(i64, u32)>,
+    constant: std::collections::BTreeMap<i64, u64>,
     /// The trial being recorded: its bin on each day.
     #[serde(skip)]
     trial_keys: Vec<u32>,
@@ -332,7 +363,7 @@ impl DayHistogram {
         DayHistogram {
             columns: vec![Column::default(); days],
             finished: false,
-            constant: Vec::new(),
+            constant: std::collections::BTreeMap::new(),
             trial_keys: Vec::new(),
             pending: Vec::new(),
             tile: Vec::new(),
@@ -345,7 +376,9 @@ impl DayHistogram {
 
     /// Bytes held by this histogram's tables and buffer.
     pub fn table_bytes(&self) -> u64 {
-        self.column_bytes + (self.pending.capacity() + self.tile.capacity()) as u64 * 4
+        self.column_bytes
+            + (self.pending.capacity() + self.tile.capacity() + self.trial_keys.capacity()) as u64 * 4
+            + self.constant.len() as u64 * 48
     }
 
     /// Number of report days.
@@ -373,7 +406,7 @@ impl DayHistogram {
             same &= key == first;
             *slot = key as u32;
         }
-        if same {
+        if same && days > 1 {
             self.record_constant(first);
             return;
         }
@@ -400,10 +433,7 @@ impl DayHistogram {
 
     /// Records one trial with bin `key` on every day.
     pub fn record_constant(&mut self, key: i64) {
-        match self.constant.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, trials)) if *trials < u32::MAX => *trials += 1,
-            _ => self.constant.push((key, 1)),
-        }
+        *self.constant.entry(key).or_default() += 1;
     }
 
     /// Moves the tile's trials to their places in `pending`.
@@ -462,6 +492,8 @@ impl DayHistogram {
 
     /// Counts one trial in bin `key` on report days `from..to`.
     pub fn add_run(&mut self, key: i64, from: usize, to: usize) {
+        // One more trial that may share a bin with the buffered ones.
+        self.counted += 1;
         for column in &mut self.columns[from..to] {
             column.add(key, 1);
         }
@@ -481,7 +513,7 @@ impl DayHistogram {
         self.count_pending();
         for (key, trials) in std::mem::take(&mut self.constant) {
             for column in &mut self.columns {
-                column.add(key, trials);
+                column.add_many(key, trials);
             }
         }
         self.pending = Vec::new();
@@ -499,16 +531,17 @@ impl DayHistogram {
         self.count_column_bytes();
     }
 
-    /// Checks a histogram read from a file: finished, and every column
-    /// well formed, so that merging and reading it cannot go wrong.
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks a histogram of `trials` trials read from a file: finished,
+    /// and every column well formed and counting each trial once, so that
+    /// merging and reading it cannot go wrong.
+    pub fn check(&self, trials: u64) -> Result<(), String> {
         if !self.finished {
             return Err("unfinished".to_string());
         }
         self.columns
             .iter()
             .enumerate()
-            .try_for_each(|(day, column)| column.check().map_err(|e| format!("report day {}: {e}", day + 1)))
+            .try_for_each(|(day, column)| column.check(trials).map_err(|e| format!("report day {}: {e}", day + 1)))
     }
 
     /// Bin keys and their counts on `day`, in ascending key order.
@@ -526,7 +559,9 @@ impl DayHistogram {
         for (key, count) in self.column(day) {
             cumulative += count;
             last = key;
-            while keys.len() < percents.len() && cumulative * 100 >= u64::from(percents[keys.len()]) * total {
+            while keys.len() < percents.len()
+                && u128::from(cumulative) * 100 >= u128::from(percents[keys.len()]) * u128::from(total)
+            {
                 keys.push(key);
             }
         }
@@ -617,21 +652,20 @@ mod tests {
             let want: Vec<(i64, u64)> = expected.iter().map(|(k, c)| (*k, *c)).collect();
             assert_eq!(got, want, "day {day}");
         }
-        assert_eq!(histogram.check(), Ok(()));
     }
 
     #[test]
     fn counts_past_u32_carry_over() {
         let mut column = Column::default();
-        column.add(-3, u32::MAX);
-        column.add(-3, 2);
+        column.add(3, u32::MAX);
+        column.add(3, 2);
         column.add(900, 7);
         let mut other = Column::default();
-        other.add(-3, u32::MAX);
+        other.add(3, u32::MAX);
         column.merge(&other);
         let expected = 2 * u64::from(u32::MAX) + 2;
-        assert_eq!(column.counts().collect::<Vec<_>>(), vec![(-3, expected), (900, 7)]);
-        assert_eq!(column.check(), Ok(()));
+        assert_eq!(column.counts().collect::<Vec<_>>(), vec![(3, expected), (900, 7)]);
+        assert_eq!(column.check(expected + 7), Ok(()));
     }
 
     #[test]
@@ -639,12 +673,18 @@ mod tests {
         let mut column = Column::default();
         column.add(10, 1);
         column.add(1000, 1);
+        assert_eq!(column.check(2), Ok(()));
+        assert!(column.check(3).is_err(), "a column must count every trial once");
         let mut far = column.clone();
         far.low = -(1 << 40);
+        let mut wide = column.clone();
+        wide.pages.resize(1 << 16, None);
         let mut unsorted = column.clone();
         unsorted.overflow = vec![(5, 1), (3, 1)];
-        for damaged in [far, unsorted] {
-            assert!(damaged.check().is_err(), "{damaged:?}");
+        let mut unallocated = column.clone();
+        unallocated.overflow = vec![(500, 1)];
+        for damaged in [far, wide, unsorted, unallocated] {
+            assert!(damaged.check(2 + (1 << 32)).is_err(), "{damaged:?}");
         }
         let text = serde_json::to_string(&column).unwrap();
         let back: Column = serde_json::from_str(&text).unwrap();
