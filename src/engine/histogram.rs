@@ -333,15 +333,12 @@ pub struct DayHistogram {
     /// added to every column by [`DayHistogram::finish`].
     #[serde(skip)]
     constant: std::collections::BTreeMap<i64, u64>,
-    /// The trial being recorded: its bin on each day.
-    #[serde(skip)]
-    trial_keys: Vec<u32>,
     /// Buffered bins, `[day][trial]`, for up to `batch` trials.
     #[serde(skip)]
     pending: Vec<u32>,
     /// The last [`TILE`] trials' bins, `[day][trial]`, on their way to
-    /// `pending`: a trial's bins land in a few nearby lines, then move a
-    /// whole line per day.
+    /// `pending`: a trial's bins land in nearby lines, then move a whole
+    /// line per day.
     #[serde(skip)]
     tile: Vec<u32>,
     #[serde(skip)]
@@ -364,7 +361,6 @@ impl DayHistogram {
             columns: vec![Column::default(); days],
             finished: false,
             constant: std::collections::BTreeMap::new(),
-            trial_keys: Vec::new(),
             pending: Vec::new(),
             tile: Vec::new(),
             batch: (BATCH_KEYS / days.max(1)).clamp(MIN_BATCH, MAX_BATCH) / TILE * TILE,
@@ -377,7 +373,7 @@ impl DayHistogram {
     /// Bytes held by this histogram's tables and buffer.
     pub fn table_bytes(&self) -> u64 {
         self.column_bytes
-            + (self.pending.capacity() + self.tile.capacity() + self.trial_keys.capacity()) as u64 * 4
+            + (self.pending.capacity() + self.tile.capacity()) as u64 * 4
             + self.constant.len() as u64 * 48
     }
 
@@ -396,27 +392,23 @@ impl DayHistogram {
         if days == 0 {
             return;
         }
-        self.trial_keys.resize(days, 0);
-        let slots = &mut self.trial_keys[..];
+        if self.tile.is_empty() {
+            self.pending.resize(self.batch * days, 0);
+            self.tile.resize(TILE * days, 0);
+        }
+        // The trial's bins go straight into its lane of the tile; a trial
+        // found constant leaves the lane to be overwritten by the next.
+        let lane = self.pending_trials % TILE;
         let first = key_at(0);
-        slots[0] = first as u32;
         let mut same = true;
-        for (r, slot) in slots.iter_mut().enumerate().skip(1) {
-            let key = key_at(r);
+        for (day, slots) in self.tile.chunks_exact_mut(TILE).enumerate() {
+            let key = if day == 0 { first } else { key_at(day) };
             same &= key == first;
-            *slot = key as u32;
+            slots[lane] = key as u32;
         }
         if same && days > 1 {
             self.record_constant(first);
             return;
-        }
-        if self.pending.is_empty() {
-            self.pending.resize(self.batch * days, 0);
-            self.tile.resize(TILE * days, 0);
-        }
-        let lane = self.pending_trials % TILE;
-        for (day, &key) in self.trial_keys.iter().enumerate() {
-            self.tile[day * TILE + lane] = key;
         }
         self.pending_trials += 1;
         if lane == TILE - 1 {
