@@ -152,13 +152,27 @@ impl TryFrom<SavedColumn> for Column {
 }
 
 impl Column {
+    /// The page that holds bin `key` (allocated or not), and the bin's place in it.
+    #[inline(always)]
+    fn page_of(&self, key: i64) -> (usize, usize) {
+        let offset = key.wrapping_sub(self.low) as u64;
+        (
+            (offset / PAGE_BINS as u64) as usize,
+            (offset % PAGE_BINS as u64) as usize,
+        )
+    }
+
+    /// The count of bin `key`, if its page is allocated.
+    #[inline(always)]
+    fn cell_mut(&mut self, key: i64) -> Option<&mut u32> {
+        let (page, place) = self.page_of(key);
+        Some(&mut self.pages.get_mut(page)?.as_mut()?[place])
+    }
+
     /// Adds `count` trials to bin `key`.
     #[inline(always)]
     fn add(&mut self, key: i64, count: u32) {
-        let offset = key.wrapping_sub(self.low) as u64;
-        let page = (offset / PAGE_BINS as u64) as usize;
-        if let Some(Some(cells)) = self.pages.get_mut(page) {
-            let cell = &mut cells[(offset % PAGE_BINS as u64) as usize];
+        if let Some(cell) = self.cell_mut(key) {
             let (sum, wrapped) = cell.overflowing_add(count);
             *cell = sum;
             if wrapped {
@@ -175,13 +189,9 @@ impl Column {
     #[inline(always)]
     fn add_ones(&mut self, keys: &[u32]) {
         for &key in keys {
-            let offset = i64::from(key).wrapping_sub(self.low) as u64;
-            match self.pages.get_mut((offset / PAGE_BINS as u64) as usize) {
-                Some(Some(cells)) => {
-                    let cell = &mut cells[(offset % PAGE_BINS as u64) as usize];
-                    *cell = cell.wrapping_add(1);
-                }
-                _ => self.add(i64::from(key), 1),
+            match self.cell_mut(i64::from(key)) {
+                Some(cell) => *cell = cell.wrapping_add(1),
+                None => self.add(i64::from(key), 1),
             }
         }
     }
@@ -299,8 +309,7 @@ impl Column {
             return Err("bins out of range".to_string());
         }
         let sorted = self.overflow.windows(2).all(|w| w[0].0 < w[1].0);
-        let offset = |key: i64| key.wrapping_sub(self.low) as u64 / PAGE_BINS as u64;
-        let allocated = |key: i64| matches!(self.pages.get(offset(key) as usize), Some(Some(_)));
+        let allocated = |key: i64| matches!(self.pages.get(self.page_of(key).0), Some(Some(_)));
         let plausible = self
             .overflow
             .iter()
@@ -458,25 +467,12 @@ impl DayHistogram {
         let may_wrap = self.counted + trials as u64 > u64::from(u32::MAX);
         self.counted += trials as u64;
         for (day_keys, column) in self.pending.chunks_exact(batch).zip(&mut self.columns) {
-            if !may_wrap {
-                column.add_ones(&day_keys[..trials]);
-                continue;
+            let keys = &day_keys[..trials];
+            if may_wrap {
+                keys.iter().for_each(|&key| column.add(i64::from(key), 1));
+            } else {
+                column.add_ones(keys);
             }
-            // Equal neighbours are counted together: many trials share a
-            // bin on a day, and adding one at a time to the same cell
-            // would make each addition wait for the one before.
-            let mut keys = day_keys[..trials].iter().copied();
-            let Some(mut current) = keys.next() else { continue };
-            let mut run = 1;
-            for key in keys {
-                if key == current {
-                    run += 1;
-                } else {
-                    column.add(i64::from(current), run);
-                    (current, run) = (key, 1);
-                }
-            }
-            column.add(i64::from(current), run);
         }
         self.pending_trials = 0;
         self.count_column_bytes();

@@ -714,19 +714,7 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         return None;
     }
     let threshold = threshold as u32;
-    let first = |counts: &[u32]| counts.iter().position(|&c| c >= threshold);
-    let first_sum = |a: &[u32], b: &[u32]| a.iter().zip(b).position(|(&x, &y)| x.saturating_add(y) >= threshold);
-    match metric {
-        Metric::International => first(&trial.international),
-        Metric::InternationalPolice => first(&trial.international_police),
-        Metric::HostPolice => first(&trial.host),
-        Metric::Police => first_sum(&trial.host, &trial.international_police),
-        Metric::SecurityForces => first_sum(&trial.host, &trial.international),
-        Metric::Contributor(c) => first(trial.contributor(c)),
-        Metric::PolicePer100k | Metric::SecurityPer1000 => {
-            (0..trial.days.len()).find(|&k| trial.metric(metric, k) >= at_least)
-        }
-    }
+    (0..trial.days.len()).find(|&k| trial.count(metric, k).is_some_and(|count| count >= threshold))
 }
 
 /// The first evaluated day on which a ratio metric is at least `at_least`.

@@ -125,16 +125,7 @@ pub fn strength_at(
         }
         return;
     }
-    let mut process = Attrition {
-        n: initial,
-        t: 0.0,
-        next_departure: None,
-        lambda,
-        ratio_of: (f64::NAN, f64::NAN),
-        none_leave: None,
-        powers: [1.0; MAX_POWER as usize],
-        powers_known: 0,
-    };
+    let mut process = Attrition::new(initial, lambda);
     let mut next_arrival = 0;
     // The first of the skipped days since the last own day.
     let mut skipped_from = None;
@@ -231,6 +222,20 @@ struct Attrition {
 }
 
 impl Attrition {
+    /// `n` people at time 0, each leaving at rate `lambda` a day.
+    fn new(n: u32, lambda: f64) -> Attrition {
+        Attrition {
+            n,
+            t: 0.0,
+            next_departure: None,
+            lambda,
+            ratio_of: (f64::NAN, f64::NAN),
+            none_leave: None,
+            powers: [1.0; MAX_POWER as usize],
+            powers_known: 0,
+        }
+    }
+
     /// Moves the process to time `to`, removing everyone who left by then.
     #[inline(always)]
     fn advance(&mut self, to: f64, rng: &mut StreamRng) {
@@ -282,7 +287,8 @@ impl Attrition {
 
     #[inline(never)]
     fn advance_slow(&mut self, to: f64, rng: &mut StreamRng) {
-        if self.n == 0 || self.lambda <= 0.0 || to <= self.t {
+        // (`advance` has dealt with an empty group.)
+        if self.lambda <= 0.0 || to <= self.t {
             self.t = self.t.max(to);
             return;
         }
@@ -458,16 +464,7 @@ mod tests {
     #[test]
     fn carried_chance_none_leave_matches_exp() {
         let hazard = daily_rate(0.3) * 7.0;
-        let mut process = Attrition {
-            n: 6_000,
-            t: 0.0,
-            next_departure: None,
-            lambda: daily_rate(0.3),
-            ratio_of: (f64::NAN, f64::NAN),
-            none_leave: None,
-            powers: [1.0; MAX_POWER as usize],
-            powers_known: 0,
-        };
+        let mut process = Attrition::new(6_000, daily_rate(0.3));
         let mut rng = stream(1, 2, StreamId::of("carried"));
         for week in 0..110 {
             let chance = process.chance_none_leave(hazard);
