@@ -714,7 +714,23 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         return None;
     }
     let threshold = threshold as u32;
-    (0..trial.days.len()).find(|&k| trial.count(metric, k).is_some_and(|count| count >= threshold))
+    // One series scanned as a slice (no per-day dispatch on the metric).
+    let first_at_least = |series: &[u32]| series.iter().position(|&count| count >= threshold);
+    let first_sum_at_least = |a: &[u32], b: &[u32]| {
+        a.iter()
+            .zip(b)
+            .position(|(&x, &y)| x.saturating_add(y) >= threshold)
+    };
+    match metric {
+        Metric::International => first_at_least(&trial.international),
+        Metric::InternationalPolice => first_at_least(&trial.international_police),
+        Metric::HostPolice => first_at_least(&trial.host),
+        Metric::Contributor(c) if trial.is_empty(c) => (threshold == 0).then_some(0),
+        Metric::Contributor(c) => first_at_least(trial.contributor(c)),
+        Metric::Police => first_sum_at_least(&trial.host, &trial.international_police),
+        Metric::SecurityForces => first_sum_at_least(&trial.host, &trial.international),
+        Metric::PolicePer100k | Metric::SecurityPer1000 => None,
+    }
 }
 
 /// The first evaluated day on which a ratio metric is at least `at_least`.
