@@ -441,6 +441,7 @@ impl Model {
             trial.population.push(population);
         }
 
+        let max_report_gap = Schedule::new(&trial.days, &trial.is_report).max_report_gap;
         trial.host.resize(n, 0);
         if let Some(host) = &self.host {
             let mut rng = stream(seed, index, host.process);
@@ -448,6 +449,7 @@ impl Model {
             let schedule = Schedule {
                 days: &trial.days,
                 report: &trial.is_report,
+                max_report_gap,
             };
             strength_at(
                 host_initial,
@@ -479,6 +481,7 @@ impl Model {
             let schedule = Schedule {
                 days: &trial.days,
                 report: &trial.is_report,
+                max_report_gap,
             };
             strength_at(
                 model.deployed,
@@ -716,11 +719,8 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     let threshold = threshold as u32;
     // One series scanned as a slice (no per-day dispatch on the metric).
     let first_at_least = |series: &[u32]| series.iter().position(|&count| count >= threshold);
-    let first_sum_at_least = |a: &[u32], b: &[u32]| {
-        a.iter()
-            .zip(b)
-            .position(|(&x, &y)| x.saturating_add(y) >= threshold)
-    };
+    let first_sum_at_least =
+        |a: &[u32], b: &[u32]| a.iter().zip(b).position(|(&x, &y)| x.saturating_add(y) >= threshold);
     match metric {
         Metric::International => first_at_least(&trial.international),
         Metric::InternationalPolice => first_at_least(&trial.international_police),

@@ -67,6 +67,28 @@ const RECIPROCALS: [f64; 64] = {
 pub struct Schedule<'a> {
     pub days: &'a [u32],
     pub report: &'a [bool],
+    /// The longest wait from one report day to the next (see
+    /// [`Attrition::skip_quiet_days`]).
+    pub max_report_gap: u32,
+}
+
+impl<'a> Schedule<'a> {
+    pub fn new(days: &'a [u32], report: &'a [bool]) -> Schedule<'a> {
+        let mut reports = days.iter().zip(report).filter(|(_, is_report)| **is_report);
+        let mut max_report_gap = 0;
+        if let Some((&first, _)) = reports.next() {
+            let mut previous = first;
+            for (&day, _) in reports {
+                max_report_gap = max_report_gap.max(day - previous);
+                previous = day;
+            }
+        }
+        Schedule {
+            days,
+            report,
+            max_report_gap,
+        }
+    }
 }
 
 /// Draws for the days that are not a head count's own (see [`strength_at`]),
@@ -111,7 +133,7 @@ pub fn strength_at(
     rng: &mut StreamRng,
     bridge: &mut Bridge,
 ) {
-    let Schedule { days, report } = schedule;
+    let Schedule { days, report, .. } = schedule;
     debug_assert!(days.len() == out.len() && days.len() == report.len());
     if lambda.is_infinite() {
         // Everyone leaves at once: only same-day arrivals are ever counted.
@@ -265,7 +287,34 @@ impl Attrition {
     #[inline(always)]
     fn skip_quiet_days(&mut self, k: usize, schedule: Schedule, next_arrival_day: u32, out: &mut [u32]) -> usize {
         let Some(next) = self.next_departure else { return k };
-        let Schedule { days, report } = schedule;
+        let Schedule { days, report, .. } = schedule;
+        // `advance` takes the race (and its fast path) on a report day while
+        // n * lambda * (day - t) < RACE_BELOW, t the previous own day; that
+        // product only grows with the gap, so when even the longest gap
+        // passes, only the next departure and arrival end the quiet days.
+        if f64::from(self.n) * self.lambda * f64::from(schedule.max_report_gap) >= RACE_BELOW {
+            return self.skip_quiet_days_checked(k, schedule, next_arrival_day, out);
+        }
+        let quiet = |day: u32| day < next_arrival_day && f64::from(day) < next;
+        let end = k + 1 + first_failing(&days[k + 1..], quiet);
+        let Some(last_own) = (k + 1..end).rev().find(|&j| report[j]) else {
+            return k;
+        };
+        self.t = f64::from(days[last_own]);
+        out[k + 1..=last_own].fill(self.n);
+        last_own
+    }
+
+    /// [`Attrition::skip_quiet_days`] checking the race's condition on each report day.
+    fn skip_quiet_days_checked(
+        &mut self,
+        k: usize,
+        schedule: Schedule,
+        next_arrival_day: u32,
+        out: &mut [u32],
+    ) -> usize {
+        let Some(next) = self.next_departure else { return k };
+        let Schedule { days, report, .. } = schedule;
         let mut last_own = k;
         for j in k + 1..days.len() {
             let day = days[j];
@@ -356,6 +405,22 @@ impl Attrition {
         }
         self.n = self.n.saturating_add(size);
     }
+}
+
+/// The number of leading `days` that pass `test`, which holds for a
+/// prefix: looked for one, two, four... days ahead, then halved, so a
+/// short quiet stretch costs a few steps and a long one a few more.
+#[inline(always)]
+fn first_failing(days: &[u32], test: impl Fn(u32) -> bool) -> usize {
+    let mut low = 0;
+    let mut step = 1;
+    // Invariant: days[..low] pass.
+    while low + step <= days.len() && test(days[low + step - 1]) {
+        low += step;
+        step *= 2;
+    }
+    let high = (low + step).min(days.len());
+    low + days[low..high].partition_point(|&day| test(day))
 }
 
 /// Everyone arriving on `day` (saturating, like every head count).
@@ -484,7 +549,7 @@ mod tests {
         for trial in 0..trials {
             let mut rng = stream(11, trial, StreamId::of("test"));
             let report = vec![true; days.len()];
-            let schedule = Schedule { days, report: &report };
+            let schedule = Schedule::new(days, &report);
             strength_at(
                 initial,
                 &[],
@@ -526,10 +591,7 @@ mod tests {
         let days = [0, 4, 5, 8, 9, 20];
         let mut out = [0; 6];
         let mut rng = stream(0, 0, StreamId::of("t"));
-        let schedule = Schedule {
-            days: &days,
-            report: &[true; 6],
-        };
+        let schedule = Schedule::new(&days, &[true; 6]);
         strength_at(
             2,
             &arrivals,
@@ -558,7 +620,7 @@ mod tests {
                 let mut out = vec![0; days.len()];
                 let mut rng = stream(5, trial, StreamId::of("own"));
                 let mut bridge = Bridge::new(5, trial, StreamId::of("bridge"));
-                let schedule = Schedule { days, report: &report };
+                let schedule = Schedule::new(days, &report);
                 strength_at(5000, &arrivals, lambda, schedule, &mut out, &mut rng, &mut bridge);
                 out
             };
@@ -586,10 +648,7 @@ mod tests {
         let mut out = vec![0; days.len()];
         let mut rng = stream(3, 1, StreamId::of("t"));
         let report = vec![true; days.len()];
-        let schedule = Schedule {
-            days: &days,
-            report: &report,
-        };
+        let schedule = Schedule::new(&days, &report);
         strength_at(
             1000,
             &arrivals,
