@@ -78,6 +78,16 @@ const MIN_BATCH: usize = 64;
 const TILE: usize = 16;
 const MAX_BATCH: usize = 2048;
 
+/// Most runs of equal bins a trial may have to be recorded as runs (see
+/// [`DayHistogram::record`]).
+const MAX_RUNS: usize = 128;
+/// A trial is recorded as runs when it has at most one run per this many
+/// report days: two additions per run then cost less than buffering and
+/// counting every day.
+const DAYS_PER_RUN: usize = 6;
+/// Marks a run change as the bin a run left (counted -1).
+const RUN_LEFT: u32 = 1 << 31;
+
 /// Every bin key lies in this range (count keys are under 2^17, ratio keys
 /// under 2^22), with a page to spare on each side; checked when a saved
 /// histogram is read.
@@ -192,6 +202,37 @@ impl Column {
             match self.cell_mut(i64::from(key)) {
                 Some(cell) => *cell = cell.wrapping_add(1),
                 None => self.add(i64::from(key), 1),
+            }
+        }
+    }
+
+    /// Adds `delta` to bin `key` modulo 2^32, allocating only its page
+    /// (for the running sums of [`DayHistogram::count_runs_of_day`]).
+    #[inline(always)]
+    fn add_wrapping(&mut self, key: i64, delta: u32) {
+        if let Some(cell) = self.cell_mut(key) {
+            *cell = cell.wrapping_add(delta);
+            return;
+        }
+        self.allocate_page(key);
+        self.add_wrapping(key, delta);
+    }
+
+    /// Adds `other`'s bins page by page, when no count can pass `u32::MAX`
+    /// (pages of both start at multiples of [`PAGE_BINS`], so they align).
+    fn add_pages(&mut self, other: &Column) {
+        for (first_key, cells) in other.allocated() {
+            if cells.iter().all(|&c| c == 0) {
+                continue;
+            }
+            if self.cell_mut(first_key).is_none() {
+                self.allocate(first_key);
+            }
+            let (page, _) = self.page_of(first_key);
+            if let Some(Some(mine)) = self.pages.get_mut(page) {
+                for (a, b) in mine.iter_mut().zip(cells.iter()) {
+                    *a = a.wrapping_add(*b);
+                }
             }
         }
     }
@@ -362,6 +403,24 @@ pub struct DayHistogram {
     /// buffered trials are counted).
     #[serde(skip)]
     column_bytes: u64,
+    /// Buffered trials recorded as runs: (report day, bin) where a run
+    /// starts, or with [`RUN_LEFT`] set, the bin a run left the day before.
+    #[serde(skip)]
+    run_changes: Vec<(u32, u32)>,
+    /// Trials in `run_changes`.
+    #[serde(skip)]
+    run_trials: usize,
+    /// `run_changes`' bins sorted by day, and where each day's end.
+    #[serde(skip)]
+    run_sorted: Vec<u32>,
+    #[serde(skip)]
+    run_day_ends: Vec<u32>,
+    /// The runs' trials per bin on the day being counted.
+    #[serde(skip)]
+    running: Column,
+    /// Most runs a trial may have to be recorded as runs.
+    #[serde(skip)]
+    max_runs: usize,
 }
 
 impl DayHistogram {
@@ -376,12 +435,21 @@ impl DayHistogram {
             pending_trials: 0,
             counted: 0,
             column_bytes: 0,
+            run_changes: Vec::new(),
+            run_trials: 0,
+            run_sorted: Vec::new(),
+            run_day_ends: Vec::new(),
+            running: Column::default(),
+            max_runs: (days / DAYS_PER_RUN).min(MAX_RUNS),
         }
     }
 
     /// Bytes held by this histogram's tables and buffer.
     pub fn table_bytes(&self) -> u64 {
         self.column_bytes
+            + self.running.bytes()
+            + (self.run_changes.capacity() * 8 + self.run_sorted.capacity() * 4 + self.run_day_ends.capacity() * 4)
+                as u64
             + (self.pending.capacity() + self.tile.capacity()) as u64 * 4
             + self.constant.len() as u64 * 48
     }
@@ -405,27 +473,91 @@ impl DayHistogram {
             self.pending.resize(self.batch * days, 0);
             self.tile.resize(TILE * days, 0);
         }
-        // The trial's bins go straight into its lane of the tile; a trial
-        // found constant leaves the lane to be overwritten by the next.
+        // The trial's bins go straight into its lane of the tile. A trial
+        // with few runs of equal bins is recorded as runs instead, and a
+        // constant one once; either leaves the lane to the next trial.
         let lane = self.pending_trials % TILE;
-        let first = key_at(0);
-        let mut same = true;
+        // `run_ends[i]`: the last day of run i (branch-free: each day
+        // writes the current run's slot, the last slot absorbing extras).
+        let mut run_ends = [0u32; MAX_RUNS + 1];
+        let mut run = 0;
+        let mut previous = key_at(0);
         for (day, slots) in self.tile.chunks_exact_mut(TILE).enumerate() {
-            let key = if day == 0 { first } else { key_at(day) };
-            same &= key == first;
+            let key = if day == 0 { previous } else { key_at(day) };
+            run += usize::from(key != previous);
+            run_ends[run.min(MAX_RUNS)] = day as u32;
+            previous = key;
             slots[lane] = key as u32;
         }
-        if same && days > 1 {
-            self.record_constant(first);
+        if run == 0 && days > 1 {
+            self.record_constant(previous);
             return;
         }
-        self.pending_trials += 1;
-        if lane == TILE - 1 {
-            self.store_tile();
+        // Runs are counted with plain additions, so only while no count
+        // can pass u32::MAX (see `count_pending`).
+        if run < self.max_runs && self.counted + (self.batch as u64) < u64::from(u32::MAX) {
+            self.record_runs(lane, &run_ends[..=run]);
+        } else {
+            self.pending_trials += 1;
+            if lane == TILE - 1 {
+                self.store_tile();
+            }
         }
-        if self.pending_trials == self.batch {
+        if self.pending_trials + self.run_trials == self.batch {
             self.count_pending();
         }
+    }
+
+    /// Records the trial in the tile's `lane` by its runs, the last day of
+    /// each in `run_ends`: where each starts, and where each but the last
+    /// is left.
+    fn record_runs(&mut self, lane: usize, run_ends: &[u32]) {
+        let days = self.columns.len();
+        let mut start = 0;
+        for &end in run_ends {
+            let key = self.tile[start * TILE + lane];
+            self.run_changes.push((start as u32, key));
+            if (end as usize) + 1 < days {
+                self.run_changes.push((end + 1, key | RUN_LEFT));
+            }
+            start = end as usize + 1;
+        }
+        self.run_trials += 1;
+    }
+
+    /// Sorts the buffered run changes by day (a counting sort).
+    fn sort_run_changes(&mut self) {
+        let days = self.columns.len();
+        self.run_day_ends.clear();
+        self.run_day_ends.resize(days + 1, 0);
+        for &(day, _) in &self.run_changes {
+            self.run_day_ends[day as usize + 1] += 1;
+        }
+        for d in 1..=days {
+            self.run_day_ends[d] += self.run_day_ends[d - 1];
+        }
+        self.run_sorted.clear();
+        self.run_sorted.resize(self.run_changes.len(), 0);
+        // Each change goes to its day's next free place; afterwards
+        // `run_day_ends[d]` is where day d's changes end.
+        for &(day, key) in &self.run_changes {
+            let place = &mut self.run_day_ends[day as usize];
+            self.run_sorted[*place as usize] = key;
+            *place += 1;
+        }
+        self.run_changes.clear();
+    }
+
+    /// Counts the runs' trials on `day`: the running counts move by the
+    /// day's changes, then add to the day's column.
+    fn count_runs_of_day(&mut self, day: usize) {
+        let start = if day == 0 { 0 } else { self.run_day_ends[day - 1] as usize };
+        let end = self.run_day_ends[day] as usize;
+        for &key in &self.run_sorted[start..end] {
+            let delta = if key & RUN_LEFT == 0 { 1 } else { u32::MAX };
+            self.running.add_wrapping(i64::from(key & !RUN_LEFT), delta);
+        }
+        self.columns[day].add_pages(&self.running);
     }
 
     fn count_column_bytes(&mut self) {
@@ -462,19 +594,34 @@ impl DayHistogram {
         if !trials.is_multiple_of(TILE) {
             self.store_tile();
         }
+        let runs = self.run_trials > 0;
+        if runs {
+            self.sort_run_changes();
+        }
         let batch = self.batch;
         // No count can pass u32::MAX while fewer trials than that are counted.
-        let may_wrap = self.counted + trials as u64 > u64::from(u32::MAX);
-        self.counted += trials as u64;
-        for (day_keys, column) in self.pending.chunks_exact(batch).zip(&mut self.columns) {
-            let keys = &day_keys[..trials];
+        let may_wrap = self.counted + (trials + self.run_trials) as u64 > u64::from(u32::MAX);
+        self.counted += (trials + self.run_trials) as u64;
+        for day in 0..self.columns.len() {
+            let keys = self.pending.get(day * batch..day * batch + trials).unwrap_or_default();
+            let column = &mut self.columns[day];
             if may_wrap {
                 keys.iter().for_each(|&key| column.add(i64::from(key), 1));
             } else {
                 column.add_ones(keys);
             }
+            if runs {
+                self.count_runs_of_day(day);
+            }
+        }
+        if runs {
+            // Every run trial's last run is still counted; start afresh.
+            for page in self.running.pages.iter_mut().flatten() {
+                page.fill(0);
+            }
         }
         self.pending_trials = 0;
+        self.run_trials = 0;
         self.count_column_bytes();
     }
 
@@ -506,6 +653,10 @@ impl DayHistogram {
         }
         self.pending = Vec::new();
         self.tile = Vec::new();
+        self.run_changes = Vec::new();
+        self.run_sorted = Vec::new();
+        self.run_day_ends = Vec::new();
+        self.running = Column::default();
         self.finished = true;
         self.count_column_bytes();
     }
@@ -640,6 +791,37 @@ mod tests {
             let want: Vec<(i64, u64)> = expected.iter().map(|(k, c)| (*k, *c)).collect();
             assert_eq!(got, want, "day {day}");
         }
+    }
+
+    #[test]
+    fn trials_recorded_as_runs_count_like_a_reference() {
+        // Enough days that trials with few runs are recorded as runs,
+        // mixed with buffered and constant ones, over several batches.
+        let days = 60;
+        let mut histogram = DayHistogram::new(days);
+        assert!(histogram.max_runs > 3);
+        let mut reference: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); days];
+        let trials = 2 * histogram.batch as u64 + 37;
+        for trial in 0..trials {
+            let key_on = |day: usize| match trial % 4 {
+                0 => 40,
+                // A few runs, ending on various days (the last one at the end).
+                1 => (trial % 7) as i64 + 100 * (day as i64 / (5 + (trial % 11) as i64)).min(4),
+                2 => 300 + ((trial + day as u64) % 2) as i64,
+                _ => 5000 - day as i64 - (trial % 3) as i64,
+            };
+            histogram.record(key_on);
+            for (day, counts) in reference.iter_mut().enumerate() {
+                *counts.entry(key_on(day)).or_default() += 1;
+            }
+        }
+        histogram.finish();
+        for (day, expected) in reference.iter().enumerate() {
+            let got: Vec<(i64, u64)> = histogram.column(day).collect();
+            let want: Vec<(i64, u64)> = expected.iter().map(|(k, c)| (*k, *c)).collect();
+            assert_eq!(got, want, "day {day}");
+        }
+        assert_eq!(histogram.check(trials), Ok(()));
     }
 
     #[test]
