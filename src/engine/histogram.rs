@@ -472,6 +472,12 @@ impl DayHistogram {
         if self.tile.is_empty() {
             self.pending.resize(self.batch * days, 0);
             self.tile.resize(TILE * days, 0);
+            // Room for the most run changes a batch can have, reserved
+            // once (memory is only taken as it is written), so that the
+            // buffers do not grow in steps as more batches come.
+            let most_changes = self.batch * 2 * self.max_runs;
+            self.run_changes.reserve_exact(most_changes);
+            self.run_sorted.reserve_exact(most_changes);
         }
         // The trial's bins go straight into its lane of the tile. A trial
         // with few runs of equal bins is recorded as runs instead, and a
