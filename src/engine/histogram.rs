@@ -26,8 +26,16 @@ pub fn count_key(value: u32) -> i64 {
     if value < EXACT_LIMIT {
         i64::from(value)
     } else {
-        i64::from(EXACT_LIMIT) + (float_key(f64::from(value)) - float_key(f64::from(EXACT_LIMIT)))
+        large_count_key(value)
     }
+}
+
+/// [`count_key`] of a value of [`EXACT_LIMIT`] or more (rare: kept out of
+/// line, so the common case is a plain comparison).
+#[cold]
+#[inline(never)]
+fn large_count_key(value: u32) -> i64 {
+    i64::from(EXACT_LIMIT) + (float_key(f64::from(value)) - float_key(f64::from(EXACT_LIMIT)))
 }
 
 /// Ratios below this share one bin, reported as 0; without the floor, a
