@@ -565,7 +565,11 @@ impl DayHistogram {
     /// Counts the runs' trials on `day`: the running counts move by the
     /// day's changes, then add to the day's column.
     fn count_runs_of_day(&mut self, day: usize) {
-        let start = if day == 0 { 0 } else { self.run_day_ends[day - 1] as usize };
+        let start = if day == 0 {
+            0
+        } else {
+            self.run_day_ends[day - 1] as usize
+        };
         let end = self.run_day_ends[day] as usize;
         for &key in &self.run_sorted[start..end] {
             let delta = if key & RUN_LEFT == 0 { 1 } else { u32::MAX };
