@@ -456,8 +456,9 @@ impl DayHistogram {
     pub fn table_bytes(&self) -> u64 {
         self.column_bytes
             + self.running.bytes()
-            + (self.run_changes.capacity() * 8 + self.run_sorted.capacity() * 4 + self.run_day_ends.capacity() * 4)
-                as u64
+            // The run buffers are reserved for a whole batch but only take
+            // memory as far as they are written: count what is in use.
+            + (self.run_changes.len().max(self.run_sorted.len()) * 12 + self.run_day_ends.capacity() * 4) as u64
             + (self.pending.capacity() + self.tile.capacity()) as u64 * 4
             + self.constant.len() as u64 * 48
     }
@@ -468,7 +469,7 @@ impl DayHistogram {
     }
 
     /// Records one trial: `key_at(r)` is its bin on report day `r`, called
-    /// once for each day in order. Keys are below 2^32 (see [`count_key`]
+    /// once for each day in order. Keys are below 2^31 (see [`count_key`]
     /// and [`float_key`]).
     #[inline(always)]
     pub fn record(&mut self, mut key_at: impl FnMut(usize) -> i64) {
@@ -530,6 +531,7 @@ impl DayHistogram {
         let mut start = 0;
         for &end in run_ends {
             let key = self.tile[start * TILE + lane];
+            debug_assert!(key < RUN_LEFT, "bin keys are below 2^23");
             self.run_changes.push((start as u32, key));
             if (end as usize) + 1 < days {
                 self.run_changes.push((end + 1, key | RUN_LEFT));

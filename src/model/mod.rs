@@ -441,16 +441,11 @@ impl Model {
             trial.population.push(population);
         }
 
-        let max_report_gap = Schedule::new(&trial.days, &trial.is_report).max_report_gap;
         trial.host.resize(n, 0);
+        let schedule = Schedule::new(&trial.days, &trial.is_report);
         if let Some(host) = &self.host {
             let mut rng = stream(seed, index, host.process);
             let mut bridge = Bridge::new(seed, index, host.bridge);
-            let schedule = Schedule {
-                days: &trial.days,
-                report: &trial.is_report,
-                max_report_gap,
-            };
             strength_at(
                 host_initial,
                 &trial.host_arrivals,
@@ -478,11 +473,6 @@ impl Model {
             let lambda = daily_rate(model.attrition.once(key));
             let mut rng = stream(seed, index, model.process);
             let mut bridge = Bridge::new(seed, index, model.bridge);
-            let schedule = Schedule {
-                days: &trial.days,
-                report: &trial.is_report,
-                max_report_gap,
-            };
             strength_at(
                 model.deployed,
                 &trial.arrivals[c],

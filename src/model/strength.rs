@@ -65,11 +65,12 @@ const RECIPROCALS: [f64; 64] = {
 /// The days a head count is asked for, and which of them are report days.
 #[derive(Debug, Clone, Copy)]
 pub struct Schedule<'a> {
-    pub days: &'a [u32],
-    pub report: &'a [bool],
+    days: &'a [u32],
+    report: &'a [bool],
     /// The longest wait from one report day to the next (see
-    /// [`Attrition::skip_quiet_days`]).
-    pub max_report_gap: u32,
+    /// [`Attrition::skip_quiet_days`]); set only by [`Schedule::new`], as a
+    /// value too small would skip the race's check.
+    max_report_gap: u32,
 }
 
 impl<'a> Schedule<'a> {
