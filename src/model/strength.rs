@@ -293,10 +293,10 @@ impl Attrition {
         // n * lambda * (day - t) < RACE_BELOW, t the previous own day; that
         // product only grows with the gap, so when even the longest gap
         // passes, only the next departure and arrival end the quiet days.
-        if f64::from(self.n) * self.lambda * f64::from(schedule.max_report_gap) >= RACE_BELOW {
-            return self.skip_quiet_days_checked(k, schedule, next_arrival_day, out);
-        }
         let quiet = |day: u32| day < next_arrival_day && f64::from(day) < next;
+        if f64::from(self.n) * self.lambda * f64::from(schedule.max_report_gap) >= RACE_BELOW {
+            return self.skip_quiet_days_checked(k, schedule, quiet, out);
+        }
         let end = k + 1 + first_failing(&days[k + 1..], quiet);
         let Some(last_own) = (k + 1..end).rev().find(|&j| report[j]) else {
             return k;
@@ -306,20 +306,20 @@ impl Attrition {
         last_own
     }
 
-    /// [`Attrition::skip_quiet_days`] checking the race's condition on each report day.
+    /// [`Attrition::skip_quiet_days`] checking the race's condition on each
+    /// report day, over the days that pass `quiet`.
     fn skip_quiet_days_checked(
         &mut self,
         k: usize,
         schedule: Schedule,
-        next_arrival_day: u32,
+        quiet: impl Fn(u32) -> bool,
         out: &mut [u32],
     ) -> usize {
-        let Some(next) = self.next_departure else { return k };
         let Schedule { days, report, .. } = schedule;
         let mut last_own = k;
         for j in k + 1..days.len() {
             let day = days[j];
-            if day >= next_arrival_day || f64::from(day) >= next {
+            if !quiet(day) {
                 break;
             }
             if report[j] {
