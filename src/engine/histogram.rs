@@ -101,8 +101,16 @@ const RUN_LEFT: u32 = 1 << 31;
 /// histogram is read.
 const KEY_RANGE: std::ops::RangeInclusive<i64> = -(PAGE_BINS as i64)..=(1 << 22) + 2 * PAGE_BINS as i64;
 
+/// A bin's count as kept in memory. Sixteen bits halve the tables (a day's
+/// column stays in cache longer, and the tails that more trials reach cost
+/// half as much); each time a cell passes `u16::MAX` the carry goes to the
+/// column's `overflow`, so counts stay exact however many trials.
+type Cell = u16;
+/// Bits of a [`Cell`]: a carry is worth `1 << CELL_BITS` trials.
+const CELL_BITS: u32 = Cell::BITS;
+
 /// One page of a column: the counts of [`PAGE_BINS`] consecutive bins.
-type Page = Box<[u32; PAGE_BINS]>;
+type Page = Box<[Cell; PAGE_BINS]>;
 
 /// One report day's counts per bin.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -113,12 +121,13 @@ struct Column {
     /// Pages of [`PAGE_BINS`] keys from `low`, each allocated on its own
     /// (so a column grows without moving or fragmenting memory).
     pages: Vec<Option<Page>>,
-    /// Bins whose count passed `u32::MAX`: key and how many times 2^32
-    /// to add to the cell (only with billions of trials).
+    /// Bins whose count passed `u16::MAX`, sorted by key: the key and how
+    /// many times 2^16 to add to the cell.
     overflow: Vec<(i64, u64)>,
 }
 
-/// A column as saved in a partial result file.
+/// A column as saved in a partial result file: 32-bit cells, and carries
+/// of 2^32 (the format does not depend on the cells kept in memory).
 #[derive(Deserialize)]
 struct SavedColumn {
     low: i64,
@@ -129,16 +138,33 @@ struct SavedColumn {
 #[derive(Serialize)]
 struct SavedColumnRef<'a> {
     low: i64,
-    pages: Vec<Option<&'a [u32]>>,
+    pages: Vec<Option<Vec<u32>>>,
     overflow: &'a [(i64, u64)],
 }
 
 impl Serialize for Column {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut pages: Vec<Option<Vec<u32>>> = self
+            .pages
+            .iter()
+            .map(|page| page.as_ref().map(|cells| cells.iter().map(|&c| u32::from(c)).collect()))
+            .collect();
+        // Each carried bin's whole count, split into a 32-bit cell and carries of 2^32.
+        let mut carries = Vec::new();
+        for &(key, wraps) in &self.overflow {
+            let (page, place) = self.page_of(key);
+            if let Some(Some(cells)) = pages.get_mut(page) {
+                let count = u64::from(cells[place]).saturating_add(wraps.saturating_mul(1 << CELL_BITS));
+                cells[place] = count as u32;
+                if count >> 32 > 0 {
+                    carries.push((key, count >> 32));
+                }
+            }
+        }
         SavedColumnRef {
             low: self.low,
-            pages: self.pages.iter().map(|p| p.as_deref().map(|p| &p[..])).collect(),
-            overflow: &self.overflow,
+            pages,
+            overflow: &carries,
         }
         .serialize(serializer)
     }
@@ -148,23 +174,42 @@ impl TryFrom<SavedColumn> for Column {
     type Error = String;
 
     fn try_from(saved: SavedColumn) -> Result<Column, String> {
-        let pages = saved
-            .pages
-            .into_iter()
-            .map(|page| match page {
-                None => Ok(None),
-                Some(cells) => {
-                    let size = cells.len();
-                    let page: Result<Page, _> = cells.into_boxed_slice().try_into();
-                    page.map(Some)
-                        .map_err(|_| format!("damaged: a page of {size} bins, expected {PAGE_BINS}"))
+        // Whole counts above a cell go to `overflow` as carries of 2^16.
+        let mut carries = std::collections::BTreeMap::<i64, u64>::new();
+        let mut pages = Vec::with_capacity(saved.pages.len());
+        for (page, cells) in saved.pages.into_iter().enumerate() {
+            let Some(cells) = cells else {
+                pages.push(None);
+                continue;
+            };
+            if cells.len() != PAGE_BINS {
+                return Err(format!("damaged: a page of {} bins, expected {PAGE_BINS}", cells.len()));
+            }
+            let mut kept: Page = Box::new([0; PAGE_BINS]);
+            for (place, (&count, cell)) in cells.iter().zip(kept.iter_mut()).enumerate() {
+                *cell = count as Cell;
+                if count >> CELL_BITS > 0 {
+                    let key = saved.low.saturating_add((page * PAGE_BINS + place) as i64);
+                    *carries.entry(key).or_default() += u64::from(count >> CELL_BITS);
                 }
-            })
-            .collect::<Result<_, _>>()?;
+            }
+            pages.push(Some(kept));
+        }
+        for (key, wraps) in saved.overflow {
+            // Carries of 2^32 are 2^16 carries of 2^16 each; more than a
+            // u64 holds cannot be a real count.
+            let wraps = wraps
+                .checked_mul(1 << (32 - CELL_BITS))
+                .ok_or_else(|| "damaged overflow counts".to_string())?;
+            let entry = carries.entry(key).or_default();
+            *entry = entry
+                .checked_add(wraps)
+                .ok_or_else(|| "damaged overflow counts".to_string())?;
+        }
         Ok(Column {
             low: saved.low,
             pages,
-            overflow: saved.overflow,
+            overflow: carries.into_iter().collect(),
         })
     }
 }
@@ -182,7 +227,7 @@ impl Column {
 
     /// The count of bin `key`, if its page is allocated.
     #[inline(always)]
-    fn cell_mut(&mut self, key: i64) -> Option<&mut u32> {
+    fn cell_mut(&mut self, key: i64) -> Option<&mut Cell> {
         let (page, place) = self.page_of(key);
         Some(&mut self.pages.get_mut(page)?.as_mut()?[place])
     }
@@ -191,10 +236,11 @@ impl Column {
     #[inline(always)]
     fn add(&mut self, key: i64, count: u32) {
         if let Some(cell) = self.cell_mut(key) {
-            let (sum, wrapped) = cell.overflowing_add(count);
-            *cell = sum;
-            if wrapped {
-                self.carry(key);
+            let sum = u64::from(*cell) + u64::from(count);
+            *cell = sum as Cell;
+            let wraps = sum >> CELL_BITS;
+            if wraps > 0 {
+                self.carry_by(key, wraps);
             }
             return;
         }
@@ -202,22 +248,33 @@ impl Column {
         self.add(key, count);
     }
 
-    /// Adds one trial to each bin in `keys`, when no count can pass
-    /// `u32::MAX` (see [`DayHistogram::count_pending`]).
+    /// Adds one trial to each bin in `keys`.
     #[inline(always)]
     fn add_ones(&mut self, keys: &[u32]) {
         for &key in keys {
-            match self.cell_mut(i64::from(key)) {
-                Some(cell) => *cell = cell.wrapping_add(1),
-                None => self.add(i64::from(key), 1),
+            let key = i64::from(key);
+            let wrapped = match self.cell_mut(key) {
+                Some(cell) => {
+                    let (sum, wrapped) = cell.overflowing_add(1);
+                    *cell = sum;
+                    wrapped
+                }
+                None => {
+                    self.add(key, 1);
+                    false
+                }
+            };
+            if wrapped {
+                self.carry(key);
             }
         }
     }
 
-    /// Adds `delta` to bin `key` modulo 2^32, allocating only its page
-    /// (for the running sums of [`DayHistogram::count_runs_of_day`]).
+    /// Adds `delta` to bin `key` modulo 2^16, allocating only its page
+    /// (for the running counts of [`DayHistogram::count_runs_of_day`],
+    /// which stay below 2^16).
     #[inline(always)]
-    fn add_wrapping(&mut self, key: i64, delta: u32) {
+    fn add_wrapping(&mut self, key: i64, delta: Cell) {
         if let Some(cell) = self.cell_mut(key) {
             *cell = cell.wrapping_add(delta);
             return;
@@ -226,9 +283,10 @@ impl Column {
         self.add_wrapping(key, delta);
     }
 
-    /// Adds `other`'s bins page by page, when no count can pass `u32::MAX`
-    /// (pages of both start at multiples of [`PAGE_BINS`], so they align).
+    /// Adds `other`'s cells page by page (pages of both start at multiples
+    /// of [`PAGE_BINS`], so they align); `other` has no carries.
     fn add_pages(&mut self, other: &Column) {
+        debug_assert!(other.overflow.is_empty());
         for (first_key, cells) in other.allocated() {
             if cells.iter().all(|&c| c == 0) {
                 continue;
@@ -237,22 +295,32 @@ impl Column {
                 self.allocate(first_key);
             }
             let (page, _) = self.page_of(first_key);
-            if let Some(Some(mine)) = self.pages.get_mut(page) {
-                for (a, b) in mine.iter_mut().zip(cells.iter()) {
-                    *a = a.wrapping_add(*b);
+            let Some(Some(mine)) = self.pages.get_mut(page) else {
+                continue;
+            };
+            // A sum wrapped exactly when it came out below what was added.
+            let mut wrapped = false;
+            for (a, &b) in mine.iter_mut().zip(cells.iter()) {
+                *a = a.wrapping_add(b);
+                wrapped |= *a < b;
+            }
+            if wrapped {
+                let carried: Vec<usize> = (0..PAGE_BINS).filter(|&i| mine[i] < cells[i]).collect();
+                for place in carried {
+                    self.carry(first_key + place as i64);
                 }
             }
         }
     }
 
-    /// Notes that bin `key` passed `u32::MAX` once more.
+    /// Notes that bin `key` passed `u16::MAX` once more.
     #[cold]
     #[inline(never)]
     fn carry(&mut self, key: i64) {
         self.carry_by(key, 1);
     }
 
-    /// Notes that bin `key` passed `u32::MAX` `wraps` more times.
+    /// Notes that bin `key` passed `u16::MAX` `wraps` more times.
     fn carry_by(&mut self, key: i64, wraps: u64) {
         match self.overflow.binary_search_by_key(&key, |(k, _)| *k) {
             Ok(i) => self.overflow[i].1 = self.overflow[i].1.saturating_add(wraps),
@@ -299,7 +367,7 @@ impl Column {
     }
 
     /// Each allocated page's first key and counts, in ascending key order.
-    fn allocated(&self) -> impl Iterator<Item = (i64, &[u32; PAGE_BINS])> + '_ {
+    fn allocated(&self) -> impl Iterator<Item = (i64, &[Cell; PAGE_BINS])> + '_ {
         self.pages
             .iter()
             .enumerate()
@@ -311,13 +379,13 @@ impl Column {
         self.allocated().flat_map(move |(first_key, cells)| {
             cells.iter().enumerate().filter_map(move |(i, &cell)| {
                 let key = first_key + i as i64;
-                let count = u64::from(cell) + self.wraps(key) * (1 << 32);
+                let count = u64::from(cell) + (self.wraps(key) << CELL_BITS);
                 (count > 0).then_some((key, count))
             })
         })
     }
 
-    /// Times bin `key` passed `u32::MAX`.
+    /// Times bin `key` passed `u16::MAX`.
     fn wraps(&self, key: i64) -> u64 {
         if self.overflow.is_empty() {
             return 0;
@@ -332,7 +400,7 @@ impl Column {
         for (first_key, cells) in other.allocated() {
             for (i, &cell) in cells.iter().enumerate() {
                 if cell > 0 {
-                    self.add(first_key + i as i64, cell);
+                    self.add(first_key + i as i64, u32::from(cell));
                 }
             }
         }
@@ -342,7 +410,7 @@ impl Column {
     }
 
     fn bytes(&self) -> u64 {
-        let page_bytes = std::mem::size_of::<[u32; PAGE_BINS]>() + 16;
+        let page_bytes = std::mem::size_of::<[Cell; PAGE_BINS]>() + 16;
         let allocated = self.pages.iter().flatten().count() * page_bytes;
         (allocated + self.pages.capacity() * 8 + self.overflow.capacity() * 16) as u64
     }
@@ -362,7 +430,7 @@ impl Column {
         let plausible = self
             .overflow
             .iter()
-            .all(|&(key, wraps)| wraps <= trials >> 32 && allocated(key));
+            .all(|&(key, wraps)| wraps <= trials >> CELL_BITS && allocated(key));
         if !sorted || !plausible {
             return Err("damaged overflow counts".to_string());
         }
@@ -373,7 +441,7 @@ impl Column {
         total += self
             .overflow
             .iter()
-            .map(|&(_, wraps)| u128::from(wraps) << 32)
+            .map(|&(_, wraps)| u128::from(wraps) << CELL_BITS)
             .sum::<u128>();
         if total != u128::from(trials) {
             return Err(format!("counts {total} trials, not {trials}"));
@@ -404,9 +472,6 @@ pub struct DayHistogram {
     /// Trials in `pending`.
     #[serde(skip)]
     pending_trials: usize,
-    /// Trials counted from `pending` so far.
-    #[serde(skip)]
-    counted: u64,
     /// Bytes of all columns when last counted (they only grow while
     /// buffered trials are counted).
     #[serde(skip)]
@@ -441,7 +506,6 @@ impl DayHistogram {
             tile: Vec::new(),
             batch: (BATCH_KEYS / days.max(1)).clamp(MIN_BATCH, MAX_BATCH) / TILE * TILE,
             pending_trials: 0,
-            counted: 0,
             column_bytes: 0,
             run_changes: Vec::new(),
             run_trials: 0,
@@ -508,9 +572,7 @@ impl DayHistogram {
             self.record_constant(previous);
             return;
         }
-        // Runs are counted with plain additions, so only while no count
-        // can pass u32::MAX (see `count_pending`).
-        if run < self.max_runs && self.counted + (self.batch as u64) < u64::from(u32::MAX) {
+        if run < self.max_runs {
             self.record_runs(lane, &run_ends[..=run]);
         } else {
             self.pending_trials += 1;
@@ -574,7 +636,8 @@ impl DayHistogram {
         };
         let end = self.run_day_ends[day] as usize;
         for &key in &self.run_sorted[start..end] {
-            let delta = if key & RUN_LEFT == 0 { 1 } else { u32::MAX };
+            // Leaving a bin counts -1, which is `Cell::MAX` modulo 2^16.
+            let delta = if key & RUN_LEFT == 0 { 1 } else { Cell::MAX };
             self.running.add_wrapping(i64::from(key & !RUN_LEFT), delta);
         }
         self.columns[day].add_pages(&self.running);
@@ -619,17 +682,9 @@ impl DayHistogram {
             self.sort_run_changes();
         }
         let batch = self.batch;
-        // No count can pass u32::MAX while fewer trials than that are counted.
-        let may_wrap = self.counted + (trials + self.run_trials) as u64 > u64::from(u32::MAX);
-        self.counted += (trials + self.run_trials) as u64;
         for day in 0..self.columns.len() {
             let keys = self.pending.get(day * batch..day * batch + trials).unwrap_or_default();
-            let column = &mut self.columns[day];
-            if may_wrap {
-                keys.iter().for_each(|&key| column.add(i64::from(key), 1));
-            } else {
-                column.add_ones(keys);
-            }
+            self.columns[day].add_ones(keys);
             if runs {
                 self.count_runs_of_day(day);
             }
@@ -647,8 +702,6 @@ impl DayHistogram {
 
     /// Counts one trial in bin `key` on report days `from..to`.
     pub fn add_run(&mut self, key: i64, from: usize, to: usize) {
-        // One more trial that may share a bin with the buffered ones.
-        self.counted += 1;
         for column in &mut self.columns[from..to] {
             column.add(key, 1);
         }
@@ -858,6 +911,57 @@ mod tests {
         assert_eq!(column.check(expected + 7), Ok(()));
     }
 
+    /// Cells are 16 bits: counts past 2^16 carry over whether they come a
+    /// trial at a time (buffered trials), by runs, or by merging.
+    #[test]
+    fn counts_past_a_cell_carry_over() {
+        let days = 60;
+        let trials = 140_000u64;
+        let mut histogram = DayHistogram::new(days);
+        for trial in 0..trials {
+            histogram.record(|day| match trial % 2 {
+                // A new bin every day: buffered and counted one by one.
+                0 => (day % 2) as i64,
+                // Two runs: recorded as runs.
+                _ if day < 30 => 7,
+                _ => 9,
+            });
+        }
+        histogram.finish();
+        let half = trials / 2;
+        assert_eq!(histogram.column(0).collect::<Vec<_>>(), vec![(0, half), (7, half)]);
+        assert_eq!(histogram.column(59).collect::<Vec<_>>(), vec![(1, half), (9, half)]);
+        assert_eq!(histogram.check(trials), Ok(()));
+        let mut doubled = histogram.clone();
+        doubled.merge(&histogram);
+        assert_eq!(doubled.column(31).collect::<Vec<_>>(), vec![(1, trials), (9, trials)]);
+        assert_eq!(doubled.check(2 * trials), Ok(()));
+    }
+
+    /// A saved column holds whole counts as 32-bit cells and carries of
+    /// 2^32, whatever the cells in memory, and reads back the same.
+    #[test]
+    fn saved_columns_hold_whole_counts_in_32_bit_cells() {
+        let mut column = Column::default();
+        column.add_many(3, (1 << 32) + 70_000);
+        column.add_many(900, 70_000);
+        column.add(901, 5);
+        let text = serde_json::to_string(&column).unwrap();
+        let saved: SavedColumn = serde_json::from_str(&text).unwrap();
+        let cell = |key: i64| {
+            let offset = (key - saved.low) as usize;
+            saved.pages[offset / PAGE_BINS].as_ref().unwrap()[offset % PAGE_BINS]
+        };
+        assert_eq!((cell(3), cell(900), cell(901)), (70_000, 70_000, 5));
+        assert_eq!(saved.overflow, vec![(3, 1)]);
+        let back: Column = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, column);
+        assert_eq!(
+            back.counts().collect::<Vec<_>>(),
+            vec![(3, (1 << 32) + 70_000), (900, 70_000), (901, 5)]
+        );
+    }
+
     #[test]
     fn damaged_columns_are_refused() {
         let mut column = Column::default();
@@ -882,6 +986,10 @@ mod tests {
         let short = text.replacen("[0,", "[", 1);
         let error = serde_json::from_str::<Column>(&short).unwrap_err().to_string();
         assert!(error.contains("damaged: a page of 127 bins"), "{error}");
+        let huge = text.replace("\"overflow\":[]", "\"overflow\":[[10,18446744073709551615]]");
+        assert_ne!(huge, text);
+        let error = serde_json::from_str::<Column>(&huge).unwrap_err().to_string();
+        assert!(error.contains("damaged overflow counts"), "{error}");
     }
 
     #[test]
