@@ -403,13 +403,17 @@ impl Model {
                 None => Some(0),
                 Some(event) => trial.event_days[event],
             };
-            let withdrawal_day = self.withdrawal_day(model, key);
-            let cutoff = withdrawal_day.min(cutoff_all);
+            // The withdrawal day is drawn (from its own streams) only for a
+            // contingent that has someone to withdraw.
+            let mut withdrawal = None;
+            let mut withdrawal_day = || *withdrawal.get_or_insert_with(|| self.withdrawal_day(model, key));
             let mut arrivals = std::mem::take(&mut trial.arrivals[c]);
+            let cutoff = || withdrawal_day().min(cutoff_all);
             trial.deliveries[c] = self.plan_arrivals(model, key, anchor, cutoff, &mut arrivals);
+            let present = model.deployed > 0 || !arrivals.is_empty();
+            trial.cutoffs[c] = if present { withdrawal_day() } else { u32::MAX };
             trial.jump_days.extend(arrivals.iter().map(|a| a.day));
             trial.arrivals[c] = arrivals;
-            trial.cutoffs[c] = withdrawal_day;
         }
         let (host_initial, host_lambda) = self.plan_host(key, trial);
         let growth = self.growth.once(key);
@@ -557,14 +561,15 @@ impl Model {
         }
     }
 
-    /// Fills `arrivals` with the waves that arrive before `cutoff` and within
-    /// the horizon, and says what was delivered.
+    /// Fills `arrivals` with the waves that arrive before `cutoff()` (asked
+    /// only when something is to arrive) and within the horizon, and says
+    /// what was delivered.
     fn plan_arrivals(
         &self,
         model: &ContributorModel,
         key: &Key,
         anchor: Option<u32>,
-        cutoff: u32,
+        cutoff: impl FnOnce() -> u32,
         arrivals: &mut Vec<Arrival>,
     ) -> Delivery {
         arrivals.clear();
@@ -583,7 +588,7 @@ impl Model {
         let waves = model.waves;
         let mut day = u64::from(anchor) + model.first_arrival.once(key) as u64;
         let mut gaps = model.interval.many(seed, index);
-        let limit = u64::from(cutoff.min(self.horizon.saturating_add(1)));
+        let limit = u64::from(cutoff().min(self.horizon.saturating_add(1)));
         let mut delivered = 0;
         let mut last_wave_day = None;
         for wave in 0..waves {
@@ -735,6 +740,20 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     };
     // Well below: count < at_least * pop / scale by more than rounding can blur.
     let margin = at_least / scale * (1.0 - 1e-9);
+    // The population only grows or only shrinks over a trial, so when even
+    // the largest count is well below on the smaller end, every day is.
+    let (Some(&first), Some(&last)) = (trial.population.first(), trial.population.last()) else {
+        return None;
+    };
+    let most = trial
+        .host
+        .iter()
+        .zip(intl)
+        .map(|(&h, &i)| u64::from(h) + u64::from(i))
+        .max();
+    if most.is_some_and(|most| (most as f64) < margin * first.min(last)) {
+        return None;
+    }
     (0..trial.days.len()).find(|&k| {
         let count = f64::from(trial.host[k]) + f64::from(intl[k]);
         count >= margin * trial.population[k] && trial.metric(metric, k) >= at_least
@@ -760,6 +779,47 @@ fn apply_cutoffs(days: &[u32], out: &mut [u32], withdrawal_day: u32, end_mission
             } else {
                 (u64::from(*slot) * u64::from(drawdown - elapsed) / u64::from(drawdown)) as u32
             };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first day a ratio target is met, with its shortcuts, is the
+    /// first day on which the ratio itself is at least the target, for
+    /// growing and shrinking populations and targets on either side of
+    /// what the trial reaches.
+    #[test]
+    fn ratio_targets_are_met_on_the_first_day_the_ratio_is() {
+        let mut rng = stream(9, 0, StreamId::of("ratio-days"));
+        for case in 0..400u64 {
+            let days = 40;
+            let growth = [1.0004, 0.9996, 1.0][case as usize % 3];
+            let mut trial = Trial::default();
+            let mut population = 1.0e6;
+            for day in 0..days {
+                trial.days.push(day);
+                trial.host.push(3_000 + (unit(&mut rng) * 500.0) as u32);
+                let international = (unit(&mut rng) * 300.0) as u32;
+                trial.international.push(international);
+                trial.international_police.push(international / 2);
+                trial.population.push(population);
+                population *= growth;
+            }
+            for metric in [Metric::PolicePer100k, Metric::SecurityPer1000] {
+                let values: Vec<f64> = (0..days as usize).map(|k| trial.metric(metric, k)).collect();
+                let most = values.iter().copied().fold(f64::MIN, f64::max);
+                for at_least in [most * 0.9, most * (1.0 - 1e-12), most, most * (1.0 + 1e-12), most * 1.1] {
+                    let brute = values.iter().position(|&v| v >= at_least);
+                    assert_eq!(
+                        first_ratio_day(&trial, metric, at_least),
+                        brute,
+                        "case {case}, {at_least}"
+                    );
+                }
+            }
         }
     }
 }
