@@ -32,7 +32,24 @@ pub struct Aggregates {
     pub delivered: Vec<u64>,
     /// Per contributor: trials in which all `pledged` arrived.
     pub full_delivery: Vec<u64>,
+    /// One trial's values of a ratio metric on each report day, while it
+    /// is recorded (left empty between trials).
+    #[serde(skip)]
+    ratio_values: Scratch,
 }
+
+/// Work space reused from trial to trial: not part of the result, so any
+/// two are equal.
+#[derive(Debug, Clone, Default)]
+struct Scratch(Vec<f64>);
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Scratch) -> bool {
+        true
+    }
+}
+
+impl Eq for Scratch {}
 
 impl Aggregates {
     pub fn new(model: &Model) -> Aggregates {
@@ -52,6 +69,7 @@ impl Aggregates {
             last_wave: vec![vec![0; day_slots]; contributors],
             delivered: vec![0; contributors],
             full_delivery: vec![0; contributors],
+            ratio_values: Scratch::default(),
         }
     }
 
@@ -77,7 +95,10 @@ impl Aggregates {
                 Metric::PolicePer100k | Metric::SecurityPer1000 => {
                     let sums = &mut self.ratio_sums[ratio];
                     ratio += 1;
-                    record_ratios(histogram, sums, reports, |k| trial.metric(metric, k));
+                    let values = &mut self.ratio_values.0;
+                    values.extend(reports.iter().map(|&k| trial.metric(metric, k as usize)));
+                    record_ratios(histogram, sums, values);
+                    values.clear();
                 }
             }
         }
@@ -134,24 +155,18 @@ fn record_counts(histogram: &mut DayHistogram, reports: &[u32], value_at: impl F
     histogram.record(|r| count_key(value_at(reports[r] as usize)));
 }
 
-/// Ratios also add to the fixed-point sums behind their mean and sd.
-#[inline(always)]
-fn record_ratios(
-    histogram: &mut DayHistogram,
-    sums: &mut [(u128, u128)],
-    reports: &[u32],
-    value_at: impl Fn(usize) -> f64,
-) {
-    histogram.record(|r| {
-        let value = value_at(reports[r] as usize);
+/// Records a ratio metric's `values` on the report days; ratios also add
+/// to the fixed-point sums behind their mean and sd. (The values are worked
+/// out beforehand, so their divisions overlap rather than wait in turn.)
+fn record_ratios(histogram: &mut DayHistogram, sums: &mut [(u128, u128)], values: &[f64]) {
+    for (slot, &value) in sums.iter_mut().zip(values) {
         // Non-negative, so adding 0.5 and truncating rounds.
         // Under 2^41, so the conversion through i64 is exact (and one instruction).
         let fixed = u128::from((value.min(RATIO_CAP) * RATIO_SCALE + 0.5) as i64 as u64);
-        let slot = &mut sums[r];
         slot.0 = slot.0.wrapping_add(fixed);
         slot.1 = slot.1.wrapping_add(fixed * fixed);
-        float_key(value)
-    });
+    }
+    histogram.record(|r| float_key(values[r]));
 }
 
 fn add_into(mine: &mut [u64], theirs: &[u64]) {
