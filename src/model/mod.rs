@@ -16,7 +16,7 @@ use crate::scenario::{Effect, Input, Kind, Metric, Sampler, Scenario, ValueKind}
 use copula::Copula;
 pub use inputs::InputTable;
 pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
-use strength::{Arrival, Bridge, Schedule, daily_rate, strength_at, unit};
+use strength::{Arrival, Bridge, Schedule, Skipped, bridge_skipped, daily_rate, strength_at, unit};
 
 /// Which trial is being drawn, and its correlated inputs' values.
 #[derive(Debug, Clone, Copy)]
@@ -220,7 +220,13 @@ pub struct Trial {
     pub is_report: Vec<bool>,
     /// Head counts `[contributor][day]`, flattened.
     pub contributor_strength: Vec<u32>,
+    /// The host police's head count on each evaluated day. Exact on report
+    /// days and graduation days; on other groups' arrival days, exact only
+    /// if a target needed it (see `host_skipped`), else the count of the
+    /// evaluated day before, which is at least the true count.
     pub host: Vec<u32>,
+    /// Ranges of evaluated days whose `host` count is not yet exact.
+    host_skipped: Vec<std::ops::Range<usize>>,
     /// All contributors' head count on each evaluated day.
     pub international: Vec<u32>,
     /// Police contributors' head count on each evaluated day.
@@ -446,10 +452,12 @@ impl Model {
         }
 
         trial.host.resize(n, 0);
+        trial.host_skipped.clear();
         let schedule = Schedule::new(&trial.days, &trial.is_report);
         if let Some(host) = &self.host {
+            // Other groups' arrival days are bridged only if a target needs
+            // them (see `bridge_host`): most trials are settled without.
             let mut rng = stream(seed, index, host.process);
-            let mut bridge = Bridge::new(seed, index, host.bridge);
             strength_at(
                 host_initial,
                 &trial.host_arrivals,
@@ -457,7 +465,7 @@ impl Model {
                 schedule,
                 &mut trial.host,
                 &mut rng,
-                &mut bridge,
+                Skipped::Defer(&mut trial.host_skipped),
             );
         } else {
             trial.host.fill(0);
@@ -484,13 +492,33 @@ impl Model {
                 schedule,
                 out,
                 &mut rng,
-                &mut bridge,
+                Skipped::Bridge(&mut bridge),
             );
             apply_cutoffs(&trial.days, out, trial.cutoffs[c], end_mission);
         }
         self.sum_contributors(trial);
 
-        self.check_targets(trial);
+        if self.check_targets(trial) {
+            self.bridge_host(key, host_lambda, trial);
+            self.check_targets(trial);
+        }
+    }
+
+    /// Makes the host's counts exact on the days `strength_at` left (the
+    /// same draws it would have made there at once).
+    fn bridge_host(&self, key: &Key, host_lambda: f64, trial: &mut Trial) {
+        if let Some(host) = &self.host {
+            let mut bridge = Bridge::new(key.seed, key.index, host.bridge);
+            bridge_skipped(
+                &trial.host_arrivals,
+                host_lambda,
+                &trial.days,
+                &mut trial.host,
+                &trial.host_skipped,
+                &mut bridge,
+            );
+        }
+        trial.host_skipped.clear();
     }
 
     fn sum_contributors(&self, trial: &mut Trial) {
@@ -688,15 +716,33 @@ impl Model {
         }
     }
 
-    fn check_targets(&self, trial: &mut Trial) {
+    /// Finds the first day each target is met. Returns true when one that
+    /// counts the host police was met on a day whose host count is not yet
+    /// exact: then the days must be bridged and the targets checked again.
+    /// (Elsewhere the answer is exact: those counts are at least the true
+    /// ones, so a day they fail, the true counts fail too.)
+    fn check_targets(&self, trial: &mut Trial) -> bool {
         trial.first_reached.clear();
+        let mut needs_exact_host = false;
         for &(metric, at_least) in &self.targets {
             let first = match metric {
                 Metric::PolicePer100k | Metric::SecurityPer1000 => first_ratio_day(trial, metric, at_least),
                 _ => first_count_day(trial, metric, at_least),
             };
+            let inexact = |k: usize| trial.host_skipped.iter().any(|skipped| skipped.contains(&k));
+            needs_exact_host |= counts_host(metric) && first.is_some_and(inexact);
             trial.first_reached.push(first.map(|k| trial.days[k]));
         }
+        needs_exact_host
+    }
+}
+
+/// True for the metrics that count the host police.
+fn counts_host(metric: Metric) -> bool {
+    match metric {
+        Metric::HostPolice | Metric::Police | Metric::SecurityForces => true,
+        Metric::PolicePer100k | Metric::SecurityPer1000 => true,
+        Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => false,
     }
 }
 
@@ -786,6 +832,76 @@ fn apply_cutoffs(days: &[u32], out: &mut [u32], withdrawal_day: u32, end_mission
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Host counts on other groups' arrival days are bridged only when a
+    /// target counting the host needs them; the day the target is first
+    /// met, and the counts it was met with, are those of bridging at once.
+    #[test]
+    fn host_counts_are_bridged_when_a_target_needs_them() {
+        let text = r#"
+name = "bridged on demand"
+[simulation]
+start = 2024-01-01
+horizon_days = 120
+step = "week"
+seed = 7
+[population]
+initial = 1000000
+[host_police]
+initial = 2000
+attrition_per_year = 0.3
+[[contributors]]
+name = "A"
+kind = "police"
+pledged = 400
+first_arrival_days = "uniform(8, 60)"
+[[targets]]
+name = "police"
+metric = "police"
+at_least = 2350
+"#;
+        let scenario = crate::scenario::parse_str(text, "test.toml").expect("a valid scenario");
+        let model = Model::new(&scenario);
+        let host = model.host.as_ref().expect("a host");
+        let lambda = daily_rate(0.3);
+        let mut trial = Trial::default();
+        let (mut bridged, mut settled) = (0, 0);
+        for index in 0..400 {
+            model.run_trial(index, &mut trial);
+            // The host's counts had every day been bridged at once.
+            let mut exact = vec![0; trial.days.len()];
+            strength_at(
+                2000,
+                &trial.host_arrivals,
+                lambda,
+                Schedule::new(&trial.days, &trial.is_report),
+                &mut exact,
+                &mut stream(7, index, host.process),
+                Skipped::Bridge(&mut Bridge::new(7, index, host.bridge)),
+            );
+            let first = (0..trial.days.len()).find(|&k| exact[k] + trial.international_police[k] >= 2350);
+            assert_eq!(trial.first_reached, vec![first.map(|k| trial.days[k])], "trial {index}");
+            for (k, (&count, &exact)) in trial.host.iter().zip(&exact).enumerate() {
+                let day = trial.days[k];
+                if trial.is_report[k] {
+                    assert_eq!(count, exact, "trial {index}, day {day}");
+                } else {
+                    assert!(count >= exact, "trial {index}, day {day}");
+                }
+            }
+            if trial.host_skipped.is_empty() {
+                // Bridged (or nothing to bridge): every count is exact.
+                assert_eq!(trial.host, exact, "trial {index}");
+                bridged += usize::from(trial.is_report.contains(&false));
+            } else {
+                settled += 1;
+            }
+        }
+        assert!(
+            bridged > 20 && settled > 20,
+            "{bridged} bridged, {settled} settled without"
+        );
+    }
 
     /// The first day a ratio target is met, with its shortcuts, is the
     /// first day on which the ratio itself is at least the target, for

@@ -16,6 +16,8 @@
 //!
 //! Switching between them is exact because the process is memoryless.
 
+use std::ops::Range;
+
 use rand::RngExt;
 use rand_distr::{Binomial, Distribution, Exp1};
 
@@ -116,15 +118,40 @@ impl Bridge {
     }
 }
 
+/// What [`strength_at`] does with the days that are not the group's own.
+pub enum Skipped<'a> {
+    /// Fills them at once from the bridge's draws.
+    Bridge(&'a mut Bridge),
+    /// Gives them the count of the own day before them, which is at least
+    /// the true count (counts only fall between own days), and notes their
+    /// ranges, so that [`bridge_skipped`] can fill them in later, with the
+    /// same draws, should they be needed.
+    Defer(&'a mut Vec<Range<usize>>),
+}
+
+impl Skipped<'_> {
+    fn fill(&mut self, arrivals: &[Arrival], lambda: f64, days: &[u32], out: &mut [u32], skipped: Range<usize>) {
+        match self {
+            Skipped::Bridge(bridge) => fill_skipped(arrivals, lambda, days, out, skipped, bridge),
+            Skipped::Defer(ranges) => {
+                let before = out[skipped.start - 1];
+                out[skipped.clone()].fill(before);
+                ranges.push(skipped);
+            }
+        }
+    }
+}
+
 /// Fills `out[k]` with the head count on day `days[k]` (sorted ascending):
 /// `initial` people on day 0 plus `arrivals` (sorted by day), each leaving at
 /// rate `lambda` per day. Someone arriving on day `d` is counted on day `d`.
 ///
 /// The process is sampled from `rng` on its *own* days only: those with
 /// `report[k]` set, and its arrival days. Other days (another group's
-/// arrivals, for target checks) are filled in afterwards from `bridge`,
-/// conditioned on the neighbouring own days. So a group's draws, and its
-/// counts on report days, do not depend on which other groups exist.
+/// arrivals, for target checks) are filled in from a bridge of their own
+/// (see [`Skipped`]), conditioned on the neighbouring own days. So a group's
+/// draws, and its counts on report days, do not depend on which other
+/// groups exist.
 pub fn strength_at(
     initial: u32,
     arrivals: &[Arrival],
@@ -132,7 +159,7 @@ pub fn strength_at(
     schedule: Schedule,
     out: &mut [u32],
     rng: &mut StreamRng,
-    bridge: &mut Bridge,
+    mut skipped: Skipped,
 ) {
     let Schedule { days, report, .. } = schedule;
     debug_assert!(days.len() == out.len() && days.len() == report.len());
@@ -169,13 +196,44 @@ pub fn strength_at(
         process.advance(f64::from(day), rng);
         out[k] = process.n;
         if let Some(from) = skipped_from.take() {
-            bridge_between(arrivals, lambda, days, out, from..k, bridge);
+            skipped.fill(arrivals, lambda, days, out, from..k);
         }
         let next_arrival_day = arrivals.get(next_arrival).map_or(u32::MAX, |a| a.day);
         k = process.skip_quiet_days(k, schedule, next_arrival_day, out) + 1;
     }
     if let Some(from) = skipped_from {
-        bridge_after(lambda, days, out, from, bridge);
+        skipped.fill(arrivals, lambda, days, out, from..days.len());
+    }
+}
+
+/// Fills the days a [`Skipped::Defer`] left, `ranges` in the order noted:
+/// the same draws, and so the same counts, as [`Skipped::Bridge`] gives.
+pub fn bridge_skipped(
+    arrivals: &[Arrival],
+    lambda: f64,
+    days: &[u32],
+    out: &mut [u32],
+    ranges: &[Range<usize>],
+    bridge: &mut Bridge,
+) {
+    for range in ranges {
+        fill_skipped(arrivals, lambda, days, out, range.clone(), bridge);
+    }
+}
+
+/// Fills the skipped days `skipped`, between two own days or after the last.
+fn fill_skipped(
+    arrivals: &[Arrival],
+    lambda: f64,
+    days: &[u32],
+    out: &mut [u32],
+    skipped: Range<usize>,
+    bridge: &mut Bridge,
+) {
+    if skipped.end < days.len() {
+        bridge_between(arrivals, lambda, days, out, skipped, bridge);
+    } else {
+        bridge_after(lambda, days, out, skipped.start, bridge);
     }
 }
 
@@ -189,7 +247,7 @@ fn bridge_between(
     lambda: f64,
     days: &[u32],
     out: &mut [u32],
-    skipped: std::ops::Range<usize>,
+    skipped: Range<usize>,
     bridge: &mut Bridge,
 ) {
     let (before, end) = (skipped.start - 1, skipped.end);
@@ -558,7 +616,7 @@ mod tests {
                 schedule,
                 &mut out,
                 &mut rng,
-                &mut Bridge::new(0, trial, StreamId::of("b")),
+                Skipped::Bridge(&mut Bridge::new(0, trial, StreamId::of("b"))),
             );
             let v = f64::from(*out.last().unwrap());
             sum += v;
@@ -600,7 +658,7 @@ mod tests {
             schedule,
             &mut out,
             &mut rng,
-            &mut Bridge::new(0, 0, StreamId::of("b")),
+            Skipped::Bridge(&mut Bridge::new(0, 0, StreamId::of("b"))),
         );
         assert_eq!(out, [2, 2, 12, 12, 15, 15]);
     }
@@ -622,7 +680,15 @@ mod tests {
                 let mut rng = stream(5, trial, StreamId::of("own"));
                 let mut bridge = Bridge::new(5, trial, StreamId::of("bridge"));
                 let schedule = Schedule::new(days, &report);
-                strength_at(5000, &arrivals, lambda, schedule, &mut out, &mut rng, &mut bridge);
+                strength_at(
+                    5000,
+                    &arrivals,
+                    lambda,
+                    schedule,
+                    &mut out,
+                    &mut rng,
+                    Skipped::Bridge(&mut bridge),
+                );
                 out
             };
             let (alone, extra) = (run(&own_days), run(&with_extra));
@@ -642,6 +708,52 @@ mod tests {
         }
     }
 
+    /// Deferred skipped days, filled in later, get the same counts as days
+    /// bridged at once; until then they hold the own day before's count.
+    #[test]
+    fn deferred_bridges_fill_in_the_same_counts() {
+        let arrivals = [Arrival { day: 35, size: 400 }];
+        let days: Vec<u32> = (0..=200).filter(|d| d % 7 == 0 || d % 5 == 3).collect();
+        let report: Vec<bool> = days.iter().map(|d| d % 7 == 0 || *d == 35).collect();
+        let lambda = daily_rate(0.4);
+        for trial in 0..50 {
+            let schedule = Schedule::new(&days, &report);
+            let bridge = || Bridge::new(3, trial, StreamId::of("bridge"));
+            let mut at_once = vec![0; days.len()];
+            let mut rng = stream(3, trial, StreamId::of("own"));
+            strength_at(
+                3000,
+                &arrivals,
+                lambda,
+                schedule,
+                &mut at_once,
+                &mut rng,
+                Skipped::Bridge(&mut bridge()),
+            );
+            let (mut later, mut ranges) = (vec![0; days.len()], Vec::new());
+            let mut rng = stream(3, trial, StreamId::of("own"));
+            strength_at(
+                3000,
+                &arrivals,
+                lambda,
+                schedule,
+                &mut later,
+                &mut rng,
+                Skipped::Defer(&mut ranges),
+            );
+            for range in &ranges {
+                assert!(
+                    range
+                        .clone()
+                        .all(|k| later[k] == later[range.start - 1] && later[k] >= at_once[k])
+                );
+            }
+            assert!(!ranges.is_empty());
+            bridge_skipped(&arrivals, lambda, &days, &mut later, &ranges, &mut bridge());
+            assert_eq!(later, at_once, "trial {trial}");
+        }
+    }
+
     #[test]
     fn counts_never_rise_between_arrivals() {
         let arrivals = [Arrival { day: 50, size: 300 }];
@@ -657,7 +769,7 @@ mod tests {
             schedule,
             &mut out,
             &mut rng,
-            &mut Bridge::new(0, 1, StreamId::of("b")),
+            Skipped::Bridge(&mut Bridge::new(0, 1, StreamId::of("b"))),
         );
         for k in 1..days.len() {
             if days[k] != 50 {
