@@ -429,27 +429,7 @@ impl Model {
         Self::mark_reports(trial);
         let n = trial.days.len();
 
-        let log_growth = (1.0 + growth).ln() / 365.25;
-        trial.population.clear();
-        // pop(d) = pop(0) * (1 + g)^(d / 365.25), stepped from day to day;
-        // steps repeat (7 days, 1 day), so one exp serves many days: the
-        // factors of short steps are kept once computed.
-        let (mut previous_day, mut population) = (0u32, population0);
-        let mut short_steps = [f64::NAN; 32];
-        for &day in &trial.days {
-            let gap = day - previous_day;
-            let factor = match short_steps.get_mut(gap as usize) {
-                Some(known) if !known.is_nan() => *known,
-                Some(unknown) => {
-                    *unknown = (log_growth * f64::from(gap)).exp();
-                    *unknown
-                }
-                None => (log_growth * f64::from(gap)).exp(),
-            };
-            population *= factor;
-            previous_day = day;
-            trial.population.push(population);
-        }
+        Self::fill_population(trial, population0, growth);
 
         trial.host.resize(n, 0);
         trial.host_skipped.clear();
@@ -519,6 +499,34 @@ impl Model {
             );
         }
         trial.host_skipped.clear();
+    }
+
+    /// pop(d) = pop(0) * (1 + g)^(d / 365.25), stepped from evaluated day
+    /// to day. Steps repeat (7 days, 1 day), so one exp serves many days:
+    /// the factors of short steps are kept once computed. The factors are
+    /// found first and multiplied in a second pass, a tight loop.
+    fn fill_population(trial: &mut Trial, population0: f64, growth: f64) {
+        let log_growth = (1.0 + growth).ln() / 365.25;
+        let mut previous_day = 0u32;
+        let mut short_steps = [f64::NAN; 32];
+        trial.population.clear();
+        trial.population.extend(trial.days.iter().map(|&day| {
+            let gap = day - previous_day;
+            previous_day = day;
+            match short_steps.get_mut(gap as usize) {
+                Some(known) if !known.is_nan() => *known,
+                Some(unknown) => {
+                    *unknown = (log_growth * f64::from(gap)).exp();
+                    *unknown
+                }
+                None => (log_growth * f64::from(gap)).exp(),
+            }
+        }));
+        let mut population = population0;
+        for slot in &mut trial.population {
+            population *= *slot;
+            *slot = population;
+        }
     }
 
     fn sum_contributors(&self, trial: &mut Trial) {
@@ -691,21 +699,20 @@ impl Model {
         }
         trial.jump_days.sort_unstable();
         trial.jump_days.dedup();
-        let (mut r, mut j) = (0, 0);
-        let (reports, jumps) = (&self.report_days, &trial.jump_days);
-        while r < reports.len() || j < jumps.len() {
-            let report = reports.get(r).copied().unwrap_or(u32::MAX);
-            let jump = jumps.get(j).copied().unwrap_or(u32::MAX);
-            if report <= jump {
-                trial.report_positions.push(trial.days.len() as u32);
-                trial.days.push(report);
-                r += 1;
-                j += usize::from(report == jump);
-            } else {
-                trial.days.push(jump);
-                j += 1;
+        // The report days before each jump day are copied in one piece,
+        // then the jump day, unless it is a report day itself.
+        let reports = &self.report_days;
+        let (days, positions) = (&mut trial.days, &mut trial.report_positions);
+        let mut r = 0;
+        for &jump in &trial.jump_days {
+            let before = r + reports[r..].partition_point(|&day| day < jump);
+            add_reports(days, positions, &reports[r..before]);
+            r = before;
+            if reports.get(r) != Some(&jump) {
+                days.push(jump);
             }
         }
+        add_reports(days, positions, &reports[r..]);
     }
 
     fn mark_reports(trial: &mut Trial) {
@@ -735,6 +742,13 @@ impl Model {
         }
         needs_exact_host
     }
+}
+
+/// Appends report days to the evaluated days, noting their positions.
+fn add_reports(days: &mut Vec<u32>, positions: &mut Vec<u32>, reports: &[u32]) {
+    let start = days.len() as u32;
+    positions.extend(start..start + reports.len() as u32);
+    days.extend_from_slice(reports);
 }
 
 /// True for the metrics that count the host police.
