@@ -338,28 +338,39 @@ impl Attrition {
     }
 
     /// From own day `k`, just evaluated, moves over the days on which
-    /// nobody can leave: those before the race's next departure and before
-    /// `next_arrival_day`, where [`Attrition::advance`] would take its
-    /// fast path. They all get the current count (the skipped days among
-    /// them too: a stretch without departures has none to bridge). Returns
-    /// the last own day moved to, or `k`.
+    /// nobody can leave: those before `next_arrival_day` and before the
+    /// race's next departure (any day, when nobody is there or nobody
+    /// leaves), where [`Attrition::advance`] would take its fast path. They
+    /// all get the current count (the skipped days among them too: a
+    /// stretch without departures has none to bridge). Returns the last own
+    /// day moved to, or `k`.
     #[inline(always)]
     fn skip_quiet_days(&mut self, k: usize, schedule: Schedule, next_arrival_day: u32, out: &mut [u32]) -> usize {
-        let Some(next) = self.next_departure else { return k };
         let Schedule { days, report, .. } = schedule;
-        // `advance` takes the race (and its fast path) on a report day while
-        // n * lambda * (day - t) < RACE_BELOW, t the previous own day; that
-        // product only grows with the gap, so when even the longest gap
-        // passes, only the next departure and arrival end the quiet days.
+        // The days before the next arrival and `next` are quiet.
+        let next = if self.n == 0 || self.lambda <= 0.0 {
+            // Nobody to leave, or nobody leaves: only the next arrival ends them.
+            f64::INFINITY
+        } else {
+            let Some(next) = self.next_departure else { return k };
+            // `advance` takes the race (and its fast path) on a report day
+            // while n * lambda * (day - t) < RACE_BELOW, t the previous own
+            // day; that product only grows with the gap, so when even the
+            // longest gap passes, only the next departure and arrival end
+            // the quiet days.
+            if f64::from(self.n) * self.lambda * f64::from(schedule.max_report_gap) >= RACE_BELOW {
+                let quiet = |day: u32| day < next_arrival_day && f64::from(day) < next;
+                return self.skip_quiet_days_checked(k, schedule, quiet, out);
+            }
+            next
+        };
         let quiet = |day: u32| day < next_arrival_day && f64::from(day) < next;
-        if f64::from(self.n) * self.lambda * f64::from(schedule.max_report_gap) >= RACE_BELOW {
-            return self.skip_quiet_days_checked(k, schedule, quiet, out);
-        }
         let end = k + 1 + first_failing(&days[k + 1..], quiet);
         let Some(last_own) = (k + 1..end).rev().find(|&j| report[j]) else {
             return k;
         };
-        self.t = f64::from(days[last_own]);
+        // As `advance` would, each of those days in turn.
+        self.t = self.t.max(f64::from(days[last_own]));
         out[k + 1..=last_own].fill(self.n);
         last_own
     }
