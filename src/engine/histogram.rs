@@ -108,6 +108,8 @@ const KEY_RANGE: std::ops::RangeInclusive<i64> = -(PAGE_BINS as i64)..=(1 << 22)
 type Cell = u16;
 /// Bits of a [`Cell`]: a carry is worth `1 << CELL_BITS` trials.
 const CELL_BITS: u32 = Cell::BITS;
+// The runs' running counts (at most one per trial of a batch) fit a cell.
+const _: () = assert!(MAX_BATCH < 1 << CELL_BITS);
 
 /// One page of a column: the counts of [`PAGE_BINS`] consecutive bins.
 type Page = Box<[Cell; PAGE_BINS]>;
@@ -405,6 +407,11 @@ impl Column {
             }
         }
         for &(key, wraps) in &other.overflow {
+            // A count of a whole number of carries leaves its cell at 0, so
+            // its page may not be here yet: a carry needs its cell.
+            if self.cell_mut(key).is_none() {
+                self.allocate(key);
+            }
             self.carry_by(key, wraps);
         }
     }
@@ -936,6 +943,31 @@ mod tests {
         doubled.merge(&histogram);
         assert_eq!(doubled.column(31).collect::<Vec<_>>(), vec![(1, trials), (9, trials)]);
         assert_eq!(doubled.check(2 * trials), Ok(()));
+    }
+
+    /// Merging a count that is a whole number of carries (its cell at 0)
+    /// into tables without its page keeps it, and saves and reads back.
+    #[test]
+    fn merged_carries_find_their_cells() {
+        let mut empty = DayHistogram::new(2);
+        empty.finish();
+        let mut elsewhere = DayHistogram::new(2);
+        elsewhere.record(|day| 5000 + day as i64);
+        elsewhere.finish();
+        let mut zeros = DayHistogram::new(2);
+        for _ in 0..1 << 16 {
+            zeros.record_constant(count_key(0));
+        }
+        zeros.finish();
+        for mut base in [empty, elsewhere] {
+            let trials = base.columns[0].counts().map(|(_, count)| count).sum::<u64>();
+            base.merge(&zeros);
+            assert_eq!(base.column(1).next(), Some((0, 1 << 16)));
+            assert_eq!(base.check(trials + (1 << 16)), Ok(()));
+            let back: DayHistogram = serde_json::from_str(&serde_json::to_string(&base).unwrap()).unwrap();
+            assert_eq!(back.column(1).collect::<Vec<_>>(), base.column(1).collect::<Vec<_>>());
+            assert_eq!(back.check(trials + (1 << 16)), Ok(()));
+        }
     }
 
     /// A saved column holds whole counts as 32-bit cells and carries of

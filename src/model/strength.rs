@@ -765,6 +765,36 @@ mod tests {
         }
     }
 
+    /// Before anyone arrives, or when nobody ever leaves, every day (report
+    /// day or not, bridges deferred or not) gets the head count so far.
+    #[test]
+    fn without_departures_every_day_gets_the_head_count_so_far() {
+        let arrivals = [Arrival { day: 10, size: 7 }, Arrival { day: 31, size: 5 }];
+        let days: Vec<u32> = (0..=60).collect();
+        let report: Vec<bool> = days.iter().map(|d| d % 7 == 0 || *d == 60).collect();
+        for (initial, lambda) in [(0u32, daily_rate(0.2)), (3, 0.0)] {
+            let mut out = vec![u32::MAX; days.len()];
+            let mut ranges = Vec::new();
+            let schedule = Schedule::new(&days, &report);
+            let mut rng = stream(4, 0, StreamId::of("own"));
+            strength_at(
+                initial,
+                &arrivals,
+                lambda,
+                schedule,
+                &mut out,
+                &mut rng,
+                Skipped::Defer(&mut ranges),
+            );
+            for (&day, &count) in days.iter().zip(&out) {
+                let so_far = initial + arrivals.iter().filter(|a| a.day <= day).map(|a| a.size).sum::<u32>();
+                if lambda == 0.0 || day < 10 {
+                    assert_eq!(count, so_far, "initial {initial}, day {day}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn counts_never_rise_between_arrivals() {
         let arrivals = [Arrival { day: 50, size: 300 }];
