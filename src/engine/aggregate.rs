@@ -58,7 +58,11 @@ impl Aggregates {
         let contributors = model.contributor_count();
         Aggregates {
             trials: 0,
-            metrics: model.metrics.iter().map(|_| DayHistogram::new(days)).collect(),
+            metrics: model
+                .metrics
+                .iter()
+                .map(|_| DayHistogram::sharing(days, model.metrics.len()))
+                .collect(),
             ratio_sums: model
                 .metrics
                 .iter()

@@ -81,6 +81,10 @@ const PAGE_BINS: usize = 128;
 /// trials a day's column receives at a time, the more of them find its
 /// bins already in cache.
 const BATCH_KEYS: usize = 1 << 18;
+/// Bins buffered by all of a worker's histograms together (64 MiB), so that
+/// a scenario with thousands of contributors buffers fewer trials at a
+/// time rather than gigabytes.
+const WORKER_BATCH_KEYS: usize = 1 << 24;
 const MIN_BATCH: usize = 64;
 /// Trials per tile of the buffer (one cache line of bins).
 const TILE: usize = 16;
@@ -505,13 +509,25 @@ pub struct DayHistogram {
 
 impl DayHistogram {
     pub fn new(days: usize) -> DayHistogram {
+        DayHistogram::sharing(days, 1)
+    }
+
+    /// One of the `histograms` histograms a worker fills (see
+    /// [`WORKER_BATCH_KEYS`]).
+    pub fn sharing(days: usize, histograms: usize) -> DayHistogram {
+        let days_or_one = days.max(1);
+        let batch = (BATCH_KEYS / days_or_one)
+            .min(WORKER_BATCH_KEYS / days_or_one / histograms.max(1))
+            .clamp(MIN_BATCH, MAX_BATCH)
+            / TILE
+            * TILE;
         DayHistogram {
             columns: vec![Column::default(); days],
             finished: false,
             constant: std::collections::BTreeMap::new(),
             pending: Vec::new(),
             tile: Vec::new(),
-            batch: (BATCH_KEYS / days.max(1)).clamp(MIN_BATCH, MAX_BATCH) / TILE * TILE,
+            batch,
             pending_trials: 0,
             column_bytes: 0,
             run_changes: Vec::new(),
@@ -802,6 +818,18 @@ mod tests {
         h.finish();
         let keys = h.percentile_keys(0, 100, &[5, 25, 50, 75, 95, 100]);
         assert_eq!(keys, vec![5, 25, 50, 75, 95, 100]);
+    }
+
+    /// A worker's buffers together hold at most `WORKER_BATCH_KEYS` bins
+    /// (at least `MIN_BATCH` trials each); a few histograms keep the full batch.
+    #[test]
+    fn many_histograms_buffer_fewer_trials_each() {
+        assert_eq!(DayHistogram::sharing(106, 18).batch, MAX_BATCH);
+        let many = DayHistogram::sharing(106, 3_007);
+        assert_eq!(many.batch, MIN_BATCH);
+        let some = DayHistogram::sharing(106, 200);
+        assert!(some.batch * 106 * 200 <= WORKER_BATCH_KEYS && some.batch > MIN_BATCH);
+        assert_eq!(some.batch % TILE, 0);
     }
 
     #[test]
