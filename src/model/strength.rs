@@ -353,18 +353,17 @@ impl Attrition {
             f64::INFINITY
         } else {
             let Some(next) = self.next_departure else { return k };
-            // `advance` takes the race (and its fast path) on a report day
-            // while n * lambda * (day - t) < RACE_BELOW, t the previous own
-            // day; that product only grows with the gap, so when even the
-            // longest gap passes, only the next departure and arrival end
-            // the quiet days.
-            if f64::from(self.n) * self.lambda * f64::from(schedule.max_report_gap) >= RACE_BELOW {
-                let quiet = |day: u32| day < next_arrival_day && f64::from(day) < next;
-                return self.skip_quiet_days_checked(k, schedule, quiet, out);
-            }
             next
         };
         let quiet = |day: u32| day < next_arrival_day && f64::from(day) < next;
+        // `advance` takes the race (and its fast path) on a report day while
+        // n * lambda * (day - t) < RACE_BELOW, t the previous own day; that
+        // product only grows with the gap, so when even the longest gap
+        // passes, only the next departure and arrival end the quiet days.
+        // (With nobody to leave, or nobody leaving, it is 0 or less.)
+        if f64::from(self.n) * self.lambda * f64::from(schedule.max_report_gap) >= RACE_BELOW {
+            return self.skip_quiet_days_checked(k, schedule, quiet, out);
+        }
         let end = k + 1 + first_failing(&days[k + 1..], quiet);
         let Some(last_own) = (k + 1..end).rev().find(|&j| report[j]) else {
             return k;
