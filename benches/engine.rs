@@ -17,15 +17,20 @@ fn baseline_model(step: Step) -> Model {
 }
 
 fn one_trial(c: &mut Criterion) {
-    let model = baseline_model(Step::Week);
-    let mut trial = Trial::default();
-    let mut index = 0u64;
-    c.bench_function("trial/baseline-weekly", |b| {
-        b.iter(|| {
-            index += 1;
-            model.run_trial(black_box(index), &mut trial);
-        })
-    });
+    for (name, step) in [
+        ("trial/baseline-weekly", Step::Week),
+        ("trial/baseline-daily", Step::Day),
+    ] {
+        let model = baseline_model(step);
+        let mut trial = Trial::default();
+        let mut index = 0u64;
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                index += 1;
+                model.run_trial(black_box(index), &mut trial);
+            })
+        });
+    }
 }
 
 fn record(c: &mut Criterion) {

@@ -8,9 +8,10 @@
 //!
 //! Each report day has its own column of bins, allocated a page at a time
 //! only where values fall. A trial's bins are not counted at once: they are
-//! buffered (up to 2,048 trials) and then counted one day at a time, so the
-//! counting stays inside one day's column (a few kilobytes, in cache)
-//! instead of hopping across every day of every metric on every trial.
+//! buffered (up to 2,048 trials, as 16-bit offsets from a base per day)
+//! and then counted one day at a time, so the counting stays inside one
+//! day's column (a few kilobytes, in cache) instead of hopping across
+//! every day of every metric on every trial.
 //! A trial with the same bin on every day (a contributor that never comes)
 //! is counted once, and added to every day when the histogram is finished.
 
@@ -77,14 +78,25 @@ pub fn float_value(key: i64) -> f64 {
 /// pages, not 60,000 bins.
 const PAGE_BINS: usize = 128;
 
-/// Bins buffered per histogram before they are counted (1 MiB): the more
+/// A buffered bin: its key less its day's base for the batch (see
+/// [`DayHistogram::store_tile`]). Sixteen bits buffer twice the trials in
+/// the same memory.
+type Offset = u16;
+/// Marks a buffered bin too far from its day's base to be an [`Offset`]
+/// (a rare outlier): it is counted at once instead.
+const FAR: Offset = Offset::MAX;
+/// How far below the batch's first bin a day's base lies, so that bins on
+/// either side of it are buffered.
+const BASE_MARGIN: u32 = 1 << (Offset::BITS - 1);
+
+/// Bins buffered per histogram before they are counted (2 MiB): the more
 /// trials a day's column receives at a time, the more of them find its
 /// bins already in cache.
-const BATCH_KEYS: usize = 1 << 18;
+const BATCH_KEYS: usize = 1 << 20;
 /// Bins buffered by all of a worker's histograms together (64 MiB), so that
 /// a scenario with thousands of contributors buffers fewer trials at a
 /// time rather than gigabytes.
-const WORKER_BATCH_KEYS: usize = 1 << 24;
+const WORKER_BATCH_KEYS: usize = 1 << 25;
 const MIN_BATCH: usize = 64;
 /// Trials per tile of the buffer (one cache line of bins).
 const TILE: usize = 16;
@@ -254,11 +266,15 @@ impl Column {
         self.add(key, count);
     }
 
-    /// Adds one trial to each bin in `keys`.
+    /// Adds one trial to the bin of each of `offsets` from `base`
+    /// (skipping [`FAR`] ones, counted already).
     #[inline(always)]
-    fn add_ones(&mut self, keys: &[u32]) {
-        for &key in keys {
-            let key = i64::from(key);
+    fn add_offsets(&mut self, offsets: &[Offset], base: u32) {
+        for &offset in offsets {
+            if offset == FAR {
+                continue;
+            }
+            let key = i64::from(base + u32::from(offset));
             let wrapped = match self.cell_mut(key) {
                 Some(cell) => {
                     let (sum, wrapped) = cell.overflowing_add(1);
@@ -470,9 +486,13 @@ pub struct DayHistogram {
     /// added to every column by [`DayHistogram::finish`].
     #[serde(skip)]
     constant: std::collections::BTreeMap<i64, u64>,
-    /// Buffered bins, `[day][trial]`, for up to `batch` trials.
+    /// Buffered bins, `[day][trial]`, for up to `batch` trials, as offsets
+    /// from their day's base.
     #[serde(skip)]
-    pending: Vec<u32>,
+    pending: Vec<Offset>,
+    /// Each day's base key for the buffered trials.
+    #[serde(skip)]
+    bases: Vec<u32>,
     /// The last [`TILE`] trials' bins, `[day][trial]`, on their way to
     /// `pending`: a trial's bins land in nearby lines, then move a whole
     /// line per day.
@@ -526,6 +546,7 @@ impl DayHistogram {
             finished: false,
             constant: std::collections::BTreeMap::new(),
             pending: Vec::new(),
+            bases: Vec::new(),
             tile: Vec::new(),
             batch,
             pending_trials: 0,
@@ -545,8 +566,9 @@ impl DayHistogram {
             + self.running.bytes()
             // The run buffers are reserved for a whole batch but only take
             // memory as far as they are written: count what is in use.
-            + (self.run_changes.len().max(self.run_sorted.len()) * 12 + self.run_day_ends.capacity() * 4) as u64
-            + (self.pending.capacity() + self.tile.capacity()) as u64 * 4
+            + (self.run_changes.capacity() * 8 + (self.run_sorted.capacity() + self.run_day_ends.capacity()) * 4) as u64
+            + self.pending.capacity() as u64 * size_of::<Offset>() as u64
+            + (self.bases.capacity() + self.tile.capacity()) as u64 * 4
             + self.constant.len() as u64 * 48
     }
 
@@ -567,13 +589,8 @@ impl DayHistogram {
         }
         if self.tile.is_empty() {
             self.pending.resize(self.batch * days, 0);
+            self.bases.resize(days, 0);
             self.tile.resize(TILE * days, 0);
-            // Room for the most run changes a batch can have, reserved
-            // once (memory is only taken as it is written), so that the
-            // buffers do not grow in steps as more batches come.
-            let most_changes = self.batch * 2 * self.max_runs;
-            self.run_changes.reserve_exact(most_changes);
-            self.run_sorted.reserve_exact(most_changes);
         }
         // The trial's bins go straight into its lane of the tile. A trial
         // with few runs of equal bins is recorded as runs instead, and a
@@ -603,7 +620,10 @@ impl DayHistogram {
                 self.store_tile();
             }
         }
-        if self.pending_trials + self.run_trials == self.batch {
+        // A full batch, or no room left for another trial's runs.
+        if self.pending_trials + self.run_trials == self.batch
+            || (self.run_trials > 0 && self.run_changes.len() + 2 * self.max_runs > self.run_changes.capacity())
+        {
             self.count_pending();
         }
     }
@@ -612,6 +632,9 @@ impl DayHistogram {
     /// each in `run_ends`: where each starts, and where each but the last
     /// is left.
     fn record_runs(&mut self, lane: usize, run_ends: &[u32]) {
+        if self.run_changes.capacity() == 0 {
+            self.make_run_room();
+        }
         let days = self.columns.len();
         let mut start = 0;
         for &end in run_ends {
@@ -624,6 +647,21 @@ impl DayHistogram {
             start = end as usize + 1;
         }
         self.run_trials += 1;
+    }
+
+    /// Makes room in the run buffers for half what a batch of trials with
+    /// the most runs needs (more than the baseline's batches need); a
+    /// batch that needs more is counted early. The room is written at
+    /// once, so that the memory it takes is all taken now rather than
+    /// creeping up with the number of trials as ever rarer batches with
+    /// more runs come.
+    #[cold]
+    fn make_run_room(&mut self) {
+        let room = self.batch * self.max_runs.max(1);
+        self.run_changes.resize(room, (0, 0));
+        self.run_changes.clear();
+        self.run_sorted.resize(room, 0);
+        self.run_sorted.clear();
     }
 
     /// Sorts the buffered run changes by day (a counting sort).
@@ -675,21 +713,36 @@ impl DayHistogram {
         *self.constant.entry(key).or_default() += 1;
     }
 
-    /// Moves the tile's trials to their places in `pending`.
+    /// Moves the tile's trials to their places in `pending`, as offsets
+    /// from each day's base: [`BASE_MARGIN`] below the batch's first bin
+    /// that day. A bin out of an offset's reach is counted at once.
     fn store_tile(&mut self) {
         let first = (self.pending_trials - 1) / TILE * TILE;
         let lanes = self.pending_trials - first;
-        let batch = self.batch;
-        for (day, tile) in self.tile.chunks_exact(TILE).enumerate() {
-            let start = day * batch + first;
-            if let (Ok(to), Ok(from)) = (
-                <&mut [u32; TILE]>::try_from(&mut self.pending[start..start + TILE]),
-                <&[u32; TILE]>::try_from(tile),
-            ) && lanes == TILE
-            {
-                *to = *from;
-            } else {
-                self.pending[start..start + lanes].copy_from_slice(&tile[..lanes]);
+        let DayHistogram {
+            columns,
+            pending,
+            bases,
+            tile,
+            batch,
+            ..
+        } = self;
+        for (day, (keys, column)) in tile.chunks_exact(TILE).zip(columns.iter_mut()).enumerate() {
+            if first == 0 {
+                bases[day] = keys[0].saturating_sub(BASE_MARGIN);
+            }
+            let base = bases[day];
+            let start = day * *batch + first;
+            let offsets = &mut pending[start..start + lanes];
+            let far = match (
+                <&mut [Offset; TILE]>::try_from(&mut *offsets),
+                <&[u32; TILE]>::try_from(keys),
+            ) {
+                (Ok(offsets), Ok(keys)) => narrow(offsets, keys, base),
+                _ => narrow(offsets, &keys[..lanes], base),
+            };
+            if far {
+                count_far(column, offsets, &keys[..lanes], base);
             }
         }
     }
@@ -706,8 +759,9 @@ impl DayHistogram {
         }
         let batch = self.batch;
         for day in 0..self.columns.len() {
-            let keys = self.pending.get(day * batch..day * batch + trials).unwrap_or_default();
-            self.columns[day].add_ones(keys);
+            if trials > 0 {
+                self.columns[day].add_offsets(&self.pending[day * batch..day * batch + trials], self.bases[day]);
+            }
             if runs {
                 self.count_runs_of_day(day);
             }
@@ -748,6 +802,7 @@ impl DayHistogram {
             }
         }
         self.pending = Vec::new();
+        self.bases = Vec::new();
         self.tile = Vec::new();
         self.run_changes = Vec::new();
         self.run_sorted = Vec::new();
@@ -805,6 +860,32 @@ impl DayHistogram {
     }
 }
 
+/// Writes `keys` less `base` into `offsets`; true if any is out of an
+/// [`Offset`]'s reach (below `base`, or [`FAR`] or more above it).
+#[inline(always)]
+fn narrow(offsets: &mut [Offset], keys: &[u32], base: u32) -> bool {
+    let mut far = false;
+    for (offset, &key) in offsets.iter_mut().zip(keys) {
+        let difference = key.wrapping_sub(base);
+        far |= difference >= u32::from(FAR);
+        *offset = difference as Offset;
+    }
+    far
+}
+
+/// Counts the bins among `keys` that [`narrow`] could not make offsets at
+/// once, and marks them [`FAR`] in `offsets`.
+#[cold]
+#[inline(never)]
+fn count_far(column: &mut Column, offsets: &mut [Offset], keys: &[u32], base: u32) {
+    for (offset, &key) in offsets.iter_mut().zip(keys) {
+        if key.wrapping_sub(base) >= u32::from(FAR) {
+            column.add(i64::from(key), 1);
+            *offset = FAR;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -825,7 +906,7 @@ mod tests {
     #[test]
     fn many_histograms_buffer_fewer_trials_each() {
         assert_eq!(DayHistogram::sharing(106, 18).batch, MAX_BATCH);
-        let many = DayHistogram::sharing(106, 3_007);
+        let many = DayHistogram::sharing(106, 10_000);
         assert_eq!(many.batch, MIN_BATCH);
         let some = DayHistogram::sharing(106, 200);
         assert!(some.batch * 106 * 200 <= WORKER_BATCH_KEYS && some.batch > MIN_BATCH);
@@ -875,30 +956,83 @@ mod tests {
         // counts must be those of a plain per-day tally.
         let days = 10;
         let mut histogram = DayHistogram::new(days);
-        let mut reference: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); days];
-        for trial in 0..(3 * MAX_BATCH as u64 + 17) {
-            let key_on = |day: usize| {
-                if trial % 5 == 0 {
-                    (trial % 3) as i64
-                } else {
-                    ((trial * 7 + day as u64 * 3) % 300) as i64 + 1000 * (day as i64 % 2)
-                }
-            };
-            histogram.record(key_on);
-            for (day, counts) in reference.iter_mut().enumerate() {
-                *counts.entry(key_on(day)).or_default() += 1;
+        let mut reference = record_with_reference(&mut histogram, 3 * MAX_BATCH as u64 + 17, |trial, day| {
+            if trial % 5 == 0 {
+                (trial % 3) as i64
+            } else {
+                ((trial * 7 + day as u64 * 3) % 300) as i64 + 1000 * (day as i64 % 2)
             }
-        }
+        });
         histogram.add_run(5, 2, days);
         for day in reference.iter_mut().skip(2) {
             *day.entry(5).or_default() += 1;
         }
         histogram.finish();
+        assert_counts(&histogram, &reference);
+    }
+
+    /// Records `trials` trials, `key_on(trial, day)` their bins, and
+    /// returns the plain per-day tally of the same bins.
+    fn record_with_reference(
+        histogram: &mut DayHistogram,
+        trials: u64,
+        key_on: impl Fn(u64, usize) -> i64,
+    ) -> Vec<std::collections::BTreeMap<i64, u64>> {
+        let mut reference: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); histogram.days()];
+        for trial in 0..trials {
+            histogram.record(|day| key_on(trial, day));
+            for (day, counts) in reference.iter_mut().enumerate() {
+                *counts.entry(key_on(trial, day)).or_default() += 1;
+            }
+        }
+        reference
+    }
+
+    /// Checks a finished histogram's counts against a per-day tally.
+    fn assert_counts(histogram: &DayHistogram, reference: &[std::collections::BTreeMap<i64, u64>]) {
         for (day, expected) in reference.iter().enumerate() {
             let got: Vec<(i64, u64)> = histogram.column(day).collect();
             let want: Vec<(i64, u64)> = expected.iter().map(|(k, c)| (*k, *c)).collect();
             assert_eq!(got, want, "day {day}");
         }
+    }
+
+    /// Bins out of a 16-bit offset's reach from their day's base (below
+    /// it, or 2^16 - 1 and more above it) are counted at once, the others
+    /// buffered; both count like a plain tally.
+    #[test]
+    fn far_bins_count_like_a_reference() {
+        let days = 10;
+        let mut histogram = DayHistogram::new(days);
+        assert_eq!(histogram.batch % 8, 0);
+        // Each batch's first trial (trial % 8 == 0) has bin 40,000 + day,
+        // which puts the day's base 2^15 below it. The first batch mixes
+        // all kinds of bins; later ones have only the edges of the reach
+        // (so a tile may have no other far bin than base + 2^16 - 1).
+        let batch = histogram.batch as u64;
+        let trials = 2 * batch + 11;
+        let reference = record_with_reference(&mut histogram, trials, |trial, day| {
+            let first = 40_000 + day as i64;
+            let base = first - i64::from(BASE_MARGIN);
+            let keys = [
+                first,
+                0,
+                base - 1,
+                base,
+                base + 65_534,
+                base + 65_535,
+                float_key(1.0),
+                131_071,
+            ];
+            keys[match trial % 8 {
+                0 => 0,
+                _ if trial < batch => (trial as usize + day) % 7 + 1,
+                _ => (trial as usize + day) % 3 + 3,
+            }]
+        });
+        histogram.finish();
+        assert_counts(&histogram, &reference);
+        assert_eq!(histogram.check(trials), Ok(()));
     }
 
     #[test]
@@ -908,27 +1042,37 @@ mod tests {
         let days = 60;
         let mut histogram = DayHistogram::new(days);
         assert!(histogram.max_runs > 3);
-        let mut reference: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); days];
         let trials = 2 * histogram.batch as u64 + 37;
-        for trial in 0..trials {
-            let key_on = |day: usize| match trial % 4 {
-                0 => 40,
-                // A few runs, ending on various days (the last one at the end).
-                1 => (trial % 7) as i64 + 100 * (day as i64 / (5 + (trial % 11) as i64)).min(4),
-                2 => 300 + ((trial + day as u64) % 2) as i64,
-                _ => 5000 - day as i64 - (trial % 3) as i64,
-            };
-            histogram.record(key_on);
-            for (day, counts) in reference.iter_mut().enumerate() {
-                *counts.entry(key_on(day)).or_default() += 1;
-            }
-        }
+        let reference = record_with_reference(&mut histogram, trials, |trial, day| match trial % 4 {
+            0 => 40,
+            // A few runs, ending on various days (the last one at the end).
+            1 => (trial % 7) as i64 + 100 * (day as i64 / (5 + (trial % 11) as i64)).min(4),
+            2 => 300 + ((trial + day as u64) % 2) as i64,
+            _ => 5000 - day as i64 - (trial % 3) as i64,
+        });
         histogram.finish();
-        for (day, expected) in reference.iter().enumerate() {
-            let got: Vec<(i64, u64)> = histogram.column(day).collect();
-            let want: Vec<(i64, u64)> = expected.iter().map(|(k, c)| (*k, *c)).collect();
-            assert_eq!(got, want, "day {day}");
-        }
+        assert_counts(&histogram, &reference);
+        assert_eq!(histogram.check(trials), Ok(()));
+    }
+
+    /// Trials with as many runs as may be recorded as runs fill the run
+    /// buffers before a batch is full: the batch is counted early, the
+    /// buffers keep their room, and the counts are a plain tally's.
+    #[test]
+    fn batches_with_many_runs_are_counted_early() {
+        let days = 60;
+        let mut histogram = DayHistogram::new(days);
+        let runs = histogram.max_runs;
+        let room = histogram.batch * runs;
+        // `runs` runs of 6 days each (the most recorded as runs), the
+        // first bins varying with the trial.
+        let trials = 3 * histogram.batch as u64 + 5;
+        let reference = record_with_reference(&mut histogram, trials, |trial, day| {
+            (trial % 13) as i64 + 50 * (day / (days / runs)) as i64
+        });
+        assert_eq!(histogram.run_changes.capacity(), room);
+        histogram.finish();
+        assert_counts(&histogram, &reference);
         assert_eq!(histogram.check(trials), Ok(()));
     }
 
