@@ -76,6 +76,19 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     let table_bytes: Vec<AtomicU64> = (0..pool.current_num_threads()).map(|_| AtomicU64::new(0)).collect();
     let over_limit = AtomicU64::new(0);
     pool.broadcast(|context| {
+        // Notes this worker's table memory; false (and all workers told to
+        // stop) once all workers' tables together pass the limit.
+        let within_limit = |aggregates: &Aggregates| {
+            if let Some(slot) = table_bytes.get(context.index()) {
+                slot.store(aggregates.table_bytes(), Ordering::Relaxed);
+            }
+            let used: u64 = table_bytes.iter().map(|b| b.load(Ordering::Relaxed)).sum();
+            if used > limit {
+                over_limit.fetch_max(used, Ordering::Relaxed);
+                progress.cancel.store(true, Ordering::Relaxed);
+            }
+            used <= limit
+        };
         let mut aggregates = Aggregates::new(model);
         let mut trial = Trial::default();
         loop {
@@ -91,21 +104,17 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             for index in first..last {
                 model.run_trial(index, &mut trial);
                 aggregates.record(model, &trial);
-                if (index - first).is_multiple_of(MEMORY_CHECK_EVERY) {
-                    if let Some(slot) = table_bytes.get(context.index()) {
-                        slot.store(aggregates.table_bytes(), Ordering::Relaxed);
-                    }
-                    let used: u64 = table_bytes.iter().map(|b| b.load(Ordering::Relaxed)).sum();
-                    if used > limit {
-                        over_limit.fetch_max(used, Ordering::Relaxed);
-                        progress.cancel.store(true, Ordering::Relaxed);
-                        break;
-                    }
+                if (index - first).is_multiple_of(MEMORY_CHECK_EVERY) && !within_limit(&aggregates) {
+                    break;
                 }
             }
             progress.done.fetch_add(last - first, Ordering::Relaxed);
         }
         aggregates.finish();
+        // The last buffered trials are counted by `finish`: check again.
+        if !within_limit(&aggregates) {
+            return;
+        }
         if let Ok(mut results) = results.lock() {
             results.push((context.index(), aggregates));
         }
