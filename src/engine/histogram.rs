@@ -577,11 +577,11 @@ impl DayHistogram {
         self.columns.len()
     }
 
-    /// Records one trial: `key_at(r)` is its bin on report day `r`, called
-    /// once for each day in order. Keys are below 2^31 (see [`count_key`]
-    /// and [`float_key`]).
+    /// Records one trial: `key_at(r)` is its bin on report day `r` (it may
+    /// be asked for a day more than once). Keys are below 2^31 (see
+    /// [`count_key`] and [`float_key`]).
     #[inline(always)]
-    pub fn record(&mut self, mut key_at: impl FnMut(usize) -> i64) {
+    pub fn record(&mut self, key_at: impl Fn(usize) -> i64) {
         debug_assert!(!self.finished);
         let days = self.columns.len();
         if days == 0 {
@@ -592,29 +592,38 @@ impl DayHistogram {
             self.bases.resize(days, 0);
             self.tile.resize(TILE * days, 0);
         }
-        // The trial's bins go straight into its lane of the tile. A trial
-        // with few runs of equal bins is recorded as runs instead, and a
-        // constant one once; either leaves the lane to the next trial.
-        let lane = self.pending_trials % TILE;
-        // `run_ends[i]`: the last day of run i (branch-free: each day
-        // writes the current run's slot, the last slot absorbing extras).
+        // First the trial's runs of equal bins, as far as it could be
+        // recorded as runs: a constant trial is counted once, one with few
+        // runs as its runs; only the others are written to the tile (a
+        // line per day: on long horizons more than the processor's nearest
+        // cache holds).
+        // `run_ends[i]`: the last day of run i (each day writes the current
+        // run's slot, the last slot absorbing extras).
         let mut run_ends = [0u32; MAX_RUNS + 1];
         let mut run = 0;
         let mut previous = key_at(0);
-        for (day, slots) in self.tile.chunks_exact_mut(TILE).enumerate() {
-            let key = if day == 0 { previous } else { key_at(day) };
+        let most_runs = self.max_runs.max(1);
+        for day in 1..days {
+            let key = key_at(day);
             run += usize::from(key != previous);
             run_ends[run.min(MAX_RUNS)] = day as u32;
             previous = key;
-            slots[lane] = key as u32;
+            if run >= most_runs {
+                break;
+            }
         }
         if run == 0 && days > 1 {
             self.record_constant(previous);
             return;
         }
         if run < self.max_runs {
-            self.record_runs(lane, &run_ends[..=run]);
+            self.record_runs(&run_ends[..=run], key_at);
         } else {
+            // The trial's bins go to its lane of the tile.
+            let lane = self.pending_trials % TILE;
+            for (day, slots) in self.tile.chunks_exact_mut(TILE).enumerate() {
+                slots[lane] = key_at(day) as u32;
+            }
             self.pending_trials += 1;
             if lane == TILE - 1 {
                 self.store_tile();
@@ -628,17 +637,17 @@ impl DayHistogram {
         }
     }
 
-    /// Records the trial in the tile's `lane` by its runs, the last day of
-    /// each in `run_ends`: where each starts, and where each but the last
-    /// is left.
-    fn record_runs(&mut self, lane: usize, run_ends: &[u32]) {
+    /// Records a trial by its runs, the last day of each in `run_ends`
+    /// (`key_at` gives its bins): where each starts, and where each but
+    /// the last is left.
+    fn record_runs(&mut self, run_ends: &[u32], key_at: impl Fn(usize) -> i64) {
         if self.run_changes.capacity() == 0 {
             self.make_run_room();
         }
         let days = self.columns.len();
         let mut start = 0;
         for &end in run_ends {
-            let key = self.tile[start * TILE + lane];
+            let key = key_at(start) as u32;
             debug_assert!(key < RUN_LEFT, "bin keys are below 2^23");
             self.run_changes.push((start as u32, key));
             if (end as usize) + 1 < days {
