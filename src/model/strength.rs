@@ -49,6 +49,14 @@ const THINNING_ABOVE: f64 = 30.0;
 /// departure).
 const RACE_BELOW: f64 = 3.0;
 
+/// Expected departures a day from which the race runs through a stretch of
+/// consecutive report days departure by departure (see
+/// [`Attrition::race_through_days`]) rather than day by day: on daily
+/// steps, the host police (a couple a day) and a large contingent. Below
+/// it, a pass over every day would cost more than passing over the quiet
+/// days between departures in one search.
+const RACE_BY_DEPARTURES_ABOVE: f64 = 0.05;
+
 /// Most fall in head count over which the chance that nobody leaves is
 /// carried forward rather than recomputed (see `chance_none_leave`).
 const MAX_POWER: u32 = 64;
@@ -199,7 +207,10 @@ pub fn strength_at(
             skipped.fill(arrivals, lambda, days, out, from..k);
         }
         let next_arrival_day = arrivals.get(next_arrival).map_or(u32::MAX, |a| a.day);
-        k = process.skip_quiet_days(k, schedule, next_arrival_day, out) + 1;
+        k = match process.race_through_days(k, schedule, next_arrival_day, out, rng) {
+            Some(last) => last,
+            None => process.skip_quiet_days(k, schedule, next_arrival_day, out),
+        } + 1;
     }
     if let Some(from) = skipped_from {
         skipped.fill(arrivals, lambda, days, out, from..days.len());
@@ -372,6 +383,69 @@ impl Attrition {
         self.t = self.t.max(f64::from(days[last_own]));
         out[k + 1..=last_own].fill(self.n);
         last_own
+    }
+
+    /// From own day `k`, just evaluated, runs the race through the stretch
+    /// of consecutive days that follows (report days one day apart, before
+    /// `next_arrival_day`) departure by departure: each departure adds one
+    /// to its day's slot of `out`, and a running sum then turns those into
+    /// head counts. These are the draws, in the same order, that
+    /// [`Attrition::advance`] makes day by day, without a call, a test and
+    /// an unforeseeable branch a day. Returns the last day moved to; `None`
+    /// (nothing done) when the race does not hold on every day of the
+    /// stretch or departures are too few for this to pay, or when the
+    /// next day is not such a day.
+    fn race_through_days(
+        &mut self,
+        k: usize,
+        schedule: Schedule,
+        next_arrival_day: u32,
+        out: &mut [u32],
+        rng: &mut StreamRng,
+    ) -> Option<usize> {
+        let Schedule { days, report, .. } = schedule;
+        let per_day = f64::from(self.n) * self.lambda;
+        // The head count only falls in the stretch, so the race `advance`
+        // would take on its first day it takes on all of them.
+        if per_day < RACE_BY_DEPARTURES_ABOVE || per_day * f64::from(schedule.max_report_gap) >= RACE_BELOW {
+            return None;
+        }
+        let length = (days[k + 1..].iter().zip(&report[k + 1..]))
+            .zip(days[k] + 1..)
+            .take_while(|&((&day, &is_report), following)| is_report && day == following && day < next_arrival_day)
+            .count();
+        if length == 0 {
+            return None;
+        }
+        let last = k + length;
+        let first_day = f64::from(days[k]);
+        let last_day = f64::from(days[last]);
+        let slots = &mut out[k + 1..=last];
+        slots.fill(0);
+        let mut n = self.n;
+        let mut next = self
+            .next_departure
+            .unwrap_or_else(|| self.t + exp1(rng) / (f64::from(n) * self.lambda));
+        while next <= last_day {
+            // The first day at or after the departure (exact: both are
+            // whole or binary fractions well under 2^53).
+            let slot = ((next - first_day).ceil() as usize).max(1) - 1;
+            slots[slot] += 1;
+            n -= 1;
+            if n == 0 {
+                break;
+            }
+            next += exp1(rng) / (f64::from(n) * self.lambda);
+        }
+        let mut count = self.n;
+        for slot in slots.iter_mut() {
+            count -= *slot;
+            *slot = count;
+        }
+        self.n = n;
+        self.next_departure = (n > 0).then_some(next);
+        self.t = last_day;
+        Some(last)
     }
 
     /// [`Attrition::skip_quiet_days`] checking the race's condition on each
@@ -591,6 +665,69 @@ mod tests {
                 cdf += pmf;
             }
         }
+    }
+
+    /// Racing through consecutive days departure by departure gives the
+    /// counts, the state and the draws that advancing day by day gives:
+    /// for a host-sized group, a contingent, and one that empties; and it
+    /// stands aside where the race would not hold or pay, or the days are
+    /// not one apart.
+    #[test]
+    fn racing_through_days_matches_advancing_day_by_day() {
+        let days: Vec<u32> = (0..=400).collect();
+        let report = vec![true; days.len()];
+        let schedule = Schedule::new(&days, &report);
+        let next_arrival_day = 300;
+        let mut emptied = false;
+        for (n, lambda) in [(4_500u32, 0.0004), (1_000, 0.0003), (40, 0.01), (3, 0.05)] {
+            for trial in 0..30 {
+                let mut day_by_day = Attrition::new(n, lambda);
+                let mut by_departures = Attrition::new(n, lambda);
+                let mut rng_day = stream(5, trial, StreamId::of("race"));
+                let mut rng_departures = rng_day.clone();
+                let mut expected = vec![n; 300];
+                for k in 1..300 {
+                    day_by_day.advance(f64::from(days[k]), &mut rng_day);
+                    expected[k] = day_by_day.n;
+                }
+                let mut got = vec![n; days.len()];
+                let last =
+                    by_departures.race_through_days(0, schedule, next_arrival_day, &mut got, &mut rng_departures);
+                assert_eq!(last, Some(299), "n {n}");
+                assert_eq!(got[..300], expected[..], "n {n} trial {trial}");
+                assert_eq!(
+                    (by_departures.n, by_departures.t, by_departures.next_departure),
+                    (day_by_day.n, day_by_day.t, day_by_day.next_departure)
+                );
+                assert_eq!(rng_departures.random::<u64>(), rng_day.random::<u64>());
+                emptied |= day_by_day.n == 0;
+            }
+        }
+        assert!(emptied, "some group empties within the stretch");
+        let mut rng = stream(5, 0, StreamId::of("race"));
+        let mut out = vec![0; days.len()];
+        // Three or more departures a day: inversion, not the race.
+        assert_eq!(
+            Attrition::new(4_500, 0.001).race_through_days(0, schedule, 300, &mut out, &mut rng),
+            None
+        );
+        // Under one departure in 20 days: the quiet days' search.
+        assert_eq!(
+            Attrition::new(10, 0.001).race_through_days(0, schedule, 300, &mut out, &mut rng),
+            None
+        );
+        // The next day is an arrival day.
+        assert_eq!(
+            Attrition::new(4_500, 0.0004).race_through_days(0, schedule, 1, &mut out, &mut rng),
+            None
+        );
+        let weekly: Vec<u32> = (0..=10).map(|w| 7 * w).collect();
+        let weekly_report = vec![true; weekly.len()];
+        let weekly_schedule = Schedule::new(&weekly, &weekly_report);
+        assert_eq!(
+            Attrition::new(40, 0.01).race_through_days(0, weekly_schedule, 300, &mut out, &mut rng),
+            None
+        );
     }
 
     /// The chance that nobody leaves, carried from stretch to stretch,
