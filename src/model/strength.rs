@@ -427,9 +427,13 @@ impl Attrition {
             .next_departure
             .unwrap_or_else(|| self.t + exp1(rng) / (f64::from(n) * self.lambda));
         while next <= last_day {
-            // The first day at or after the departure (exact: both are
-            // whole or binary fractions well under 2^53).
-            let slot = ((next - first_day).ceil() as usize).max(1) - 1;
+            // The first day at or after the departure, `ceil(after) - 1`
+            // (`after` is exact: both are whole or binary fractions well
+            // under 2^53; and without `ceil`, a call to the C library on
+            // a plain x86-64).
+            let after = next - first_day;
+            let whole = after as usize;
+            let slot = whole.saturating_sub(usize::from(whole as f64 == after));
             slots[slot] += 1;
             n -= 1;
             if n == 0 {
