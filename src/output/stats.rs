@@ -4,7 +4,7 @@
 //! same digits.
 
 use crate::engine::aggregate::RATIO_SCALE;
-use crate::engine::histogram::{DayHistogram, count_value, float_value};
+use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_value, float_value};
 
 /// Percentiles reported for every metric and day.
 pub const PERCENTS: [u32; 5] = [5, 25, 50, 75, 95];
@@ -46,13 +46,20 @@ fn mean_sd(n: u64, sum: u128, sum_sq: u128, scale: f64) -> (f64, f64) {
 /// Stats of a whole-person metric on report day `day`.
 pub fn count_stats(histogram: &DayHistogram, day: usize, trials: u64) -> DayStats {
     let (mut sum, mut sum_sq) = (0u128, 0u128);
-    for (key, count) in histogram.column(day) {
-        let value = count_value(key) as u128;
+    let mut percentiles = histogram.percentile_scan(day, trials, &PERCENTS);
+    histogram.for_each_count(day, |key, count| {
+        percentiles.add(key, count);
+        // Exact bins are their own value (and a float to u128 conversion
+        // is a call to the C library).
+        let value = u128::try_from(key)
+            .ok()
+            .filter(|&key| key < u128::from(EXACT_LIMIT))
+            .unwrap_or_else(|| count_value(key) as u128);
         sum += value * u128::from(count);
         sum_sq += value * value * u128::from(count);
-    }
+    });
     let (mean, sd) = mean_sd(trials, sum, sum_sq, 1.0);
-    let keys = histogram.percentile_keys(day, trials, &PERCENTS);
+    let keys = percentiles.keys();
     DayStats {
         mean,
         sd,
