@@ -415,12 +415,12 @@ fn table_memory_ceiling_stops_a_runaway_scenario_cleanly() {
     let path = write_file(work.path(), "huge.toml", text);
     let out = work.path().join("out");
     let assert = forcegen()
-        .env("FORCEGEN_MAX_TABLE_MIB", "100")
+        .env("FORCEGEN_MAX_TABLE_MIB", "50")
         .args(["run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()])
         .assert()
         .code(1);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("per-day tables passed 100 MiB"), "{stderr}");
+    assert!(stderr.contains("per-day tables passed 50 MiB"), "{stderr}");
     assert!(stderr.contains("step = \"week\""), "{stderr}");
     assert!(!out.exists(), "a failed run left its output folder behind");
 }

@@ -274,7 +274,7 @@ impl Column {
             if offset == FAR {
                 continue;
             }
-            let key = i64::from(base + u32::from(offset));
+            let key = i64::from(base.wrapping_add(u32::from(offset)));
             let wrapped = match self.cell_mut(key) {
                 Some(cell) => {
                     let (sum, wrapped) = cell.overflowing_add(1);
@@ -589,8 +589,7 @@ impl DayHistogram {
     pub fn table_bytes(&self) -> u64 {
         self.column_bytes
             + self.running.bytes()
-            // The run buffers are reserved for a whole batch but only take
-            // memory as far as they are written: count what is in use.
+            // The run buffers' room is written in full when first used.
             + (self.run_changes.capacity() * 8 + (self.run_sorted.capacity() + self.run_day_ends.capacity()) * 4) as u64
             + self.pending.capacity() as u64 * size_of::<Offset>() as u64
             + (self.bases.capacity() + self.tile.capacity()) as u64 * 4
@@ -684,8 +683,9 @@ impl DayHistogram {
     }
 
     /// Makes room in the run buffers for half what a batch of trials with
-    /// the most runs needs (more than the baseline's batches need); a
-    /// batch that needs more is counted early. The room is written at
+    /// the most runs needs (the baseline's batches mostly fit; about one
+    /// in seven daily ones does not); a batch that needs more is counted
+    /// early. The room is written at
     /// once, so that the memory it takes is all taken now rather than
     /// creeping up with the number of trials as ever rarer batches with
     /// more runs come.
@@ -1125,6 +1125,63 @@ mod tests {
         histogram.finish();
         assert_counts(&histogram, &reference);
         assert_eq!(histogram.check(trials), Ok(()));
+    }
+
+    /// Random trials (constant, in runs, or buffered; bins near 0, 2^15,
+    /// 2^16, 2^22 and far apart, whatever comes first in a tile; all in
+    /// the range of real keys, up to 2^22) over
+    /// random horizons and batch sizes count like a plain tally.
+    #[test]
+    fn random_trials_count_like_a_reference() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut below = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        };
+        for _ in 0..60 {
+            let days = [1usize, 2, 7, 13, 60, 106, 400][below(7) as usize];
+            let mut histogram = DayHistogram::sharing(days, [1, 300, 100_000][below(3) as usize]);
+            let trials = below(3 * histogram.batch as u64 + 40).min(300_000 / days as u64);
+            let centre = [0i64, 5, 32_768, 40_000, 65_536, 131_071, 1 << 22][below(7) as usize];
+            let runs = histogram.max_runs as u64 + 2;
+            let near = |below: &mut dyn FnMut(u64) -> u64, spread: u64| {
+                (centre + below(2 * spread + 1) as i64 - spread as i64).clamp(0, 1 << 22)
+            };
+            let keys: Vec<Vec<i64>> = (0..trials)
+                .map(|_| match below(4) {
+                    0 => vec![near(&mut below, 50); days],
+                    1 => {
+                        let mut key = near(&mut below, 1_000);
+                        let changes = 1 + below(runs);
+                        (0..days)
+                            .map(|_| {
+                                if below(days as u64 / changes + 1) == 0 {
+                                    key = near(&mut below, 100_000);
+                                }
+                                key
+                            })
+                            .collect()
+                    }
+                    _ => (0..days)
+                        .map(|_| match below(6) {
+                            0 => near(&mut below, 70_000),
+                            1 => near(&mut below, 2) - 32_768,
+                            2 => near(&mut below, 2) + 32_767,
+                            3 => below(1 << 22) as i64,
+                            4 => 0,
+                            _ => near(&mut below, 32),
+                        })
+                        .map(|key| key.clamp(0, 1 << 22))
+                        .collect(),
+                })
+                .collect();
+            let reference = record_with_reference(&mut histogram, trials, |trial, day| keys[trial as usize][day]);
+            histogram.finish();
+            assert_counts(&histogram, &reference);
+            assert_eq!(histogram.check(trials), Ok(()));
+        }
     }
 
     /// Trials with as many runs as may be recorded as runs fill the run

@@ -71,7 +71,8 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     let next_chunk = AtomicU64::new(0);
     let chunks = (trials.end - trials.start).div_ceil(CHUNK);
     let results: Mutex<Vec<(usize, Aggregates)>> = Mutex::new(Vec::new());
-    // Each worker's table memory after its last chunk; past the limit, all stop.
+    // Each worker's table memory when last checked (every few trials, and
+    // after its last buffered trials are counted); past the limit, all stop.
     let limit = table_limit_mib().saturating_mul(1 << 20);
     let table_bytes: Vec<AtomicU64> = (0..pool.current_num_threads()).map(|_| AtomicU64::new(0)).collect();
     let over_limit = AtomicU64::new(0);
