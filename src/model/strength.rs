@@ -49,12 +49,12 @@ const THINNING_ABOVE: f64 = 30.0;
 /// departure).
 const RACE_BELOW: f64 = 3.0;
 
-/// Expected departures a day from which the race runs through a stretch of
-/// consecutive report days departure by departure (see
-/// [`Attrition::race_through_days`]) rather than day by day: on daily
-/// steps, the host police (a couple a day) and a large contingent. Below
-/// it, a pass over every day would cost more than passing over the quiet
-/// days between departures in one search.
+/// Expected departures between two report days from which the race runs
+/// through a stretch of evenly spaced report days departure by departure
+/// (see [`Attrition::race_through_days`]) rather than day by day: the host
+/// police on daily steps (a couple a day), most contingents on weekly
+/// ones. Below it, a pass over every day would cost more than passing
+/// over the quiet days between departures in one search.
 const RACE_BY_DEPARTURES_ABOVE: f64 = 0.05;
 
 /// Most fall in head count over which the chance that nobody leaves is
@@ -386,9 +386,9 @@ impl Attrition {
     }
 
     /// From own day `k`, just evaluated, runs the race through the stretch
-    /// of consecutive days that follows (report days one day apart, before
-    /// `next_arrival_day`) departure by departure: each departure adds one
-    /// to its day's slot of `out`, and a running sum then turns those into
+    /// of evenly spaced days that follows (report days as far apart as
+    /// the next is from day `k`, before `next_arrival_day`) departure by
+    /// departure: each departure adds one to its day's slot of `out`, and a running sum then turns those into
     /// head counts. These are the draws, in the same order, that
     /// [`Attrition::advance`] makes day by day, without a call, a test and
     /// an unforeseeable branch a day. Returns the last day moved to; `None`
@@ -404,14 +404,17 @@ impl Attrition {
         rng: &mut StreamRng,
     ) -> Option<usize> {
         let Schedule { days, report, .. } = schedule;
+        let gap = days.get(k + 1)? - days[k];
         let per_day = f64::from(self.n) * self.lambda;
         // The head count only falls in the stretch, so the race `advance`
         // would take on its first day it takes on all of them.
-        if per_day < RACE_BY_DEPARTURES_ABOVE || per_day * f64::from(schedule.max_report_gap) >= RACE_BELOW {
+        if per_day * f64::from(gap) < RACE_BY_DEPARTURES_ABOVE
+            || per_day * f64::from(schedule.max_report_gap) >= RACE_BELOW
+        {
             return None;
         }
         let length = (days[k + 1..].iter().zip(&report[k + 1..]))
-            .zip(days[k] + 1..)
+            .zip((1..).map(|step| days[k].saturating_add(step * gap)))
             .take_while(|&((&day, &is_report), following)| is_report && day == following && day < next_arrival_day)
             .count();
         if length == 0 {
@@ -419,6 +422,7 @@ impl Attrition {
         }
         let last = k + length;
         let first_day = f64::from(days[k]);
+        let step = f64::from(gap);
         let last_day = f64::from(days[last]);
         let slots = &mut out[k + 1..=last];
         slots.fill(0);
@@ -427,14 +431,7 @@ impl Attrition {
             .next_departure
             .unwrap_or_else(|| self.t + exp1(rng) / (f64::from(n) * self.lambda));
         while next <= last_day {
-            // The first day at or after the departure, `ceil(after) - 1`
-            // (`after` is exact: both are whole or binary fractions well
-            // under 2^53; and without `ceil`, a call to the C library on
-            // a plain x86-64).
-            let after = next - first_day;
-            let whole = after as usize;
-            let slot = whole.saturating_sub(usize::from(whole as f64 == after));
-            slots[slot] += 1;
+            slots[step_at_or_after(next - first_day, step)] += 1;
             n -= 1;
             if n == 0 {
                 break;
@@ -551,6 +548,24 @@ impl Attrition {
             self.next_departure = Some(self.t + (next - self.t) * before / (before + f64::from(size)));
         }
         self.n = self.n.saturating_add(size);
+    }
+}
+
+/// The first step `s` (0 for the first) with `after <= (s + 1) * step`:
+/// which of a stretch's days, `step` days apart, first counts a departure
+/// `after` (> 0) days into the stretch. Exact: `after` (a difference of a
+/// time and a whole day) and the products are exact. The rounded quotient
+/// is never below a whole number the true one reaches (division rounds
+/// monotonically, and `j * step / step` is exactly `j`), so its whole part
+/// is the answer or one more, which the product tells apart. (`ceil`
+/// would be a call to the C library on a plain x86-64.)
+#[inline(always)]
+fn step_at_or_after(after: f64, step: f64) -> usize {
+    let slot = if step == 1.0 { after } else { after / step } as usize;
+    if slot > 0 && after <= slot as f64 * step {
+        slot - 1
+    } else {
+        slot
     }
 }
 
@@ -671,43 +686,53 @@ mod tests {
         }
     }
 
-    /// Racing through consecutive days departure by departure gives the
+    /// Racing through evenly spaced days departure by departure gives the
     /// counts, the state and the draws that advancing day by day gives:
-    /// for a host-sized group, a contingent, and one that empties; and it
-    /// stands aside where the race would not hold or pay, or the days are
-    /// not one apart.
+    /// daily and weekly, for a host-sized group, contingents, and one that
+    /// empties; and it stands aside where the race would not hold or pay,
+    /// or the next day is an arrival day.
     #[test]
     fn racing_through_days_matches_advancing_day_by_day() {
-        let days: Vec<u32> = (0..=400).collect();
-        let report = vec![true; days.len()];
-        let schedule = Schedule::new(&days, &report);
+        let groups_by_gap: [(u32, &[(u32, f64)]); 2] = [
+            (1, &[(4_500, 0.0004), (1_000, 0.0003), (40, 0.01), (3, 0.05)]),
+            (7, &[(1_000, 0.0003), (200, 0.001), (40, 0.01), (3, 0.05)]),
+        ];
         let next_arrival_day = 300;
         let mut emptied = false;
-        for (n, lambda) in [(4_500u32, 0.0004), (1_000, 0.0003), (40, 0.01), (3, 0.05)] {
-            for trial in 0..30 {
-                let mut day_by_day = Attrition::new(n, lambda);
-                let mut by_departures = Attrition::new(n, lambda);
-                let mut rng_day = stream(5, trial, StreamId::of("race"));
-                let mut rng_departures = rng_day.clone();
-                let mut expected = vec![n; 300];
-                for k in 1..300 {
-                    day_by_day.advance(f64::from(days[k]), &mut rng_day);
-                    expected[k] = day_by_day.n;
+        for (gap, groups) in groups_by_gap {
+            let days: Vec<u32> = (0..=400 / gap).map(|i| i * gap).collect();
+            let report = vec![true; days.len()];
+            let schedule = Schedule::new(&days, &report);
+            let stretch = days.iter().filter(|&&day| day < next_arrival_day).count();
+            for &(n, lambda) in groups {
+                for trial in 0..30 {
+                    let mut day_by_day = Attrition::new(n, lambda);
+                    let mut by_departures = Attrition::new(n, lambda);
+                    let mut rng_day = stream(5, trial, StreamId::of("race"));
+                    let mut rng_departures = rng_day.clone();
+                    let mut expected = vec![n; stretch];
+                    for k in 1..stretch {
+                        day_by_day.advance(f64::from(days[k]), &mut rng_day);
+                        expected[k] = day_by_day.n;
+                    }
+                    let mut got = vec![n; days.len()];
+                    let last =
+                        by_departures.race_through_days(0, schedule, next_arrival_day, &mut got, &mut rng_departures);
+                    assert_eq!(last, Some(stretch - 1), "gap {gap} n {n}");
+                    assert_eq!(got[..stretch], expected[..], "gap {gap} n {n} trial {trial}");
+                    assert_eq!(
+                        (by_departures.n, by_departures.t, by_departures.next_departure),
+                        (day_by_day.n, day_by_day.t, day_by_day.next_departure)
+                    );
+                    assert_eq!(rng_departures.random::<u64>(), rng_day.random::<u64>());
+                    emptied |= day_by_day.n == 0;
                 }
-                let mut got = vec![n; days.len()];
-                let last =
-                    by_departures.race_through_days(0, schedule, next_arrival_day, &mut got, &mut rng_departures);
-                assert_eq!(last, Some(299), "n {n}");
-                assert_eq!(got[..300], expected[..], "n {n} trial {trial}");
-                assert_eq!(
-                    (by_departures.n, by_departures.t, by_departures.next_departure),
-                    (day_by_day.n, day_by_day.t, day_by_day.next_departure)
-                );
-                assert_eq!(rng_departures.random::<u64>(), rng_day.random::<u64>());
-                emptied |= day_by_day.n == 0;
             }
         }
         assert!(emptied, "some group empties within the stretch");
+        let days: Vec<u32> = (0..=400).collect();
+        let report = vec![true; days.len()];
+        let schedule = Schedule::new(&days, &report);
         let mut rng = stream(5, 0, StreamId::of("race"));
         let mut out = vec![0; days.len()];
         // Three or more departures a day: inversion, not the race.
@@ -725,13 +750,21 @@ mod tests {
             Attrition::new(4_500, 0.0004).race_through_days(0, schedule, 1, &mut out, &mut rng),
             None
         );
-        let weekly: Vec<u32> = (0..=10).map(|w| 7 * w).collect();
-        let weekly_report = vec![true; weekly.len()];
-        let weekly_schedule = Schedule::new(&weekly, &weekly_report);
-        assert_eq!(
-            Attrition::new(40, 0.01).race_through_days(0, weekly_schedule, 300, &mut out, &mut rng),
-            None
-        );
+    }
+
+    /// A departure counts on the first day at or after it: exactly on a
+    /// day counts that day, just after it the next one.
+    #[test]
+    fn departures_count_on_the_first_day_at_or_after_them() {
+        for step in [1.0, 7.0, 30.0] {
+            assert_eq!(step_at_or_after(0.0, step), 0);
+            assert_eq!(step_at_or_after(step * 0.5, step), 0);
+            assert_eq!(step_at_or_after(step, step), 0);
+            assert_eq!(step_at_or_after(step * 3.0, step), 2);
+            assert_eq!(step_at_or_after(step * 3.0 + step * 3.0 * f64::EPSILON, step), 3);
+            assert_eq!(step_at_or_after(step * 3.0 - step * 3.0 * f64::EPSILON, step), 2);
+            assert_eq!(step_at_or_after(step * 100.0 + 1e-9, step), 100);
+        }
     }
 
     /// The chance that nobody leaves, carried from stretch to stretch,
