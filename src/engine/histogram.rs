@@ -93,10 +93,13 @@ const BASE_MARGIN: u32 = 1 << (Offset::BITS - 1);
 /// trials a day's column receives at a time, the more of them find its
 /// bins already in cache.
 const BATCH_KEYS: usize = 1 << 20;
-/// Bins buffered by all of a worker's histograms together (64 MiB), so that
-/// a scenario with thousands of contributors buffers fewer trials at a
-/// time rather than gigabytes.
-const WORKER_BATCH_KEYS: usize = 1 << 25;
+/// Bytes of buffers (bins, and the run buffers' room) of all of a worker's
+/// histograms together (128 MiB), so that a scenario with thousands of
+/// contributors buffers fewer trials at a time rather than gigabytes.
+const WORKER_BATCH_BYTES: usize = 1 << 27;
+/// Bytes of one run change in the run buffers (a day and a bin, and the
+/// bin again once sorted).
+const RUN_CHANGE_BYTES: usize = 12;
 const MIN_BATCH: usize = 64;
 /// Trials per tile of the buffer (one cache line of bins).
 const TILE: usize = 16;
@@ -558,11 +561,14 @@ impl DayHistogram {
     }
 
     /// One of the `histograms` histograms a worker fills (see
-    /// [`WORKER_BATCH_KEYS`]).
+    /// [`WORKER_BATCH_BYTES`]).
     pub fn sharing(days: usize, histograms: usize) -> DayHistogram {
         let days_or_one = days.max(1);
+        let max_runs = (days / DAYS_PER_RUN).min(MAX_RUNS);
+        // A trial's bins, and its share of the run buffers' room.
+        let trial_bytes = days_or_one * size_of::<Offset>() + max_runs.max(1) * RUN_CHANGE_BYTES;
         let batch = (BATCH_KEYS / days_or_one)
-            .min(WORKER_BATCH_KEYS / days_or_one / histograms.max(1))
+            .min(WORKER_BATCH_BYTES / trial_bytes / histograms.max(1))
             .clamp(MIN_BATCH, MAX_BATCH)
             / TILE
             * TILE;
@@ -581,7 +587,7 @@ impl DayHistogram {
             run_sorted: Vec::new(),
             run_day_ends: Vec::new(),
             running: Column::default(),
-            max_runs: (days / DAYS_PER_RUN).min(MAX_RUNS),
+            max_runs,
         }
     }
 
@@ -973,7 +979,7 @@ mod tests {
         assert_eq!(keys, vec![5, 25, 50, 75, 95, 100]);
     }
 
-    /// A worker's buffers together hold at most `WORKER_BATCH_KEYS` bins
+    /// A worker's buffers together hold at most `WORKER_BATCH_BYTES`
     /// (at least `MIN_BATCH` trials each); a few histograms keep the full batch.
     #[test]
     fn many_histograms_buffer_fewer_trials_each() {
@@ -981,7 +987,8 @@ mod tests {
         let many = DayHistogram::sharing(106, 10_000);
         assert_eq!(many.batch, MIN_BATCH);
         let some = DayHistogram::sharing(106, 200);
-        assert!(some.batch * 106 * 200 <= WORKER_BATCH_KEYS && some.batch > MIN_BATCH);
+        let trial_bytes = 106 * size_of::<Offset>() + some.max_runs * RUN_CHANGE_BYTES;
+        assert!(some.batch * trial_bytes * 200 <= WORKER_BATCH_BYTES && some.batch > MIN_BATCH);
         assert_eq!(some.batch % TILE, 0);
     }
 
