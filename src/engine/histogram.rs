@@ -99,7 +99,7 @@ const BATCH_KEYS: usize = 1 << 20;
 const WORKER_BATCH_BYTES: usize = 1 << 27;
 /// Bytes of one run change in the run buffers (a day and a bin, and the
 /// bin again once sorted).
-const RUN_CHANGE_BYTES: usize = 12;
+const RUN_CHANGE_BYTES: usize = size_of::<(u32, u32)>() + size_of::<u32>();
 const MIN_BATCH: usize = 64;
 /// Trials per tile of the buffer (one cache line of bins).
 const TILE: usize = 16;
@@ -399,20 +399,17 @@ impl Column {
             .filter_map(move |(page, cells)| Some((self.low + (page * PAGE_BINS) as i64, cells.as_deref()?)))
     }
 
-    /// Bin keys and their counts, in ascending key order (empty bins left out).
-    fn counts(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        self.allocated().flat_map(move |(first_key, cells)| {
-            cells.iter().enumerate().filter_map(move |(i, &cell)| {
-                let key = first_key + i as i64;
-                let count = u64::from(cell) + (self.wraps(key) << CELL_BITS);
-                (count > 0).then_some((key, count))
-            })
-        })
+    /// Bin keys and their counts, in ascending key order (empty bins left
+    /// out), gathered by [`Column::for_each_count`].
+    fn counts(&self) -> impl Iterator<Item = (i64, u64)> + use<> {
+        let mut counts = Vec::new();
+        self.for_each_count(|key, count| counts.push((key, count)));
+        counts.into_iter()
     }
 
     /// Calls `f(key, count)` for each bin with a count, in ascending key
-    /// order: [`Column::counts`] as a plain loop, for the output's passes
-    /// over every day (a daily run's columns have millions of cells).
+    /// order: a plain loop, for the output's passes over every day (a
+    /// daily run's columns have millions of cells).
     #[inline]
     fn for_each_count(&self, mut f: impl FnMut(i64, u64)) {
         const STRIDE: usize = 16;
@@ -596,7 +593,8 @@ impl DayHistogram {
         self.column_bytes
             + self.running.bytes()
             // The run buffers' room is written in full when first used.
-            + (self.run_changes.capacity() * 8 + (self.run_sorted.capacity() + self.run_day_ends.capacity()) * 4) as u64
+            + (self.run_changes.capacity().max(self.run_sorted.capacity()) * RUN_CHANGE_BYTES
+                + self.run_day_ends.capacity() * 4) as u64
             + self.pending.capacity() as u64 * size_of::<Offset>() as u64
             + (self.bases.capacity() + self.tile.capacity()) as u64 * 4
             + self.constant.len() as u64 * 48
@@ -691,10 +689,9 @@ impl DayHistogram {
     /// Makes room in the run buffers for half what a batch of trials with
     /// the most runs needs (the baseline's batches mostly fit; about one
     /// in seven daily ones does not); a batch that needs more is counted
-    /// early. The room is written at
-    /// once, so that the memory it takes is all taken now rather than
-    /// creeping up with the number of trials as ever rarer batches with
-    /// more runs come.
+    /// early. The room is written at once, so that the memory it takes is
+    /// all taken now rather than creeping up with the number of trials as
+    /// ever rarer batches with more runs come.
     #[cold]
     fn make_run_room(&mut self) {
         let room = self.batch * self.max_runs.max(1);
@@ -875,13 +872,14 @@ impl DayHistogram {
     }
 
     /// Bin keys and their counts on `day`, in ascending key order.
-    pub fn column(&self, day: usize) -> impl Iterator<Item = (i64, u64)> + '_ {
+    pub fn column(&self, day: usize) -> impl Iterator<Item = (i64, u64)> + use<> {
         debug_assert!(self.finished, "read a histogram before finish()");
         self.columns[day].counts()
     }
 
     /// Calls `f(key, count)` for each bin with a count on `day`, in
-    /// ascending key order (what [`DayHistogram::column`] gives, faster).
+    /// ascending key order (what [`DayHistogram::column`] gives, without
+    /// gathering them first).
     pub fn for_each_count(&self, day: usize, f: impl FnMut(i64, u64)) {
         debug_assert!(self.finished, "read a histogram before finish()");
         self.columns[day].for_each_count(f);
@@ -1251,7 +1249,7 @@ mod tests {
         doubled.merge(&histogram);
         assert_eq!(doubled.column(31).collect::<Vec<_>>(), vec![(1, trials), (9, trials)]);
         assert_eq!(doubled.check(2 * trials), Ok(()));
-        // The output's plain loop gives what the iterator gives.
+        // The output's plain loop gives the columns read above.
         for day in [0, 31, 59] {
             let mut looped = Vec::new();
             doubled.for_each_count(day, |key, count| looped.push((key, count)));

@@ -388,8 +388,9 @@ impl Attrition {
     /// From own day `k`, just evaluated, runs the race through the stretch
     /// of evenly spaced days that follows (report days as far apart as
     /// the next is from day `k`, before `next_arrival_day`) departure by
-    /// departure: each departure adds one to its day's slot of `out`, and a running sum then turns those into
-    /// head counts. These are the draws, in the same order, that
+    /// departure: each departure adds one to its day's slot of `out`, and
+    /// a running sum then turns those into head counts. These are the
+    /// draws, in the same order, that
     /// [`Attrition::advance`] makes day by day, without a call, a test and
     /// an unforeseeable branch a day. Returns the last day moved to; `None`
     /// (nothing done) when the race does not hold on every day of the

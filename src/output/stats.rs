@@ -4,7 +4,7 @@
 //! same digits.
 
 use crate::engine::aggregate::RATIO_SCALE;
-use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_value, float_value};
+use crate::engine::histogram::{DayHistogram, count_value, float_value};
 
 /// Percentiles reported for every metric and day.
 pub const PERCENTS: [u32; 5] = [5, 25, 50, 75, 95];
@@ -49,12 +49,9 @@ pub fn count_stats(histogram: &DayHistogram, day: usize, trials: u64) -> DayStat
     let mut percentiles = histogram.percentile_scan(day, trials, &PERCENTS);
     histogram.for_each_count(day, |key, count| {
         percentiles.add(key, count);
-        // Exact bins are their own value (and a float to u128 conversion
-        // is a call to the C library).
-        let value = u128::try_from(key)
-            .ok()
-            .filter(|&key| key < u128::from(EXACT_LIMIT))
-            .unwrap_or_else(|| count_value(key) as u128);
+        // A whole number under 2^64; through u64, as a float to u128
+        // conversion is a call to the C library.
+        let value = u128::from(count_value(key) as u64);
         sum += value * u128::from(count);
         sum_sq += value * value * u128::from(count);
     });
