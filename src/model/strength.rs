@@ -562,12 +562,15 @@ impl Attrition {
 /// would be a call to the C library on a plain x86-64.)
 #[inline(always)]
 fn step_at_or_after(after: f64, step: f64) -> usize {
-    let slot = if step == 1.0 { after } else { after / step } as usize;
-    if slot > 0 && after <= slot as f64 * step {
+    // As a `u32` (a stretch is far shorter than 2^32 days), both
+    // conversions are one instruction each; as a `usize` they are several.
+    let slot = if step == 1.0 { after } else { after / step } as u32;
+    let slot = if slot > 0 && after <= f64::from(slot) * step {
         slot - 1
     } else {
         slot
-    }
+    };
+    slot as usize
 }
 
 /// The number of leading `days` that pass `test`, which holds for a
