@@ -772,10 +772,9 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         return None;
     }
     let threshold = threshold as u32;
-    // One series scanned as a slice (no per-day dispatch on the metric).
-    let first_at_least = |series: &[u32]| series.iter().position(|&count| count >= threshold);
+    let first_at_least = |series: &[u32]| first_reaching(series.len(), |k| series[k], threshold);
     let first_sum_at_least =
-        |a: &[u32], b: &[u32]| a.iter().zip(b).position(|(&x, &y)| x.saturating_add(y) >= threshold);
+        |a: &[u32], b: &[u32]| first_reaching(a.len().min(b.len()), |k| a[k].saturating_add(b[k]), threshold);
     match metric {
         Metric::International => first_at_least(&trial.international),
         Metric::InternationalPolice => first_at_least(&trial.international_police),
@@ -786,6 +785,20 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         Metric::SecurityForces => first_sum_at_least(&trial.host, &trial.international),
         Metric::PolicePer100k | Metric::SecurityPer1000 => None,
     }
+}
+
+/// The first `k` below `len` with `count(k) >= threshold`. Targets are
+/// mostly met late or never, so the days are passed over 16 at a time
+/// (a comparison of each, without an exit, which the compiler vectorizes),
+/// and only the block where one reaches the threshold is searched.
+#[inline(always)]
+fn first_reaching(len: usize, count: impl Fn(usize) -> u32, threshold: u32) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let mut start = 0;
+    while start + BLOCK <= len && !(start..start + BLOCK).fold(false, |any, k| any | (count(k) >= threshold)) {
+        start += BLOCK;
+    }
+    (start..len).find(|&k| count(k) >= threshold)
 }
 
 /// The first evaluated day on which a ratio metric is at least `at_least`.
@@ -805,16 +818,27 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     let (Some(&first), Some(&last)) = (trial.population.first(), trial.population.last()) else {
         return None;
     };
-    let most = trial
-        .host
-        .iter()
-        .zip(intl)
-        .map(|(&h, &i)| u64::from(h) + u64::from(i))
-        .max();
-    if most.is_some_and(|most| (most as f64) < margin * first.min(last)) {
-        return None;
-    }
-    (0..trial.days.len()).find(|&k| {
+    // So the days before the first whose count reaches that line at the
+    // smaller end fail too (a whole count is below it exactly when it is
+    // below its `ceil`); without such a day, every day fails.
+    let line = (margin * first.min(last)).ceil();
+    let start = if line <= f64::from(u32::MAX) {
+        // (Negative or NaN lines become 0: no day is ruled out.)
+        let (host, intl) = (&trial.host, &intl[..trial.host.len()]);
+        first_reaching(host.len(), |k| host[k].saturating_add(intl[k]), line as u32)?
+    } else {
+        let most = trial
+            .host
+            .iter()
+            .zip(intl)
+            .map(|(&h, &i)| u64::from(h) + u64::from(i))
+            .max();
+        if most.is_some_and(|most| (most as f64) < line) {
+            return None;
+        }
+        0
+    };
+    (start..trial.days.len()).find(|&k| {
         let count = f64::from(trial.host[k]) + f64::from(intl[k]);
         count >= margin * trial.population[k] && trial.metric(metric, k) >= at_least
     })
@@ -921,6 +945,28 @@ at_least = 2350
     /// first day on which the ratio itself is at least the target, for
     /// growing and shrinking populations and targets on either side of
     /// what the trial reaches.
+    #[test]
+    fn first_reaching_finds_the_first_day_a_plain_search_finds() {
+        let mut rng = stream(9, 0, StreamId::of("first-reaching"));
+        for case in 0..2_000u64 {
+            let len = (case % 53) as usize;
+            let counts: Vec<u32> = (0..len)
+                .map(|_| match (unit(&mut rng) * 4.0) as u32 {
+                    0 => u32::MAX - (unit(&mut rng) * 3.0) as u32,
+                    _ => (unit(&mut rng) * 100.0) as u32,
+                })
+                .collect();
+            for threshold in [0, 1, 50, 99, 100, u32::MAX - 1, u32::MAX] {
+                let plain = counts.iter().position(|&c| c >= threshold);
+                assert_eq!(
+                    first_reaching(len, |k| counts[k], threshold),
+                    plain,
+                    "case {case}, threshold {threshold}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn ratio_targets_are_met_on_the_first_day_the_ratio_is() {
         let mut rng = stream(9, 0, StreamId::of("ratio-days"));
