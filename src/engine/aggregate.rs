@@ -35,21 +35,24 @@ pub struct Aggregates {
     /// One trial's values of a ratio metric on each report day, while it
     /// is recorded (left empty between trials).
     #[serde(skip)]
-    ratio_values: Scratch,
+    ratio_values: Scratch<f64>,
+    /// The same for a head-count metric.
+    #[serde(skip)]
+    count_values: Scratch<u32>,
 }
 
 /// Work space reused from trial to trial: not part of the result, so any
 /// two are equal.
 #[derive(Debug, Clone, Default)]
-struct Scratch(Vec<f64>);
+struct Scratch<T>(Vec<T>);
 
-impl PartialEq for Scratch {
-    fn eq(&self, _: &Scratch) -> bool {
+impl<T> PartialEq for Scratch<T> {
+    fn eq(&self, _: &Scratch<T>) -> bool {
         true
     }
 }
 
-impl Eq for Scratch {}
+impl<T> Eq for Scratch<T> {}
 
 impl Aggregates {
     pub fn new(model: &Model) -> Aggregates {
@@ -74,6 +77,7 @@ impl Aggregates {
             delivered: vec![0; contributors],
             full_delivery: vec![0; contributors],
             ratio_values: Scratch::default(),
+            count_values: Scratch::default(),
         }
     }
 
@@ -83,9 +87,22 @@ impl Aggregates {
         let mut ratio = 0;
         let reports = &trial.report_positions;
         let (host, intl, intl_police) = (&trial.host, &trial.international, &trial.international_police);
+        // Report positions are ascending and distinct, so as many as the
+        // evaluated days are `0, 1, 2...`.
+        let all_reports = reports.len() == trial.days.len();
         for (m, &metric) in model.metrics.iter().enumerate() {
             let histogram = &mut self.metrics[m];
+            let values = &mut self.count_values.0;
             match metric {
+                // Every evaluated day a report day: the series as they are.
+                Metric::International if all_reports => histogram.record_counts(intl),
+                Metric::InternationalPolice if all_reports => histogram.record_counts(intl_police),
+                Metric::HostPolice if all_reports => histogram.record_counts(host),
+                Metric::Police if all_reports => record_sum(histogram, values, host, intl_police),
+                Metric::SecurityForces if all_reports => record_sum(histogram, values, host, intl),
+                Metric::Contributor(c) if all_reports && !trial.is_empty(c) => {
+                    histogram.record_counts(trial.contributor(c));
+                }
                 Metric::International => record_counts(histogram, reports, |k| intl[k]),
                 Metric::InternationalPolice => record_counts(histogram, reports, |k| intl_police[k]),
                 Metric::HostPolice => record_counts(histogram, reports, |k| host[k]),
@@ -157,6 +174,15 @@ impl Aggregates {
 #[inline(always)]
 fn record_counts(histogram: &mut DayHistogram, reports: &[u32], value_at: impl Fn(usize) -> u32) {
     histogram.record(|r| count_key(value_at(reports[r] as usize)));
+}
+
+/// Records the head count `a + b` of two series on the report days only,
+/// worked out in `values` first.
+#[inline(always)]
+fn record_sum(histogram: &mut DayHistogram, values: &mut Vec<u32>, a: &[u32], b: &[u32]) {
+    values.clear();
+    values.extend(a.iter().zip(b).map(|(&x, &y)| x.saturating_add(y)));
+    histogram.record_counts(values);
 }
 
 /// Records a ratio metric's `values` on the report days; ratios also add

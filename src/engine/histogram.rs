@@ -615,11 +615,7 @@ impl DayHistogram {
         if days == 0 {
             return;
         }
-        if self.tile.is_empty() {
-            self.pending.resize(self.batch * days, 0);
-            self.bases.resize(days, 0);
-            self.tile.resize(TILE * days, 0);
-        }
+        self.make_tile();
         // First the trial's runs of equal bins, as far as it could be
         // recorded as runs: a constant trial is counted once, one with few
         // runs as its runs; only the others are written to the tile (a
@@ -652,17 +648,103 @@ impl DayHistogram {
             for (day, slots) in self.tile.chunks_exact_mut(TILE).enumerate() {
                 slots[lane] = key_at(day) as u32;
             }
-            self.pending_trials += 1;
-            if lane == TILE - 1 {
-                self.store_tile();
-            }
+            self.tile_written(lane);
         }
-        // A full batch, or no room left for another trial's runs.
+        self.count_if_full();
+    }
+
+    /// Records one trial of whole-person counts, `values[r]` on report day
+    /// `r`: what [`DayHistogram::record`] does with their [`count_key`]s,
+    /// the same way, with less work for the common case of values below
+    /// [`EXACT_LIMIT`] (their own keys): the changes are counted in one
+    /// pass, and runs and tile read the values as they are.
+    #[inline(always)]
+    pub fn record_counts(&mut self, values: &[u32]) {
+        debug_assert!(!self.finished);
+        let days = self.columns.len();
+        debug_assert_eq!(values.len(), days);
+        let (changes, highest) = changes_and_highest(values);
+        const _: () = assert!(EXACT_LIMIT.is_power_of_two());
+        if days < 2 || highest >= EXACT_LIMIT {
+            self.record(|day| count_key(values[day]));
+            return;
+        }
+        if changes == 0 {
+            self.record_constant(i64::from(values[0]));
+            return;
+        }
+        self.make_tile();
+        if changes < self.max_runs {
+            self.record_count_runs(values);
+        } else {
+            let lane = self.pending_trials % TILE;
+            for (slots, &value) in self.tile.chunks_exact_mut(TILE).zip(values) {
+                slots[lane] = value;
+            }
+            self.tile_written(lane);
+        }
+        self.count_if_full();
+    }
+
+    /// Makes the tile and the buffers of bins on first use.
+    #[inline(always)]
+    fn make_tile(&mut self) {
+        if self.tile.is_empty() {
+            let days = self.columns.len();
+            self.pending.resize(self.batch * days, 0);
+            self.bases.resize(days, 0);
+            self.tile.resize(TILE * days, 0);
+        }
+    }
+
+    /// Notes a trial written to `lane` of the tile, storing a full tile.
+    #[inline(always)]
+    fn tile_written(&mut self, lane: usize) {
+        self.pending_trials += 1;
+        if lane == TILE - 1 {
+            self.store_tile();
+        }
+    }
+
+    /// Counts the buffered trials when the batch is full, or when the run
+    /// buffers have no room left for another trial's runs.
+    #[inline(always)]
+    fn count_if_full(&mut self) {
         if self.pending_trials + self.run_trials == self.batch
             || (self.run_trials > 0 && self.run_changes.len() + 2 * self.max_runs > self.run_changes.capacity())
         {
             self.count_pending();
         }
+    }
+
+    /// [`DayHistogram::record_runs`] for whole-person counts below
+    /// [`EXACT_LIMIT`], `values[r]` on report day `r`: a run ends where
+    /// the value changes.
+    fn record_count_runs(&mut self, values: &[u32]) {
+        if self.run_changes.capacity() == 0 {
+            self.make_run_room();
+        }
+        const BLOCK: usize = 16;
+        let mut start = 0;
+        let mut day = 1;
+        while day < values.len() {
+            // Runs are long: 16 days without a change are passed at once.
+            if day + BLOCK <= values.len()
+                && !(day..day + BLOCK).fold(false, |any, d| any | (values[d] != values[d - 1]))
+            {
+                day += BLOCK;
+                continue;
+            }
+            if values[day] != values[day - 1] {
+                let key = values[start];
+                self.run_changes.push((start as u32, key));
+                self.run_changes.push((day as u32, key | RUN_LEFT));
+                start = day;
+            }
+            day += 1;
+        }
+        self.run_changes.push((start as u32, values[start]));
+        self.run_trials += 1;
     }
 
     /// Records a trial by its runs, the last day of each in `run_ends`
@@ -936,6 +1018,25 @@ impl PercentileScan<'_> {
     }
 }
 
+/// How many times `values` changes from one day to the next, and a value
+/// with the same highest set bit as the largest value (so below a power of
+/// two exactly when they all are): one pass, which the compiler vectorizes.
+#[inline(always)]
+fn changes_and_highest(values: &[u32]) -> (usize, u32) {
+    let Some((&first, rest)) = values.split_first() else {
+        return (0, 0);
+    };
+    // An `or` of the values has the highest's top bit, which is all the
+    // caller asks (a `max` of u32s is not vectorized on a plain x86-64).
+    let mut changes = 0u32;
+    let mut bits = first;
+    for (&before, &value) in values.iter().zip(rest) {
+        changes += u32::from(before != value);
+        bits |= value;
+    }
+    (changes as usize, bits)
+}
+
 /// Writes `keys` less `base` into `offsets`; true if any is out of an
 /// [`Offset`]'s reach (below `base`, or [`FAR`] or more above it).
 #[inline(always)]
@@ -1186,6 +1287,50 @@ mod tests {
             histogram.finish();
             assert_counts(&histogram, &reference);
             assert_eq!(histogram.check(trials), Ok(()));
+        }
+    }
+
+    /// Whole counts recorded as values take the same way as their keys do
+    /// (constant, runs, tile, early counts), so the histograms come out
+    /// the same to the page; values from [`EXACT_LIMIT`] on are counted by
+    /// their keys.
+    #[test]
+    fn whole_counts_record_like_their_keys() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut below = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        };
+        for case in 0..40 {
+            let days = [1usize, 2, 7, 17, 33, 106, 400][case % 7];
+            let mut by_values = DayHistogram::new(days);
+            let mut by_keys = DayHistogram::new(days);
+            let runs = by_values.max_runs as u64 + 2;
+            let trials = below(2 * by_values.batch as u64 + 40).min(200_000 / days as u64);
+            let high = if case % 5 == 4 { 200_000 } else { 5_000 };
+            for _ in 0..trials {
+                let mut value = below(high) as u32;
+                let changes = match below(4) {
+                    0 => 0,
+                    1 => 1 + below(runs),
+                    _ => days as u64,
+                };
+                let values: Vec<u32> = (0..days)
+                    .map(|_| {
+                        if changes > 0 && below(days as u64 / changes + 1) == 0 {
+                            value = below(high) as u32;
+                        }
+                        value
+                    })
+                    .collect();
+                by_values.record_counts(&values);
+                by_keys.record(|day| count_key(values[day]));
+            }
+            by_values.finish();
+            by_keys.finish();
+            assert!(by_values == by_keys, "case {case}: {days} days, {trials} trials");
         }
     }
 
