@@ -118,7 +118,7 @@ impl Aggregates {
                     ratio += 1;
                     let values = &mut self.ratio_values.0;
                     values.extend(reports.iter().map(|&k| trial.metric(metric, k as usize)));
-                    record_ratios(histogram, sums, values);
+                    record_ratios(histogram, sums, values, &mut self.count_values.0);
                     values.clear();
                 }
             }
@@ -185,10 +185,11 @@ fn record_sum(histogram: &mut DayHistogram, values: &mut Vec<u32>, a: &[u32], b:
     histogram.record_counts(values);
 }
 
-/// Records a ratio metric's `values` on the report days; ratios also add
-/// to the fixed-point sums behind their mean and sd. (The values are worked
-/// out beforehand, so their divisions overlap rather than wait in turn.)
-fn record_ratios(histogram: &mut DayHistogram, sums: &mut [(u128, u128)], values: &[f64]) {
+/// Records a ratio metric's `values` on the report days (their bins made
+/// in `keys`); ratios also add to the fixed-point sums behind their mean
+/// and sd. (The values are worked out beforehand, so their divisions
+/// overlap rather than wait in turn.)
+fn record_ratios(histogram: &mut DayHistogram, sums: &mut [(u128, u128)], values: &[f64], keys: &mut Vec<u32>) {
     for (slot, &value) in sums.iter_mut().zip(values) {
         // Non-negative, so adding 0.5 and truncating rounds.
         // Under 2^41, so the conversion through i64 is exact (and one instruction).
@@ -196,7 +197,10 @@ fn record_ratios(histogram: &mut DayHistogram, sums: &mut [(u128, u128)], values
         slot.0 = slot.0.wrapping_add(fixed);
         slot.1 = slot.1.wrapping_add(fixed * fixed);
     }
-    histogram.record(|r| float_key(values[r]));
+    // Ratio keys are below 2^22.
+    keys.clear();
+    keys.extend(values.iter().map(|&value| float_key(value) as u32));
+    histogram.record_keys(keys);
 }
 
 fn add_into(mine: &mut [u64], theirs: &[u64]) {

@@ -654,32 +654,51 @@ impl DayHistogram {
     }
 
     /// Records one trial of whole-person counts, `values[r]` on report day
-    /// `r`: what [`DayHistogram::record`] does with their [`count_key`]s,
-    /// the same way, with less work for the common case of values below
-    /// [`EXACT_LIMIT`] (their own keys): the changes are counted in one
-    /// pass, and runs and tile read the values as they are.
+    /// `r`: below [`EXACT_LIMIT`] (the common case) they are their own
+    /// keys (see [`DayHistogram::record_keys`]), else [`count_key`] makes
+    /// them.
     #[inline(always)]
     pub fn record_counts(&mut self, values: &[u32]) {
+        let (changes, bits) = changes_and_bits(values);
+        const _: () = assert!(EXACT_LIMIT.is_power_of_two());
+        if bits < EXACT_LIMIT {
+            self.record_changing_keys(values, changes);
+        } else {
+            self.record(|day| count_key(values[day]));
+        }
+    }
+
+    /// Records one trial by its bins, `keys[r]` on report day `r` (each
+    /// below 2^31): what [`DayHistogram::record`] does, the same way, with
+    /// less work: the changes are counted in one vectorized pass, and runs
+    /// and tile read the keys as they are.
+    #[inline(always)]
+    pub fn record_keys(&mut self, keys: &[u32]) {
+        let (changes, _) = changes_and_bits(keys);
+        self.record_changing_keys(keys, changes);
+    }
+
+    /// [`DayHistogram::record_keys`] with the keys' `changes` from day to day.
+    #[inline(always)]
+    fn record_changing_keys(&mut self, keys: &[u32], changes: usize) {
         debug_assert!(!self.finished);
         let days = self.columns.len();
-        debug_assert_eq!(values.len(), days);
-        let (changes, highest) = changes_and_highest(values);
-        const _: () = assert!(EXACT_LIMIT.is_power_of_two());
-        if days < 2 || highest >= EXACT_LIMIT {
-            self.record(|day| count_key(values[day]));
+        debug_assert_eq!(keys.len(), days);
+        if days < 2 {
+            self.record(|day| i64::from(keys[day]));
             return;
         }
         if changes == 0 {
-            self.record_constant(i64::from(values[0]));
+            self.record_constant(i64::from(keys[0]));
             return;
         }
         self.make_tile();
         if changes < self.max_runs {
-            self.record_count_runs(values);
+            self.record_key_runs(keys);
         } else {
             let lane = self.pending_trials % TILE;
-            for (slots, &value) in self.tile.chunks_exact_mut(TILE).zip(values) {
-                slots[lane] = value;
+            for (slots, &key) in self.tile.chunks_exact_mut(TILE).zip(keys) {
+                slots[lane] = key;
             }
             self.tile_written(lane);
         }
@@ -717,33 +736,31 @@ impl DayHistogram {
         }
     }
 
-    /// [`DayHistogram::record_runs`] for whole-person counts below
-    /// [`EXACT_LIMIT`], `values[r]` on report day `r`: a run ends where
-    /// the value changes.
-    fn record_count_runs(&mut self, values: &[u32]) {
+    /// [`DayHistogram::record_runs`] for `keys[r]` on report day `r`: a run
+    /// ends where the key changes.
+    fn record_key_runs(&mut self, keys: &[u32]) {
         if self.run_changes.capacity() == 0 {
             self.make_run_room();
         }
         const BLOCK: usize = 16;
         let mut start = 0;
         let mut day = 1;
-        while day < values.len() {
+        while day < keys.len() {
             // Runs are long: 16 days without a change are passed at once.
-            if day + BLOCK <= values.len()
-                && !(day..day + BLOCK).fold(false, |any, d| any | (values[d] != values[d - 1]))
-            {
+            if day + BLOCK <= keys.len() && !(day..day + BLOCK).fold(false, |any, d| any | (keys[d] != keys[d - 1])) {
                 day += BLOCK;
                 continue;
             }
-            if values[day] != values[day - 1] {
-                let key = values[start];
+            if keys[day] != keys[day - 1] {
+                let key = keys[start];
+                debug_assert!(key < RUN_LEFT, "bin keys are below 2^23");
                 self.run_changes.push((start as u32, key));
                 self.run_changes.push((day as u32, key | RUN_LEFT));
                 start = day;
             }
             day += 1;
         }
-        self.run_changes.push((start as u32, values[start]));
+        self.run_changes.push((start as u32, keys[start]));
         self.run_trials += 1;
     }
 
@@ -1018,16 +1035,15 @@ impl PercentileScan<'_> {
     }
 }
 
-/// How many times `values` changes from one day to the next, and a value
-/// with the same highest set bit as the largest value (so below a power of
-/// two exactly when they all are): one pass, which the compiler vectorizes.
+/// How many times `values` changes from one day to the next, and an `or`
+/// of them all (below a power of two exactly when they all are; a `max`
+/// of u32s is not vectorized on a plain x86-64): one pass, which the
+/// compiler vectorizes.
 #[inline(always)]
-fn changes_and_highest(values: &[u32]) -> (usize, u32) {
+fn changes_and_bits(values: &[u32]) -> (usize, u32) {
     let Some((&first, rest)) = values.split_first() else {
         return (0, 0);
     };
-    // An `or` of the values has the highest's top bit, which is all the
-    // caller asks (a `max` of u32s is not vectorized on a plain x86-64).
     let mut changes = 0u32;
     let mut bits = first;
     for (&before, &value) in values.iter().zip(rest) {
@@ -1293,7 +1309,8 @@ mod tests {
     /// Whole counts recorded as values take the same way as their keys do
     /// (constant, runs, tile, early counts), so the histograms come out
     /// the same to the page; values from [`EXACT_LIMIT`] on are counted by
-    /// their keys.
+    /// their keys. Keys recorded as a slice do the same as keys recorded
+    /// one day at a time.
     #[test]
     fn whole_counts_record_like_their_keys() {
         let mut state = 0x2545_F491_4F6C_DD1Du64;
@@ -1307,6 +1324,9 @@ mod tests {
             let days = [1usize, 2, 7, 17, 33, 106, 400][case % 7];
             let mut by_values = DayHistogram::new(days);
             let mut by_keys = DayHistogram::new(days);
+            // The values taken as keys themselves, as ratio bins are.
+            let mut as_keys = DayHistogram::new(days);
+            let mut as_keys_reference = DayHistogram::new(days);
             let runs = by_values.max_runs as u64 + 2;
             let trials = below(2 * by_values.batch as u64 + 40).min(200_000 / days as u64);
             let high = if case % 5 == 4 { 200_000 } else { 5_000 };
@@ -1327,10 +1347,17 @@ mod tests {
                     .collect();
                 by_values.record_counts(&values);
                 by_keys.record(|day| count_key(values[day]));
+                as_keys.record_keys(&values);
+                as_keys_reference.record(|day| i64::from(values[day]));
             }
-            by_values.finish();
-            by_keys.finish();
+            for histogram in [&mut by_values, &mut by_keys, &mut as_keys, &mut as_keys_reference] {
+                histogram.finish();
+            }
             assert!(by_values == by_keys, "case {case}: {days} days, {trials} trials");
+            assert!(
+                as_keys == as_keys_reference,
+                "case {case}: {days} days, {trials} trials, as keys"
+            );
         }
     }
 
