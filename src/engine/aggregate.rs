@@ -36,7 +36,8 @@ pub struct Aggregates {
     /// is recorded (left empty between trials).
     #[serde(skip)]
     ratio_values: Scratch<f64>,
-    /// The same for a head-count metric.
+    /// One trial's values of a head-count metric on each report day, or a
+    /// ratio metric's bins, while they are recorded.
     #[serde(skip)]
     count_values: Scratch<u32>,
 }
@@ -116,10 +117,10 @@ impl Aggregates {
                 Metric::PolicePer100k | Metric::SecurityPer1000 => {
                     let sums = &mut self.ratio_sums[ratio];
                     ratio += 1;
-                    let values = &mut self.ratio_values.0;
-                    values.extend(reports.iter().map(|&k| trial.metric(metric, k as usize)));
-                    record_ratios(histogram, sums, values, &mut self.count_values.0);
-                    values.clear();
+                    let ratios = &mut self.ratio_values.0;
+                    ratios.extend(reports.iter().map(|&k| trial.metric(metric, k as usize)));
+                    record_ratios(histogram, sums, ratios, values);
+                    ratios.clear();
                 }
             }
         }
@@ -176,8 +177,8 @@ fn record_counts(histogram: &mut DayHistogram, reports: &[u32], value_at: impl F
     histogram.record(|r| count_key(value_at(reports[r] as usize)));
 }
 
-/// Records the head count `a + b` of two series on the report days only,
-/// worked out in `values` first.
+/// Records the head count `a + b`, worked out in `values` first, of two
+/// series of every evaluated day (so only when every one is a report day).
 #[inline(always)]
 fn record_sum(histogram: &mut DayHistogram, values: &mut Vec<u32>, a: &[u32], b: &[u32]) {
     values.clear();

@@ -683,7 +683,8 @@ impl DayHistogram {
     fn record_changing_keys(&mut self, keys: &[u32], changes: usize) {
         debug_assert!(!self.finished);
         let days = self.columns.len();
-        debug_assert_eq!(keys.len(), days);
+        // A slice of another length would be recorded wrongly, not refused.
+        assert_eq!(keys.len(), days, "one key per report day");
         if days < 2 {
             self.record(|day| i64::from(keys[day]));
             return;
@@ -760,6 +761,7 @@ impl DayHistogram {
             }
             day += 1;
         }
+        debug_assert!(keys[start] < RUN_LEFT, "bin keys are below 2^23");
         self.run_changes.push((start as u32, keys[start]));
         self.run_trials += 1;
     }
@@ -1320,32 +1322,46 @@ mod tests {
             state ^= state << 17;
             state % n.max(1)
         };
-        for case in 0..40 {
-            let days = [1usize, 2, 7, 17, 33, 106, 400][case % 7];
+        let mut early_counts = 0;
+        for case in 0..48 {
+            let days = [0usize, 1, 2, 7, 17, 33, 106, 400][case % 8];
             let mut by_values = DayHistogram::new(days);
             let mut by_keys = DayHistogram::new(days);
             // The values taken as keys themselves, as ratio bins are.
             let mut as_keys = DayHistogram::new(days);
             let mut as_keys_reference = DayHistogram::new(days);
             let runs = by_values.max_runs as u64 + 2;
-            let trials = below(2 * by_values.batch as u64 + 40).min(200_000 / days as u64);
+            let most_runs = by_values.max_runs;
+            let trials = below(2 * by_values.batch as u64 + 40).min(200_000 / days.max(1) as u64);
             let high = if case % 5 == 4 { 200_000 } else { 5_000 };
+            // Every other case, mostly trials with as many runs as may be
+            // recorded as runs, so that the run buffers fill early.
+            let full_runs = case % 2 == 1;
             for _ in 0..trials {
                 let mut value = below(high) as u32;
-                let changes = match below(4) {
+                let changes = match below(if full_runs { 8 } else { 4 }) {
                     0 => 0,
                     1 => 1 + below(runs),
-                    _ => days as u64,
+                    2 | 3 => days as u64,
+                    _ => u64::MAX,
                 };
                 let values: Vec<u32> = (0..days)
-                    .map(|_| {
+                    .map(|day| {
+                        if changes == u64::MAX {
+                            // `most_runs` runs of equal values.
+                            return value + (day * most_runs / days) as u32;
+                        }
                         if changes > 0 && below(days as u64 / changes + 1) == 0 {
                             value = below(high) as u32;
                         }
                         value
                     })
                     .collect();
+                let counted_before = by_values.pending_trials + by_values.run_trials;
                 by_values.record_counts(&values);
+                // Counted (the buffers emptied) before the batch was full.
+                let counted = by_values.pending_trials + by_values.run_trials == 0 && counted_before > 0;
+                early_counts += usize::from(counted && counted_before + 1 < by_values.batch);
                 by_keys.record(|day| count_key(values[day]));
                 as_keys.record_keys(&values);
                 as_keys_reference.record(|day| i64::from(values[day]));
@@ -1359,6 +1375,7 @@ mod tests {
                 "case {case}: {days} days, {trials} trials, as keys"
             );
         }
+        assert!(early_counts > 0, "no batch was counted early");
     }
 
     /// Trials with as many runs as may be recorded as runs fill the run

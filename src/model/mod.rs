@@ -813,17 +813,18 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     };
     // Well below: count < at_least * pop / scale by more than rounding can blur.
     let margin = at_least / scale * (1.0 - 1e-9);
-    // The population only grows or only shrinks over a trial, so when even
-    // the largest count is well below on the smaller end, every day is.
+    // The population only grows or only shrinks over a trial, so a day
+    // whose count is well below on the smaller end is well below on its
+    // own day too: the days before the first whose count reaches that line
+    // fail (a whole count is below the line exactly when it is below its
+    // `ceil`), and without such a day, every day fails.
     let (Some(&first), Some(&last)) = (trial.population.first(), trial.population.last()) else {
         return None;
     };
-    // So the days before the first whose count reaches that line at the
-    // smaller end fail too (a whole count is below it exactly when it is
-    // below its `ceil`); without such a day, every day fails.
     let line = (margin * first.min(last)).ceil();
     let start = if line <= f64::from(u32::MAX) {
-        // (Negative or NaN lines become 0: no day is ruled out.)
+        // (A negative line becomes 0: no day is ruled out. A NaN line takes
+        // the other branch, which rules out none either.)
         let (host, intl) = (&trial.host, &intl[..trial.host.len()]);
         first_reaching(host.len(), |k| host[k].saturating_add(intl[k]), line as u32)?
     } else {
@@ -941,10 +942,8 @@ at_least = 2350
         );
     }
 
-    /// The first day a ratio target is met, with its shortcuts, is the
-    /// first day on which the ratio itself is at least the target, for
-    /// growing and shrinking populations and targets on either side of
-    /// what the trial reaches.
+    /// The block-by-block search finds what a plain search finds, for
+    /// lengths on and off the block size and thresholds at the extremes.
     #[test]
     fn first_reaching_finds_the_first_day_a_plain_search_finds() {
         let mut rng = stream(9, 0, StreamId::of("first-reaching"));
@@ -967,6 +966,11 @@ at_least = 2350
         }
     }
 
+    /// The first day a ratio target is met, with its shortcuts, is the
+    /// first day on which the ratio itself is at least the target, for
+    /// growing and shrinking populations, targets on either side of what
+    /// the trial reaches, and targets of 0, NaN, infinity and so high that
+    /// their line at the smaller population passes `u32::MAX`.
     #[test]
     fn ratio_targets_are_met_on_the_first_day_the_ratio_is() {
         let mut rng = stream(9, 0, StreamId::of("ratio-days"));
@@ -987,7 +991,9 @@ at_least = 2350
             for metric in [Metric::PolicePer100k, Metric::SecurityPer1000] {
                 let values: Vec<f64> = (0..days as usize).map(|k| trial.metric(metric, k)).collect();
                 let most = values.iter().copied().fold(f64::MIN, f64::max);
-                for at_least in [most * 0.9, most * (1.0 - 1e-12), most, most * (1.0 + 1e-12), most * 1.1] {
+                let extremes = [0.0, f64::NAN, f64::INFINITY, 1e30, f64::MIN_POSITIVE];
+                let near_most = [most * 0.9, most * (1.0 - 1e-12), most, most * (1.0 + 1e-12), most * 1.1];
+                for at_least in near_most.into_iter().chain(extremes) {
                     let brute = values.iter().position(|&v| v >= at_least);
                     assert_eq!(
                         first_ratio_day(&trial, metric, at_least),
