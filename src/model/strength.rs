@@ -621,13 +621,23 @@ fn departures_by_inversion(n: u32, none_leave: f64, ratio: f64, rng: &mut Stream
     let mut cumulative = probability;
     let u = unit(rng);
     let mut k = 0u32;
-    while u >= cumulative && k < n {
-        let step = RECIPROCALS
-            .get(k as usize + 1)
-            .copied()
-            .unwrap_or_else(|| 1.0 / f64::from(k + 1));
-        probability *= f64::from(n - k) * ratio * step;
+    // `n - k` as a float, counted down (whole numbers, so exact).
+    let mut remaining = f64::from(n);
+    // The first steps take `1 / (k + 1)` from the table, the rest divide.
+    for &step in &RECIPROCALS[1..] {
+        if !(u >= cumulative && k < n) {
+            return k;
+        }
+        probability *= remaining * ratio * step;
         cumulative += probability;
+        remaining -= 1.0;
+        k += 1;
+    }
+    while u >= cumulative && k < n {
+        let step = 1.0 / f64::from(k + 1);
+        probability *= remaining * ratio * step;
+        cumulative += probability;
+        remaining -= 1.0;
         k += 1;
     }
     k
