@@ -1251,19 +1251,25 @@ mod tests {
         assert_eq!(histogram.check(trials), Ok(()));
     }
 
+    /// A small xorshift generator for the randomized tests: `below(n)` is
+    /// a number under `n` (0 for `n` 0), the same for the same `seed`.
+    fn below_from(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut state = seed;
+        move |n| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        }
+    }
+
     /// Random trials (constant, in runs, or buffered; bins near 0, 2^15,
     /// 2^16, 2^22 and far apart, whatever comes first in a tile; all in
     /// the range of real keys, up to 2^22) over
     /// random horizons and batch sizes count like a plain tally.
     #[test]
     fn random_trials_count_like_a_reference() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut below = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n.max(1)
-        };
+        let mut below = below_from(0x9E37_79B9_7F4A_7C15);
         for _ in 0..60 {
             let days = [1usize, 2, 7, 13, 60, 106, 400][below(7) as usize];
             let mut histogram = DayHistogram::sharing(days, [1, 300, 100_000][below(3) as usize]);
@@ -1315,13 +1321,7 @@ mod tests {
     /// one day at a time.
     #[test]
     fn whole_counts_record_like_their_keys() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut below = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n.max(1)
-        };
+        let mut below = below_from(0x2545_F491_4F6C_DD1D);
         let mut early_counts = 0;
         for case in 0..48 {
             let days = [0usize, 1, 2, 7, 17, 33, 106, 400][case % 8];
