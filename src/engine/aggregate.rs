@@ -84,13 +84,21 @@ impl Aggregates {
 
     /// Adds one finished trial.
     pub fn record(&mut self, model: &Model, trial: &Trial) {
+        // Report positions are ascending and distinct, so as many as the
+        // evaluated days are `0, 1, 2...`.
+        let all_reports = trial.report_positions.len() == trial.days.len();
+        self.record_from(model, trial, all_reports);
+    }
+
+    /// [`Aggregates::record`]: head counts are recorded from their series
+    /// as they are when `all_reports` (every evaluated day is a report
+    /// day), else picked out report day by report day.
+    #[inline(always)]
+    fn record_from(&mut self, model: &Model, trial: &Trial, all_reports: bool) {
         self.trials += 1;
         let mut ratio = 0;
         let reports = &trial.report_positions;
         let (host, intl, intl_police) = (&trial.host, &trial.international, &trial.international_police);
-        // Report positions are ascending and distinct, so as many as the
-        // evaluated days are `0, 1, 2...`.
-        let all_reports = reports.len() == trial.days.len();
         for (m, &metric) in model.metrics.iter().enumerate() {
             let histogram = &mut self.metrics[m];
             let values = &mut self.count_values.0;
@@ -207,5 +215,33 @@ fn record_ratios(histogram: &mut DayHistogram, sums: &mut [(u128, u128)], values
 fn add_into(mine: &mut [u64], theirs: &[u64]) {
     for (a, b) in mine.iter_mut().zip(theirs) {
         *a += b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BASELINE_TEXT, Step, parse_str};
+
+    /// Daily trials (every evaluated day a report day) recorded from their
+    /// series give the same aggregates, to the page, as recorded report day
+    /// by report day.
+    #[test]
+    fn series_and_report_days_record_the_same() {
+        let mut scenario = parse_str(BASELINE_TEXT, "baseline").expect("the built-in baseline parses");
+        scenario.simulation.step = Step::Day;
+        let model = Model::new(&scenario);
+        let mut from_series = Aggregates::new(&model);
+        let mut by_report_day = Aggregates::new(&model);
+        let mut trial = Trial::default();
+        for index in 0..3_000 {
+            model.run_trial(index, &mut trial);
+            assert_eq!(trial.report_positions.len(), trial.days.len());
+            from_series.record_from(&model, &trial, true);
+            by_report_day.record_from(&model, &trial, false);
+        }
+        from_series.finish();
+        by_report_day.finish();
+        assert!(from_series == by_report_day);
     }
 }
