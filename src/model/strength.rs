@@ -427,25 +427,14 @@ impl Attrition {
         let last_day = f64::from(days[last]);
         let slots = &mut out[k + 1..=last];
         slots.fill(0);
-        let mut n = self.n;
-        let mut next = self
-            .next_departure
-            .unwrap_or_else(|| self.t + exp1(rng) / (f64::from(n) * self.lambda));
-        while next <= last_day {
-            slots[step_at_or_after(next - first_day, step)] += 1;
-            n -= 1;
-            if n == 0 {
-                break;
-            }
-            next += exp1(rng) / (f64::from(n) * self.lambda);
-        }
         let mut count = self.n;
+        self.race_until(last_day, rng, |departure| {
+            slots[step_at_or_after(departure - first_day, step)] += 1;
+        });
         for slot in slots.iter_mut() {
             count -= *slot;
             *slot = count;
         }
-        self.n = n;
-        self.next_departure = (n > 0).then_some(next);
         self.t = last_day;
         Some(last)
     }
@@ -499,19 +488,31 @@ impl Attrition {
                 self.n - departures_by_inversion(self.n, none_leave, self.ratio_of.1, rng)
             };
         } else {
-            let mut next = self
-                .next_departure
-                .unwrap_or_else(|| self.t + exp1(rng) / (f64::from(self.n) * self.lambda));
-            while next <= to {
-                self.n -= 1;
-                if self.n == 0 {
-                    break;
-                }
-                next += exp1(rng) / (f64::from(self.n) * self.lambda);
-            }
-            self.next_departure = (self.n > 0).then_some(next);
+            self.race_until(to, rng, |_| {});
         }
         self.t = to;
+    }
+
+    /// The death race up to time `to` (for a group with someone in it):
+    /// each departure by then, in turn, is passed to `departed` (its time)
+    /// and leaves, one exponential draw each (the wait for the first of `n`
+    /// is Exp(n lambda)); the first departure after `to` is kept.
+    #[inline(always)]
+    fn race_until(&mut self, to: f64, rng: &mut StreamRng, mut departed: impl FnMut(f64)) {
+        let (mut n, lambda) = (self.n, self.lambda);
+        let mut next = self
+            .next_departure
+            .unwrap_or_else(|| self.t + exp1(rng) / (f64::from(n) * lambda));
+        while next <= to {
+            departed(next);
+            n -= 1;
+            if n == 0 {
+                break;
+            }
+            next += exp1(rng) / (f64::from(n) * lambda);
+        }
+        self.n = n;
+        self.next_departure = (n > 0).then_some(next);
     }
 
     /// `e^(-n hazard)`, from the last inversion's value when the head
