@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::histogram::{DayHistogram, count_key, float_key};
-use crate::model::{Model, Trial};
+use crate::model::{CountSeries, Model, Trial};
 use crate::scenario::Metric;
 
 /// Fixed-point scale for ratio sums: 2^24 units per 1.
@@ -98,30 +98,11 @@ impl Aggregates {
         self.trials += 1;
         let mut ratio = 0;
         let reports = &trial.report_positions;
-        let (host, intl, intl_police) = (&trial.host, &trial.international, &trial.international_police);
         for (m, &metric) in model.metrics.iter().enumerate() {
             let histogram = &mut self.metrics[m];
             let values = &mut self.count_values.0;
             match metric {
-                // Every evaluated day a report day: the series as they are.
-                Metric::International if all_reports => histogram.record_counts(intl),
-                Metric::InternationalPolice if all_reports => histogram.record_counts(intl_police),
-                Metric::HostPolice if all_reports => histogram.record_counts(host),
-                Metric::Police if all_reports => record_sum(histogram, values, host, intl_police),
-                Metric::SecurityForces if all_reports => record_sum(histogram, values, host, intl),
-                Metric::Contributor(c) if all_reports && !trial.is_empty(c) => {
-                    histogram.record_counts(trial.contributor(c));
-                }
-                Metric::International => record_counts(histogram, reports, |k| intl[k]),
-                Metric::InternationalPolice => record_counts(histogram, reports, |k| intl_police[k]),
-                Metric::HostPolice => record_counts(histogram, reports, |k| host[k]),
-                Metric::Police => record_counts(histogram, reports, |k| host[k].saturating_add(intl_police[k])),
-                Metric::SecurityForces => record_counts(histogram, reports, |k| host[k].saturating_add(intl[k])),
                 Metric::Contributor(c) if trial.is_empty(c) => histogram.record_constant(count_key(0)),
-                Metric::Contributor(c) => {
-                    let counts = trial.contributor(c);
-                    record_counts(histogram, reports, |k| counts[k]);
-                }
                 Metric::PolicePer100k | Metric::SecurityPer1000 => {
                     let sums = &mut self.ratio_sums[ratio];
                     ratio += 1;
@@ -129,6 +110,11 @@ impl Aggregates {
                     ratios.extend(reports.iter().map(|&k| trial.metric(metric, k as usize)));
                     record_ratios(histogram, sums, ratios, values);
                     ratios.clear();
+                }
+                count => {
+                    if let Some(series) = trial.count_series(count) {
+                        record_counts(histogram, values, reports, series, all_reports);
+                    }
                 }
             }
         }
@@ -178,20 +164,31 @@ impl Aggregates {
     }
 }
 
-/// Records a head count: `value_at(k)` at evaluated-day index `k`, and
-/// `reports[r]` the index of report day `r`.
+/// Records a head count, `series` on the evaluated days: from the series
+/// as it is when `all_reports` (every evaluated day is a report day; a sum
+/// of two is worked out in `values` first), else report day by report
+/// day, `reports[r]` the index of report day `r`.
 #[inline(always)]
-fn record_counts(histogram: &mut DayHistogram, reports: &[u32], value_at: impl Fn(usize) -> u32) {
-    histogram.record(|r| count_key(value_at(reports[r] as usize)));
-}
-
-/// Records the head count `a + b`, worked out in `values` first, of two
-/// series of every evaluated day (so only when every one is a report day).
-#[inline(always)]
-fn record_sum(histogram: &mut DayHistogram, values: &mut Vec<u32>, a: &[u32], b: &[u32]) {
-    values.clear();
-    values.extend(a.iter().zip(b).map(|(&x, &y)| x.saturating_add(y)));
-    histogram.record_counts(values);
+fn record_counts(
+    histogram: &mut DayHistogram,
+    values: &mut Vec<u32>,
+    reports: &[u32],
+    series: CountSeries,
+    all_reports: bool,
+) {
+    match (series, all_reports) {
+        (CountSeries::One(series), true) => histogram.record_counts(series),
+        (CountSeries::Sum(a, b), true) => {
+            values.clear();
+            values.extend(a.iter().zip(b).map(|(&x, &y)| x.saturating_add(y)));
+            histogram.record_counts(values);
+        }
+        (CountSeries::One(series), false) => histogram.record(|r| count_key(series[reports[r] as usize])),
+        (CountSeries::Sum(a, b), false) => histogram.record(|r| {
+            let k = reports[r] as usize;
+            count_key(a[k].saturating_add(b[k]))
+        }),
+    }
 }
 
 /// Records a ratio metric's `values` on the report days (their bins made

@@ -247,6 +247,25 @@ pub struct Trial {
     correlated: Vec<f64>,
 }
 
+/// The head counts of a metric on each evaluated day: one series, or two
+/// added day by day (saturating, like every head count).
+#[derive(Debug, Clone, Copy)]
+pub enum CountSeries<'a> {
+    One(&'a [u32]),
+    Sum(&'a [u32], &'a [u32]),
+}
+
+impl CountSeries<'_> {
+    /// The head count on evaluated day index `k`.
+    #[inline(always)]
+    pub fn at(self, k: usize) -> u32 {
+        match self {
+            CountSeries::One(series) => series[k],
+            CountSeries::Sum(a, b) => a[k].saturating_add(b[k]),
+        }
+    }
+}
+
 impl Trial {
     /// Head counts of contributor `c` on each evaluated day.
     #[inline]
@@ -260,19 +279,25 @@ impl Trial {
         self.empty.get(c).copied().unwrap_or(false)
     }
 
+    /// The evaluated-day series behind a head-count metric (`None` for
+    /// ratios).
+    #[inline]
+    pub fn count_series(&self, metric: Metric) -> Option<CountSeries<'_>> {
+        Some(match metric {
+            Metric::International => CountSeries::One(&self.international),
+            Metric::InternationalPolice => CountSeries::One(&self.international_police),
+            Metric::HostPolice => CountSeries::One(&self.host),
+            Metric::Police => CountSeries::Sum(&self.host, &self.international_police),
+            Metric::SecurityForces => CountSeries::Sum(&self.host, &self.international),
+            Metric::Contributor(c) => CountSeries::One(self.contributor(c)),
+            Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
+        })
+    }
+
     /// A head-count metric at evaluated day index `k` (`None` for ratios).
     #[inline]
     pub fn count(&self, metric: Metric, k: usize) -> Option<u32> {
-        let host = self.host[k];
-        Some(match metric {
-            Metric::International => self.international[k],
-            Metric::InternationalPolice => self.international_police[k],
-            Metric::HostPolice => host,
-            Metric::Police => host.saturating_add(self.international_police[k]),
-            Metric::SecurityForces => host.saturating_add(self.international[k]),
-            Metric::Contributor(c) => self.contributor_strength[c * self.days.len() + k],
-            Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
-        })
+        Some(self.count_series(metric)?.at(k))
     }
 
     /// The value of `metric` at evaluated day index `k`.
@@ -772,18 +797,15 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         return None;
     }
     let threshold = threshold as u32;
-    let first_at_least = |series: &[u32]| first_reaching(series.len(), |k| series[k], threshold);
-    let first_sum_at_least =
-        |a: &[u32], b: &[u32]| first_reaching(a.len().min(b.len()), |k| a[k].saturating_add(b[k]), threshold);
-    match metric {
-        Metric::International => first_at_least(&trial.international),
-        Metric::InternationalPolice => first_at_least(&trial.international_police),
-        Metric::HostPolice => first_at_least(&trial.host),
-        Metric::Contributor(c) if trial.is_empty(c) => (threshold == 0).then_some(0),
-        Metric::Contributor(c) => first_at_least(trial.contributor(c)),
-        Metric::Police => first_sum_at_least(&trial.host, &trial.international_police),
-        Metric::SecurityForces => first_sum_at_least(&trial.host, &trial.international),
-        Metric::PolicePer100k | Metric::SecurityPer1000 => None,
+    if let Metric::Contributor(c) = metric
+        && trial.is_empty(c)
+    {
+        return (threshold == 0).then_some(0);
+    }
+    // One series scanned as a slice (no per-day dispatch on the metric).
+    match trial.count_series(metric)? {
+        CountSeries::One(series) => first_reaching(series.len(), |k| series[k], threshold),
+        CountSeries::Sum(a, b) => first_reaching(a.len().min(b.len()), |k| a[k].saturating_add(b[k]), threshold),
     }
 }
 
