@@ -643,12 +643,7 @@ impl DayHistogram {
         if run < self.max_runs {
             self.record_runs(&run_ends[..=run], key_at);
         } else {
-            // The trial's bins go to its lane of the tile.
-            let lane = self.pending_trials % TILE;
-            for (day, slots) in self.tile.chunks_exact_mut(TILE).enumerate() {
-                slots[lane] = key_at(day) as u32;
-            }
-            self.tile_written(lane);
+            self.write_lane((0..days).map(|day| key_at(day) as u32));
         }
         self.count_if_full();
     }
@@ -697,11 +692,7 @@ impl DayHistogram {
         if changes < self.max_runs {
             self.record_key_runs(keys);
         } else {
-            let lane = self.pending_trials % TILE;
-            for (slots, &key) in self.tile.chunks_exact_mut(TILE).zip(keys) {
-                slots[lane] = key;
-            }
-            self.tile_written(lane);
+            self.write_lane(keys.iter().copied());
         }
         self.count_if_full();
     }
@@ -717,9 +708,14 @@ impl DayHistogram {
         }
     }
 
-    /// Notes a trial written to `lane` of the tile, storing a full tile.
+    /// Writes a trial's bins, one a day, to its lane of the tile, and
+    /// stores the tile when it is full.
     #[inline(always)]
-    fn tile_written(&mut self, lane: usize) {
+    fn write_lane(&mut self, keys: impl Iterator<Item = u32>) {
+        let lane = self.pending_trials % TILE;
+        for (slots, key) in self.tile.chunks_exact_mut(TILE).zip(keys) {
+            slots[lane] = key;
+        }
         self.pending_trials += 1;
         if lane == TILE - 1 {
             self.store_tile();
@@ -753,16 +749,12 @@ impl DayHistogram {
                 continue;
             }
             if keys[day] != keys[day - 1] {
-                let key = keys[start];
-                debug_assert!(key < RUN_LEFT, "bin keys are below 2^23");
-                self.run_changes.push((start as u32, key));
-                self.run_changes.push((day as u32, key | RUN_LEFT));
+                self.push_run(start, day, keys[start]);
                 start = day;
             }
             day += 1;
         }
-        debug_assert!(keys[start] < RUN_LEFT, "bin keys are below 2^23");
-        self.run_changes.push((start as u32, keys[start]));
+        self.push_run(start, keys.len(), keys[start]);
         self.run_trials += 1;
     }
 
@@ -773,18 +765,25 @@ impl DayHistogram {
         if self.run_changes.capacity() == 0 {
             self.make_run_room();
         }
-        let days = self.columns.len();
         let mut start = 0;
         for &end in run_ends {
-            let key = key_at(start) as u32;
-            debug_assert!(key < RUN_LEFT, "bin keys are below 2^23");
-            self.run_changes.push((start as u32, key));
-            if (end as usize) + 1 < days {
-                self.run_changes.push((end + 1, key | RUN_LEFT));
-            }
-            start = end as usize + 1;
+            let after = end as usize + 1;
+            self.push_run(start, after, key_at(start) as u32);
+            start = after;
         }
         self.run_trials += 1;
+    }
+
+    /// Notes a run of bin `key` from report day `start` to before `end`:
+    /// where it starts, and (unless it lasts to the last day) where it is
+    /// left.
+    #[inline(always)]
+    fn push_run(&mut self, start: usize, end: usize, key: u32) {
+        debug_assert!(key < RUN_LEFT, "bin keys are below 2^23");
+        self.run_changes.push((start as u32, key));
+        if end < self.columns.len() {
+            self.run_changes.push((end as u32, key | RUN_LEFT));
+        }
     }
 
     /// Makes room in the run buffers for half what a batch of trials with
