@@ -17,6 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::first_where;
+
 /// Whole-person values below this are binned exactly.
 pub const EXACT_LIMIT: u32 = 1 << 16;
 const FLOAT_SHIFT: u32 = 42;
@@ -739,20 +741,10 @@ impl DayHistogram {
         if self.run_changes.capacity() == 0 {
             self.make_run_room();
         }
-        const BLOCK: usize = 16;
         let mut start = 0;
-        let mut day = 1;
-        while day < keys.len() {
-            // Runs are long: 16 days without a change are passed at once.
-            if day + BLOCK <= keys.len() && !(day..day + BLOCK).fold(false, |any, d| any | (keys[d] != keys[d - 1])) {
-                day += BLOCK;
-                continue;
-            }
-            if keys[day] != keys[day - 1] {
-                self.push_run(start, day, keys[start]);
-                start = day;
-            }
-            day += 1;
+        while let Some(change) = first_where(start + 1, keys.len(), |day| keys[day] != keys[day - 1]) {
+            self.push_run(start, change, keys[start]);
+            start = change;
         }
         self.push_run(start, keys.len(), keys[start]);
         self.run_trials += 1;

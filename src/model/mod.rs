@@ -804,23 +804,24 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     }
     // One series scanned as a slice (no per-day dispatch on the metric).
     match trial.count_series(metric)? {
-        CountSeries::One(series) => first_reaching(series.len(), |k| series[k], threshold),
-        CountSeries::Sum(a, b) => first_reaching(a.len().min(b.len()), |k| a[k].saturating_add(b[k]), threshold),
+        CountSeries::One(series) => first_where(0, series.len(), |k| series[k] >= threshold),
+        CountSeries::Sum(a, b) => first_where(0, a.len().min(b.len()), |k| a[k].saturating_add(b[k]) >= threshold),
     }
 }
 
-/// The first `k` below `len` with `count(k) >= threshold`. Targets are
-/// mostly met late or never, so the days are passed over 16 at a time
-/// (a comparison of each, without an exit, which the compiler vectorizes),
-/// and only the block where one reaches the threshold is searched.
+/// The first `k` in `from..to` with `test(k)`. The searches this serves
+/// mostly run long (targets met late or never, runs of equal bins), so
+/// the indices are passed over 16 at a time, by a test of each without an
+/// exit (which the compiler vectorizes), and only the block where one
+/// passes is searched.
 #[inline(always)]
-fn first_reaching(len: usize, count: impl Fn(usize) -> u32, threshold: u32) -> Option<usize> {
+pub(crate) fn first_where(from: usize, to: usize, test: impl Fn(usize) -> bool) -> Option<usize> {
     const BLOCK: usize = 16;
-    let mut start = 0;
-    while start + BLOCK <= len && !(start..start + BLOCK).fold(false, |any, k| any | (count(k) >= threshold)) {
+    let mut start = from;
+    while start + BLOCK <= to && !(start..start + BLOCK).fold(false, |any, k| any | test(k)) {
         start += BLOCK;
     }
-    (start..len).find(|&k| count(k) >= threshold)
+    (start..to).find(|&k| test(k))
 }
 
 /// The first evaluated day on which a ratio metric is at least `at_least`.
@@ -848,7 +849,8 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         // (A negative line becomes 0: no day is ruled out. A NaN line takes
         // the other branch, which rules out none either.)
         let (host, intl) = (&trial.host, &intl[..trial.host.len()]);
-        first_reaching(host.len(), |k| host[k].saturating_add(intl[k]), line as u32)?
+        let line = line as u32;
+        first_where(0, host.len(), |k| host[k].saturating_add(intl[k]) >= line)?
     } else {
         let most = trial
             .host
@@ -965,9 +967,10 @@ at_least = 2350
     }
 
     /// The block-by-block search finds what a plain search finds, for
-    /// lengths on and off the block size and thresholds at the extremes.
+    /// lengths on and off the block size, starts on and off it, and
+    /// thresholds at the extremes.
     #[test]
-    fn first_reaching_finds_the_first_day_a_plain_search_finds() {
+    fn first_where_finds_what_a_plain_search_finds() {
         let mut rng = stream(9, 0, StreamId::of("first-reaching"));
         for case in 0..2_000u64 {
             let len = (case % 53) as usize;
@@ -977,12 +980,13 @@ at_least = 2350
                     _ => (unit(&mut rng) * 100.0) as u32,
                 })
                 .collect();
+            let from = (case as usize / 53) % (len + 1);
             for threshold in [0, 1, 50, 99, 100, u32::MAX - 1, u32::MAX] {
-                let plain = counts.iter().position(|&c| c >= threshold);
+                let plain = (from..len).find(|&k| counts[k] >= threshold);
                 assert_eq!(
-                    first_reaching(len, |k| counts[k], threshold),
+                    first_where(from, len, |k| counts[k] >= threshold),
                     plain,
-                    "case {case}, threshold {threshold}"
+                    "case {case}, from {from}, threshold {threshold}"
                 );
             }
         }
