@@ -11,7 +11,9 @@
 //! buffered (up to 2,048 trials, as 16-bit offsets from a base per day)
 //! and then counted one day at a time, so the counting stays inside one
 //! day's column (a few kilobytes, in cache) instead of hopping across
-//! every day of every metric on every trial.
+//! every day of every metric on every trial. Where a day's buffered bins
+//! span few pages, they are first counted in a small dense array, then
+//! added to the pages a page at a time.
 //! A trial with the same bin on every day (a contributor that never comes)
 //! is counted once, and added to every day when the histogram is finished.
 
@@ -106,6 +108,11 @@ const MIN_BATCH: usize = 64;
 /// Trials per tile of the buffer (one cache line of bins).
 const TILE: usize = 16;
 const MAX_BATCH: usize = 2048;
+/// Widest range of bins a day's buffered trials are counted through a
+/// run of dense cells (see [`Column::add_offsets_densely`]).
+const DENSE_BINS: usize = 1 << 14;
+/// ... and at most this many bins per trial counted.
+const DENSE_BINS_PER_OFFSET: usize = 8;
 
 /// Most runs of equal bins a trial may have to be recorded as runs (see
 /// [`DayHistogram::record`]).
@@ -321,23 +328,72 @@ impl Column {
             if self.cell_mut(first_key).is_none() {
                 self.allocate(first_key);
             }
-            let (page, _) = self.page_of(first_key);
-            let Some(Some(mine)) = self.pages.get_mut(page) else {
-                continue;
-            };
-            // A sum wrapped exactly when it came out below what was added.
-            let mut wrapped = false;
-            for (a, &b) in mine.iter_mut().zip(cells.iter()) {
-                *a = a.wrapping_add(b);
-                wrapped |= *a < b;
-            }
-            if wrapped {
-                let carried: Vec<usize> = (0..PAGE_BINS).filter(|&i| mine[i] < cells[i]).collect();
-                for place in carried {
-                    self.carry(first_key + place as i64);
-                }
+            self.add_page(first_key, cells);
+        }
+    }
+
+    /// Adds `cells` to the allocated page that starts at bin `first_key`.
+    #[inline(always)]
+    fn add_page(&mut self, first_key: i64, cells: &[Cell; PAGE_BINS]) {
+        let (page, _) = self.page_of(first_key);
+        let Some(Some(mine)) = self.pages.get_mut(page) else {
+            return;
+        };
+        // A sum wrapped exactly when it came out below what was added.
+        let mut wrapped = false;
+        for (a, &b) in mine.iter_mut().zip(cells.iter()) {
+            *a = a.wrapping_add(b);
+            wrapped |= *a < b;
+        }
+        if wrapped {
+            let carried: Vec<usize> = (0..PAGE_BINS).filter(|&i| mine[i] < cells[i]).collect();
+            for place in carried {
+                self.carry(first_key + place as i64);
             }
         }
+    }
+
+    /// [`Column::add_offsets`] through `dense`, a run of zeroed cells
+    /// covering the pages the offsets fall in: each offset adds one to its
+    /// cell there (a plain increment in a small array that stays in cache,
+    /// where the pages' cells each sit behind a pointer, scattered), then
+    /// the cells are added to the pages, a page at a time. False (nothing
+    /// done) when those pages hold more than [`DENSE_BINS`] bins, or more
+    /// than [`DENSE_BINS_PER_OFFSET`] per offset.
+    #[inline(always)]
+    fn add_offsets_densely(&mut self, offsets: &[Offset], base: u32, dense: &mut Vec<Cell>) -> bool {
+        let Some((low, high)) = offset_range(offsets) else {
+            return true;
+        };
+        let first_page = (i64::from(base) + i64::from(low)).div_euclid(PAGE_BINS as i64) * PAGE_BINS as i64;
+        let shift = (i64::from(base) - first_page) as usize;
+        let bins = (shift + usize::from(high) + 1).next_multiple_of(PAGE_BINS);
+        // Zeroing and adding up the cells must stay cheap beside the counting.
+        if bins > DENSE_BINS || bins > DENSE_BINS_PER_OFFSET * offsets.len() {
+            return false;
+        }
+        dense.clear();
+        dense.resize(bins, 0);
+        let cells = &mut dense[..];
+        for &offset in offsets {
+            if offset != FAR {
+                cells[usize::from(offset) + shift] += 1;
+            }
+        }
+        for (i, chunk) in dense.chunks_exact(PAGE_BINS).enumerate() {
+            if chunk.iter().all(|&c| c == 0) {
+                continue;
+            }
+            let first_key = first_page + (i * PAGE_BINS) as i64;
+            if self.cell_mut(first_key).is_none() {
+                self.allocate(first_key);
+            }
+            if let Ok(cells) = <&[Cell; PAGE_BINS]>::try_from(chunk) {
+                self.add_page(first_key, cells);
+            }
+        }
+        dense.clear();
+        true
     }
 
     /// Notes that bin `key` passed `u16::MAX` once more.
@@ -552,6 +608,9 @@ pub struct DayHistogram {
     /// Most runs a trial may have to be recorded as runs.
     #[serde(skip)]
     max_runs: usize,
+    /// Work space of [`Column::add_offsets_densely`] (left empty).
+    #[serde(skip)]
+    dense: Vec<Cell>,
 }
 
 impl DayHistogram {
@@ -587,6 +646,7 @@ impl DayHistogram {
             run_day_ends: Vec::new(),
             running: Column::default(),
             max_runs,
+            dense: Vec::new(),
         }
     }
 
@@ -599,6 +659,7 @@ impl DayHistogram {
                 + self.run_day_ends.capacity() * 4) as u64
             + self.pending.capacity() as u64 * size_of::<Offset>() as u64
             + (self.bases.capacity() + self.tile.capacity()) as u64 * 4
+            + self.dense.capacity() as u64 * size_of::<Cell>() as u64
             + self.constant.len() as u64 * 48
     }
 
@@ -889,7 +950,11 @@ impl DayHistogram {
         let batch = self.batch;
         for day in 0..self.columns.len() {
             if trials > 0 {
-                self.columns[day].add_offsets(&self.pending[day * batch..day * batch + trials], self.bases[day]);
+                let offsets = &self.pending[day * batch..day * batch + trials];
+                let column = &mut self.columns[day];
+                if !column.add_offsets_densely(offsets, self.bases[day], &mut self.dense) {
+                    column.add_offsets(offsets, self.bases[day]);
+                }
             }
             if runs {
                 self.count_runs_of_day(day);
@@ -1044,6 +1109,23 @@ fn changes_and_bits(values: &[u32]) -> (usize, u32) {
         bits |= value;
     }
     (changes as usize, bits)
+}
+
+/// The least and the greatest of `offsets` that are not [`FAR`], if any.
+/// (As signed 16-bit numbers, shifted by 2^15, which plain x86-64 takes
+/// the least and greatest of, eight at a time; a far offset counts as
+/// the greatest signed number for the least, and as 0 less one, the
+/// least, for the greatest.)
+#[inline(always)]
+fn offset_range(offsets: &[Offset]) -> Option<(Offset, Offset)> {
+    const SIGN: Offset = 1 << 15;
+    let (mut low, mut high_plus_one) = (i16::MAX, i16::MIN);
+    for &offset in offsets {
+        low = low.min((offset ^ SIGN) as i16);
+        high_plus_one = high_plus_one.max((offset.wrapping_add(1) ^ SIGN) as i16);
+    }
+    let (low, high_plus_one) = (low as Offset ^ SIGN, high_plus_one as Offset ^ SIGN);
+    (high_plus_one > 0).then(|| (low, high_plus_one - 1))
 }
 
 /// Writes `keys` less `base` into `offsets`; true if any is out of an
@@ -1220,6 +1302,67 @@ mod tests {
         histogram.finish();
         assert_counts(&histogram, &reference);
         assert_eq!(histogram.check(trials), Ok(()));
+    }
+
+    /// A day's buffered bins are counted through dense cells when they
+    /// span few pages, else one by one; both count like a plain tally,
+    /// with far bins among them, across page edges, with every trial in
+    /// one bin, at the widest span counted densely and just past it, and
+    /// in a last batch too small for its span.
+    #[test]
+    fn dense_and_wide_days_count_like_a_reference() {
+        let days = 7;
+        let mut histogram = DayHistogram::new(days);
+        let batch = histogram.batch as u64;
+        let widest = (DENSE_BINS - PAGE_BINS) as i64;
+        let trials = 2 * batch + 5;
+        let reference = record_with_reference(&mut histogram, trials, |trial, day| {
+            let spread = |width: i64| (trial as i64 * 7_919) % width;
+            match day {
+                0 => 40_000 + spread(300),
+                1 => 40_000 + spread(60_000),
+                // Every 50th trial far above the day's base.
+                2 if trial % 50 == 49 => float_key(1.0),
+                2 => 40_000 + spread(200),
+                // Across the edges of several pages.
+                3 => 128 * 300 - 250 + spread(500),
+                4 => 12_345,
+                // The first trial of a batch sets the base; the others
+                // span at most `widest` bins (and so fit) on day 5, one
+                // page more (and so do not) on day 6.
+                5 => 30_000 + spread(widest),
+                _ => 30_000 + spread(widest + PAGE_BINS as i64 + 1),
+            }
+        });
+        histogram.finish();
+        assert_counts(&histogram, &reference);
+        assert_eq!(histogram.check(trials), Ok(()));
+    }
+
+    /// The least and greatest offsets that are not far, against a plain
+    /// search, at the edges of the signed shift and with far ones mixed in.
+    #[test]
+    fn offset_ranges_leave_far_offsets_out() {
+        let plain = |offsets: &[Offset]| {
+            let near: Vec<Offset> = offsets.iter().copied().filter(|&o| o != FAR).collect();
+            Some((*near.iter().min()?, *near.iter().max()?))
+        };
+        let edges = [0, 1, 0x7FFE, 0x7FFF, 0x8000, 0x8001, 0xFFFD, 0xFFFE, FAR];
+        let mut cases: Vec<Vec<Offset>> = vec![vec![], vec![FAR], vec![FAR, FAR]];
+        for &a in &edges {
+            for &b in &edges {
+                cases.push(vec![a, b]);
+                cases.push(vec![b, FAR, a, b]);
+            }
+        }
+        let mut next = below_from(7);
+        for length in [1, 7, 8, 9, 100] {
+            cases.push((0..length).map(|_| next(1 << 16) as Offset).collect());
+            cases.push((0..length).map(|_| edges[next(edges.len() as u64) as usize]).collect());
+        }
+        for offsets in &cases {
+            assert_eq!(offset_range(offsets), plain(offsets), "{offsets:?}");
+        }
     }
 
     #[test]
