@@ -108,6 +108,11 @@ const MIN_BATCH: usize = 64;
 /// Trials per tile of the buffer (one cache line of bins).
 const TILE: usize = 16;
 const MAX_BATCH: usize = 2048;
+/// Offsets between two days' rows of `pending`, past the batch's: rows a
+/// power of two apart (4 KiB for 2,048 trials) would all fall in the same
+/// few sets of the processor's cache, which then holds only a handful of
+/// the days a tile is stored to.
+const PENDING_PAD: usize = 32;
 /// Widest range of bins a day's buffered trials are counted through a
 /// run of dense cells (see [`Column::add_offsets_densely`]).
 const DENSE_BINS: usize = 1 << 14;
@@ -570,7 +575,7 @@ pub struct DayHistogram {
     #[serde(skip)]
     constant: std::collections::BTreeMap<i64, u64>,
     /// Buffered bins, `[day][trial]`, for up to `batch` trials, as offsets
-    /// from their day's base.
+    /// from their day's base (rows [`DayHistogram::pending_stride`] apart).
     #[serde(skip)]
     pending: Vec<Offset>,
     /// Each day's base key for the buffered trials.
@@ -760,12 +765,17 @@ impl DayHistogram {
         self.count_if_full();
     }
 
+    /// Offsets from one day's row of `pending` to the next.
+    fn pending_stride(&self) -> usize {
+        self.batch + PENDING_PAD
+    }
+
     /// Makes the tile and the buffers of bins on first use.
     #[inline(always)]
     fn make_tile(&mut self) {
         if self.tile.is_empty() {
             let days = self.columns.len();
-            self.pending.resize(self.batch * days, 0);
+            self.pending.resize(self.pending_stride() * days, 0);
             self.bases.resize(days, 0);
             self.tile.resize(TILE * days, 0);
         }
@@ -909,12 +919,12 @@ impl DayHistogram {
     fn store_tile(&mut self) {
         let first = (self.pending_trials - 1) / TILE * TILE;
         let lanes = self.pending_trials - first;
+        let stride = self.pending_stride();
         let DayHistogram {
             columns,
             pending,
             bases,
             tile,
-            batch,
             ..
         } = self;
         for (day, (keys, column)) in tile.chunks_exact(TILE).zip(columns.iter_mut()).enumerate() {
@@ -922,7 +932,7 @@ impl DayHistogram {
                 bases[day] = keys[0].saturating_sub(BASE_MARGIN);
             }
             let base = bases[day];
-            let start = day * *batch + first;
+            let start = day * stride + first;
             let offsets = &mut pending[start..start + lanes];
             let far = match (
                 <&mut [Offset; TILE]>::try_from(&mut *offsets),
@@ -947,10 +957,11 @@ impl DayHistogram {
         if runs {
             self.sort_run_changes();
         }
-        let batch = self.batch;
+        let stride = self.pending_stride();
         for day in 0..self.columns.len() {
             if trials > 0 {
-                let offsets = &self.pending[day * batch..day * batch + trials];
+                let start = day * stride;
+                let offsets = &self.pending[start..start + trials];
                 let column = &mut self.columns[day];
                 if !column.add_offsets_densely(offsets, self.bases[day], &mut self.dense) {
                     column.add_offsets(offsets, self.bases[day]);
