@@ -117,7 +117,7 @@ const PENDING_PAD: usize = 32;
 /// run of dense cells (see [`Column::add_offsets_densely`]).
 const DENSE_BINS: usize = 1 << 14;
 /// ... and at most this many bins per trial counted.
-const DENSE_BINS_PER_OFFSET: usize = 8;
+const DENSE_BINS_PER_OFFSET: usize = 32;
 
 /// Most runs of equal bins a trial may have to be recorded as runs (see
 /// [`DayHistogram::record`]).
