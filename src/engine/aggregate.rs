@@ -107,7 +107,7 @@ impl Aggregates {
                     let sums = &mut self.ratio_sums[ratio];
                     ratio += 1;
                     let ratios = &mut self.ratio_values.0;
-                    ratios.extend(reports.iter().map(|&k| trial.metric(metric, k as usize)));
+                    trial.ratios(metric, reports, all_reports, ratios);
                     record_ratios(histogram, sums, ratios, values);
                     ratios.clear();
                 }

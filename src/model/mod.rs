@@ -303,14 +303,43 @@ impl Trial {
     /// The value of `metric` at evaluated day index `k`.
     #[inline(always)]
     pub fn metric(&self, metric: Metric, k: usize) -> f64 {
+        match self.ratio_parts(metric) {
+            Some((scale, international)) => ratio(self.host[k], international[k], scale, self.population[k]),
+            None => f64::from(self.count(metric, k).unwrap_or(0)),
+        }
+    }
+
+    /// A ratio metric's scale (per `scale` people) and the international
+    /// series whose count it adds to the host's; `None` for head counts.
+    #[inline(always)]
+    fn ratio_parts(&self, metric: Metric) -> Option<(f64, &[u32])> {
         match metric {
-            Metric::PolicePer100k => {
-                (f64::from(self.host[k]) + f64::from(self.international_police[k])) * 1e5 / self.population[k]
-            }
-            Metric::SecurityPer1000 => {
-                (f64::from(self.host[k]) + f64::from(self.international[k])) * 1e3 / self.population[k]
-            }
-            count => f64::from(self.count(count, k).unwrap_or(0)),
+            Metric::PolicePer100k => Some((1e5, &self.international_police)),
+            Metric::SecurityPer1000 => Some((1e3, &self.international)),
+            _ => None,
+        }
+    }
+
+    /// Appends ratio `metric`'s values (nothing for a head count) on every
+    /// evaluated day when `every_day`, else on the evaluated days at
+    /// `positions`. Every day is one pass over the series, which the
+    /// compiler vectorizes (divisions two at a time); the values are those
+    /// of [`Trial::metric`], to the bit.
+    #[inline(always)]
+    pub fn ratios(&self, metric: Metric, positions: &[u32], every_day: bool, out: &mut Vec<f64>) {
+        let Some((scale, international)) = self.ratio_parts(metric) else {
+            return;
+        };
+        let (host, population) = (&self.host, &self.population);
+        if every_day {
+            let international = &international[..host.len()];
+            let population = &population[..host.len()];
+            out.extend((host.iter().zip(international).zip(population)).map(|((&h, &i), &p)| ratio(h, i, scale, p)));
+        } else {
+            out.extend(positions.iter().map(|&k| {
+                let k = k as usize;
+                ratio(host[k], international[k], scale, population[k])
+            }));
         }
     }
 }
@@ -769,6 +798,12 @@ impl Model {
     }
 }
 
+/// A ratio metric's value: `(host + international) * scale / population`.
+#[inline(always)]
+fn ratio(host: u32, international: u32, scale: f64, population: f64) -> f64 {
+    (f64::from(host) + f64::from(international)) * scale / population
+}
+
 /// Appends report days to the evaluated days, noting their positions.
 fn add_reports(days: &mut Vec<u32>, positions: &mut Vec<u32>, reports: &[u32]) {
     let start = days.len() as u32;
@@ -830,10 +865,7 @@ pub(crate) fn first_where(from: usize, to: usize, test: impl Fn(usize) -> bool) 
 /// over the line are decided by the metric's own division, so the answer is
 /// exactly that of comparing [`Trial::metric`] on every day.
 fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize> {
-    let (scale, intl) = match metric {
-        Metric::PolicePer100k => (1e5, &trial.international_police),
-        _ => (1e3, &trial.international),
-    };
+    let (scale, intl) = trial.ratio_parts(metric)?;
     // Well below: count < at_least * pop / scale by more than rounding can blur.
     let margin = at_least / scale * (1.0 - 1e-9);
     // The population only grows or only shrinks over a trial, so a day
@@ -997,6 +1029,44 @@ at_least = 2350
     /// growing and shrinking populations, targets on either side of what
     /// the trial reaches, and targets of 0, NaN, infinity and so high that
     /// their line at the smaller population passes `u32::MAX`.
+    /// A ratio metric's values in one pass, on every day or on some, are
+    /// those of `Trial::metric` on each day, to the bit; head counts give
+    /// none.
+    #[test]
+    fn ratios_in_one_pass_are_the_metric_on_each_day() {
+        let mut rng = stream(11, 0, StreamId::of("ratio-series"));
+        let mut trial = Trial::default();
+        let mut population = 11.87e6;
+        for day in 0..500u32 {
+            trial.days.push(day);
+            trial.host.push(if day == 7 {
+                u32::MAX
+            } else {
+                (unit(&mut rng) * 6_000.0) as u32
+            });
+            let international = (unit(&mut rng) * 3_000.0) as u32;
+            trial.international.push(international);
+            trial.international_police.push(international / 3);
+            trial.population.push(population);
+            population *= 1.0 + (unit(&mut rng) - 0.5) * 1e-3;
+        }
+        let positions: Vec<u32> = (0..500).filter(|k| k % 7 == 0 || k % 11 == 3).collect();
+        for metric in [Metric::PolicePer100k, Metric::SecurityPer1000] {
+            let mut every_day = Vec::new();
+            trial.ratios(metric, &positions, true, &mut every_day);
+            let mut some_days = Vec::new();
+            trial.ratios(metric, &positions, false, &mut some_days);
+            let bits = |values: &[f64]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            let each: Vec<f64> = (0..500).map(|k| trial.metric(metric, k)).collect();
+            assert_eq!(bits(&every_day), bits(&each));
+            let picked: Vec<f64> = positions.iter().map(|&k| each[k as usize]).collect();
+            assert_eq!(bits(&some_days), bits(&picked));
+        }
+        let mut none = Vec::new();
+        trial.ratios(Metric::HostPolice, &positions, true, &mut none);
+        assert!(none.is_empty());
+    }
+
     #[test]
     fn ratio_targets_are_met_on_the_first_day_the_ratio_is() {
         let mut rng = stream(9, 0, StreamId::of("ratio-days"));
