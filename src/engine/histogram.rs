@@ -371,8 +371,11 @@ impl Column {
             return true;
         };
         let first_page = (i64::from(base) + i64::from(low)).div_euclid(PAGE_BINS as i64) * PAGE_BINS as i64;
-        let shift = (i64::from(base) - first_page) as usize;
-        let bins = (shift + usize::from(high) + 1).next_multiple_of(PAGE_BINS);
+        // An offset's cell: `base + offset - first_page`, at least 0 for
+        // every offset from `low` up (the shift itself is mostly negative).
+        let shift = i64::from(base) - first_page;
+        let cell_of = |offset: Offset| (i64::from(offset) + shift) as usize;
+        let bins = (cell_of(high) + 1).next_multiple_of(PAGE_BINS);
         // Zeroing and adding up the cells must stay cheap beside the counting.
         if bins > DENSE_BINS || bins > DENSE_BINS_PER_OFFSET * offsets.len() {
             return false;
@@ -382,7 +385,7 @@ impl Column {
         let cells = &mut dense[..];
         for &offset in offsets {
             if offset != FAR {
-                cells[usize::from(offset) + shift] += 1;
+                cells[cell_of(offset)] += 1;
             }
         }
         for (i, chunk) in dense.chunks_exact(PAGE_BINS).enumerate() {
@@ -628,10 +631,12 @@ impl DayHistogram {
     pub fn sharing(days: usize, histograms: usize) -> DayHistogram {
         let days_or_one = days.max(1);
         let max_runs = (days / DAYS_PER_RUN).min(MAX_RUNS);
-        // A trial's bins, and its share of the run buffers' room.
+        // A trial's bins, and its share of the run buffers' room; the rows'
+        // padding comes first out of this histogram's share of the budget.
         let trial_bytes = days_or_one * size_of::<Offset>() + max_runs.max(1) * RUN_CHANGE_BYTES;
+        let padding_bytes = days_or_one * PENDING_PAD * size_of::<Offset>();
         let batch = (BATCH_KEYS / days_or_one)
-            .min(WORKER_BATCH_BYTES / trial_bytes / histograms.max(1))
+            .min((WORKER_BATCH_BYTES / histograms.max(1)).saturating_sub(padding_bytes) / trial_bytes)
             .clamp(MIN_BATCH, MAX_BATCH)
             / TILE
             * TILE;
@@ -1013,6 +1018,7 @@ impl DayHistogram {
         self.run_sorted = Vec::new();
         self.run_day_ends = Vec::new();
         self.running = Column::default();
+        self.dense = Vec::new();
         self.finished = true;
         self.count_column_bytes();
     }
@@ -1189,7 +1195,8 @@ mod tests {
         assert_eq!(many.batch, MIN_BATCH);
         let some = DayHistogram::sharing(106, 200);
         let trial_bytes = 106 * size_of::<Offset>() + some.max_runs * RUN_CHANGE_BYTES;
-        assert!(some.batch * trial_bytes * 200 <= WORKER_BATCH_BYTES && some.batch > MIN_BATCH);
+        let padding_bytes = 106 * PENDING_PAD * size_of::<Offset>();
+        assert!((some.batch * trial_bytes + padding_bytes) * 200 <= WORKER_BATCH_BYTES && some.batch > MIN_BATCH);
         assert_eq!(some.batch % TILE, 0);
     }
 

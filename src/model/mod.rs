@@ -1024,11 +1024,6 @@ at_least = 2350
         }
     }
 
-    /// The first day a ratio target is met, with its shortcuts, is the
-    /// first day on which the ratio itself is at least the target, for
-    /// growing and shrinking populations, targets on either side of what
-    /// the trial reaches, and targets of 0, NaN, infinity and so high that
-    /// their line at the smaller population passes `u32::MAX`.
     /// A ratio metric's values in one pass, on every day or on some, are
     /// those of `Trial::metric` on each day, to the bit; head counts give
     /// none.
@@ -1067,6 +1062,11 @@ at_least = 2350
         assert!(none.is_empty());
     }
 
+    /// The first day a ratio target is met, with its shortcuts, is the
+    /// first day on which the ratio itself is at least the target, for
+    /// growing and shrinking populations, targets on either side of what
+    /// the trial reaches, and targets of 0, NaN, infinity and so high that
+    /// their line at the smaller population passes `u32::MAX`.
     #[test]
     fn ratio_targets_are_met_on_the_first_day_the_ratio_is() {
         let mut rng = stream(9, 0, StreamId::of("ratio-days"));
