@@ -327,19 +327,20 @@ impl Column {
     fn add_pages(&mut self, other: &Column) {
         debug_assert!(other.overflow.is_empty());
         for (first_key, cells) in other.allocated() {
-            if cells.iter().all(|&c| c == 0) {
-                continue;
-            }
-            if self.cell_mut(first_key).is_none() {
-                self.allocate(first_key);
-            }
             self.add_page(first_key, cells);
         }
     }
 
-    /// Adds `cells` to the allocated page that starts at bin `first_key`.
+    /// Adds `cells` to the page that starts at bin `first_key`, allocating
+    /// it unless they are all 0.
     #[inline(always)]
     fn add_page(&mut self, first_key: i64, cells: &[Cell; PAGE_BINS]) {
+        if cells.iter().all(|&c| c == 0) {
+            return;
+        }
+        if self.cell_mut(first_key).is_none() {
+            self.allocate(first_key);
+        }
         let (page, _) = self.page_of(first_key);
         let Some(Some(mine)) = self.pages.get_mut(page) else {
             return;
@@ -388,17 +389,8 @@ impl Column {
                 cells[cell_of(offset)] += 1;
             }
         }
-        for (i, chunk) in dense.chunks_exact(PAGE_BINS).enumerate() {
-            if chunk.iter().all(|&c| c == 0) {
-                continue;
-            }
-            let first_key = first_page + (i * PAGE_BINS) as i64;
-            if self.cell_mut(first_key).is_none() {
-                self.allocate(first_key);
-            }
-            if let Ok(cells) = <&[Cell; PAGE_BINS]>::try_from(chunk) {
-                self.add_page(first_key, cells);
-            }
+        for (i, page_cells) in dense.as_chunks::<PAGE_BINS>().0.iter().enumerate() {
+            self.add_page(first_page + (i * PAGE_BINS) as i64, page_cells);
         }
         dense.clear();
         true

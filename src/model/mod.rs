@@ -897,7 +897,7 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     };
     (start..trial.days.len()).find(|&k| {
         let count = f64::from(trial.host[k]) + f64::from(intl[k]);
-        count >= margin * trial.population[k] && trial.metric(metric, k) >= at_least
+        count >= margin * trial.population[k] && ratio(trial.host[k], intl[k], scale, trial.population[k]) >= at_least
     })
 }
 
