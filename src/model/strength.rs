@@ -209,7 +209,10 @@ pub fn strength_at(
         let next_arrival_day = arrivals.get(next_arrival).map_or(u32::MAX, |a| a.day);
         k = match process.race_through_days(k, schedule, next_arrival_day, out, rng) {
             Some(last) => last,
-            None => process.skip_quiet_days(k, schedule, next_arrival_day, out),
+            None => match process.skip_quiet_days(k, schedule, next_arrival_day, out) {
+                quiet if quiet > k => quiet,
+                _ => process.invert_through_days(k, schedule, next_arrival_day, out, rng),
+            },
         } + 1;
     }
     if let Some(from) = skipped_from {
@@ -437,6 +440,48 @@ impl Attrition {
         }
         self.t = last_day;
         Some(last)
+    }
+
+    /// From own day `k`, just evaluated, draws the report days that follow
+    /// (before `next_arrival_day`) by inversion, one after the other, for
+    /// as long as [`Attrition::advance`] would draw them so: the host
+    /// police on weekly steps, a dozen departures a week. The same draws,
+    /// in the same order, as `advance` day by day, in a loop that keeps
+    /// the process in registers. Returns the last day drawn, or `k`.
+    fn invert_through_days(
+        &mut self,
+        k: usize,
+        schedule: Schedule,
+        next_arrival_day: u32,
+        out: &mut [u32],
+        rng: &mut StreamRng,
+    ) -> usize {
+        let Schedule { days, report, .. } = schedule;
+        // `advance` races (or takes its fast path) while a departure is
+        // drawn, and has nothing to draw without anyone leaving.
+        if self.next_departure.is_some() || self.lambda <= 0.0 {
+            return k;
+        }
+        let mut last = k;
+        for j in k + 1..days.len() {
+            let day = days[j];
+            if !report[j] || day >= next_arrival_day || self.n == 0 {
+                break;
+            }
+            let to = f64::from(day);
+            let hazard = self.lambda * (to - self.t);
+            let expected = f64::from(self.n) * hazard;
+            // `advance_slow`'s choice: the race below, thinning above.
+            if !(RACE_BELOW..=THINNING_ABOVE).contains(&expected) {
+                break;
+            }
+            let none_leave = self.chance_none_leave(hazard);
+            self.n -= departures_by_inversion(self.n, none_leave, self.ratio_of.1, rng);
+            self.t = to;
+            out[j] = self.n;
+            last = j;
+        }
+        last
     }
 
     /// [`Attrition::skip_quiet_days`] checking the race's condition on each
@@ -766,6 +811,63 @@ mod tests {
             Attrition::new(4_500, 0.0004).race_through_days(0, schedule, 1, &mut out, &mut rng),
             None
         );
+    }
+
+    /// Drawing a stretch by inversion in one loop gives what `advance`
+    /// gives day by day: the same counts, state and draws, stopping where
+    /// `advance` would stop inverting (the race below 3 expected
+    /// departures, thinning above 30), before a day that is not a report
+    /// day and before the next arrival.
+    #[test]
+    fn inverting_through_days_matches_advancing_day_by_day() {
+        let days: Vec<u32> = (0..=100).map(|i| i * 7).collect();
+        let mut report = vec![true; days.len()];
+        report[80] = false;
+        let schedule = Schedule::new(&days, &report);
+        let next_arrival_day = 63 * 7;
+        // (n, lambda, from day index, last day index drawn when known)
+        let cases = [
+            (4_500, 0.0004, 0, Some(62)),
+            (4_500, 0.0004, 70, Some(79)),
+            (4_500, 0.0004, 81, Some(100)),
+            (300, 0.0015, 0, None),
+            (20_000, 0.0004, 0, Some(0)),
+            (100, 0.001, 0, Some(0)),
+            (4_500, 0.0, 0, Some(0)),
+        ];
+        let mut stopped_by_the_race = false;
+        for (n, lambda, k, known_last) in cases {
+            for trial in 0..20 {
+                let mut day_by_day = Attrition::new(n, lambda);
+                let mut in_one_loop = Attrition::new(n, lambda);
+                day_by_day.t = f64::from(days[k]);
+                in_one_loop.t = day_by_day.t;
+                let mut rng_day = stream(6, trial, StreamId::of("invert"));
+                let mut rng_loop = rng_day.clone();
+                let arrival = if k < 63 { next_arrival_day } else { u32::MAX };
+                let mut got = vec![0; days.len()];
+                let last = in_one_loop.invert_through_days(k, schedule, arrival, &mut got, &mut rng_loop);
+                if let Some(known) = known_last {
+                    assert_eq!(last, known, "n {n} lambda {lambda} from {k}");
+                }
+                for j in k + 1..=last {
+                    day_by_day.advance(f64::from(days[j]), &mut rng_day);
+                    assert_eq!(got[j], day_by_day.n, "n {n} lambda {lambda} day {j} trial {trial}");
+                }
+                assert_eq!(
+                    (in_one_loop.n, in_one_loop.t, in_one_loop.next_departure),
+                    (day_by_day.n, day_by_day.t, day_by_day.next_departure)
+                );
+                assert_eq!(rng_loop.random::<u64>(), rng_day.random::<u64>());
+                if known_last.is_none() {
+                    // Stopped where the expected departures of the next step fall below the race's bound.
+                    assert!(last > k && last < 62, "n {n} stopped at {last}");
+                    assert!(f64::from(in_one_loop.n) * lambda * 7.0 < RACE_BELOW);
+                    stopped_by_the_race = true;
+                }
+            }
+        }
+        assert!(stopped_by_the_race);
     }
 
     /// A departure counts on the first day at or after it: exactly on a
