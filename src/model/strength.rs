@@ -429,6 +429,30 @@ impl Attrition {
         let step = f64::from(gap);
         let last_day = f64::from(days[last]);
         let slots = &mut out[k + 1..=last];
+        if gap == 1 {
+            self.race_into_slots::<true>(first_day, step, last_day, slots, rng);
+        } else {
+            self.race_into_slots::<false>(first_day, step, last_day, slots, rng);
+        }
+        self.t = last_day;
+        Some(last)
+    }
+
+    /// The race of [`Attrition::race_through_days`] through `slots`, the
+    /// days `step` apart after `first_day`, to `last_day`: kept out of line
+    /// (the race's state then stays in registers), and called with `step`
+    /// 1 apart, where the compiler drops the division of each departure's
+    /// step (as 1.0 it divides by nothing, the same bits).
+    #[inline(never)]
+    fn race_into_slots<const DAILY: bool>(
+        &mut self,
+        first_day: f64,
+        step: f64,
+        last_day: f64,
+        slots: &mut [u32],
+        rng: &mut StreamRng,
+    ) {
+        let step = if DAILY { 1.0 } else { step };
         slots.fill(0);
         let mut count = self.n;
         self.race_until(last_day, rng, |departure| {
@@ -438,8 +462,6 @@ impl Attrition {
             count -= *slot;
             *slot = count;
         }
-        self.t = last_day;
-        Some(last)
     }
 
     /// From own day `k`, just evaluated, draws the report days that follow
