@@ -455,9 +455,16 @@ impl Attrition {
         let step = if DAILY { 1.0 } else { step };
         slots.fill(0);
         let mut count = self.n;
-        self.race_until(last_day, rng, |departure| {
-            slots[step_at_or_after(departure - first_day, step)] += 1;
+        // A copy of the generator, and no bounds check that could panic
+        // (a departure falls on a slot, by construction), lets the
+        // compiler keep the generator's state in registers.
+        let mut local = rng.clone();
+        self.race_until(last_day, &mut local, |departure| {
+            if let Some(slot) = slots.get_mut(step_at_or_after(departure - first_day, step)) {
+                *slot += 1;
+            }
         });
+        *rng = local;
         for slot in slots.iter_mut() {
             count -= *slot;
             *slot = count;
