@@ -19,8 +19,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::first_where;
-
 /// Whole-person values below this are binned exactly.
 pub const EXACT_LIMIT: u32 = 1 << 16;
 const FLOAT_SHIFT: u32 = 42;
@@ -810,7 +808,7 @@ impl DayHistogram {
             self.make_run_room();
         }
         let mut start = 0;
-        while let Some(change) = first_where(start + 1, keys.len(), |day| keys[day] != keys[day - 1]) {
+        while let Some(change) = next_change(keys, start + 1) {
             self.push_run(start, change, keys[start]);
             start = change;
         }
@@ -1120,6 +1118,26 @@ fn changes_and_bits(values: &[u32]) -> (usize, u32) {
     (changes as usize, bits)
 }
 
+/// The first day `d` from `from` (at least 1) on with a key other than the
+/// day before's, if any: looked for 16 days at a time, comparing the keys
+/// with the same keys a day later (a comparison the compiler vectorizes,
+/// where indexing day by day kept a bounds check on each).
+#[inline(always)]
+fn next_change(keys: &[u32], from: usize) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let (ahead, behind) = (keys.get(from..)?, &keys[from - 1..keys.len() - 1]);
+    let mut same = 0;
+    for (a, b) in ahead.chunks_exact(BLOCK).zip(behind.chunks_exact(BLOCK)) {
+        if a.iter().zip(b).fold(false, |changed, (x, y)| changed | (x != y)) {
+            break;
+        }
+        same += BLOCK;
+    }
+    (ahead[same..].iter().zip(&behind[same..]))
+        .position(|(x, y)| x != y)
+        .map(|place| from + same + place)
+}
+
 /// The least and the greatest of `offsets` that are not [`FAR`], if any.
 /// (As signed 16-bit numbers, shifted by 2^15, which plain x86-64 takes
 /// the least and greatest of, eight at a time; a far offset counts as
@@ -1347,6 +1365,30 @@ mod tests {
         histogram.finish();
         assert_counts(&histogram, &reference);
         assert_eq!(histogram.check(trials), Ok(()));
+    }
+
+    /// The next change of key, against a plain search: from every day of
+    /// series with changes at block edges, inside blocks, at the very
+    /// start and end, none at all, and in series shorter than a block.
+    #[test]
+    fn next_change_finds_the_first_day_whose_key_differs() {
+        let mut series: Vec<Vec<u32>> = vec![vec![7; 40], vec![7; 5], vec![1, 2], vec![3]];
+        for change in [1, 15, 16, 17, 31, 32, 33, 39] {
+            let mut keys = vec![7; 40];
+            keys[change..].fill(8);
+            series.push(keys);
+        }
+        let mut every_other_day = vec![0; 50];
+        for (day, key) in every_other_day.iter_mut().enumerate() {
+            *key = (day / 2) as u32;
+        }
+        series.push(every_other_day);
+        for keys in &series {
+            for from in 1..=keys.len() {
+                let plain = (from..keys.len()).find(|&day| keys[day] != keys[day - 1]);
+                assert_eq!(next_change(keys, from), plain, "{keys:?} from {from}");
+            }
+        }
     }
 
     /// The least and greatest offsets that are not far, against a plain
