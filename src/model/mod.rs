@@ -839,24 +839,35 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     }
     // One series scanned as a slice (no per-day dispatch on the metric).
     match trial.count_series(metric)? {
-        CountSeries::One(series) => first_where(0, series.len(), |k| series[k] >= threshold),
-        CountSeries::Sum(a, b) => first_where(0, a.len().min(b.len()), |k| a[k].saturating_add(b[k]) >= threshold),
+        CountSeries::One(series) => first_reaching(series, series, |x, _| x, threshold),
+        CountSeries::Sum(a, b) => first_reaching(a, b, u32::saturating_add, threshold),
     }
 }
 
-/// The first `k` in `from..to` with `test(k)`. The searches this serves
-/// mostly run long (targets met late or never, runs of equal bins), so
-/// the indices are passed over 16 at a time, by a test of each without an
-/// exit (which the compiler vectorizes), and only the block where one
+/// The first `k` with `count(a[k], b[k]) >= threshold` (over the shorter
+/// of the two). The searches this serves mostly run long (targets met late
+/// or never), so the days are passed over 16 at a time, by a test of each
+/// without an exit, over slices (which the compiler vectorizes: indexing
+/// day by day kept a bounds check on each), and only the block where one
 /// passes is searched.
 #[inline(always)]
-pub(crate) fn first_where(from: usize, to: usize, test: impl Fn(usize) -> bool) -> Option<usize> {
+fn first_reaching(a: &[u32], b: &[u32], count: impl Fn(u32, u32) -> u32, threshold: u32) -> Option<usize> {
     const BLOCK: usize = 16;
-    let mut start = from;
-    while start + BLOCK <= to && !(start..start + BLOCK).fold(false, |any, k| any | test(k)) {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[..len], &b[..len]);
+    let mut start = 0;
+    for (x, y) in a.chunks_exact(BLOCK).zip(b.chunks_exact(BLOCK)) {
+        if x.iter()
+            .zip(y)
+            .fold(false, |any, (&x, &y)| any | (count(x, y) >= threshold))
+        {
+            break;
+        }
         start += BLOCK;
     }
-    (start..to).find(|&k| test(k))
+    (a[start..].iter().zip(&b[start..]))
+        .position(|(&x, &y)| count(x, y) >= threshold)
+        .map(|place| start + place)
 }
 
 /// The first evaluated day on which a ratio metric is at least `at_least`.
@@ -882,7 +893,7 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         // the other branch, which rules out none either.)
         let (host, intl) = (&trial.host, &intl[..trial.host.len()]);
         let line = line as u32;
-        first_where(0, host.len(), |k| host[k].saturating_add(intl[k]) >= line)?
+        first_reaching(host, intl, u32::saturating_add, line)?
     } else {
         let most = trial
             .host
@@ -999,10 +1010,10 @@ at_least = 2350
     }
 
     /// The block-by-block search finds what a plain search finds, for
-    /// lengths on and off the block size, starts on and off it, and
-    /// thresholds at the extremes.
+    /// lengths on and off the block size, one series or the sum of two,
+    /// and thresholds at the extremes.
     #[test]
-    fn first_where_finds_what_a_plain_search_finds() {
+    fn first_reaching_finds_what_a_plain_search_finds() {
         let mut rng = stream(9, 0, StreamId::of("first-reaching"));
         for case in 0..2_000u64 {
             let len = (case % 53) as usize;
@@ -1012,13 +1023,21 @@ at_least = 2350
                     _ => (unit(&mut rng) * 100.0) as u32,
                 })
                 .collect();
-            let from = (case as usize / 53) % (len + 1);
+            // A second series as long, or one day shorter (the sum runs over the shorter).
+            let shorter = (case as usize / 53) % 2;
+            let others: Vec<u32> = counts.iter().rev().skip(shorter).map(|&c| c / 3).collect();
             for threshold in [0, 1, 50, 99, 100, u32::MAX - 1, u32::MAX] {
-                let plain = (from..len).find(|&k| counts[k] >= threshold);
+                let plain = (0..len).find(|&k| counts[k] >= threshold);
                 assert_eq!(
-                    first_where(from, len, |k| counts[k] >= threshold),
+                    first_reaching(&counts, &counts, |x, _| x, threshold),
                     plain,
-                    "case {case}, from {from}, threshold {threshold}"
+                    "case {case}, threshold {threshold}"
+                );
+                let plain_sum = (0..others.len()).find(|&k| counts[k].saturating_add(others[k]) >= threshold);
+                assert_eq!(
+                    first_reaching(&counts, &others, u32::saturating_add, threshold),
+                    plain_sum,
+                    "case {case}, threshold {threshold}, summed"
                 );
             }
         }
