@@ -417,10 +417,7 @@ impl Attrition {
         {
             return None;
         }
-        let length = (days[k + 1..].iter().zip(&report[k + 1..]))
-            .zip((1..).map(|step| days[k].saturating_add(step * gap)))
-            .take_while(|&((&day, &is_report), following)| is_report && day == following && day < next_arrival_day)
-            .count();
+        let length = evenly_spaced_reports(days, report, k, gap, next_arrival_day);
         if length == 0 {
             return None;
         }
@@ -664,6 +661,36 @@ fn first_failing(days: &[u32], test: impl Fn(u32) -> bool) -> usize {
     low + days[low..high].partition_point(|&day| test(day))
 }
 
+/// How many days after day `k` are report days `gap` after the day before
+/// them, and before `before`: looked at 16 days at a time, by a test of
+/// each without an exit, over slices (which the compiler vectorizes), and
+/// only the block where one fails is searched day by day.
+#[inline(always)]
+fn evenly_spaced_reports(days: &[u32], report: &[bool], k: usize, gap: u32, before: u32) -> usize {
+    const BLOCK: usize = 16;
+    let (ahead, behind, reports) = (&days[k + 1..], &days[k..days.len() - 1], &report[k + 1..]);
+    let fits =
+        |day: u32, previous: u32, is_report: bool| is_report & (day.wrapping_sub(previous) == gap) & (day < before);
+    let mut length = 0;
+    for ((a, b), r) in ahead
+        .chunks_exact(BLOCK)
+        .zip(behind.chunks_exact(BLOCK))
+        .zip(reports.chunks_exact(BLOCK))
+    {
+        let all_fit = (a.iter().zip(b).zip(r)).fold(true, |all, ((&day, &previous), &is_report)| {
+            all & fits(day, previous, is_report)
+        });
+        if !all_fit {
+            break;
+        }
+        length += BLOCK;
+    }
+    length
+        + (ahead[length..].iter().zip(&behind[length..]).zip(&reports[length..]))
+            .take_while(|&((&day, &previous), &is_report)| fits(day, previous, is_report))
+            .count()
+}
+
 /// Everyone arriving on `day` (saturating, like every head count).
 fn arriving_on(arrivals: &[Arrival], day: u32) -> u32 {
     arrivals
@@ -897,6 +924,42 @@ mod tests {
             }
         }
         assert!(stopped_by_the_race);
+    }
+
+    /// The stretch of evenly spaced report days is what a plain walk
+    /// along the progression finds: across block edges, ended by a day off
+    /// the progression, a day that is not a report day, the next arrival,
+    /// or the last day.
+    #[test]
+    fn evenly_spaced_reports_match_a_plain_walk() {
+        let mut rng = stream(7, 0, StreamId::of("evenly-spaced"));
+        for case in 0..3_000u32 {
+            let gap = 1 + case % 7;
+            let len = 2 + (case as usize * 7) % 90;
+            let mut days: Vec<u32> = (0..len as u32).map(|i| i * gap).collect();
+            let mut report = vec![true; len];
+            // Break the progression, or a report day, somewhere (or nowhere).
+            let at = (unit(&mut rng) * len as f64 * 1.2) as usize;
+            if at > 0 && at < len {
+                match case % 3 {
+                    0 => days[at..].iter_mut().for_each(|day| *day += 1),
+                    1 => report[at] = false,
+                    _ => {}
+                }
+            }
+            let before = (unit(&mut rng) * f64::from(days[len - 1] + 2 * gap)) as u32;
+            let k = ((unit(&mut rng) * (len - 1) as f64) as usize).min(len - 2);
+            let gap_here = days[k + 1] - days[k];
+            let plain = (days[k + 1..].iter().zip(&report[k + 1..]))
+                .zip((1..).map(|step| days[k] + step * gap_here))
+                .take_while(|&((&day, &is_report), following)| is_report && day == following && day < before)
+                .count();
+            assert_eq!(
+                evenly_spaced_reports(&days, &report, k, gap_here, before),
+                plain,
+                "case {case}: gap {gap_here} from {k} before {before}"
+            );
+        }
     }
 
     /// A departure counts on the first day at or after it: exactly on a
