@@ -508,9 +508,11 @@ impl Model {
         trial.contributor_strength.resize(n * self.contributors.len(), 0);
         trial.empty.clear();
         trial.empty.resize(self.contributors.len(), false);
+        let mut most = 0;
         for (c, model) in self.contributors.iter().enumerate() {
             let out = &mut trial.contributor_strength[c * n..(c + 1) * n];
             let total = u64::from(model.deployed) + trial.arrivals[c].iter().map(|a| u64::from(a.size)).sum::<u64>();
+            most += total;
             if total == 0 {
                 out.fill(0);
                 trial.empty[c] = true;
@@ -530,7 +532,7 @@ impl Model {
             );
             apply_cutoffs(&trial.days, out, trial.cutoffs[c], end_mission);
         }
-        self.sum_contributors(trial);
+        self.sum_contributors(trial, most);
 
         if self.check_targets(trial) {
             self.bridge_host(key, host_lambda, trial);
@@ -583,24 +585,26 @@ impl Model {
         }
     }
 
-    fn sum_contributors(&self, trial: &mut Trial) {
+    /// Sums the contingents' head counts, saturating like every head count.
+    /// A head count never passes its contingent's `deployed` plus its
+    /// arrivals (`most`), so when those add up to a `u32`, no sum can
+    /// saturate and plain additions (four at a time, where saturating ones
+    /// take several instructions each) give the same sums.
+    fn sum_contributors(&self, trial: &mut Trial, most: u64) {
         let n = trial.days.len();
         trial.international.clear();
         trial.international.resize(n, 0);
         trial.international_police.clear();
         trial.international_police.resize(n, 0);
+        let plain = most <= u64::from(u32::MAX);
         for (c, model) in self.contributors.iter().enumerate() {
             if trial.empty[c] {
                 continue;
             }
             let counts = &trial.contributor_strength[c * n..(c + 1) * n];
-            for (sum, &v) in trial.international.iter_mut().zip(counts) {
-                *sum = sum.saturating_add(v);
-            }
+            add_counts(&mut trial.international, counts, plain);
             if model.police {
-                for (sum, &v) in trial.international_police.iter_mut().zip(counts) {
-                    *sum = sum.saturating_add(v);
-                }
+                add_counts(&mut trial.international_police, counts, plain);
             }
         }
     }
@@ -910,6 +914,18 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         let count = f64::from(trial.host[k]) + f64::from(intl[k]);
         count >= margin * trial.population[k] && ratio(trial.host[k], intl[k], scale, trial.population[k]) >= at_least
     })
+}
+
+/// Adds `counts` into `sums`, by `plain` additions (when no sum can pass
+/// `u32::MAX`) or saturating ones.
+#[inline(always)]
+fn add_counts(sums: &mut [u32], counts: &[u32], plain: bool) {
+    let pairs = sums.iter_mut().zip(counts);
+    if plain {
+        pairs.for_each(|(sum, &count)| *sum += count);
+    } else {
+        pairs.for_each(|(sum, &count)| *sum = sum.saturating_add(count));
+    }
 }
 
 /// Zeroes the count from the withdrawal day, and scales it down through the
