@@ -1025,6 +1025,36 @@ at_least = 2350
         );
     }
 
+    /// Contingents' sums saturate at `u32::MAX` whichever way they are
+    /// added: 50 contingents of 100 million each (with plain additions they
+    /// would wrap), a few that cannot overflow (plain additions), and the
+    /// two ways of `add_counts` alike wherever no sum passes `u32::MAX`.
+    #[test]
+    fn contingents_sums_saturate_like_every_head_count() {
+        let contingents = |count: usize, deployed: u32| {
+            let mut text = String::from(
+                "name = \"many\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\nstep = \"week\"\n\
+                 [population]\ninitial = 1000000\n",
+            );
+            for c in 0..count {
+                text += &format!("[[contributors]]\nname = \"C{c}\"\nkind = \"police\"\ndeployed = {deployed}\n");
+            }
+            let scenario = crate::scenario::parse_str(&text, "test.toml").expect("a valid scenario");
+            let mut trial = Trial::default();
+            Model::new(&scenario).run_trial(0, &mut trial);
+            (trial.international[0], trial.international_police[0])
+        };
+        assert_eq!(contingents(50, 100_000_000), (u32::MAX, u32::MAX));
+        assert_eq!(contingents(3, 100_000_000), (300_000_000, 300_000_000));
+        let mut plain = vec![1, u32::MAX - 5, 7];
+        let mut saturating = plain.clone();
+        add_counts(&mut plain, &[2, 5, 0], true);
+        add_counts(&mut saturating, &[2, 5, 0], false);
+        assert_eq!(plain, saturating);
+        add_counts(&mut saturating, &[0, 1, u32::MAX], false);
+        assert_eq!(saturating, [3, u32::MAX, u32::MAX]);
+    }
+
     /// The block-by-block search finds what a plain search finds, for
     /// lengths on and off the block size, one series or the sum of two,
     /// and thresholds at the extremes.
