@@ -587,9 +587,10 @@ impl Model {
 
     /// Sums the contingents' head counts, saturating like every head count.
     /// A head count never passes its contingent's `deployed` plus its
-    /// arrivals (`most`), so when those add up to a `u32`, no sum can
-    /// saturate and plain additions (four at a time, where saturating ones
-    /// take several instructions each) give the same sums.
+    /// arrivals; `most` is those added up over all contingents, so when it
+    /// fits in a `u32`, no sum can saturate and plain additions (four at a
+    /// time, where saturating ones take several instructions each) give
+    /// the same sums.
     fn sum_contributors(&self, trial: &mut Trial, most: u64) {
         let n = trial.days.len();
         trial.international.clear();

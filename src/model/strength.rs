@@ -411,9 +411,12 @@ impl Attrition {
         let gap = days.get(k + 1)? - days[k];
         let per_day = f64::from(self.n) * self.lambda;
         // The head count only falls in the stretch, so the race `advance`
-        // would take on its first day it takes on all of them.
+        // would take on its first day it takes on all of them. (The test
+        // is `advance_slow`'s, `n * (lambda * gap)`, multiplied in the same
+        // order: `(n * lambda) * gap` rounds differently, and on a hair's
+        // breadth from the bound would race where `advance` inverts.)
         if per_day * f64::from(gap) < RACE_BY_DEPARTURES_ABOVE
-            || per_day * f64::from(schedule.max_report_gap) >= RACE_BELOW
+            || f64::from(self.n) * (self.lambda * f64::from(schedule.max_report_gap)) >= RACE_BELOW
         {
             return None;
         }
@@ -473,7 +476,8 @@ impl Attrition {
     /// as long as [`Attrition::advance`] would draw them so: the host
     /// police on weekly steps, a dozen departures a week. The same draws,
     /// in the same order, as `advance` day by day, in a loop that keeps
-    /// the process in registers. Returns the last day drawn, or `k`.
+    /// the process in registers. Returns the index of the last day drawn,
+    /// or `k`.
     fn invert_through_days(
         &mut self,
         k: usize,
@@ -855,6 +859,20 @@ mod tests {
         // Three or more departures a day: inversion, not the race.
         assert_eq!(
             Attrition::new(4_500, 0.001).race_through_days(0, schedule, 300, &mut out, &mut rng),
+            None
+        );
+        // On a hair's breadth from the bound, where `(n * lambda) * 7` is just
+        // under 3 and `n * (lambda * 7)`, `advance`'s test, is not: advance
+        // inverts, so the stretch is not raced.
+        let (n, lambda) = (1_186, daily_rate(0.12356779822099294));
+        assert!(f64::from(n) * lambda * 7.0 < RACE_BELOW && f64::from(n) * (lambda * 7.0) >= RACE_BELOW);
+        let weekly: Vec<u32> = (0..=40).map(|i| i * 7).collect();
+        let every_week = vec![true; weekly.len()];
+        let mut weeks = vec![0; weekly.len()];
+        let schedule_weekly = Schedule::new(&weekly, &every_week);
+        let mut edge = Attrition::new(n, lambda);
+        assert_eq!(
+            edge.race_through_days(0, schedule_weekly, 300, &mut weeks, &mut rng),
             None
         );
         // Under one departure in 20 days: the quiet days' search.
