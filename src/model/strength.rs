@@ -505,8 +505,7 @@ impl Attrition {
             if !(RACE_BELOW..=THINNING_ABOVE).contains(&expected) {
                 break;
             }
-            let none_leave = self.chance_none_leave(hazard);
-            self.n -= departures_by_inversion(self.n, none_leave, self.ratio_of.1, rng);
+            self.n -= self.invert(hazard, rng);
             self.t = to;
             out[j] = self.n;
             last = j;
@@ -559,8 +558,7 @@ impl Attrition {
             self.n = if expected > THINNING_ABOVE {
                 survivors(self.n, hazard, rng)
             } else {
-                let none_leave = self.chance_none_leave(hazard);
-                self.n - departures_by_inversion(self.n, none_leave, self.ratio_of.1, rng)
+                self.n - self.invert(hazard, rng)
             };
         } else {
             self.race_until(to, rng, |_| {});
@@ -588,6 +586,15 @@ impl Attrition {
         }
         self.n = n;
         self.next_departure = (n > 0).then_some(next);
+    }
+
+    /// Departures of a stretch with `hazard`, by inversion (see
+    /// [`departures_by_inversion`]), from the chance that none of the
+    /// `n` leave and `e^hazard - 1`, both carried from the last inversion.
+    #[inline(always)]
+    fn invert(&mut self, hazard: f64, rng: &mut StreamRng) -> u32 {
+        let none_leave = self.chance_none_leave(hazard);
+        departures_by_inversion(self.n, none_leave, self.ratio_of.1, rng)
     }
 
     /// `e^(-n hazard)`, from the last inversion's value when the head
