@@ -19,6 +19,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::first_pair_where;
+
 /// Whole-person values below this are binned exactly.
 pub const EXACT_LIMIT: u32 = 1 << 16;
 const FLOAT_SHIFT: u32 = 42;
@@ -1119,23 +1121,12 @@ fn changes_and_bits(values: &[u32]) -> (usize, u32) {
 }
 
 /// The first day `d` from `from` (at least 1) on with a key other than the
-/// day before's, if any: looked for 16 days at a time, comparing the keys
-/// with the same keys a day later (a comparison the compiler vectorizes,
-/// where indexing day by day kept a bounds check on each).
+/// day before's, if any: the keys compared with the same keys a day
+/// later (see [`first_pair_where`]).
 #[inline(always)]
 fn next_change(keys: &[u32], from: usize) -> Option<usize> {
-    const BLOCK: usize = 16;
-    let (ahead, behind) = (keys.get(from..)?, &keys[from - 1..keys.len() - 1]);
-    let mut same = 0;
-    for (a, b) in ahead.chunks_exact(BLOCK).zip(behind.chunks_exact(BLOCK)) {
-        if a.iter().zip(b).fold(false, |changed, (x, y)| changed | (x != y)) {
-            break;
-        }
-        same += BLOCK;
-    }
-    (ahead[same..].iter().zip(&behind[same..]))
-        .position(|(x, y)| x != y)
-        .map(|place| from + same + place)
+    let ahead = keys.get(from..)?;
+    first_pair_where(ahead, &keys[from - 1..], |key, before| key != before).map(|place| from + place)
 }
 
 /// The least and the greatest of `offsets` that are not [`FAR`], if any.

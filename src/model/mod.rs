@@ -844,34 +844,31 @@ fn first_count_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     }
     // One series scanned as a slice (no per-day dispatch on the metric).
     match trial.count_series(metric)? {
-        CountSeries::One(series) => first_reaching(series, series, |x, _| x, threshold),
-        CountSeries::Sum(a, b) => first_reaching(a, b, u32::saturating_add, threshold),
+        CountSeries::One(series) => first_pair_where(series, series, |x, _| x >= threshold),
+        CountSeries::Sum(a, b) => first_pair_where(a, b, |x, y| x.saturating_add(y) >= threshold),
     }
 }
 
-/// The first `k` with `count(a[k], b[k]) >= threshold` (over the shorter
-/// of the two). The searches this serves mostly run long (targets met late
-/// or never), so the days are passed over 16 at a time, by a test of each
-/// without an exit, over slices (which the compiler vectorizes: indexing
-/// day by day kept a bounds check on each), and only the block where one
-/// passes is searched.
+/// The first `k` with `test(a[k], b[k])` (over the shorter of the two).
+/// The searches this serves mostly run long (targets met late or never,
+/// runs of equal bins), so the days are passed over 16 at a time, by a
+/// test of each without an exit, over slices (which the compiler
+/// vectorizes: indexing day by day kept a bounds check on each), and only
+/// the block where one passes is searched.
 #[inline(always)]
-fn first_reaching(a: &[u32], b: &[u32], count: impl Fn(u32, u32) -> u32, threshold: u32) -> Option<usize> {
+pub(crate) fn first_pair_where(a: &[u32], b: &[u32], test: impl Fn(u32, u32) -> bool) -> Option<usize> {
     const BLOCK: usize = 16;
     let len = a.len().min(b.len());
     let (a, b) = (&a[..len], &b[..len]);
     let mut start = 0;
     for (x, y) in a.chunks_exact(BLOCK).zip(b.chunks_exact(BLOCK)) {
-        if x.iter()
-            .zip(y)
-            .fold(false, |any, (&x, &y)| any | (count(x, y) >= threshold))
-        {
+        if x.iter().zip(y).fold(false, |any, (&x, &y)| any | test(x, y)) {
             break;
         }
         start += BLOCK;
     }
     (a[start..].iter().zip(&b[start..]))
-        .position(|(&x, &y)| count(x, y) >= threshold)
+        .position(|(&x, &y)| test(x, y))
         .map(|place| start + place)
 }
 
@@ -898,7 +895,7 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         // the other branch, which rules out none either.)
         let (host, intl) = (&trial.host, &intl[..trial.host.len()]);
         let line = line as u32;
-        first_reaching(host, intl, u32::saturating_add, line)?
+        first_pair_where(host, intl, |h, i| h.saturating_add(i) >= line)?
     } else {
         let most = trial
             .host
@@ -1060,7 +1057,7 @@ at_least = 2350
     /// lengths on and off the block size, one series or the sum of two,
     /// and thresholds at the extremes.
     #[test]
-    fn first_reaching_finds_what_a_plain_search_finds() {
+    fn first_pair_where_finds_what_a_plain_search_finds() {
         let mut rng = stream(9, 0, StreamId::of("first-reaching"));
         for case in 0..2_000u64 {
             let len = (case % 53) as usize;
@@ -1076,13 +1073,13 @@ at_least = 2350
             for threshold in [0, 1, 50, 99, 100, u32::MAX - 1, u32::MAX] {
                 let plain = (0..len).find(|&k| counts[k] >= threshold);
                 assert_eq!(
-                    first_reaching(&counts, &counts, |x, _| x, threshold),
+                    first_pair_where(&counts, &counts, |x, _| x >= threshold),
                     plain,
                     "case {case}, threshold {threshold}"
                 );
                 let plain_sum = (0..others.len()).find(|&k| counts[k].saturating_add(others[k]) >= threshold);
                 assert_eq!(
-                    first_reaching(&counts, &others, u32::saturating_add, threshold),
+                    first_pair_where(&counts, &others, |x, y| x.saturating_add(y) >= threshold),
                     plain_sum,
                     "case {case}, threshold {threshold}, summed"
                 );
