@@ -1,23 +1,20 @@
 //! forcegen: Monte Carlo force generation for multinational security
 //! deployments.
 //!
-//! The pipeline, one module each:
-//! [`scenario`] (TOML to a validated scenario) ->
-//! [`model`] (one trial: draws and head counts) ->
+//! The pipeline, one module each, each using only the ones after it:
+//! [`cmd`] (the command line: flags, terminal, exit codes) ->
+//! [`analysis`] (sweep, sensitivity, compare, backtest, explain) ->
+//! [`report`] (report.html and charts, from the CSV files) ->
+//! [`partial`] (a shard's aggregates, saved for `forcegen merge`) ->
+//! [`output`] (the files, their schema, and the output-folder guard) ->
 //! [`engine`] (many trials in parallel, reduced to mergeable aggregates) ->
-//! [`output`] (CSV files, written atomically).
-//! [`app`] strings them together for the CLI ([`cli`]); [`partial`] carries
-//! aggregates between the shards of a run and `forcegen merge`; [`decide`]
-//! holds the decision-analysis commands (`sweep`, `sensitivity`, `compare`,
-//! `backtest`); [`explain`] echoes every uncertain input and warns
-//! (`forcegen explain`).
+//! [`model`] (one trial: draws and head counts) ->
+//! [`scenario`] (TOML to a validated scenario).
+//! The rules are in docs/MODEL.md.
 
-pub mod app;
-pub mod cli;
-pub mod decide;
+pub mod analysis;
+pub mod cmd;
 pub mod engine;
-pub mod explain;
-pub mod interrupt;
 pub mod model;
 pub mod output;
 pub mod partial;

@@ -14,6 +14,8 @@ use crate::output::sha256_hex;
 use crate::scenario::{self, Scenario};
 
 const FORMAT: &str = "forcegen-partial-3";
+/// How every partial file starts (the format field comes first).
+pub const HEADER_START: &str = "{\"format\":\"forcegen-partial";
 /// Most shards a run may be split into.
 pub const MAX_SHARDS: u64 = 1_000_000;
 /// Shard K of N (1-based).
@@ -102,6 +104,33 @@ pub enum PartialError {
     Scenario(#[from] scenario::ScenarioError),
 }
 
+impl PartialError {
+    /// True for a damaged or mismatched partial (the user's input), false
+    /// for a failure to write.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, PartialError::Write { .. })
+    }
+}
+
+/// The folder name a merge writes to by default, from a partial's
+/// `out_stem`: only letters, digits, `-`, `_` and `.` (not leading), at
+/// most 100 characters, so that a damaged or hostile partial cannot choose
+/// a path outside `output/`; `merged` when nothing is left.
+pub fn safe_stem(stem: Option<&str>) -> String {
+    let kept: String = stem
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(100)
+        .collect();
+    let kept = kept.trim_start_matches('.');
+    if kept.is_empty() {
+        "merged".to_string()
+    } else {
+        kept.to_string()
+    }
+}
+
 /// Fails early if the partial's folder does not exist.
 pub fn check_writable(path: &Path) -> Result<(), PartialError> {
     let parent = path
@@ -119,19 +148,15 @@ pub fn check_writable(path: &Path) -> Result<(), PartialError> {
     }
 }
 
-/// Writes a partial via a temporary file and a rename.
+/// Writes a partial atomically (a temporary file beside it, then a rename),
+/// or through an existing device or pipe.
 pub fn write(path: &Path, partial: &Partial) -> Result<(), PartialError> {
     let err = |source| PartialError::Write {
         path: path.to_path_buf(),
         source,
     };
     let bytes = serde_json::to_vec(partial).map_err(|e| err(std::io::Error::other(e)))?;
-    let temp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&temp, bytes).map_err(err)?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        err(e)
-    })
+    crate::output::folder::write_file(path, &bytes).map_err(|e| err(std::io::Error::other(e)))
 }
 
 fn read(path: &Path) -> Result<Partial, PartialError> {

@@ -11,7 +11,7 @@ mod common;
 
 use cli_support::{entries, forcegen, stderr_of, write_file};
 use common::{Z, check_mean, check_sd, check_share, num};
-use forcegen::decide::sensitivity::{pearson, ranks};
+use forcegen::analysis::sensitivity::{pearson, ranks};
 use forcegen::model::Model;
 use forcegen::scenario::parse_str;
 

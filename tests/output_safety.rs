@@ -306,25 +306,29 @@ fn a_full_disk_fails_cleanly_and_keeps_the_earlier_results() {
 }
 
 #[test]
-fn a_failed_write_removes_its_temporary_files_and_replaces_nothing() {
-    // A full disk simulated in-process: the first temporary file of this
-    // process is a link to /dev/full, where every write fails with ENOSPC.
+fn a_rename_that_fails_half_way_rolls_back_and_leaves_one_consistent_run() {
+    // summary.csv, the third file renamed into place, is replaced by a
+    // folder that a file cannot be renamed over: the first two renames are
+    // undone, so the folder still holds the seed-1 run whole.
     let work = tempfile::tempdir().unwrap();
     let a = write_file(work.path(), "a.toml", &scenario_text("A", 300));
     let out = work.path().join("out");
     run_ok(&a, &out, &["--seed", "1"]);
+    let summary = out.join(FILES[2]);
+    fs::remove_file(&summary).unwrap();
+    fs::create_dir(&summary).unwrap();
+    fs::write(summary.join("keep"), "x").unwrap();
     let before = snapshot(&out);
-    let temp = out.join(format!(".{}.{}.tmp", FILES[0], std::process::id()));
-    std::os::unix::fs::symlink("/dev/full", &temp).unwrap();
-    let files: Vec<(&str, Vec<u8>)> = FILES.iter().map(|f| (*f, b"new\n".to_vec())).collect();
-    let error = forcegen::output::write_atomically(&out, &files).expect_err("the write must fail");
-    let message = error.to_string();
-    assert!(
-        message.contains("timeseries.csv") && message.contains("No space left on device"),
-        "{message}"
-    );
-    assert!(!temp.exists(), "the temporary file is removed");
-    assert_eq!(snapshot(&out), before);
+    let output = run_out(&a, &out, &["--seed", "2"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("summary.csv"), "{message}");
+    assert_eq!(snapshot(&out), before, "a mixed set or temporary files were left");
+    let hidden: Vec<String> = cli_support::entries(&out)
+        .into_iter()
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Property tests (proptest) over generated valid scenarios: random
 //! contributors, distributions, events, host police intakes, targets,
 //! horizons and report steps, written out as TOML text and run through the
-//! library (`forcegen::app::run`, as the CLI does) into temporary folders.
+//! library (`forcegen::cmd::Cli::run`, as the CLI does) into temporary folders.
 //!
 //! For every generated scenario:
 //! - it is accepted and the run never fails or panics;
@@ -30,8 +30,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use clap::Parser;
 use cli_support::{FILES, assert_same_outputs, read_csv};
-use forcegen::app::{self, RunRequest};
+use forcegen::cmd::Cli;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
@@ -554,15 +555,21 @@ fn shown(name: &str) -> String {
 }
 
 fn run(scenario: &Path, out: &Path, trials: u64, threads: usize) -> Result<(), String> {
-    let request = RunRequest {
-        scenario: Some(scenario.to_path_buf()),
-        out: Some(out.to_path_buf()),
-        trials: Some(trials),
-        threads: Some(threads),
-        quiet: true,
-        ..RunRequest::default()
-    };
-    app::run(&request).map_err(|e| format!("the run failed: {e}"))
+    let (trials, threads) = (trials.to_string(), threads.to_string());
+    let args = [
+        "forcegen".as_ref(),
+        "run".as_ref(),
+        scenario.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--trials".as_ref(),
+        trials.as_ref(),
+        "--threads".as_ref(),
+        threads.as_ref(),
+        "--quiet".as_ref(),
+    ];
+    let cli: Cli = Cli::try_parse_from(args).map_err(|e| format!("the flags were refused: {e}"))?;
+    cli.run().map_err(|e| format!("the run failed: {e}"))
 }
 
 fn num(text: &str, what: &str) -> Result<f64, String> {

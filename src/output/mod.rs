@@ -1,18 +1,22 @@
-//! The CSV files of a run (MODEL.md section 4), written atomically: each file
-//! goes to a temporary name in the output folder and is renamed into place
-//! only once every file has been written, so a failed run leaves no
-//! half-written CSV and the earlier results stay as they were.
+//! What forcegen writes, and how (docs/MODEL.md §5).
 //!
-//! Before any work starts, the output folder is checked ([`prepare_dir`]):
-//! it must be a folder we can write to, and ([`check_owner`]) any of the
-//! five files already there must be the results of the same scenario (by
-//! the `scenario_sha256` of their `run_info.csv`), unless `--force` is given.
+//! - [`schema`] names every file and fixed column.
+//! - [`render`] turns a run's aggregates into the five CSV files;
+//!   [`stats`] holds the statistics they print, [`wide`] the `--wide` pivot.
+//! - [`folder`] is the one output-folder guard every command writes
+//!   through: checked and locked before any work, all files replaced at
+//!   once or none, owned only by the scenario that wrote them.
+//!
+//! To add an output format: render its bytes from the aggregates here (or
+//! from the CSV bytes, as `report` does), name its file in [`schema`] and
+//! in the owning command's [`folder::FileSet`], and hand it to
+//! [`folder::OutputFolder::commit`] with the others.
 
+pub mod folder;
+pub mod schema;
 pub mod stats;
 pub mod wide;
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -24,14 +28,8 @@ use stats::{
     DATE_PERCENTS, count_stats, date_percentiles, mean_of, ratio_stats, share_se, share_within_horizon, shares_by_day,
 };
 
-/// The files a run writes, in the order they are written.
-pub const FILES: [&str; 5] = [
-    "timeseries.csv",
-    "targets.csv",
-    "summary.csv",
-    "contributors.csv",
-    "run_info.csv",
-];
+/// The CSV files a run writes, in the order they are written.
+pub const FILES: [&str; 5] = schema::RUN_FILES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -41,6 +39,12 @@ pub enum OutputError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path} exists and is not a folder")]
     NotADir { path: PathBuf },
+    #[error("{path} is a folder; give a file name")]
+    IsADir { path: PathBuf },
+    #[error(
+        "another forcegen command is writing to the output folder {path}; wait for it to finish, or choose another --out folder"
+    )]
+    Busy { path: PathBuf },
     #[error("cannot write to the output folder {path}: {source}")]
     NotWritable { path: PathBuf, source: std::io::Error },
     #[error(
@@ -91,27 +95,6 @@ pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
     ]
 }
 
-/// Creates `dir` if needed and checks, before any work starts, that it is a
-/// folder we can write in (by creating and removing a small probe file).
-pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(OutputError::NotADir {
-            path: dir.to_path_buf(),
-        });
-    }
-    fs::create_dir_all(dir).map_err(|source| OutputError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let probe = dir.join(format!(".forcegen-probe.{}.tmp", std::process::id()));
-    let result = fs::File::create(&probe).and_then(|mut f| f.write_all(b"forcegen"));
-    let _ = fs::remove_file(&probe);
-    result.map_err(|source| OutputError::NotWritable {
-        path: dir.to_path_buf(),
-        source,
-    })
-}
-
 /// Who wrote the five result files already in a folder, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
@@ -126,7 +109,7 @@ pub enum Owner {
 
 /// Reads who wrote the result files in `dir` (from its `run_info.csv`).
 pub fn owner(dir: &Path) -> Owner {
-    owner_of(dir, &FILES, FILES[4])
+    owner_of(dir, &schema::RUN_OWNED, schema::RUN_INFO)
 }
 
 /// Reads who wrote the result files `files` in `dir`, from the one of them
@@ -188,7 +171,7 @@ pub fn owner_of(dir: &Path, files: &[&'static str], info: &str) -> Owner {
 /// from the scenario with SHA-256 `sha256` (a rerun with another seed or
 /// number of trials is fine). Other files in the folder are never touched.
 pub fn check_owner(dir: &Path, sha256: &str, force: bool) -> Result<(), OutputError> {
-    check_owner_of(dir, &FILES, FILES[4], sha256, force)
+    check_owner_of(dir, &schema::RUN_OWNED, schema::RUN_INFO, sha256, force)
 }
 
 /// [`check_owner`] for other result files: `files`, described by `info`
@@ -220,43 +203,6 @@ pub fn check_owner_of(
     }
 }
 
-/// Writes every file to a temporary name, then renames them all into place.
-/// On any failure the temporary files are removed and nothing is replaced.
-pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, OutputError> {
-    prepare_dir(dir)?;
-    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for (name, bytes) in files {
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = fs::File::create(&temp).and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        });
-        if let Err(source) = result {
-            let _ = fs::remove_file(&temp);
-            for (temp, _) in &written {
-                let _ = fs::remove_file(temp);
-            }
-            return Err(OutputError::Write {
-                path: dir.join(name),
-                source,
-            });
-        }
-        written.push((temp, dir.join(name)));
-    }
-    for (i, (temp, path)) in written.iter().enumerate() {
-        if let Err(source) = fs::rename(temp, path) {
-            for (temp, _) in &written[i..] {
-                let _ = fs::remove_file(temp);
-            }
-            return Err(OutputError::Write {
-                path: path.clone(),
-                source,
-            });
-        }
-    }
-    Ok(written.into_iter().map(|(_, path)| path).collect())
-}
-
 /// Text from the scenario, made safe for spreadsheets: a cell that starts
 /// with `=`, `+`, `-`, `@`, tab or carriage return would be read as a formula,
 /// so it gets a leading apostrophe.
@@ -265,6 +211,23 @@ pub fn cell_text(text: &str) -> String {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_string(),
     }
+}
+
+/// One info row (`run_info.csv` and the analysis commands' `*_info.csv`):
+/// [`schema::INFO_COLUMNS`], then `extra` columns.
+pub fn info_row(name: &str, sha256: &str, seed: u64, trials: u64, extra: &[(&str, String)]) -> Vec<u8> {
+    let mut header = schema::INFO_COLUMNS.to_vec();
+    header.extend(extra.iter().map(|(h, _)| *h));
+    let mut row = vec![
+        cell_text(name),
+        sha256.to_string(),
+        seed.to_string(),
+        trials.to_string(),
+        env!("CARGO_PKG_VERSION").to_string(),
+        GENERATOR_NAME.to_string(),
+    ];
+    row.extend(extra.iter().map(|(_, v)| cell_text(v)));
+    csv_bytes(&header, [row])
 }
 
 /// A plain decimal number with at most `decimals` places, no trailing zeros.
@@ -300,7 +263,7 @@ fn optional_date(scenario: &Scenario, day: Option<u32>) -> String {
 }
 
 fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
-    let header = ["date", "day", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+    let header = schema::TIMESERIES_COLUMNS;
     let names: Vec<String> = model.metrics.iter().map(|m| cell_text(&m.name(scenario))).collect();
     let mut rows = Vec::new();
     for (r, &day) in model.report_days.iter().enumerate() {
@@ -325,7 +288,7 @@ fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
 }
 
 fn targets(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
-    let header = ["target", "date", "day", "p_reached", "p_reached_se"];
+    let header = schema::TARGETS_COLUMNS;
     let mut rows = Vec::new();
     for (t, target) in scenario.targets.iter().enumerate() {
         let shares = shares_by_day(&aggregates.first_reached[t], &model.report_days, aggregates.trials);
@@ -343,16 +306,7 @@ fn targets(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u
 }
 
 fn summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
-    let header = [
-        "target",
-        "metric",
-        "at_least",
-        "p_reached_by_horizon",
-        "p_reached_by_horizon_se",
-        "date_p5",
-        "date_p50",
-        "date_p95",
-    ];
+    let header = schema::SUMMARY_COLUMNS;
     let rows = scenario.targets.iter().enumerate().map(|(t, target)| {
         let slots = &aggregates.first_reached[t];
         let p = share_within_horizon(slots, aggregates.trials);
@@ -371,15 +325,7 @@ fn summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u
 }
 
 fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
-    let header = [
-        "contributor",
-        "pledged",
-        "mean_delivered",
-        "p_full_delivery",
-        "last_wave_date_p5",
-        "last_wave_date_p50",
-        "last_wave_date_p95",
-    ];
+    let header = schema::CONTRIBUTORS_COLUMNS;
     let rows = scenario.contributors.iter().enumerate().map(|(c, contributor)| {
         let dates = date_percentiles(
             &aggregates.last_wave[c],
@@ -400,18 +346,7 @@ fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> 
 }
 
 fn run_info(scenario: &Scenario, aggregates: &Aggregates) -> Vec<u8> {
-    let header = [
-        "scenario",
-        "scenario_sha256",
-        "seed",
-        "trials",
-        "forcegen_version",
-        "generator",
-        "start",
-        "horizon_days",
-        "step",
-        "overrides",
-    ];
+    let header = schema::RUN_INFO_COLUMNS;
     let row = vec![
         cell_text(&scenario.name),
         sha256_hex(&scenario.source),

@@ -5,10 +5,10 @@
 //! values are the same text as in `timeseries.csv`.
 
 /// The file name.
-pub const FILE: &str = "timeseries_wide.csv";
+pub const FILE: &str = super::schema::WIDE;
 
 /// The statistics of each metric, in column order.
-const STATS: [&str; 7] = ["mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+const STATS: [&str; 7] = super::schema::STATS;
 
 /// Pivots the bytes of `timeseries.csv` (as `output::render` made them).
 pub fn from_timeseries(timeseries: &[u8]) -> Result<Vec<u8>, csv::Error> {

@@ -15,13 +15,7 @@ use std::path::{Path, PathBuf};
 pub use data::RunData;
 
 /// The report file and the charts, in the order they are written.
-pub const FILES: [&str; 5] = [
-    "report.html",
-    "chart_international.svg",
-    "chart_police_ratio.svg",
-    "chart_targets.svg",
-    "chart_contributors.svg",
-];
+pub const FILES: [&str; 5] = crate::output::schema::REPORT_FILES;
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +26,14 @@ pub enum ReportError {
     Csv { file: String, message: String },
     #[error("cannot draw {chart}: {message}")]
     Draw { chart: String, message: String },
+}
+
+impl ReportError {
+    /// True for a missing or damaged CSV file (the user's input), false for
+    /// a chart that could not be drawn.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, ReportError::Draw { .. })
+    }
 }
 
 /// The report files, built from the CSV files of a run (name and bytes, as

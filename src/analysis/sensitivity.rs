@@ -12,13 +12,13 @@ use std::ops::Range;
 
 use crate::engine::{self, EngineError, Progress};
 use crate::model::{InputTable, Model, Trial};
-use crate::output::{cell_text, csv_bytes, number};
+use crate::output::{cell_text, csv_bytes, number, schema};
 use crate::scenario::{Metric, Scenario};
 
 /// Name of the output file.
-pub const FILE: &str = "sensitivity.csv";
+pub const FILE: &str = schema::SENSITIVITY;
 /// Name of the file saying what produced it.
-pub const INFO_FILE: &str = "sensitivity_info.csv";
+pub const INFO_FILE: &str = schema::SENSITIVITY_INFO;
 
 /// Most memory the kept trials may take: each trial keeps 8 bytes per input
 /// and outcome, held twice while the chunks are gathered into columns.
@@ -302,15 +302,7 @@ pub fn tail_means(x: &[f64], y: &[f64]) -> (f64, f64) {
 }
 
 /// Columns of `sensitivity.csv`.
-pub const HEADER: [&str; 7] = [
-    "outcome",
-    "rank",
-    "input",
-    "spearman",
-    "first_order",
-    "mean_when_input_low",
-    "mean_when_input_high",
-];
+pub const HEADER: [&str; 7] = schema::SENSITIVITY_COLUMNS;
 
 /// `sensitivity.csv`: header and one row per outcome and input.
 pub fn render(rows: &[Row]) -> Vec<u8> {

@@ -15,11 +15,9 @@
 //! arrive, or a distribution much changed by clamping.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
-use crate::app::{self, Failure};
 use crate::model::{StreamId, stream};
-use crate::output::{self, number};
+use crate::output::{number, schema};
 use crate::scenario::{Dist, Input, IntakeSchedule, Kind, Metric, Sampler, Scenario, ValueKind};
 
 /// Draws per input.
@@ -29,17 +27,7 @@ pub const SEED: u64 = 0;
 /// Share of draws changed by clamping above which a warning is given.
 pub const CLAMP_WARNING: f64 = 0.01;
 /// The header of the `--csv` file.
-pub const CSV_HEADER: [&str; 9] = [
-    "path",
-    "kind",
-    "distribution",
-    "constant",
-    "p5",
-    "p50",
-    "p95",
-    "mean",
-    "clamped_share",
-];
+pub const CSV_HEADER: [&str; 9] = schema::EXPLAIN_COLUMNS;
 
 /// One input's distribution as the model uses it.
 #[derive(Debug, Clone, PartialEq)]
@@ -515,7 +503,7 @@ const CORRELATION_DRAWS: u64 = 20_000;
 /// the model draws (`None` if an input does not vary), as a check that the
 /// copula gives what was asked for.
 fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
-    use crate::decide::sensitivity::{pearson, ranks};
+    use crate::analysis::sensitivity::{pearson, ranks};
     let mut fixed = scenario.clone();
     fixed.simulation.seed = 0;
     let model = crate::model::Model::new(&fixed);
@@ -702,39 +690,6 @@ pub fn render_csv(explanation: &Explanation) -> Vec<u8> {
         ]);
     }
     writer.into_inner().unwrap_or_default()
-}
-
-/// What `explain` was asked to do, free of clap.
-#[derive(Debug, Clone, Default)]
-pub struct ExplainRequest {
-    pub scenario: Option<PathBuf>,
-    pub csv: Option<PathBuf>,
-}
-
-/// `forcegen explain`: prints the table and warnings; with `csv`, also
-/// writes the table there (atomically).
-pub fn run(request: &ExplainRequest) -> Result<(), Failure> {
-    let scenario = app::load_scenario(request.scenario.as_deref(), &[])?;
-    let target = request.csv.as_deref().map(split_path).transpose()?;
-    let explanation = explain(&scenario);
-    if let Some((dir, name)) = target {
-        output::write_atomically(&dir, &[(name.as_str(), render_csv(&explanation))])?;
-    }
-    print!("{}", render_text(&scenario, &explanation));
-    Ok(())
-}
-
-/// A file path as its folder and its name.
-fn split_path(path: &Path) -> Result<(PathBuf, String), Failure> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Failure::Usage(format!("--csv {}: not a file name", path.display())))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((dir, name.to_string()))
 }
 
 #[cfg(test)]

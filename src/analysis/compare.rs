@@ -11,13 +11,13 @@ use std::ops::Range;
 
 use crate::engine::{self, EngineError, Progress};
 use crate::model::{Model, Trial};
-use crate::output::{cell_text, csv_bytes, number};
+use crate::output::{cell_text, csv_bytes, number, schema};
 use crate::scenario::{Metric, Scenario, Target, parse_metric};
 
 /// Name of the output file.
-pub const FILE: &str = "compare.csv";
+pub const FILE: &str = schema::COMPARE;
 /// Name of the file saying what produced it.
-pub const INFO_FILE: &str = "compare_info.csv";
+pub const INFO_FILE: &str = schema::COMPARE_INFO;
 
 /// What is compared: a target (reached by the horizon, yes or no) or a
 /// standard metric on the horizon day.
@@ -274,16 +274,7 @@ pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
 }
 
 /// Columns of `compare.csv`.
-pub const HEADER: [&str; 8] = [
-    "kind",
-    "quantity",
-    "scenario",
-    "value",
-    "value_se",
-    "difference_to_first",
-    "difference_se",
-    "unpaired_difference_se",
-];
+pub const HEADER: [&str; 8] = schema::COMPARE_COLUMNS;
 
 /// `compare.csv`: header and rows.
 pub fn render(rows: &[Row]) -> Vec<u8> {

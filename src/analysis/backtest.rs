@@ -31,23 +31,21 @@
 use std::fmt;
 use std::fs;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::app::{self, Failure, RunRequest};
 use crate::engine::Aggregates;
 use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_key, count_value, float_key, float_value};
 use crate::model::{GENERATOR_NAME, Model};
 use crate::output::stats::{count_stats, ratio_stats};
-use crate::output::{self, OutputError, cell_text, csv_bytes, number, sha256_hex};
+use crate::output::{cell_text, csv_bytes, number, schema, sha256_hex};
 use crate::scenario::{Metric, Scenario, parse_metric};
 
 /// The file of scored observations.
-pub const FILE: &str = "backtest.csv";
+pub const FILE: &str = schema::BACKTEST;
 /// What produced it (scenario fingerprint, observed file, seed, trials).
-pub const INFO_FILE: &str = "backtest_info.csv";
+pub const INFO_FILE: &str = schema::BACKTEST_INFO;
 /// The columns the observed file must have (in any order).
 pub const OBSERVED_COLUMNS: [&str; 3] = ["date", "metric", "value"];
 /// Most observations one file may hold.
@@ -60,25 +58,7 @@ const SHOWN_PROBLEMS: usize = 20;
 const MAX_PROBLEMS: usize = 1000;
 
 /// The header of `backtest.csv`.
-pub const HEADER: [&str; 17] = [
-    "row",
-    "date",
-    "day",
-    "metric",
-    "n",
-    "observed",
-    "p5",
-    "p25",
-    "p50",
-    "p75",
-    "p95",
-    "pit",
-    "in_50",
-    "in_90",
-    "band_50_mass",
-    "band_90_mass",
-    "crps",
-];
+pub const HEADER: [&str; 17] = schema::BACKTEST_COLUMNS;
 
 /// One observation of the observed file.
 #[derive(Debug, Clone, PartialEq)]
@@ -735,15 +715,16 @@ pub fn render(scenario: &Scenario, model: &Model, scores: &[Score]) -> Vec<u8> {
 }
 
 /// What a backtest was run on, for `backtest_info.csv`.
-struct Provenance<'a> {
-    scenario: &'a Scenario,
-    observed_file: &'a Path,
-    observed_bytes: &'a [u8],
-    observations: usize,
-    trials: u64,
+pub struct Provenance<'a> {
+    pub scenario: &'a Scenario,
+    pub observed_file: &'a Path,
+    pub observed_bytes: &'a [u8],
+    pub observations: usize,
+    pub trials: u64,
 }
 
-fn render_info(p: &Provenance) -> Vec<u8> {
+/// `backtest_info.csv`: what the backtest was run on.
+pub fn render_info(p: &Provenance) -> Vec<u8> {
     let header = [
         "scenario",
         "scenario_sha256",
@@ -777,153 +758,6 @@ fn render_info(p: &Provenance) -> Vec<u8> {
 fn sha256_bytes(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Refuses, unless `force`, to replace backtest files in `dir` written for
-/// another scenario (judged by `backtest_info.csv`), or not by forcegen:
-/// the owner check every command's files get.
-pub fn check_owner(dir: &Path, sha256: &str, force: bool) -> Result<(), OutputError> {
-    output::check_owner_of(dir, &[FILE, INFO_FILE], INFO_FILE, sha256, force)
-}
-
-/// What `backtest` was asked to do, free of clap.
-#[derive(Debug, Clone, Default)]
-pub struct BacktestRequest {
-    pub scenario: PathBuf,
-    pub observed: PathBuf,
-    pub out: Option<PathBuf>,
-    pub trials: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
-    pub quiet: bool,
-    pub force: bool,
-}
-
-/// `output/<scenario file stem>-backtest/`.
-pub fn default_out_dir(scenario: &Path) -> PathBuf {
-    app::suffixed_out_dir(Some(scenario), "backtest")
-}
-
-/// `forcegen backtest`: checks everything, simulates, scores, writes
-/// `backtest.csv` and `backtest_info.csv` atomically, prints a summary.
-pub fn run(request: &BacktestRequest) -> Result<(), Failure> {
-    crate::interrupt::install();
-    let mut scenario = app::load_scenario(Some(&request.scenario), &[])?;
-    app::apply_overrides(&mut scenario, request.trials, request.seed)?;
-    let (observations, bytes) =
-        read_observations(&request.observed, &scenario).map_err(|e| Failure::Usage(e.to_string()))?;
-    let out = request
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&request.scenario));
-    let created = !out.exists();
-    output::prepare_dir(&out)?;
-    let result = simulate_and_write(&scenario, &observations, &bytes, &out, request);
-    if result.is_err() && created {
-        // Leave no empty folder behind (fails harmlessly if anything is in it).
-        let _ = fs::remove_dir(&out);
-    }
-    result
-}
-
-fn simulate_and_write(
-    scenario: &Scenario,
-    observations: &[Observation],
-    bytes: &[u8],
-    out: &Path,
-    request: &BacktestRequest,
-) -> Result<(), Failure> {
-    let sha256 = sha256_hex(&scenario.source);
-    check_owner(out, &sha256, request.force)?;
-    let mut model = Model::new(scenario);
-    model.report_days = report_days(observations, model.horizon);
-    let started = Instant::now();
-    let engine_request = RunRequest {
-        threads: request.threads,
-        quiet: request.quiet,
-        ..RunRequest::default()
-    };
-    let aggregates = app::simulate(&model, 0..scenario.simulation.trials, &engine_request)?;
-    let elapsed = started.elapsed();
-    let scores = score(&model, &aggregates, observations);
-    let provenance = Provenance {
-        scenario,
-        observed_file: &request.observed,
-        observed_bytes: bytes,
-        observations: scores.len(),
-        trials: aggregates.trials,
-    };
-    let files = [
-        (FILE, render(scenario, &model, &scores)),
-        (INFO_FILE, render_info(&provenance)),
-    ];
-    if crate::interrupt::requested() {
-        return Err(Failure::Engine(crate::engine::EngineError::Cancelled));
-    }
-    check_owner(out, &sha256, request.force)?;
-    output::write_atomically(out, &files)?;
-    if !request.quiet {
-        print_summary(scenario, &model, &scores, out, aggregates.trials, elapsed);
-    }
-    Ok(())
-}
-
-fn print_summary(scenario: &Scenario, model: &Model, scores: &[Score], out: &Path, trials: u64, elapsed: Duration) {
-    println!(
-        "{}: backtest of {} observations against {trials} trials (seed {}) in {:.2} s; results in {}",
-        scenario.name,
-        scores.len(),
-        scenario.simulation.seed,
-        elapsed.as_secs_f64(),
-        out.display()
-    );
-    let groups = groups(scenario, model, scores);
-    let width = groups.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0);
-    let line = |cells: [&str; 8]| {
-        let [label, n, in_50, expect_50, in_90, expect_90, pit, crps] = cells;
-        let text = format!(
-            "  {label:width$}  {n:>5}  {in_50:>12}  {expect_50:>8}  {in_90:>12}  {expect_90:>8}  {pit:>8}  {crps:>9}"
-        );
-        println!("{}", text.trim_end());
-    };
-    line([
-        "metric",
-        "n",
-        "in 50% band",
-        "expected",
-        "in 90% band",
-        "expected",
-        "mean PIT",
-        "mean CRPS",
-    ]);
-    let percent = |share: f64| format!("{:.0}%", 100.0 * share);
-    for (label, members) in &groups {
-        let o = Overall::of(members);
-        let hits = |share: f64| {
-            let k = (share * o.n as f64).round();
-            format!("{k}/{} ({})", o.n, percent(share))
-        };
-        let crps = o.mean_crps.map(|c| number(c, 2)).unwrap_or_default();
-        let pit = format!("{:.3}", o.mean_pit);
-        line([
-            label,
-            &o.n.to_string(),
-            &hits(o.in_50),
-            &percent(o.band_50_mass),
-            &hits(o.in_90),
-            &percent(o.band_90_mass),
-            &pit,
-            &crps,
-        ]);
-    }
-    println!(
-        "  expected: the coverage of a calibrated forecast (over 50% and 90% where many trials tie at a band edge)."
-    );
-    if scores.len() < 20 {
-        println!(
-            "  Few observations: band shares and mean PIT can be far from the expected shares and 0.5 by chance alone."
-        );
-    }
 }
 
 #[cfg(test)]

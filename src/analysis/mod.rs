@@ -1,0 +1,33 @@
+//! Decision analysis on top of the engine: what drives the outcome, what-ifs,
+//! paired comparisons, backtests, and what a scenario's inputs mean. Pure
+//! computations: each returns values and its own error type; the command
+//! layer (`cmd/`) prints, draws progress and writes.
+//!
+//! - [`sensitivity`]: `forcegen sensitivity`, which inputs drive the outcome.
+//! - [`sweep`]: `forcegen sweep`, a grid of `--set` values.
+//! - [`compare`]: `forcegen compare`, scenarios on common random numbers.
+//! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
+//! - [`explain`]: `forcegen explain`, every input as drawn, and warnings.
+
+pub mod backtest;
+pub mod compare;
+pub mod explain;
+pub mod sensitivity;
+pub mod sweep;
+
+use crate::scenario::{MAX_TRIALS, Scenario};
+
+/// Applies `--trials` and `--seed` to a scenario (they win over the file
+/// and `--set`); trials must be from 1 to [`MAX_TRIALS`].
+pub fn set_trials_and_seed(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u64>) -> Result<(), String> {
+    if let Some(trials) = trials {
+        if trials == 0 || trials > MAX_TRIALS {
+            return Err(format!("--trials must be from 1 to {MAX_TRIALS}, got {trials}"));
+        }
+        scenario.simulation.trials = trials;
+    }
+    if let Some(seed) = seed {
+        scenario.simulation.seed = seed;
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! `forcegen backtest`: a scenario's forecast scored against observations,
+//! into `backtest.csv`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::options::{load_scenario, out_dir};
+use super::progress::with_progress;
+use super::terminal::safe;
+use super::{Failure, RunOptions, interrupt};
+use crate::analysis::backtest::{self, Overall, Provenance, Score};
+use crate::engine::{self, EngineError};
+use crate::model::Model;
+use crate::output::folder::{FileSet, OutputFolder};
+use crate::output::{number, sha256_hex};
+use crate::scenario::Scenario;
+
+/// The files `backtest` owns in its folder.
+const FILES: FileSet = FileSet {
+    owned: &[backtest::FILE, backtest::INFO_FILE],
+    info: backtest::INFO_FILE,
+};
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The observations: a CSV file with the header `date,metric,value`.
+    pub observed: PathBuf,
+    /// Change one value of the scenario first (repeatable), as `run --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+/// `forcegen backtest`: checks everything, simulates, scores, writes
+/// `backtest.csv` and `backtest_info.csv`, prints a summary.
+pub fn run(args: &BacktestArgs) -> Result<(), Failure> {
+    interrupt::install();
+    let mut scenario = load_scenario(Some(&args.scenario), &args.sets).map_err(|e| swapped_hint(e, args))?;
+    args.options.apply_to(&mut scenario)?;
+    let threads = args.options.threads()?;
+    let (observations, bytes) = backtest::read_observations(&args.observed, &scenario)?;
+    let out = out_dir(&args.options.output, Some(&args.scenario), Some("backtest"));
+    let sha256 = sha256_hex(&scenario.source);
+    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)?;
+    let mut model = Model::new(&scenario);
+    model.report_days = backtest::report_days(&observations, model.horizon);
+    let started = Instant::now();
+    let trials = scenario.simulation.trials;
+    let aggregates = with_progress(trials, args.options.output.quiet, |progress| {
+        engine::run(&model, 0..trials, threads, progress)
+    })?;
+    let elapsed = started.elapsed();
+    let scores = backtest::score(&model, &aggregates, &observations);
+    let provenance = Provenance {
+        scenario: &scenario,
+        observed_file: &args.observed,
+        observed_bytes: &bytes,
+        observations: scores.len(),
+        trials: aggregates.trials,
+    };
+    let files = [
+        (backtest::FILE, backtest::render(&scenario, &model, &scores)),
+        (backtest::INFO_FILE, backtest::render_info(&provenance)),
+    ];
+    if interrupt::requested() {
+        return Err(Failure::Engine(EngineError::Cancelled));
+    }
+    folder.commit(&files)?;
+    if !args.options.output.quiet {
+        print_summary(&scenario, &model, &scores, &out, aggregates.trials, elapsed);
+    }
+    Ok(())
+}
+
+/// A scenario that does not read, when the observed file does: the two
+/// arguments were probably given the other way round.
+fn swapped_hint(failure: Failure, args: &BacktestArgs) -> Failure {
+    let looks_like_csv = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let looks_like_toml = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    if looks_like_csv(&args.scenario) && looks_like_toml(&args.observed) {
+        return Failure::Usage(format!(
+            "{failure}\nhint: the scenario comes first, then the observations: forcegen backtest {} {}",
+            args.observed.display(),
+            args.scenario.display()
+        ));
+    }
+    failure
+}
+
+fn print_summary(scenario: &Scenario, model: &Model, scores: &[Score], out: &Path, trials: u64, elapsed: Duration) {
+    println!(
+        "{}: backtest of {} observations against {trials} trials (seed {}) in {:.2} s; results in {}",
+        safe(&scenario.name),
+        scores.len(),
+        scenario.simulation.seed,
+        elapsed.as_secs_f64(),
+        safe(&out.display().to_string())
+    );
+    let groups = backtest::groups(scenario, model, scores);
+    let width = groups
+        .iter()
+        .map(|(label, _)| safe(label).chars().count())
+        .max()
+        .unwrap_or(0);
+    let line = |cells: [&str; 8]| {
+        let [label, n, in_50, expect_50, in_90, expect_90, pit, crps] = cells;
+        let text = format!(
+            "  {label:width$}  {n:>5}  {in_50:>12}  {expect_50:>8}  {in_90:>12}  {expect_90:>8}  {pit:>8}  {crps:>9}"
+        );
+        println!("{}", text.trim_end());
+    };
+    line([
+        "metric",
+        "n",
+        "in 50% band",
+        "expected",
+        "in 90% band",
+        "expected",
+        "mean PIT",
+        "mean CRPS",
+    ]);
+    let percent = |share: f64| format!("{:.0}%", 100.0 * share);
+    for (label, members) in &groups {
+        let o = Overall::of(members);
+        let hits = |share: f64| {
+            let k = (share * o.n as f64).round();
+            format!("{k}/{} ({})", o.n, percent(share))
+        };
+        let crps = o.mean_crps.map(|c| number(c, 2)).unwrap_or_default();
+        let pit = format!("{:.3}", o.mean_pit);
+        line([
+            &safe(label),
+            &o.n.to_string(),
+            &hits(o.in_50),
+            &percent(o.band_50_mass),
+            &hits(o.in_90),
+            &percent(o.band_90_mass),
+            &pit,
+            &crps,
+        ]);
+    }
+    println!(
+        "  expected: the coverage of a calibrated forecast (over 50% and 90% where many trials tie at a band edge)."
+    );
+    if scores.len() < 20 {
+        println!(
+            "  Few observations: band shares and mean PIT can be far from the expected shares and 0.5 by chance alone."
+        );
+    }
+}

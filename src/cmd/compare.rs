@@ -1,0 +1,139 @@
+//! `forcegen compare`: two or more scenarios on common random numbers, with
+//! paired differences to the first, into `compare.csv`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::options::out_dir;
+use super::progress::with_progress;
+use super::terminal::safe;
+use super::{Failure, RunOptions, interrupt};
+use crate::analysis::compare::{self, Arm, Row};
+use crate::engine::EngineError;
+use crate::output::folder::{FileSet, OutputFolder};
+use crate::output::{info_row, sha256_hex};
+use crate::scenario::{self, Scenario};
+
+/// The files `compare` owns in its folder.
+const FILES: FileSet = FileSet {
+    owned: &[compare::FILE, compare::INFO_FILE],
+    info: compare::INFO_FILE,
+};
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Two or more scenario files; the first is the reference.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+/// `forcegen compare`.
+pub fn run(args: &CompareArgs) -> Result<(), Failure> {
+    interrupt::install();
+    let scenarios = load_all(args)?;
+    let threads = args.options.threads()?;
+    let quantities = compare::quantities(&scenarios).map_err(Failure::Usage)?;
+    let arms: Vec<Arm> = scenarios
+        .iter()
+        .map(|s| Arm::new(s.file.clone(), s, &quantities))
+        .collect();
+    let out = out_dir(
+        &args.options.output,
+        args.scenarios.first().map(PathBuf::as_path),
+        Some("compare"),
+    );
+    // The pair (or list) of scenarios is what owns the folder.
+    let hashes: Vec<String> = scenarios.iter().map(|s| sha256_hex(&s.source)).collect();
+    let sha256 = sha256_hex(&hashes.join("\n"));
+    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)?;
+    let reference = &scenarios[0];
+    let trials = reference.simulation.trials;
+    let started = Instant::now();
+    let sums = with_progress(trials, args.options.output.quiet, |progress| {
+        compare::run(&arms, &quantities, 0..trials, threads, progress)
+    })?;
+    let rows = compare::rows(&arms, &quantities, &sums);
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
+    let info = info_row(
+        &names.join(" | "),
+        &sha256,
+        reference.simulation.seed,
+        trials,
+        &[
+            ("scenario_files", paths.join(" | ")),
+            ("scenario_file_sha256s", hashes.join(" | ")),
+        ],
+    );
+    if interrupt::requested() {
+        return Err(Failure::Engine(EngineError::Cancelled));
+    }
+    folder.commit(&[(compare::FILE, compare::render(&rows)), (compare::INFO_FILE, info)])?;
+    if !args.options.output.quiet {
+        println!(
+            "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",
+            arms.len(),
+            trials,
+            reference.simulation.seed,
+            started.elapsed().as_secs_f64(),
+            safe(&out.join(compare::FILE).display().to_string())
+        );
+        print_targets(&rows);
+    }
+    Ok(())
+}
+
+/// Reads every scenario, each with the first one's seed and trials (or the
+/// flags'), and checks that they share start and horizon.
+fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
+    if args.scenarios.len() < 2 {
+        return Err(Failure::Usage(
+            "compare needs at least two scenario files (the first is the reference)".to_string(),
+        ));
+    }
+    let mut scenarios = Vec::new();
+    for path in &args.scenarios {
+        scenarios.push(scenario::parse_file(path)?);
+    }
+    let (trials, seed) = (scenarios[0].simulation.trials, scenarios[0].simulation.seed);
+    let same = RunOptions {
+        trials: Some(args.options.trials.unwrap_or(trials)),
+        seed: Some(args.options.seed.unwrap_or(seed)),
+        ..args.options.clone()
+    };
+    for s in &mut scenarios {
+        same.apply_to(s)?;
+    }
+    let reference = &scenarios[0];
+    for other in &scenarios[1..] {
+        let (a, b) = (&reference.simulation, &other.simulation);
+        if (a.start, a.horizon_days) != (b.start, b.horizon_days) {
+            return Err(Failure::Usage(format!(
+                "compare needs the same simulation.start and horizon_days in every scenario: {} has {} and {} \
+                 days, {} has {} and {} days",
+                reference.file, a.start, a.horizon_days, other.file, b.start, b.horizon_days
+            )));
+        }
+    }
+    Ok(scenarios)
+}
+
+/// Each target's probability in each scenario, with the paired difference.
+fn print_targets(rows: &[Row]) {
+    for row in rows.iter().filter(|r| r.kind == "target") {
+        let (quantity, scenario) = (safe(&row.quantity), safe(&row.scenario));
+        match row.difference {
+            None => println!("  {quantity}: {scenario}: {:.1}%", 100.0 * row.value),
+            Some((d, se, _)) => println!(
+                "  {quantity}: {scenario}: {:.1}% ({:+.1} points, paired SE {:.1})",
+                100.0 * row.value,
+                100.0 * d,
+                100.0 * se
+            ),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `forcegen explain`: every uncertain input as the simulation draws it,
+//! and warnings about the scenario.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Failure;
+use super::options::load_scenario;
+use super::terminal::safe;
+use crate::analysis::explain::{explain, render_csv, render_text};
+use crate::output::folder::write_file;
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The scenario file (TOML). Without it, the built-in Haiti baseline.
+    pub scenario: Option<PathBuf>,
+    /// Change one value of the scenario first (repeatable), as `run --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Also write the input table to this CSV file (replaced atomically; a
+    /// device such as /dev/stdout is written through).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+/// `forcegen explain`: prints the table and warnings; with `--csv`, also
+/// writes the table there.
+pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
+    let scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
+    let explanation = explain(&scenario);
+    if let Some(path) = &args.csv {
+        write_file(path, &render_csv(&explanation))?;
+    }
+    print!("{}", safe(&render_text(&scenario, &explanation)));
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! `forcegen merge`: the partial results of a sharded run, merged into the
+//! files a single run would have written.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::run::{FILES, Results};
+use super::{Failure, OutputOptions, interrupt};
+use crate::model::Model;
+use crate::output::folder::OutputFolder;
+use crate::output::sha256_hex;
+use crate::partial;
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The partial files, one per shard, in any order.
+    #[arg(required = true)]
+    pub partials: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+/// `forcegen merge`.
+pub fn run(args: &MergeArgs) -> Result<(), Failure> {
+    interrupt::install();
+    let merged = partial::merge_files(&args.partials)?;
+    let out = match &args.output.out {
+        Some(out) => out.clone(),
+        None => Path::new("output").join(partial::safe_stem(merged.out_stem.as_deref())),
+    };
+    let folder = OutputFolder::open(&out, FILES, &sha256_hex(&merged.scenario.source), args.output.force)?;
+    let model = Model::new(&merged.scenario);
+    let results = Results {
+        scenario: &merged.scenario,
+        model: &model,
+        aggregates: &merged.aggregates,
+        elapsed: None,
+    };
+    results.write(folder, false, args.output.quiet)
+}

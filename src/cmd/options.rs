@@ -1,0 +1,146 @@
+//! What every command shares: the output and simulation flags (one clap
+//! struct, flattened into each command), loading the scenario, and where
+//! results go by default.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::Failure;
+use crate::scenario::overrides;
+use crate::scenario::{self, BASELINE_NAME, BASELINE_TEXT, Scenario, ScenarioError};
+
+/// Most worker threads anyone may ask for; past it `--threads` is refused.
+pub const MAX_THREADS: usize = 1024;
+/// Threads per core beyond which more threads only cost memory: a larger
+/// `--threads` is lowered to this many per core (results do not depend on it).
+pub const THREADS_PER_CORE: usize = 4;
+
+/// Where results go and how much is said on the terminal.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputOptions {
+    /// Output folder [default: output/<scenario file stem>/, with -<command>
+    /// appended for the analysis commands].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Replace results of another scenario (or files forcegen did not write)
+    /// that have this command's file names in the output folder. Without it,
+    /// such a folder is refused (exit code 2); rerunning the same scenario
+    /// (any seed or trials) needs no --force.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The flags of every command that simulates.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunOptions {
+    #[command(flatten)]
+    pub output: OutputOptions,
+    /// Number of trials (overrides simulation.trials).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl RunOptions {
+    /// Applies `--trials` and `--seed` (which win over the file and `--set`).
+    pub fn apply_to(&self, scenario: &mut Scenario) -> Result<(), Failure> {
+        crate::analysis::set_trials_and_seed(scenario, self.trials, self.seed).map_err(Failure::Usage)
+    }
+
+    /// The number of worker threads to start (0: one per core), within
+    /// [`THREADS_PER_CORE`] per core; more than [`MAX_THREADS`] is refused.
+    pub fn threads(&self) -> Result<usize, Failure> {
+        let Some(asked) = self.threads else {
+            return Ok(0);
+        };
+        if asked > MAX_THREADS {
+            return Err(Failure::Usage(format!(
+                "--threads must be at most {MAX_THREADS}, got {asked} (results do not depend on the number of \
+                 threads; by default there is one per core)"
+            )));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(asked.min(cores.saturating_mul(THREADS_PER_CORE)))
+    }
+}
+
+/// The text of the scenario file (or of the built-in baseline) and the
+/// name messages give it.
+pub fn scenario_text(path: Option<&Path>) -> Result<(String, String), ScenarioError> {
+    match path {
+        Some(path) => Ok((scenario::read_file(path)?, path.display().to_string())),
+        None => Ok((BASELINE_TEXT.to_string(), format!("{BASELINE_NAME} (built in)"))),
+    }
+}
+
+/// Loads the scenario file, or the built-in baseline when there is none,
+/// with the `--set PATH=VALUE` overrides `sets` applied in order.
+pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, Failure> {
+    let (text, file) = scenario_text(path)?;
+    Ok(overrides::apply(&text, &file, sets)?)
+}
+
+/// `output/<scenario file stem>/`, or `output/<stem>-<suffix>/` for an
+/// analysis command's files beside the run's own folder.
+pub fn default_out_dir(scenario_path: Option<&Path>, suffix: Option<&str>) -> PathBuf {
+    let mut stem = scenario_path
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| BASELINE_NAME.trim_end_matches(".toml").to_string());
+    if let Some(suffix) = suffix {
+        stem.push('-');
+        stem.push_str(suffix);
+    }
+    Path::new("output").join(stem)
+}
+
+/// `--out`, or the default folder of [`default_out_dir`].
+pub fn out_dir(options: &OutputOptions, scenario_path: Option<&Path>, suffix: Option<&str>) -> PathBuf {
+    options
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(scenario_path, suffix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_folders_sit_under_output() {
+        assert_eq!(
+            default_out_dir(Some(Path::new("a/b/haiti.toml")), None),
+            Path::new("output/haiti")
+        );
+        assert_eq!(
+            default_out_dir(Some(Path::new("haiti.toml")), Some("sweep")),
+            Path::new("output/haiti-sweep")
+        );
+        assert_eq!(default_out_dir(None, None), Path::new("output/haiti-mss-2024-09"));
+    }
+
+    #[test]
+    fn thread_counts_are_bounded() {
+        let options = |threads| RunOptions {
+            threads: Some(threads),
+            ..RunOptions::default()
+        };
+        assert!(options(MAX_THREADS + 1).threads().is_err());
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(
+            options(MAX_THREADS).threads().ok(),
+            Some(MAX_THREADS.min(cores * THREADS_PER_CORE))
+        );
+        assert_eq!(options(1).threads().ok(), Some(1));
+        assert_eq!(RunOptions::default().threads().ok(), Some(0));
+    }
+}

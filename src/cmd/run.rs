@@ -1,0 +1,229 @@
+//! `forcegen run`: simulate a scenario and write the CSV files, the report
+//! and its charts; or, with `--shard K/N --partial FILE`, one shard's
+//! partial result for `forcegen merge`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::options::{load_scenario, out_dir};
+use super::progress::with_progress;
+use super::terminal::safe;
+use super::{Failure, RunOptions, interrupt};
+use crate::engine::{self, Aggregates, EngineError};
+use crate::model::Model;
+use crate::output::folder::{FileSet, OutputFolder};
+use crate::output::{self, OutputError, schema};
+use crate::partial::{self, Partial, Shard};
+use crate::scenario::Scenario;
+
+/// The files a run owns in its folder.
+pub const FILES: FileSet = FileSet {
+    owned: &schema::RUN_OWNED,
+    info: schema::RUN_INFO,
+};
+
+/// Most columns a spreadsheet shows (Excel and LibreOffice: 16,384).
+pub const SPREADSHEET_COLUMNS: usize = 16_384;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML). Without it, the built-in Haiti baseline
+    /// (scenarios/haiti-mss-2024-09.toml) is run.
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// Run only shard K of N (1-based, e.g. 3/8) and write a partial result
+    /// to --partial instead of CSV files; see `forcegen merge`.
+    #[arg(long, value_name = "K/N", requires = "partial", conflicts_with = "out")]
+    pub shard: Option<String>,
+    /// Where to write the partial result of a shard. An existing file there
+    /// is replaced only if it is a partial result (or with --force).
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub partial: Option<PathBuf>,
+    /// Also write timeseries_wide.csv: one row per date, one column per
+    /// metric and statistic (international_mean, international_p5, ...).
+    #[arg(long)]
+    pub wide: bool,
+    /// Change one value of the scenario (repeatable). PATH is the dotted path
+    /// used in error messages (simulation.horizon_days,
+    /// contributors.Kenya.probability, host_police.intakes.1.size,
+    /// targets.NAME.at_least); VALUE is a TOML value, or else text
+    /// (--set 'contributors.Kenya.fulfilment=beta(8, 2)').
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// `forcegen run`.
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    // From the start, so that Ctrl-C at any point exits with 130 and writes nothing.
+    interrupt::install();
+    let mut scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
+    args.options.apply_to(&mut scenario)?;
+    let threads = args.options.threads()?;
+    if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
+        let shard = Shard::parse(shard).map_err(Failure::Usage)?;
+        return run_shard(args, &scenario, shard, path, threads);
+    }
+    let out = out_dir(&args.options.output, args.scenario.as_deref(), None);
+    let sha256 = output::sha256_hex(&scenario.source);
+    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)
+        .map_err(|e| with_sets_hint(e, &scenario))?;
+    let model = Model::new(&scenario);
+    let started = Instant::now();
+    let total = scenario.simulation.trials;
+    let aggregates = with_progress(total, args.options.output.quiet, |progress| {
+        engine::run(&model, 0..total, threads, progress)
+    })?;
+    let results = Results {
+        scenario: &scenario,
+        model: &model,
+        aggregates: &aggregates,
+        elapsed: Some(started.elapsed()),
+    };
+    results.write(folder, args.wide, args.options.output.quiet)
+}
+
+/// One shard's trials, written as a partial result.
+fn run_shard(args: &RunArgs, scenario: &Scenario, shard: Shard, path: &Path, threads: usize) -> Result<(), Failure> {
+    check_partial_target(path, args.scenario.as_deref(), args.options.output.force)?;
+    partial::check_writable(path)?;
+    let model = Model::new(scenario);
+    let started = Instant::now();
+    let trials = shard.trials(scenario.simulation.trials);
+    let count = trials.end - trials.start;
+    let aggregates = with_progress(count, args.options.output.quiet, |progress| {
+        engine::run(&model, trials.clone(), threads, progress)
+    })?;
+    let stem = out_dir(&Default::default(), args.scenario.as_deref(), None);
+    let stem = stem.file_name().map(|s| s.to_string_lossy().into_owned());
+    let part = Partial::new(scenario, stem, shard, aggregates);
+    if interrupt::requested() {
+        return Err(Failure::Engine(EngineError::Cancelled));
+    }
+    partial::write(path, &part)?;
+    if !args.options.output.quiet {
+        println!(
+            "shard {}/{}: {} trials in {:.1} s -> {}",
+            shard.index,
+            shard.count,
+            part.aggregates.trials,
+            started.elapsed().as_secs_f64(),
+            safe(&path.display().to_string())
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a `--partial` path that is the scenario file, or (unless
+/// `force`) an existing regular file that is not a partial result.
+fn check_partial_target(path: &Path, scenario: Option<&Path>, force: bool) -> Result<(), Failure> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if scenario.is_some_and(|s| same(s, path)) {
+        return Err(Failure::Usage(format!(
+            "--partial {} is the scenario file; give another file name",
+            path.display()
+        )));
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if force || !meta.is_file() || meta.len() == 0 {
+        return Ok(());
+    }
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(64).read_to_end(&mut head));
+    if read.is_ok() && head.starts_with(partial::HEADER_START.as_bytes()) {
+        return Ok(());
+    }
+    Err(Failure::Usage(format!(
+        "--partial {} exists and is not a forcegen partial result; add --force to replace it, or give another \
+         file name",
+        path.display()
+    )))
+}
+
+/// A folder refused for holding another scenario's results, when this run
+/// has `--set` overrides: says why it counts as another scenario.
+fn with_sets_hint(error: OutputError, scenario: &Scenario) -> Failure {
+    if error.needs_force() && !scenario.overrides.is_empty() {
+        return Failure::Usage(format!(
+            "{error}. (With --set the scenario is the edited text, whose scenario_sha256 differs from the file's.)"
+        ));
+    }
+    Failure::Output(error)
+}
+
+/// A finished simulation, ready to write (`run` and `merge`).
+pub struct Results<'a> {
+    pub scenario: &'a Scenario,
+    pub model: &'a Model,
+    pub aggregates: &'a Aggregates,
+    /// How long the simulation took, for the summary (none for a merge).
+    pub elapsed: Option<Duration>,
+}
+
+impl Results<'_> {
+    /// Renders the CSV files, the report and (with `wide`) the wide file,
+    /// commits them to the folder, and prints a summary unless `quiet`.
+    /// Ctrl-C before the commit writes nothing.
+    pub fn write(&self, folder: OutputFolder, wide: bool, quiet: bool) -> Result<(), Failure> {
+        let mut files = output::render(self.scenario, self.model, self.aggregates);
+        let report = crate::report::render(&files).map_err(|e| Failure::Internal(e.to_string()))?;
+        if wide {
+            let bytes = output::wide::from_timeseries(&files[0].1).map_err(|e| Failure::Internal(e.to_string()))?;
+            let columns = bytes
+                .split(|&b| b == b'\n')
+                .next()
+                .map_or(0, |h| h.split(|&b| b == b',').count());
+            if columns > SPREADSHEET_COLUMNS && !quiet {
+                eprintln!(
+                    "note: {} has {columns} columns; spreadsheets show only the first {SPREADSHEET_COLUMNS} \
+                     (timeseries.csv holds the same values in rows)",
+                    schema::WIDE
+                );
+            }
+            files.push((schema::WIDE, bytes));
+        }
+        files.extend(report);
+        if interrupt::requested() {
+            return Err(Failure::Engine(EngineError::Cancelled));
+        }
+        let out = folder.path().to_path_buf();
+        folder.commit(&files)?;
+        if !quiet {
+            self.print_summary(&out);
+        }
+        Ok(())
+    }
+
+    fn print_summary(&self, out: &Path) {
+        let (scenario, aggregates) = (self.scenario, self.aggregates);
+        let time = self
+            .elapsed
+            .map(|e| format!(" in {:.2} s", e.as_secs_f64()))
+            .unwrap_or_default();
+        println!(
+            "{}: {} trials (seed {}){time}; results in {}",
+            safe(&scenario.name),
+            aggregates.trials,
+            scenario.simulation.seed,
+            safe(&out.display().to_string())
+        );
+        let horizon = scenario.date_of(self.model.horizon);
+        for (t, target) in scenario.targets.iter().enumerate() {
+            let slots = &aggregates.first_reached[t];
+            let p = output::stats::share_within_horizon(slots, aggregates.trials);
+            let median = output::stats::date_percentiles(slots, &self.model.report_days, aggregates.trials, &[50])[0];
+            let median = median
+                .map(|d| format!(", median date {}", scenario.date_of(d)))
+                .unwrap_or_default();
+            println!("  {}: {:.1}% by {horizon}{median}", safe(&target.name), 100.0 * p);
+        }
+    }
+}

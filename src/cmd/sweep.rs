@@ -1,0 +1,115 @@
+//! `forcegen sweep`: the scenario once per combination of `--set` values,
+//! on common random numbers, into `sweep.csv`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::options::{out_dir, scenario_text};
+use super::progress::Meter;
+use super::terminal::{aligned, cell, safe};
+use super::{Failure, RunOptions, interrupt};
+use crate::analysis::sweep::{self, Grid, Rows};
+use crate::engine::{self, EngineError};
+use crate::model::Model;
+use crate::output::folder::{FileSet, OutputFolder};
+use crate::output::sha256_hex;
+
+/// The files a sweep owns in its folder.
+const FILES: FileSet = FileSet {
+    owned: &sweep::FILES,
+    info: sweep::INFO_FILE,
+};
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML). Without it, the built-in Haiti baseline.
+    pub scenario: Option<PathBuf>,
+    /// A value list to sweep (repeatable): PATH as in `run --set`, values
+    /// separated by commas (commas inside parentheses or quotes do not count:
+    /// --set 'contributors.Kenya.fulfilment=beta(8, 2),beta(9, 1)'). Every
+    /// combination is run, the first --set varying slowest. --trials and
+    /// --seed are the same at every grid point.
+    #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
+    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+/// `forcegen sweep`.
+pub fn run(args: &SweepArgs) -> Result<(), Failure> {
+    interrupt::install();
+    let (text, file) = scenario_text(args.scenario.as_deref())?;
+    let grid = Grid::new(&text, &file, &args.sets, args.options.trials, args.options.seed)?;
+    let threads = args.options.threads()?;
+    let out = out_dir(&args.options.output, args.scenario.as_deref(), Some("sweep"));
+    let sha256 = sha256_hex(&text);
+    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)?;
+    let started = Instant::now();
+    let first = grid.scenario(0)?;
+    let trials = first.simulation.trials;
+    let quiet = args.options.output.quiet;
+    let mut meter = Meter::new(
+        trials.saturating_mul(grid.points as u64),
+        quiet,
+        Some(format!("point 1/{}", grid.points)),
+    );
+    // Rows go straight into the CSV text; the terminal shows the first few.
+    let mut rows = Rows::new(&grid.header());
+    for point in 0..grid.points {
+        meter.label(format!("point {}/{}", point + 1, grid.points));
+        let scenario = grid.scenario(point)?;
+        let model = Model::new(&scenario);
+        let aggregates = meter.run(trials, |progress| engine::run(&model, 0..trials, threads, progress))?;
+        for row in sweep::point_rows(point + 1, &grid.values(point), &scenario, &model, &aggregates) {
+            rows.push(row);
+        }
+    }
+    meter.clear();
+    if interrupt::requested() {
+        return Err(Failure::Engine(EngineError::Cancelled));
+    }
+    let (shown, count) = (std::mem::take(&mut rows.shown), rows.count);
+    let info = grid.info(&first, &sha256, &args.sets);
+    folder.commit(&[(sweep::FILE, rows.into_bytes()), (sweep::INFO_FILE, info)])?;
+    if !quiet {
+        println!(
+            "{}: {} grid points x {trials} trials (seed {}) in {:.2} s; results in {}",
+            safe(&first.name),
+            grid.points,
+            first.simulation.seed,
+            started.elapsed().as_secs_f64(),
+            safe(&out.join(sweep::FILE).display().to_string())
+        );
+        print!("{}", table(&grid, &shown));
+        if count > shown.len() {
+            println!("  ... and {} more rows in {}", count - shown.len(), sweep::FILE);
+        }
+    }
+    Ok(())
+}
+
+/// A short table for the terminal: each point's values and targets, from
+/// the first rows of `sweep.csv`.
+fn table(grid: &Grid, rows: &[Vec<String>]) -> String {
+    let columns = grid.axes.len() + 1;
+    let mut table: Vec<Vec<String>> = vec![];
+    let mut header: Vec<String> = vec!["point".to_string()];
+    header.extend(grid.axes.iter().map(|a| safe(&a.field)));
+    header.extend(["target", "p_reached", "date_p50"].map(String::from));
+    table.push(header);
+    for row in rows {
+        let mut line: Vec<String> = row[..columns].iter().map(|c| cell(c)).collect();
+        let p: f64 = row[columns + 1].parse().unwrap_or(0.0);
+        line.push(cell(&row[columns]));
+        line.push(if row[columns].is_empty() {
+            String::new()
+        } else {
+            format!("{:.1}%", 100.0 * p)
+        });
+        line.push(row[columns + 3].clone());
+        table.push(line);
+    }
+    aligned(&table)
+}

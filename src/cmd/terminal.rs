@@ -1,0 +1,81 @@
+//! Text for the terminal. Names come from scenario files and may hold
+//! control characters (a planted escape sequence could rewrite the screen):
+//! every such character is shown escaped instead.
+
+use std::fmt::Write as _;
+
+/// `text` with control characters other than newline and tab escaped
+/// (`\u{1b}`), safe to print.
+pub fn safe(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
+/// A CSV cell for the terminal: without the spreadsheet guard's apostrophe
+/// (see [`crate::output::cell_text`]), and [`safe`].
+pub fn cell(cell: &str) -> String {
+    let plain = match cell.strip_prefix('\'') {
+        Some(rest) if crate::output::cell_text(rest) == cell => rest,
+        _ => cell,
+    };
+    safe(plain)
+}
+
+/// Rows of cells in left-aligned columns, each line indented by two spaces.
+pub fn aligned(table: &[Vec<String>]) -> String {
+    let columns = table.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            table
+                .iter()
+                .filter_map(|row| row.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for row in table {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &width)| format!("{cell:<width$}"))
+            .collect();
+        let _ = writeln!(text, "  {}", cells.join("  ").trim_end());
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_shown_not_sent() {
+        assert_eq!(safe("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(safe("line\nnext\ttab"), "line\nnext\ttab");
+        assert_eq!(safe("\u{7}\u{9b}"), "\\u{7}\\u{9b}");
+    }
+
+    #[test]
+    fn cells_lose_the_spreadsheet_guard() {
+        assert_eq!(cell("'=1+1"), "=1+1");
+        assert_eq!(cell("'plain"), "'plain");
+    }
+
+    #[test]
+    fn columns_line_up() {
+        let table = vec![
+            vec!["a".to_string(), "bb".to_string()],
+            vec!["ccc".to_string(), "d".to_string()],
+        ];
+        assert_eq!(aligned(&table), "  a    bb\n  ccc  d\n");
+    }
+}

@@ -1,0 +1,180 @@
+//! Every file forcegen writes, and every fixed column, in one place
+//! (docs/MODEL.md §5): the writers, the report reader and the tests all
+//! take names from here, so a renamed column changes in one line.
+
+/// The five CSV files of a run, in the order they are written.
+pub const RUN_FILES: [&str; 5] = [TIMESERIES, TARGETS, SUMMARY, CONTRIBUTORS, RUN_INFO];
+
+pub const TIMESERIES: &str = "timeseries.csv";
+pub const TARGETS: &str = "targets.csv";
+pub const SUMMARY: &str = "summary.csv";
+pub const CONTRIBUTORS: &str = "contributors.csv";
+pub const RUN_INFO: &str = "run_info.csv";
+/// `run --wide`: `timeseries.csv` pivoted to one row per date.
+pub const WIDE: &str = "timeseries_wide.csv";
+
+/// The report page and its charts, in the order they are written.
+pub const REPORT_FILES: [&str; 5] = [
+    "report.html",
+    "chart_international.svg",
+    "chart_police_ratio.svg",
+    "chart_targets.svg",
+    "chart_contributors.svg",
+];
+
+/// Every file a run writes or removes in its output folder: the CSV files,
+/// the wide file and the report. A folder holding any of them is a run's
+/// folder, owned by the scenario named in its `run_info.csv`.
+pub const RUN_OWNED: [&str; 11] = [
+    TIMESERIES,
+    TARGETS,
+    SUMMARY,
+    CONTRIBUTORS,
+    RUN_INFO,
+    WIDE,
+    REPORT_FILES[0],
+    REPORT_FILES[1],
+    REPORT_FILES[2],
+    REPORT_FILES[3],
+    REPORT_FILES[4],
+];
+
+/// The statistics of each metric and day, in column order (`mean`, `sd`,
+/// then the percentiles).
+pub const STATS: [&str; 7] = ["mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+
+pub const TIMESERIES_COLUMNS: [&str; 10] = ["date", "day", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+pub const TARGETS_COLUMNS: [&str; 5] = ["target", "date", "day", "p_reached", "p_reached_se"];
+pub const SUMMARY_COLUMNS: [&str; 8] = [
+    "target",
+    "metric",
+    "at_least",
+    "p_reached_by_horizon",
+    "p_reached_by_horizon_se",
+    "date_p5",
+    "date_p50",
+    "date_p95",
+];
+pub const CONTRIBUTORS_COLUMNS: [&str; 7] = [
+    "contributor",
+    "pledged",
+    "mean_delivered",
+    "p_full_delivery",
+    "last_wave_date_p5",
+    "last_wave_date_p50",
+    "last_wave_date_p95",
+];
+
+/// The first columns of every info file (`run_info.csv`, `sweep_info.csv`,
+/// ...): who wrote the folder's files, from what.
+pub const INFO_COLUMNS: [&str; 6] = [
+    "scenario",
+    "scenario_sha256",
+    "seed",
+    "trials",
+    "forcegen_version",
+    "generator",
+];
+pub const RUN_INFO_COLUMNS: [&str; 10] = [
+    INFO_COLUMNS[0],
+    INFO_COLUMNS[1],
+    INFO_COLUMNS[2],
+    INFO_COLUMNS[3],
+    INFO_COLUMNS[4],
+    INFO_COLUMNS[5],
+    "start",
+    "horizon_days",
+    "step",
+    "overrides",
+];
+
+/// The header of each CSV file of a run, in [`RUN_FILES`] order.
+pub const RUN_COLUMNS: [&[&str]; 5] = [
+    &TIMESERIES_COLUMNS,
+    &TARGETS_COLUMNS,
+    &SUMMARY_COLUMNS,
+    &CONTRIBUTORS_COLUMNS,
+    &RUN_INFO_COLUMNS,
+];
+
+/// `forcegen sweep`: `sweep.csv` has `point`, one column per swept field,
+/// then [`SWEEP_TAIL`] and `<metric>_p50` per standard metric.
+pub const SWEEP: &str = "sweep.csv";
+pub const SWEEP_INFO: &str = "sweep_info.csv";
+pub const SWEEP_TAIL: [&str; 4] = ["target", "p_reached_by_horizon", "p_reached_by_horizon_se", "date_p50"];
+pub const SWEEP_INFO_COLUMNS: [&str; 8] = [
+    INFO_COLUMNS[0],
+    INFO_COLUMNS[1],
+    INFO_COLUMNS[2],
+    INFO_COLUMNS[3],
+    "points",
+    INFO_COLUMNS[4],
+    INFO_COLUMNS[5],
+    "sets",
+];
+
+/// `forcegen sensitivity`.
+pub const SENSITIVITY: &str = "sensitivity.csv";
+pub const SENSITIVITY_INFO: &str = "sensitivity_info.csv";
+pub const SENSITIVITY_COLUMNS: [&str; 7] = [
+    "outcome",
+    "rank",
+    "input",
+    "spearman",
+    "first_order",
+    "mean_when_input_low",
+    "mean_when_input_high",
+];
+
+/// `forcegen compare`.
+pub const COMPARE: &str = "compare.csv";
+pub const COMPARE_INFO: &str = "compare_info.csv";
+pub const COMPARE_COLUMNS: [&str; 8] = [
+    "kind",
+    "quantity",
+    "scenario",
+    "value",
+    "value_se",
+    "difference_to_first",
+    "difference_se",
+    "unpaired_difference_se",
+];
+
+/// `forcegen backtest`.
+pub const BACKTEST: &str = "backtest.csv";
+pub const BACKTEST_INFO: &str = "backtest_info.csv";
+pub const BACKTEST_COLUMNS: [&str; 17] = [
+    "row",
+    "date",
+    "day",
+    "metric",
+    "n",
+    "observed",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+    "pit",
+    "in_50",
+    "in_90",
+    "band_50_mass",
+    "band_90_mass",
+    "crps",
+];
+
+/// `forcegen explain --csv FILE`.
+pub const EXPLAIN_COLUMNS: [&str; 9] = [
+    "path",
+    "kind",
+    "distribution",
+    "constant",
+    "p5",
+    "p50",
+    "p95",
+    "mean",
+    "clamped_share",
+];
+
+/// The observed-data file `backtest` reads.
+pub const OBSERVED_COLUMNS: [&str; 3] = ["date", "metric", "value"];
