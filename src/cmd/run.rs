@@ -227,3 +227,27 @@ impl Results<'_> {
         }
     }
 }
+
+/// The number of columns in a CSV file's header (the wide file's names are
+/// metric names with a statistic, quoted where they hold commas).
+fn header_columns(csv: &[u8]) -> usize {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv);
+    reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map_or(0, |header| header.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_headers_are_counted_as_a_spreadsheet_sees_them() {
+        assert_eq!(header_columns(b"date,day,\"a,b_mean\",x_sd\n1,2,3,4\n"), 4);
+        assert_eq!(header_columns(b""), 0);
+        let wide: Vec<String> = (0..SPREADSHEET_COLUMNS + 1).map(|i| format!("m{i}")).collect();
+        assert!(header_columns(wide.join(",").as_bytes()) > SPREADSHEET_COLUMNS);
+    }
+}
