@@ -177,10 +177,7 @@ impl Results<'_> {
         let report = crate::report::render(&files).map_err(|e| Failure::Internal(e.to_string()))?;
         if wide {
             let bytes = output::wide::from_timeseries(&files[0].1).map_err(|e| Failure::Internal(e.to_string()))?;
-            let columns = bytes
-                .split(|&b| b == b'\n')
-                .next()
-                .map_or(0, |h| h.split(|&b| b == b',').count());
+            let columns = header_columns(&bytes);
             if columns > SPREADSHEET_COLUMNS && !quiet {
                 eprintln!(
                     "note: {} has {columns} columns; spreadsheets show only the first {SPREADSHEET_COLUMNS} \

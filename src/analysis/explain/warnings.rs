@@ -1,0 +1,333 @@
+//! The warnings of `forcegen explain`: scenario fields whose values make a
+//! target unreachable or already met, an event or intake that cannot happen
+//! within the horizon, a pledge that can never arrive, or a distribution
+//! much changed by clamping.
+
+use super::render::{percent, range_words, show_mean, written};
+use super::{CLAMP_WARNING, DRAWS, InputSummary, Warning, draws};
+use crate::output::number;
+use crate::scenario::{Dist, Input, IntakeSchedule, Kind, Metric, Scenario};
+
+pub(super) fn warn(field: impl Into<String>, message: String) -> Warning {
+    Warning {
+        field: field.into(),
+        message,
+    }
+}
+
+pub(super) fn clamp_warnings(inputs: &[InputSummary]) -> Vec<Warning> {
+    inputs
+        .iter()
+        .filter(|s| s.clamped > CLAMP_WARNING)
+        .map(|s| {
+            let message = format!(
+                "{} of draws of {} fall outside {} and are moved to its edge: the values used have mean {} \
+                 instead of the distribution's {}",
+                percent(s.clamped),
+                written(&s.dist),
+                range_words(s.kind),
+                show_mean(s.kind, s.mean),
+                show_mean(s.kind, s.dist.mean())
+            );
+            warn(&s.path, message)
+        })
+        .collect()
+}
+
+/// "day 740 (2026-10-09)" for a day number.
+pub(super) fn day_and_date(scenario: &Scenario, day: u32) -> String {
+    format!("day {day} ({})", scenario.date_of(day))
+}
+
+pub(super) fn horizon_words(scenario: &Scenario) -> String {
+    format!(
+        "the horizon, {}",
+        day_and_date(scenario, scenario.simulation.horizon_days)
+    )
+}
+
+pub(super) fn intake_warnings(scenario: &Scenario) -> Vec<Warning> {
+    let Some(host) = &scenario.host_police else {
+        return Vec::new();
+    };
+    let horizon = scenario.simulation.horizon_days;
+    let mut warnings = Vec::new();
+    for intake in &host.intakes {
+        let path = intake.size.path.strip_suffix(".size").unwrap_or(&intake.size.path);
+        if intake.class_days(horizon).is_empty() {
+            let (key, day) = match intake.schedule {
+                IntakeSchedule::Once { day } => ("day", day),
+                IntakeSchedule::Recurring { first_day, .. } => ("first_day", first_day),
+            };
+            let message = format!(
+                "{} is after {}: this intake never graduates within the simulated period",
+                day_and_date(scenario, day),
+                horizon_words(scenario)
+            );
+            warnings.push(warn(format!("{path}.{key}"), message));
+        }
+        if intake.probability <= 0.0 {
+            let message = "is 0: this intake never graduates".to_string();
+            warnings.push(warn(format!("{path}.probability"), message));
+        }
+        let (sizes, _) = draws(&intake.size);
+        if sizes.iter().all(|&s| s == 0.0) {
+            let message = format!(
+                "{} is 0 in every draw (after rounding): this intake never adds anyone",
+                written(&intake.size.dist)
+            );
+            warnings.push(warn(intake.size.path.clone(), message));
+        }
+    }
+    warnings
+}
+
+pub(super) fn contributor_warnings(scenario: &Scenario) -> Vec<Warning> {
+    let horizon = f64::from(scenario.simulation.horizon_days);
+    let mut warnings = Vec::new();
+    for c in scenario.contributors.iter().filter(|c| c.pledged > 0) {
+        let path = format!("contributors.{}", c.name);
+        let none = format!("none of the {} pledged ever arrives", c.pledged);
+        if c.probability <= 0.0 {
+            warnings.push(warn(format!("{path}.probability"), format!("is 0: {none}")));
+            continue;
+        }
+        let event = c.after.and_then(|e| scenario.events.get(e));
+        if let Some(event) = event
+            && event.probability <= 0.0
+        {
+            let message = format!("waits on event `{}`, whose probability is 0: {none}", event.name);
+            warnings.push(warn(format!("{path}.after"), message));
+            continue;
+        }
+        let (delays, _) = draws(&c.first_arrival_days);
+        let anchors = match event {
+            Some(event) => draws(&event.day).0,
+            None => vec![0.0; delays.len()],
+        };
+        let within = anchors.iter().zip(&delays).any(|(a, d)| a + d <= horizon);
+        if !within {
+            let from = event
+                .map(|e| format!(" (counting from event `{}`)", e.name))
+                .unwrap_or_default();
+            let message = format!(
+                "{} puts the first wave after {} in every draw{from}: none of the {} pledged arrives within the \
+                 simulated period",
+                written(&c.first_arrival_days.dist),
+                horizon_words(scenario),
+                c.pledged
+            );
+            warnings.push(warn(format!("{path}.first_arrival_days"), message));
+        }
+    }
+    warnings
+}
+
+pub(super) fn event_warnings(scenario: &Scenario) -> Vec<Warning> {
+    let horizon = f64::from(scenario.simulation.horizon_days);
+    let mut warnings = Vec::new();
+    for event in &scenario.events {
+        if event.probability <= 0.0 {
+            let message = "is 0: this event never happens".to_string();
+            warnings.push(warn(format!("events.{}.probability", event.name), message));
+        }
+        let (days, _) = draws(&event.day);
+        let after = days.iter().filter(|&&d| d > horizon).count() as f64 / days.len().max(1) as f64;
+        let message = match (&event.day.dist, after) {
+            (_, a) if a <= 0.0 => continue,
+            (Dist::Constant(_), _) => format!(
+                "{} is after {}: the event never happens within the simulated period",
+                day_and_date(scenario, days.first().copied().unwrap_or(horizon) as u32),
+                horizon_words(scenario)
+            ),
+            (dist, a) if a >= 1.0 => format!(
+                "{} is after {} in every draw: the event never happens within the simulated period",
+                written(dist),
+                horizon_words(scenario)
+            ),
+            (dist, a) => format!(
+                "{} is after {} in {} of draws; in those trials the event does not happen",
+                written(dist),
+                horizon_words(scenario),
+                percent(a)
+            ),
+        };
+        warnings.push(warn(event.day.path.clone(), message));
+    }
+    warnings
+}
+
+/// The contributors a metric counts: all, police only, one, or `None` for
+/// metrics that also count the host police.
+pub(super) fn counted(scenario: &Scenario, metric: Metric) -> Option<(String, Vec<usize>)> {
+    let all = 0..scenario.contributors.len();
+    match metric {
+        Metric::International => Some(("all contributors together".to_string(), all.collect())),
+        Metric::InternationalPolice => Some((
+            "the police contributors together".to_string(),
+            all.filter(|&c| scenario.contributors[c].kind == Kind::Police).collect(),
+        )),
+        Metric::Contributor(c) => Some((format!("contributor {}", scenario.contributors[c].name), vec![c])),
+        _ => None,
+    }
+}
+
+pub(super) fn target_warnings(scenario: &Scenario) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for target in &scenario.targets {
+        let field = format!("targets.{}.at_least", target.name);
+        let metric = target.metric.name(scenario);
+        if let Some((who, members)) = counted(scenario, target.metric) {
+            let most = members.iter().fold(0u64, |sum, &c| {
+                let c = &scenario.contributors[c];
+                sum.saturating_add(c.deployed).saturating_add(c.pledged)
+            });
+            if (most as f64) < target.at_least {
+                let message = format!(
+                    "{} cannot be reached: deployed plus pledged is only {most} for {who}, so {metric} stays \
+                     below it even if every pledge is honoured in full",
+                    number(target.at_least, 6)
+                );
+                warnings.push(warn(field.clone(), message));
+                continue;
+            }
+        } else if let Some(most) = most_drawn(scenario, target.metric)
+            && most < target.at_least
+        {
+            let decimals = if target.metric.is_ratio() { 2 } else { 0 };
+            let message = format!(
+                "{} is out of reach: {metric} is at most {} even with the largest drawn host police and \
+                 intake classes, nobody leaving, every pledge in full and the smallest drawn population",
+                number(target.at_least, 6),
+                number(most, decimals)
+            );
+            warnings.push(warn(field.clone(), message));
+            continue;
+        }
+        let met = met_on_day_zero(scenario, target.metric, target.at_least);
+        if met > 0.0 {
+            let how_often = if met >= 1.0 {
+                "in every trial".to_string()
+            } else {
+                format!("in {} of draws", percent(met))
+            };
+            let message = format!(
+                "{} is already met on day 0 {how_often} by the deployed and initial strength alone: its \
+                 probability and date measure the starting point, not growth",
+                number(target.at_least, 6)
+            );
+            warnings.push(warn(field, message));
+        }
+    }
+    warnings
+}
+
+/// The largest value a metric counting the host police could take, from
+/// the largest draws of each input ([`DRAWS`] each): the largest initial
+/// strength, every intake class within the horizon at its largest size, no
+/// attrition, every contributor's deployed and pledged, and, for ratios, the
+/// smallest population within the horizon. `None` for metrics of
+/// contributors only (checked exactly from their pledges).
+pub(super) fn most_drawn(scenario: &Scenario, metric: Metric) -> Option<f64> {
+    let largest = |input: &Input| draws(input).0.into_iter().fold(0.0, f64::max);
+    let horizon = scenario.simulation.horizon_days;
+    let host = scenario.host_police.as_ref().map_or(0.0, |h| {
+        let classes: f64 = h
+            .intakes
+            .iter()
+            .filter(|i| i.probability > 0.0)
+            .map(|i| i.class_days(horizon).len() as f64 * largest(&i.size))
+            .sum();
+        largest(&h.initial) + classes
+    });
+    let pledges = |police_only: bool| -> f64 {
+        scenario
+            .contributors
+            .iter()
+            .filter(|c| !police_only || c.kind == Kind::Police)
+            .map(|c| c.deployed as f64 + c.pledged as f64)
+            .sum()
+    };
+    let smallest_population = || {
+        let initial = draws(&scenario.population.initial)
+            .0
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+        let growth = draws(&scenario.population.annual_growth)
+            .0
+            .into_iter()
+            .fold(0.0, f64::min);
+        initial * (1.0 + growth).powf(f64::from(horizon) / 365.25)
+    };
+    Some(match metric {
+        Metric::HostPolice => host,
+        Metric::Police => host + pledges(true),
+        Metric::SecurityForces => host + pledges(false),
+        Metric::PolicePer100k => (host + pledges(true)) * 1e5 / smallest_population(),
+        Metric::SecurityPer1000 => (host + pledges(false)) * 1e3 / smallest_population(),
+        Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => return None,
+    })
+}
+
+/// Share of draws in which `metric` is at least `at_least` on day 0 from the
+/// deployed contributors, the initial host police and the initial population.
+pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64) -> f64 {
+    let deployed = |police_only: bool| -> f64 {
+        scenario
+            .contributors
+            .iter()
+            .filter(|c| !police_only || c.kind == Kind::Police)
+            .map(|c| c.deployed as f64)
+            .sum()
+    };
+    let (international, international_police) = (deployed(false), deployed(true));
+    let host = match &scenario.host_police {
+        Some(h) => draws(&h.initial).0,
+        None => vec![0.0; DRAWS],
+    };
+    let population = draws(&scenario.population.initial).0;
+    let met = host
+        .iter()
+        .zip(&population)
+        .filter(|&(&h, &p)| {
+            let value = match metric {
+                Metric::International => international,
+                Metric::InternationalPolice => international_police,
+                Metric::HostPolice => h,
+                Metric::Police => h + international_police,
+                Metric::SecurityForces => h + international,
+                Metric::PolicePer100k => (h + international_police) * 1e5 / p,
+                Metric::SecurityPer1000 => (h + international) * 1e3 / p,
+                Metric::Contributor(c) => scenario.contributors.get(c).map_or(0.0, |c| c.deployed as f64),
+            };
+            value >= at_least
+        })
+        .count();
+    met as f64 / host.len().max(1) as f64
+}
+
+/// The text `explain` prints: a header, the aligned table of uncertain
+/// inputs, the constants, and the warnings.
+/// Trials drawn to show each correlation's sampled rank correlation.
+pub(super) const CORRELATION_DRAWS: u64 = 20_000;
+
+/// The Spearman correlation of each `[[correlations]]` pair over the inputs
+/// the model draws (`None` if an input does not vary), as a check that the
+/// copula gives what was asked for.
+pub(super) fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
+    use crate::analysis::sensitivity::{pearson, ranks};
+    let mut fixed = scenario.clone();
+    fixed.simulation.seed = 0;
+    let model = crate::model::Model::new(&fixed);
+    let table = model.input_table();
+    let columns = model.input_columns(&table, 0..CORRELATION_DRAWS);
+    let column = |path: &str| table.paths.iter().position(|p| p == path).map(|i| ranks(&columns[i]));
+    scenario
+        .correlations
+        .iter()
+        .map(|c| match (column(&c.inputs[0]), column(&c.inputs[1])) {
+            (Some(a), Some(b)) => pearson(&a, &b),
+            _ => None,
+        })
+        .collect()
+}
