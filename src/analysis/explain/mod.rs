@@ -138,6 +138,30 @@ pub fn explain(scenario: &Scenario) -> Explanation {
 }
 
 /// The distribution as a scenario would write it.
+/// Trials drawn to show each correlation's sampled rank correlation.
+pub const CORRELATION_DRAWS: u64 = 20_000;
+
+/// The Spearman correlation of each `[[correlations]]` pair over the inputs
+/// the model draws (`None` if an input does not vary), as a check that the
+/// copula gives what was asked for.
+pub fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
+    use crate::analysis::sensitivity::{pearson, ranks};
+    let mut fixed = scenario.clone();
+    fixed.simulation.seed = 0;
+    let model = crate::model::Model::new(&fixed);
+    let table = model.input_table();
+    let columns = model.input_columns(&table, 0..CORRELATION_DRAWS);
+    let column = |path: &str| table.paths.iter().position(|p| p == path).map(|i| ranks(&columns[i]));
+    scenario
+        .correlations
+        .iter()
+        .map(|c| match (column(&c.inputs[0]), column(&c.inputs[1])) {
+            (Some(a), Some(b)) => pearson(&a, &b),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::render::wrap;

@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::warnings::{CORRELATION_DRAWS, sampled_rank_correlations};
-use super::{CSV_HEADER, DRAWS, Explanation, InputSummary};
+use super::{CORRELATION_DRAWS, CSV_HEADER, DRAWS, Explanation, InputSummary, sampled_rank_correlations};
 use crate::output::number;
 use crate::scenario::{Dist, Scenario, ValueKind};
 
@@ -69,6 +68,8 @@ pub(super) fn percent(share: f64) -> String {
     }
 }
 
+/// The text `explain` prints: a header, the aligned table of uncertain
+/// inputs, the constants, and the warnings.
 pub fn render_text(scenario: &Scenario, explanation: &Explanation) -> String {
     let mut text = String::new();
     let horizon = scenario.simulation.horizon_days;

@@ -305,29 +305,3 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
         .count();
     met as f64 / host.len().max(1) as f64
 }
-
-/// The text `explain` prints: a header, the aligned table of uncertain
-/// inputs, the constants, and the warnings.
-/// Trials drawn to show each correlation's sampled rank correlation.
-pub(super) const CORRELATION_DRAWS: u64 = 20_000;
-
-/// The Spearman correlation of each `[[correlations]]` pair over the inputs
-/// the model draws (`None` if an input does not vary), as a check that the
-/// copula gives what was asked for.
-pub(super) fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
-    use crate::analysis::sensitivity::{pearson, ranks};
-    let mut fixed = scenario.clone();
-    fixed.simulation.seed = 0;
-    let model = crate::model::Model::new(&fixed);
-    let table = model.input_table();
-    let columns = model.input_columns(&table, 0..CORRELATION_DRAWS);
-    let column = |path: &str| table.paths.iter().position(|p| p == path).map(|i| ranks(&columns[i]));
-    scenario
-        .correlations
-        .iter()
-        .map(|c| match (column(&c.inputs[0]), column(&c.inputs[1])) {
-            (Some(a), Some(b)) => pearson(&a, &b),
-            _ => None,
-        })
-        .collect()
-}
