@@ -24,3 +24,5 @@ mod samplers;
 mod sensitivity;
 mod spreadsheet;
 mod sweep;
+#[path = "../value_stability.rs"]
+mod value_stability;
