@@ -13,12 +13,10 @@
 //!   escaped; `--partial` never replaces the scenario or a file that is not
 //!   a partial result; a failed partial write exits 1 and leaves nothing.
 
-mod cli_support;
-
 use std::fs;
 use std::path::Path;
 
-use cli_support::{entries, forcegen, run_ok, stderr_of, write_file};
+use crate::cli_support::{entries, forcegen, run_ok, stderr_of, write_file};
 
 fn scenario_text(name: &str) -> String {
     format!(

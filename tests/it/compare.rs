@@ -2,11 +2,9 @@
 //! more precise than two independent runs, values agree with `run`, and bad
 //! combinations are refused.
 
-mod cli_support;
-
 use std::path::{Path, PathBuf};
 
-use cli_support::{baseline, cell, forcegen, read_csv, scenarios_dir, stderr_of, write_file};
+use crate::cli_support::{baseline, cell, forcegen, read_csv, scenarios_dir, stderr_of, write_file};
 
 const HEADER: [&str; 8] = [
     "kind",

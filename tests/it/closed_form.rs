@@ -9,9 +9,7 @@
 //! `max(0, round(x))` with Rust's `f64::round` (half away from zero), so for
 //! a whole day d >= 0 and a continuous x, `day <= d` exactly when `x < d + 0.5`.
 
-mod common;
-
-use common::{
+use crate::common::{
     MEAN_PRINT, SHARE_PRINT, a_to_b_params, beta_cdf, check_mean, check_sd, check_share, day, normal_cdf, num, run,
     text,
 };

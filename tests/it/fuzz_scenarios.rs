@@ -20,7 +20,7 @@
 //! cases:
 //!
 //! ```sh
-//! FORCEGEN_FUZZ_CASES=200000 cargo test --release --test fuzz_scenarios -- --nocapture
+//! FORCEGEN_FUZZ_CASES=200000 cargo test --profile test-release --test it fuzz_scenarios:: -- --nocapture
 //! ```
 //!
 //! Inputs that once broke the reader are kept in `tests/fuzz_regressions/`

@@ -17,12 +17,10 @@
 //! Bad observed files must stop with exit code 2, a message naming the
 //! file, line, column and field, and write nothing.
 
-mod cli_support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cli_support::{baseline, entries, forcegen, read_csv, stderr_of, write_file};
+use crate::cli_support::{self, baseline, entries, forcegen, read_csv, stderr_of, write_file};
 use forcegen::model::{Model, Trial};
 use forcegen::scenario::{Metric, Scenario, parse_metric, parse_str};
 

@@ -24,14 +24,12 @@
 //! 64 cases with a fixed seed, so CI never flakes; set
 //! `FORCEGEN_PROPTEST_CASES` for more (and `PROPTEST_RNG_SEED` for other ones).
 
-mod cli_support;
-
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::cli_support::{FILES, assert_same_outputs, read_csv};
 use chrono::NaiveDate;
 use clap::Parser;
-use cli_support::{FILES, assert_same_outputs, read_csv};
 use forcegen::cmd::Cli;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};

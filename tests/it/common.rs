@@ -2,9 +2,6 @@
 //! text and read its CSV files back, check an estimate against an exact value
 //! within its Monte Carlo standard error, and the special functions (log-gamma,
 //! regularised incomplete beta and gamma, normal CDF) the exact values need.
-//!
-//! Each test binary uses only part of this module.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -31,7 +28,7 @@ pub const Z: f64 = 4.0;
 /// approximation does not hold (few expected successes): 0.5 * erfc(4 / sqrt 2).
 pub const TAIL: f64 = 3.167_124_183_311_992e-5;
 
-/// The parsed CSV files of one run.
+/// The parsed CSV files of one run (all but `run_info.csv`).
 #[derive(Debug)]
 pub struct Run {
     pub trials: u64,
@@ -39,7 +36,6 @@ pub struct Run {
     pub targets: Vec<Row>,
     pub summary: Vec<Row>,
     pub contributors: Vec<Row>,
-    pub run_info: Vec<Row>,
 }
 
 /// Writes `scenario` to a temporary folder, runs
@@ -51,8 +47,7 @@ pub fn run(scenario: &str, trials: u64, seed: u64) -> Run {
     let scenario_path = dir.path().join("scenario.toml");
     std::fs::write(&scenario_path, scenario).expect("write the scenario");
     let out = dir.path().join("out");
-    let output = assert_cmd::Command::cargo_bin("forcegen")
-        .expect("the forcegen binary")
+    let output = crate::cli_support::forcegen()
         .arg("run")
         .arg(&scenario_path)
         .arg("--out")
@@ -74,28 +69,16 @@ pub fn run(scenario: &str, trials: u64, seed: u64) -> Run {
         targets: read_csv(&out.join("targets.csv")),
         summary: read_csv(&out.join("summary.csv")),
         contributors: read_csv(&out.join("contributors.csv")),
-        run_info: read_csv(&out.join("run_info.csv")),
     };
     run.check_share_se();
     run
 }
 
-/// Every row of a CSV file with a header row.
+/// Every row of a CSV file with a header row, by column name.
 pub fn read_csv(path: &Path) -> Vec<Row> {
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header: Vec<String> = reader
-        .headers()
-        .expect("a header row")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    reader
-        .records()
-        .map(|record| {
-            let record = record.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert_eq!(record.len(), header.len(), "{}: ragged row", path.display());
-            header.iter().cloned().zip(record.iter().map(str::to_string)).collect()
-        })
+    let (header, rows) = crate::cli_support::read_csv(path);
+    rows.into_iter()
+        .map(|row| header.iter().cloned().zip(row).collect())
         .collect()
 }
 

@@ -3,12 +3,10 @@
 //! with `run --set` of the same point, and a bad value refused before any
 //! work.
 
-mod cli_support;
-
 use std::fs;
 use std::path::Path;
 
-use cli_support::{cell, entries, forcegen, read_csv, stderr_of, write_file};
+use crate::cli_support::{cell, entries, forcegen, read_csv, stderr_of, write_file};
 
 /// `X` only arrives if its pledge is honoured (nobody deployed, no attrition,
 /// full fulfilment, first wave within 30 days), so `X at 50` is reached

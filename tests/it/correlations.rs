@@ -6,11 +6,8 @@
 //! Fisher scale, where atanh(r) has standard error sqrt((1 + rho^2 / 2) / (n - 3))
 //! (Bonett and Wright 2000); the check is 4 of those (see `common::Z`).
 
-mod cli_support;
-mod common;
-
-use cli_support::{entries, forcegen, stderr_of, write_file};
-use common::{Z, check_mean, check_sd, check_share, num};
+use crate::cli_support::{entries, forcegen, stderr_of, write_file};
+use crate::common::{self, Z, check_mean, check_sd, check_share, num};
 use forcegen::analysis::sensitivity::{pearson, ranks};
 use forcegen::model::Model;
 use forcegen::scenario::parse_str;

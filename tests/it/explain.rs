@@ -3,12 +3,10 @@
 //! of 100,000 draws), the output is deterministic, and a scenario built to
 //! trip every warning gets each one, naming its field.
 
-mod cli_support;
-
 use std::collections::HashMap;
 use std::fs;
 
-use cli_support::{baseline, forcegen, read_csv, stderr_of, write_file};
+use crate::cli_support::{self, baseline, forcegen, read_csv, stderr_of, write_file};
 use forcegen::scenario::parse_str;
 
 fn explain_stdout(args: &[&std::ffi::OsStr]) -> String {

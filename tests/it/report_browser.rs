@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Instant;
 
-use assert_cmd::Command;
+use crate::cli_support::forcegen;
 
 /// The Chromium binary: $FORCEGEN_CHROMIUM, or the first of the usual names on PATH.
 fn chromium() -> Option<PathBuf> {
@@ -77,8 +77,7 @@ fn report_renders_in_chromium() {
     };
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
-    Command::cargo_bin("forcegen")
-        .unwrap()
+    forcegen()
         .args(["run", "--trials", "1000", "--quiet", "--out"])
         .arg(&out)
         .assert()

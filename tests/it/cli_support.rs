@@ -1,7 +1,5 @@
-//! Helpers shared by the end-to-end tests of the `forcegen` binary
-//! (`tests/cli.rs`, `tests/determinism.rs`, `tests/bad_input.rs`).
-//! Each test crate uses a different subset, hence the `dead_code` allowance.
-#![allow(dead_code)]
+//! Helpers shared by the end-to-end tests of the `forcegen` binary: run it,
+//! and read the files it writes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -189,8 +187,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Runs `forcegen run SCENARIO --out OUT ARGS...` quietly and asserts success.
-pub fn run_ok(scenario: &Path, out: &Path, args: &[&str]) {
+/// Runs `forcegen run SCENARIO --out OUT --quiet ARGS...`; returns its output.
+pub fn run_output(scenario: &Path, out: &Path, args: &[&str]) -> std::process::Output {
     forcegen()
         .arg("run")
         .arg(scenario)
@@ -198,8 +196,19 @@ pub fn run_ok(scenario: &Path, out: &Path, args: &[&str]) {
         .arg(out)
         .arg("--quiet")
         .args(args)
-        .assert()
-        .success();
+        .output()
+        .expect("run forcegen")
+}
+
+/// Runs `forcegen run SCENARIO --out OUT --quiet ARGS...` and asserts success.
+pub fn run_ok(scenario: &Path, out: &Path, args: &[&str]) {
+    let output = run_output(scenario, out, args);
+    assert!(
+        output.status.success(),
+        "forcegen failed ({}): {}",
+        output.status,
+        stderr_of(&output)
+    );
 }
 
 /// The stderr of a finished command, as text.

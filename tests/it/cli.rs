@@ -2,16 +2,14 @@
 //! their format (MODEL.md section 4), flags, help, exit codes, and
 //! spreadsheet-safe text.
 
-mod cli_support;
-
 use std::fs;
 use std::path::Path;
 
-use chrono::NaiveDate;
-use cli_support::{
+use crate::cli_support::{
     FILES, HEADERS, assert_exactly_the_five_files, baseline, cell, entries, forcegen, read_csv, run_info, run_ok,
     scenario_files, sha256_hex, stderr_of, write_file,
 };
+use chrono::NaiveDate;
 use predicates::prelude::*;
 
 /// A small scenario that runs in a few milliseconds.

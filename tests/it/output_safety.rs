@@ -13,14 +13,14 @@
 //! - Damaged partial files are refused by `merge` (exit 2), never crash it.
 //! - Names a spreadsheet would evaluate as a formula never start a cell.
 
-mod cli_support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cli_support::{FILES, cell, entries, forcegen, read_csv, run_info, run_ok, write_file};
+use crate::cli_support::{
+    self, FILES, cell, entries, forcegen, read_csv, run_info, run_ok, run_output, stderr_of, write_file,
+};
 
 fn scenario_text(name: &str, pledged: u32) -> String {
     format!(
@@ -40,22 +40,6 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
             (name, bytes)
         })
         .collect()
-}
-
-fn run_out(scenario: &Path, out: &Path, args: &[&str]) -> std::process::Output {
-    forcegen()
-        .arg("run")
-        .arg(scenario)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("run forcegen")
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
@@ -80,8 +64,8 @@ fn results_of_another_scenario_are_kept_unless_forced() {
     fs::write(out.join("notes.txt"), "mine").unwrap();
     let before = snapshot(&out);
 
-    let output = run_out(&b, &out, &[]);
-    let message = stderr(&output);
+    let output = run_output(&b, &out, &[]);
+    let message = stderr_of(&output);
     assert_eq!(output.status.code(), Some(2), "{message}");
     assert!(message.starts_with("error: the output folder"), "{message}");
     for needle in ["another scenario", "\"A\"", "--force", &out.display().to_string()] {
@@ -108,8 +92,8 @@ fn files_forcegen_did_not_write_are_kept_unless_forced() {
         fs::create_dir(&out).unwrap();
         fs::write(out.join(junk), "a,b,c\n1,2,3\n").unwrap();
         let before = snapshot(&out);
-        let output = run_out(&a, &out, &[]);
-        let message = stderr(&output);
+        let output = run_output(&a, &out, &[]);
+        let message = stderr_of(&output);
         assert_eq!(output.status.code(), Some(2), "{message}");
         assert!(
             message.contains(junk) && message.contains(why) && message.contains("--force"),
@@ -157,8 +141,12 @@ fn merge_keeps_results_of_another_scenario_unless_forced() {
         command.output().unwrap()
     };
     let output = merge(false);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("another scenario"), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("another scenario"),
+        "{}",
+        stderr_of(&output)
+    );
     assert_eq!(snapshot(&out), before);
     assert!(merge(true).status.success());
     let (h, info) = run_info(&out);
@@ -170,21 +158,21 @@ fn a_path_that_is_a_file_is_refused_with_exit_1() {
     let work = tempfile::tempdir().unwrap();
     let a = write_file(work.path(), "a.toml", &scenario_text("A", 300));
     let file = write_file(work.path(), "results", "not a folder");
-    let output = run_out(&a, &file, &[]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = run_output(&a, &file, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     assert!(
-        stderr(&output).contains("exists and is not a folder"),
+        stderr_of(&output).contains("exists and is not a folder"),
         "{}",
-        stderr(&output)
+        stderr_of(&output)
     );
     assert_eq!(fs::read_to_string(&file).unwrap(), "not a folder");
     // Also below a file: the folder cannot be created.
-    let output = run_out(&a, &file.join("sub"), &[]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = run_output(&a, &file.join("sub"), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     assert!(
-        stderr(&output).contains("cannot create the output folder"),
+        stderr_of(&output).contains("cannot create the output folder"),
         "{}",
-        stderr(&output)
+        stderr_of(&output)
     );
 }
 
@@ -248,12 +236,12 @@ fn an_unwritable_folder_is_refused_before_simulating() {
     }
     let started = Instant::now();
     // Far too many trials to finish: the refusal must come first.
-    let output = run_out(&a, &out, &["--seed", "9", "--trials", "5000000000"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = run_output(&a, &out, &["--seed", "9", "--trials", "5000000000"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     assert!(
-        stderr(&output).contains("cannot write to the output folder"),
+        stderr_of(&output).contains("cannot write to the output folder"),
         "{}",
-        stderr(&output)
+        stderr_of(&output)
     );
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -291,8 +279,8 @@ fn a_full_disk_fails_cleanly_and_keeps_the_earlier_results() {
     before_with_filler.push(("filler".to_string(), vec![0; (size.saturating_sub(4096)) as usize]));
     before_with_filler.sort();
 
-    let output = run_out(&a, &out, &["--seed", "2"]);
-    let message = stderr(&output);
+    let output = run_output(&a, &out, &["--seed", "2"]);
+    let message = stderr_of(&output);
     assert_eq!(output.status.code(), Some(1), "{message}");
     assert!(
         message.contains("cannot write") && message.contains("No space left on device"),
@@ -319,8 +307,8 @@ fn a_rename_that_fails_half_way_rolls_back_and_leaves_one_consistent_run() {
     fs::create_dir(&summary).unwrap();
     fs::write(summary.join("keep"), "x").unwrap();
     let before = snapshot(&out);
-    let output = run_out(&a, &out, &["--seed", "2"]);
-    let message = stderr(&output);
+    let output = run_output(&a, &out, &["--seed", "2"]);
+    let message = stderr_of(&output);
     assert_eq!(output.status.code(), Some(1), "{message}");
     assert!(message.contains("summary.csv"), "{message}");
     assert_eq!(snapshot(&out), before, "a mixed set or temporary files were left");
@@ -470,7 +458,7 @@ fn damaged_partial_files_are_refused_not_crashed() {
             .arg(&out)
             .output()
             .unwrap();
-        let message = stderr(&output);
+        let message = stderr_of(&output);
         if *what == "nothing" {
             // The round trip itself changes nothing that matters.
             assert!(output.status.success(), "unedited: {message}");

@@ -3,12 +3,12 @@
 //! contributor's random draws independent of the other contributors; and
 //! `merge` refusing partial results that do not belong together.
 
-mod cli_support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cli_support::{assert_same_outputs, baseline, entries, forcegen, read_csv, run_ok, stderr_of, write_file};
+use crate::cli_support::{
+    self, assert_same_outputs, baseline, entries, forcegen, read_csv, run_ok, stderr_of, write_file,
+};
 
 /// Three contributors whose strength depends on every kind of random draw:
 /// honoured or not, uncertain fulfilment, delays, several waves with

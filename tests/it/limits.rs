@@ -3,12 +3,10 @@
 //! inputs still run: 3,000 contributors, a pledge of 100,000,000 on daily
 //! steps (peak memory measured), drawn delays far past every horizon.
 
-mod cli_support;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cli_support::{cell, forcegen, read_csv, write_file};
+use crate::cli_support::{self, cell, forcegen, read_csv, write_file};
 use forcegen::scenario::{self, MAX_ARRIVALS, MAX_CSV_ROWS, MAX_SCENARIO_BYTES, MAX_TRIALS};
 
 const HEAD: &str = "name = \"limits\"\n\n[simulation]\nstart = 2024-01-01\nhorizon_days = 730\n";

@@ -21,9 +21,7 @@
 //! functions, themselves checked against closed forms and numerical
 //! integration in `reference_functions_are_right`).
 
-mod common;
-
-use common::{
+use crate::common::{
     a_to_b_params, beta_cdf, check_mean, check_share, gamma_cdf, invert, ln_gamma, normal_cdf, normal_quantile, simpson,
 };
 use forcegen::model::{StreamId, stream};

@@ -10,11 +10,9 @@
 //! (50 bins here) and its sampling error is a fraction of a percent at
 //! 20,000 trials, so a 0.01 allowance is about 4 standard errors.
 
-mod cli_support;
-
 use std::path::Path;
 
-use cli_support::{cell, forcegen, read_csv, write_file};
+use crate::cli_support::{cell, forcegen, read_csv, write_file};
 
 const N: u64 = 20_000;
 

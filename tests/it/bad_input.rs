@@ -3,13 +3,11 @@
 //! file, the line (as `file:LINE:COL`) and the field and says what is
 //! allowed, and `run` must write nothing.
 
-mod cli_support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-use cli_support::{FILES, assert_same_outputs, entries, forcegen, run_ok, stderr_of, write_file};
+use crate::cli_support::{self, FILES, assert_same_outputs, entries, forcegen, run_ok, stderr_of, write_file};
 
 /// A valid scenario; each case below breaks it in one place.
 const BASE: &str = r#"name = "Bad input base"

@@ -5,19 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-const REPORT_FILES: [&str; 5] = [
-    "report.html",
-    "chart_international.svg",
-    "chart_police_ratio.svg",
-    "chart_targets.svg",
-    "chart_contributors.svg",
-];
-
-fn forcegen() -> Command {
-    Command::cargo_bin("forcegen").expect("the forcegen binary is built for integration tests")
-}
+use crate::cli_support::{FILES, REPORT_FILES, forcegen, read_csv};
 
 /// Runs the built-in baseline (small) into `dir/name`, with extra args.
 fn run_baseline(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
@@ -37,7 +25,7 @@ fn run_writes_the_report_and_report_rebuilds_it_byte_for_byte() {
     let out = run_baseline(work.path(), "run", &[]);
     let copy = work.path().join("copy");
     fs::create_dir(&copy).unwrap();
-    for file in forcegen_csv_files() {
+    for file in FILES {
         fs::copy(out.join(file), copy.join(file)).unwrap();
     }
     forcegen().arg("report").arg(&copy).assert().code(0);
@@ -79,26 +67,6 @@ fn report_needs_the_csv_files() {
         "{stderr}"
     );
     assert_eq!(fs::read_dir(work.path()).unwrap().count(), 0, "report wrote something");
-}
-
-fn forcegen_csv_files() -> [&'static str; 5] {
-    [
-        "timeseries.csv",
-        "targets.csv",
-        "summary.csv",
-        "contributors.csv",
-        "run_info.csv",
-    ]
-}
-
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! would, is checked like the file, is reported against the `--set` that
 //! caused a problem, and is recorded in `run_info.csv`.
 
-mod cli_support;
-
 use std::fs;
 use std::path::Path;
 
-use cli_support::{FILES, cell, entries, forcegen, read_csv, run_info, sha256_hex, stderr_of, write_file};
+use crate::cli_support::{
+    FILES, cell, entries, forcegen, read_csv, run_info, run_ok, run_output, sha256_hex, stderr_of, write_file,
+};
 
 /// Two contributors and a target on each; `B` is in line 19 (for line numbers).
 const SCENARIO: &str = r#"name = "Overrides"
@@ -45,27 +45,9 @@ metric = "international"
 at_least = 300
 "#;
 
-/// `forcegen run SCENARIO --out OUT --quiet ARGS...`; returns the output.
-fn run(scenario: &Path, out: &Path, args: &[&str]) -> std::process::Output {
-    forcegen()
-        .arg("run")
-        .arg(scenario)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("run forcegen")
-}
-
-fn run_ok(scenario: &Path, out: &Path, args: &[&str]) {
-    let output = run(scenario, out, args);
-    assert!(output.status.success(), "forcegen failed: {}", stderr_of(&output));
-}
-
 /// Runs with `args`, expects exit code 2 and no output folder; returns stderr.
 fn refused(scenario: &Path, out: &Path, args: &[&str]) -> String {
-    let output = run(scenario, out, args);
+    let output = run_output(scenario, out, args);
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
     assert!(!out.exists(), "{args:?} wrote {:?}", entries(out));
@@ -259,7 +241,7 @@ fn an_override_changes_the_fingerprint_so_the_folder_needs_force() {
     let scenario = write_file(work.path(), "s.toml", SCENARIO);
     let out = work.path().join("out");
     run_ok(&scenario, &out, &[]);
-    let output = run(&scenario, &out, &["--set", "simulation.seed=5"]);
+    let output = run_output(&scenario, &out, &["--set", "simulation.seed=5"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("--force"));
     run_ok(&scenario, &out, &["--set", "simulation.seed=5", "--force"]);

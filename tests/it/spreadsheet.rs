@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Instant;
 
-use assert_cmd::Command;
+use crate::cli_support::forcegen;
 
 const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
@@ -187,8 +187,7 @@ fn every_csv_opens_in_libreoffice_calc_with_its_types() {
     };
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
-    Command::cargo_bin("forcegen")
-        .unwrap()
+    forcegen()
         .args(["run", "--trials", "500", "--quiet", "--wide", "--out"])
         .arg(&out)
         .assert()

@@ -1,0 +1,30 @@
+//! The integration tests, as one test binary: one module per area (each was
+//! its own binary before), so `cargo test` builds and links this crate once.
+//! Run one area with `cargo test --test it closed_form::`.
+
+mod cli_support;
+mod common;
+
+mod backtest;
+mod bad_input;
+mod cli;
+mod closed_form;
+mod compare;
+mod correlations;
+mod determinism;
+mod explain;
+mod fuzz_scenarios;
+mod hardening_output;
+mod layout;
+mod limits;
+mod output_safety;
+mod overrides;
+mod properties;
+mod report;
+mod report_browser;
+mod samplers;
+mod sensitivity;
+mod spreadsheet;
+mod sweep;
+#[path = "../value_stability.rs"]
+mod value_stability;
