@@ -315,9 +315,7 @@ pub fn validate(path: &Path, sets: &[String]) -> Result<(), Failure> {
 pub fn merge(paths: &[PathBuf], out: Option<&Path>, quiet: bool, force: bool) -> Result<(), Failure> {
     crate::interrupt::install();
     let merged = partial::merge_files(paths)?;
-    let out = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| Path::new("output").join(merged.out_stem.clone().unwrap_or_else(|| "merged".to_string())));
+    let out = out.map(Path::to_path_buf).unwrap_or_else(|| merged.default_out_dir());
     output::prepare_dir(&out)?;
     output::check_owner(&out, &output::sha256_hex(&merged.scenario.source), force)?;
     let model = Model::new(&merged.scenario);

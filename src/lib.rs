@@ -10,7 +10,8 @@
 //! aggregates between the shards of a run and `forcegen merge`; [`decide`]
 //! holds the decision-analysis commands (`sweep`, `sensitivity`, `compare`,
 //! `backtest`); [`explain`] echoes every uncertain input and warns
-//! (`forcegen explain`).
+//! (`forcegen explain`); [`readback`] reads partial results and a run's
+//! CSV files back within size limits.
 
 pub mod app;
 pub mod cli;
@@ -21,5 +22,6 @@ pub mod interrupt;
 pub mod model;
 pub mod output;
 pub mod partial;
+pub mod readback;
 pub mod report;
 pub mod scenario;
