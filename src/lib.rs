@@ -9,7 +9,8 @@
 //! [`output`] (the files, their schema, and the output-folder guard) ->
 //! [`engine`] (many trials in parallel, reduced to mergeable aggregates) ->
 //! [`model`] (one trial: draws and head counts) ->
-//! [`scenario`] (TOML to a validated scenario).
+//! [`scenario`] (TOML to a validated scenario);
+//! [`readback`] reads files back within size limits, for any of them.
 //! The rules are in docs/MODEL.md.
 
 pub mod analysis;
@@ -18,5 +19,6 @@ pub mod engine;
 pub mod model;
 pub mod output;
 pub mod partial;
+pub mod readback;
 pub mod report;
 pub mod scenario;

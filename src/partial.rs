@@ -18,6 +18,14 @@ const FORMAT: &str = "forcegen-partial-3";
 pub const HEADER_START: &str = "{\"format\":\"forcegen-partial";
 /// Most shards a run may be split into.
 pub const MAX_SHARDS: u64 = 1_000_000;
+/// Largest partial file `merge` reads, in bytes (real ones are far smaller:
+/// a daily shard of the baseline is about 50 MB).
+pub const MAX_PARTIAL_BYTES: u64 = 4 << 30;
+/// The default output folder's name when a partial's `out_stem` is missing
+/// or not a plain file name.
+pub const FALLBACK_STEM: &str = "merged";
+/// Most missing shards an error lists.
+const LISTED_SHARDS: usize = 20;
 /// Shard K of N (1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
@@ -112,25 +120,6 @@ impl PartialError {
     }
 }
 
-/// The folder name a merge writes to by default, from a partial's
-/// `out_stem`: only letters, digits, `-`, `_` and `.` (not leading), at
-/// most 100 characters, so that a damaged or hostile partial cannot choose
-/// a path outside `output/`; `merged` when nothing is left.
-pub fn safe_stem(stem: Option<&str>) -> String {
-    let kept: String = stem
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .take(100)
-        .collect();
-    let kept = kept.trim_start_matches('.');
-    if kept.is_empty() {
-        "merged".to_string()
-    } else {
-        kept.to_string()
-    }
-}
-
 /// Fails early if the partial's folder does not exist.
 pub fn check_writable(path: &Path) -> Result<(), PartialError> {
     let parent = path
@@ -159,20 +148,31 @@ pub fn write(path: &Path, partial: &Partial) -> Result<(), PartialError> {
     crate::output::folder::write_file(path, &bytes).map_err(|e| err(std::io::Error::other(e)))
 }
 
-fn read(path: &Path) -> Result<Partial, PartialError> {
-    let bytes = std::fs::read(path).map_err(|source| PartialError::Read {
+/// Reads a partial file: a regular file of at most [`MAX_PARTIAL_BYTES`],
+/// checked by [`parse`].
+pub fn read(path: &Path) -> Result<Partial, PartialError> {
+    let bytes = crate::readback::read_regular_file(path, MAX_PARTIAL_BYTES).map_err(|source| PartialError::Read {
         path: path.to_path_buf(),
         source,
     })?;
+    parse(path, &bytes)
+}
+
+/// Parses and checks a partial file's bytes (`path` names it in messages):
+/// its format, shard, trials and scenario fingerprint. Its results are
+/// checked against its scenario when merged ([`merge_partials`]).
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Partial, PartialError> {
     let bad = |detail: String| PartialError::Format {
         path: path.to_path_buf(),
         detail,
     };
-    let partial: Partial = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let partial: Partial = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
     if partial.format != FORMAT {
-        return Err(bad(format!("format \"{}\", expected \"{FORMAT}\"", partial.format)));
+        return Err(bad(format!(
+            "format \"{}\", expected \"{FORMAT}\"",
+            partial.format.escape_debug()
+        )));
     }
-    check_histograms(&partial).map_err(|d| bad(format!("damaged: {d}")))?;
     if !partial.shard.is_valid() {
         let detail = format!(
             "damaged: shard {}/{} is not K/N with 1 <= K <= N <= {MAX_SHARDS}",
@@ -203,53 +203,48 @@ fn read(path: &Path) -> Result<Partial, PartialError> {
     Ok(partial)
 }
 
-/// Checks every histogram in a partial, which the merge relies on.
-fn check_histograms(partial: &Partial) -> Result<(), String> {
-    for (m, histogram) in partial.aggregates.metrics.iter().enumerate() {
-        histogram
-            .check(partial.aggregates.trials)
-            .map_err(|e| format!("metric {m}: {e}"))?;
-    }
-    Ok(())
-}
-
-/// Checks that a partial's aggregates have the shape of this scenario's
-/// (as a run of it would make them), so that merging cannot go out of bounds.
-fn check_shape(path: &Path, aggregates: &Aggregates, model: &crate::model::Model) -> Result<(), PartialError> {
-    let expected = Aggregates::new(model);
-    let rows = |v: &[Vec<u64>]| v.iter().map(Vec::len).collect::<Vec<_>>();
-    let ratio_rows = |v: &[Vec<(u128, u128)>]| v.iter().map(Vec::len).collect::<Vec<_>>();
-    let days = |a: &Aggregates| a.metrics.iter().map(|h| h.days()).collect::<Vec<_>>();
-    let same = days(aggregates) == days(&expected)
-        && ratio_rows(&aggregates.ratio_sums) == ratio_rows(&expected.ratio_sums)
-        && rows(&aggregates.first_reached) == rows(&expected.first_reached)
-        && rows(&aggregates.last_wave) == rows(&expected.last_wave)
-        && aggregates.delivered.len() == expected.delivered.len()
-        && aggregates.full_delivery.len() == expected.full_delivery.len();
-    if same {
-        Ok(())
-    } else {
-        Err(PartialError::Format {
-            path: path.to_path_buf(),
-            detail: "damaged: its results do not have the shape of its scenario's".to_string(),
-        })
-    }
+/// `stem` if it can name the default output folder, `output/<stem>/`: one
+/// plain file name, so that an edited partial cannot send the merge's files
+/// elsewhere (no separator, no `..`, no control character, not empty, at
+/// most 255 bytes).
+pub fn safe_stem(stem: &str) -> Option<&str> {
+    let plain = !stem.is_empty()
+        && stem.len() <= 255
+        && stem != "."
+        && !stem.contains("..")
+        && !stem.chars().any(|c| matches!(c, '/' | '\\' | ':') || c.is_control());
+    plain.then_some(stem)
 }
 
 /// The result of merging every shard of a run.
 pub struct Merged {
     pub scenario: Scenario,
     pub aggregates: Aggregates,
+    /// The shards' `out_stem`, if [`safe_stem`] passes it.
     pub out_stem: Option<String>,
 }
 
-/// Reads, checks and merges partial files: all from the same scenario
-/// (hash), seed, total trials, shard count and version, each shard exactly once.
+impl Merged {
+    /// `output/<out_stem>/`, or `output/merged/` without a safe stem.
+    pub fn default_out_dir(&self) -> PathBuf {
+        Path::new("output").join(self.out_stem.as_deref().unwrap_or(FALLBACK_STEM))
+    }
+}
+
+/// Reads, checks and merges partial files (see [`merge_partials`]).
 pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
     let mut parts = Vec::new();
     for path in paths {
-        parts.push((path, read(path)?));
+        parts.push((path.clone(), read(path)?));
     }
+    merge_partials(parts)
+}
+
+/// Checks and merges partial results (each with the path that names it in
+/// messages): all from the same scenario (hash), seed, total trials, shard
+/// count and version, each shard exactly once, every result consistent
+/// with the scenario ([`Aggregates::check`]), and no sum overflowing.
+pub fn merge_partials(mut parts: Vec<(PathBuf, Partial)>) -> Result<Merged, PartialError> {
     let Some((_, first)) = parts.first() else {
         return Err(PartialError::Incomplete("no partial files given".to_string()));
     };
@@ -293,8 +288,8 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
         if part.forcegen_version != first.forcegen_version {
             return Err(mismatch(
                 "forcegen version",
-                first.forcegen_version.clone(),
-                part.forcegen_version.clone(),
+                first.forcegen_version.escape_debug().to_string(),
+                part.forcegen_version.escape_debug().to_string(),
             ));
         }
     }
@@ -310,16 +305,21 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
         }
         *slot = true;
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !**s)
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
-    if !missing.is_empty() {
+    let missing = seen.iter().filter(|s| !**s).count();
+    if missing > 0 {
+        let mut listed: Vec<String> = seen
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !**s)
+            .take(LISTED_SHARDS)
+            .map(|(i, _)| format!("{}/{count}", i + 1))
+            .collect();
+        if missing > LISTED_SHARDS {
+            listed.push(format!("and {} more", missing - LISTED_SHARDS));
+        }
         return Err(PartialError::Incomplete(format!(
             "missing shard(s) {}",
-            missing.join(", ")
+            listed.join(", ")
         )));
     }
     let mut scenario = scenario::parse_str(&first.scenario_source, &first.scenario_file)?;
@@ -328,17 +328,25 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
     scenario.overrides = first.overrides.clone();
     let model = crate::model::Model::new(&scenario);
     for (path, part) in &parts {
-        check_shape(path, &part.aggregates, &model)?;
+        part.aggregates.check(&model).map_err(|detail| PartialError::Format {
+            path: path.to_path_buf(),
+            detail: format!("damaged: {detail}"),
+        })?;
     }
     parts.sort_by_key(|(_, p)| p.shard.index);
     let mut aggregates = parts[0].1.aggregates.clone();
-    for (_, part) in &parts[1..] {
-        aggregates.merge(&part.aggregates);
+    for (path, part) in &parts[1..] {
+        aggregates
+            .merge_checked(&part.aggregates)
+            .map_err(|detail| PartialError::Mismatch {
+                path: path.to_path_buf(),
+                detail,
+            })?;
     }
     Ok(Merged {
         scenario,
         aggregates,
-        out_stem: first.out_stem,
+        out_stem: first.out_stem.as_deref().and_then(safe_stem).map(str::to_string),
     })
 }
 

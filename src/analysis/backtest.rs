@@ -50,6 +50,9 @@ pub const INFO_FILE: &str = schema::BACKTEST_INFO;
 pub const OBSERVED_COLUMNS: [&str; 3] = ["date", "metric", "value"];
 /// Most observations one file may hold.
 pub const MAX_OBSERVATIONS: usize = 1_000_000;
+/// Largest observed value: far above any head count or ratio (a head count
+/// is at most about 4.3e9), and small enough that no score overflows.
+pub const MAX_OBSERVED_VALUE: f64 = 1e12;
 /// Largest observed file read, in bytes.
 pub const MAX_OBSERVED_BYTES: u64 = 64 * 1024 * 1024;
 /// Problems listed in one error message; the rest are counted.
@@ -415,6 +418,10 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 
 fn value(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > MAX_OBSERVED_VALUE => Err(format!(
+            "{text} is too large: an observed head count or ratio is at most {MAX_OBSERVED_VALUE:e} (larger ones \
+             would overflow the scores)"
+        )),
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         Ok(v) if v.is_finite() => Err(format!("{text} is negative; a head count or a ratio is 0 or more")),
         _ => Err(format!(

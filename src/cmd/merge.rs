@@ -1,7 +1,7 @@
 //! `forcegen merge`: the partial results of a sharded run, merged into the
 //! files a single run would have written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -25,10 +25,7 @@ pub struct MergeArgs {
 pub fn run(args: &MergeArgs) -> Result<(), Failure> {
     interrupt::install();
     let merged = partial::merge_files(&args.partials)?;
-    let out = match &args.output.out {
-        Some(out) => out.clone(),
-        None => Path::new("output").join(partial::safe_stem(merged.out_stem.as_deref())),
-    };
+    let out = args.output.out.clone().unwrap_or_else(|| merged.default_out_dir());
     let folder = OutputFolder::open(&out, FILES, &sha256_hex(&merged.scenario.source), args.output.force)?;
     let model = Model::new(&merged.scenario);
     let results = Results {

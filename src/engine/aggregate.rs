@@ -15,6 +15,9 @@ pub const RATIO_SCALE: f64 = 16_777_216.0;
 /// Ratios are capped here in the sums (never in the percentiles), so that a
 /// sum of squares over 2^40 trials cannot overflow a u128.
 pub const RATIO_CAP: f64 = 65_536.0;
+/// The largest fixed-point value one trial adds to a ratio sum:
+/// [`RATIO_CAP`] times [`RATIO_SCALE`], 2^40.
+const MAX_FIXED: u128 = 1 << 40;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aggregates {
@@ -139,6 +142,112 @@ impl Aggregates {
         for histogram in &mut self.metrics {
             histogram.finish();
         }
+    }
+
+    /// Checks aggregates read from a partial file against the model they
+    /// claim to be of: the shape a run of it makes, every histogram counting
+    /// each trial once, each target's and contributor's day slots counting
+    /// each trial once, and deliveries and ratio sums no run could exceed.
+    /// So merging them cannot go out of bounds or overflow (see
+    /// [`Aggregates::merge_checked`]), and the merged files hold no
+    /// impossible numbers (a share over 1, a NaN standard error).
+    pub fn check(&self, model: &Model) -> Result<(), String> {
+        let expected = Aggregates::new(model);
+        let rows = |v: &[Vec<u64>]| v.iter().map(Vec::len).collect::<Vec<_>>();
+        let ratio_rows = |v: &[Vec<(u128, u128)>]| v.iter().map(Vec::len).collect::<Vec<_>>();
+        let days = |a: &Aggregates| a.metrics.iter().map(DayHistogram::days).collect::<Vec<_>>();
+        let same = days(self) == days(&expected)
+            && ratio_rows(&self.ratio_sums) == ratio_rows(&expected.ratio_sums)
+            && rows(&self.first_reached) == rows(&expected.first_reached)
+            && rows(&self.last_wave) == rows(&expected.last_wave)
+            && self.delivered.len() == expected.delivered.len()
+            && self.full_delivery.len() == expected.full_delivery.len();
+        if !same {
+            return Err("its results do not have the shape of its scenario's".to_string());
+        }
+        let trials = self.trials;
+        for (m, histogram) in self.metrics.iter().enumerate() {
+            histogram.check(trials).map_err(|e| format!("metric {}: {e}", m + 1))?;
+        }
+        let counts_each_trial = |what: &str, slots: &[Vec<u64>]| {
+            for (i, row) in slots.iter().enumerate() {
+                let total: u128 = row.iter().map(|&n| u128::from(n)).sum();
+                if total != u128::from(trials) {
+                    return Err(format!("{what} {}: its days count {total} trials, not {trials}", i + 1));
+                }
+            }
+            Ok(())
+        };
+        counts_each_trial("target", &self.first_reached)?;
+        counts_each_trial("contributor (last wave)", &self.last_wave)?;
+        for (c, (&delivered, &full)) in self.delivered.iter().zip(&self.full_delivery).enumerate() {
+            let pledged = u128::from(model.pledged(c));
+            // Every trial delivers at most the pledge, and a full delivery all of it.
+            if full > trials || u128::from(delivered) > pledged * u128::from(trials) {
+                return Err(format!(
+                    "contributor {}: {delivered} delivered in {full} full deliveries of {pledged} over {trials} trials",
+                    c + 1
+                ));
+            }
+            if u128::from(delivered) < pledged * u128::from(full) {
+                return Err(format!(
+                    "contributor {}: {full} full deliveries of {pledged} but only {delivered} delivered",
+                    c + 1
+                ));
+            }
+        }
+        for (r, sums) in self.ratio_sums.iter().enumerate() {
+            for (day, &(sum, squares)) in sums.iter().enumerate() {
+                // Each trial adds at most MAX_FIXED, and its square at most
+                // MAX_FIXED times itself.
+                let bounded = u128::from(trials)
+                    .checked_mul(MAX_FIXED)
+                    .is_some_and(|most| sum <= most)
+                    && sum.checked_mul(MAX_FIXED).is_some_and(|most| squares <= most);
+                if !bounded {
+                    return Err(format!(
+                        "ratio metric {}, report day {}: sums {sum} and {squares} are out of range for {trials} trials",
+                        r + 1,
+                        day + 1
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Aggregates::merge`] for aggregates read from files (each passed
+    /// [`Aggregates::check`] against the same model): an error instead of
+    /// a wrapped sum.
+    pub fn merge_checked(&mut self, other: &Aggregates) -> Result<(), String> {
+        let overflow = |what: &str| format!("the {what} of the partial results add up past 2^64 (or 2^128)");
+        self.trials = self
+            .trials
+            .checked_add(other.trials)
+            .ok_or_else(|| overflow("trials"))?;
+        for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
+            mine.merge(theirs);
+        }
+        for (mine, theirs) in self.ratio_sums.iter_mut().zip(&other.ratio_sums) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.0 = a.0.checked_add(b.0).ok_or_else(|| overflow("ratio sums"))?;
+                a.1 = a.1.checked_add(b.1).ok_or_else(|| overflow("ratio sums"))?;
+            }
+        }
+        let add = |mine: &mut [u64], theirs: &[u64], what: &str| {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a = a.checked_add(*b).ok_or_else(|| overflow(what))?;
+            }
+            Ok::<(), String>(())
+        };
+        for (mine, theirs) in self.first_reached.iter_mut().zip(&other.first_reached) {
+            add(mine, theirs, "days targets were reached")?;
+        }
+        for (mine, theirs) in self.last_wave.iter_mut().zip(&other.last_wave) {
+            add(mine, theirs, "days of last waves")?;
+        }
+        add(&mut self.delivered, &other.delivered, "deliveries")?;
+        add(&mut self.full_delivery, &other.full_delivery, "full deliveries")
     }
 
     /// Adds another aggregate of the same model.

@@ -200,6 +200,16 @@ fn median(series: &Series) -> Vec<(i32, f64)> {
         .collect()
 }
 
+/// `top` as the top of a y axis from 0, if plotters can draw it (finite:
+/// an infinite range never finishes).
+fn axis_top(top: f64) -> Result<f64, Box<dyn Error>> {
+    if top.is_finite() && top > 0.0 {
+        Ok(top)
+    } else {
+        Err(format!("the values are too large to draw (the y axis would reach {top})").into())
+    }
+}
+
 fn max_p95(series: &Series) -> f64 {
     series.percentiles.iter().map(|p| p[4]).fold(0.0, f64::max)
 }
@@ -233,7 +243,7 @@ fn international(root: &Area, data: &RunData) -> DrawResult {
     let targets = data.targets_on("international");
     // Room above the highest target for the legend (top left).
     let highest = targets.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-    let top = (max_p95(series) * 1.12).max(highest * 1.4).max(10.0);
+    let top = axis_top((max_p95(series) * 1.12).max(highest * 1.4).max(10.0))?;
     let mut chart = builder(root, "International personnel (all contributors) by date")
         .build_cartesian_2d(x_range(data).with_key_points(date_ticks(data)), 0.0..top)?;
     mesh(&mut chart, data, "personnel", &|v| thousands(*v))?;
@@ -278,7 +288,7 @@ fn police_ratio(root: &Area, data: &RunData) -> DrawResult {
     let Some(series) = data.series("police_per_100k") else {
         return no_data(root, "no police ratio in this run");
     };
-    let top = (max_p95(series) * 1.1).max(TRANQUIL.1 * 1.25);
+    let top = axis_top((max_p95(series) * 1.1).max(TRANQUIL.1 * 1.25))?;
     let horizon = data.horizon_days.max(1) as i32;
     let mut chart = builder(root, "Police (host and international) per 100,000 inhabitants")
         .build_cartesian_2d(x_range(data).with_key_points(date_ticks(data)), 0.0..top)?;
@@ -336,6 +346,7 @@ fn targets(root: &Area, data: &RunData) -> DrawResult {
     mesh(&mut chart, data, "probability", &|v| format!("{v:.1}"))?;
 
     let count = data.targets.len();
+    let shares = data.p_by_horizon_all();
     for (i, target) in data.targets.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let line = color.stroke_width(2);
@@ -378,7 +389,7 @@ fn targets(root: &Area, data: &RunData) -> DrawResult {
             2 => markers!(|c| Cross::new(c, 5, color.stroke_width(3))),
             _ => markers!(|c| Circle::new(c, 5, color.stroke_width(2))),
         }
-        let label = match data.p_by_horizon(&target.name) {
+        let label = match shares.get(target.name.as_str()) {
             Some(p) => format!("{} ({:.1}% by the horizon)", target.name, 100.0 * p),
             None => target.name.clone(),
         };
@@ -424,7 +435,7 @@ fn contributors(root: &Area, data: &RunData) -> DrawResult {
         stacked.push(top.clone());
         below = top;
     }
-    let top = (below.iter().copied().fold(0.0, f64::max) * 1.15).max(10.0);
+    let top = axis_top((below.iter().copied().fold(0.0, f64::max) * 1.15).max(10.0))?;
     let (plot, legend) = root.split_vertically(HEIGHT);
     let mut chart = builder(&plot, "Expected strength by contributor (mean over trials, stacked)")
         .build_cartesian_2d(x_range(data).with_key_points(date_ticks(data)), 0.0..top)?;
@@ -462,8 +473,10 @@ fn contributors(root: &Area, data: &RunData) -> DrawResult {
         ))?;
         // A name inside its band where the band is thick enough.
         let inner = (days.len() / 5)..(days.len() - days.len() / 10).max(days.len() / 5 + 1);
+        // A series may have fewer days than the first (in an edited file).
+        let drawn = days.len().min(upper.len()).min(lower.len());
         if let Some(j) = inner
-            .filter(|&j| j < days.len())
+            .filter(|&j| j < drawn)
             .max_by(|&a, &b| (upper[a] - lower[a]).total_cmp(&(upper[b] - lower[b])))
             && upper[j] - lower[j] > top * 0.06
         {

@@ -1,17 +1,34 @@
-//! The CSV files of a run, parsed back into what the report shows.
+//! The CSV files of a run, parsed back into what the report shows. Every
+//! value the charts use is checked (dates within chrono's and the
+//! scenarios' range, days within the horizon, finite numbers), so that a
+//! damaged or edited file gives an error naming the file, line and column
+//! instead of a panic or a chart plotters cannot finish.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use super::ReportError;
+use crate::scenario::{LAST_DATE, MAX_CSV_ROWS, MAX_HORIZON_DAYS};
+
+/// Largest CSV file `forcegen report` reads, in bytes: room for the most
+/// rows a file may have ([`MAX_CSV_ROWS`]) at 1,000 bytes a row.
+pub const MAX_CSV_BYTES: u64 = 1 << 30;
+/// Most characters of a cell quoted in an error message.
+const QUOTED_CHARS: usize = 40;
 
 /// A parsed CSV file: its header and its rows, as text.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The line each row starts on in its file (for messages; may be empty
+    /// for a table not read from a file).
+    pub lines: Vec<u64>,
 }
 
 impl Table {
+    /// Parses a CSV file of at most [`MAX_CSV_ROWS`] rows.
     fn parse(file: &str, bytes: &[u8]) -> Result<Table, ReportError> {
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
         let error = |e: csv::Error| ReportError::Csv {
@@ -19,11 +36,19 @@ impl Table {
             message: e.to_string(),
         };
         let header = reader.headers().map_err(error)?.iter().map(str::to_string).collect();
-        let rows = reader
-            .records()
-            .map(|r| r.map(|r| r.iter().map(str::to_string).collect()).map_err(error))
-            .collect::<Result<_, _>>()?;
-        Ok(Table { header, rows })
+        let (mut rows, mut lines) = (Vec::new(), Vec::new());
+        for record in reader.records() {
+            let record = record.map_err(error)?;
+            if rows.len() as u64 >= MAX_CSV_ROWS {
+                return Err(ReportError::Csv {
+                    file: file.to_string(),
+                    message: format!("more than {MAX_CSV_ROWS} rows, the limit (see the README's size limits)"),
+                });
+            }
+            lines.push(record.position().map_or(0, |p| p.line()));
+            rows.push(record.iter().map(str::to_string).collect());
+        }
+        Ok(Table { header, rows, lines })
     }
 
     /// The index of column `name`, or an error naming the file.
@@ -35,6 +60,48 @@ impl Table {
                 file: file.to_string(),
                 message: format!("no column \"{name}\""),
             })
+    }
+
+    /// An error in row `row`, column `name`.
+    fn error(&self, file: &str, row: usize, name: &str, message: String) -> ReportError {
+        let line = self.lines.get(row).map_or_else(String::new, |l| format!("line {l}, "));
+        ReportError::Csv {
+            file: file.to_string(),
+            message: format!("{line}column \"{name}\": {message}"),
+        }
+    }
+
+    /// The number in row `row`, column `col` (named `name`): finite and at
+    /// least `low`.
+    fn number(&self, file: &str, row: usize, (col, name): (usize, &str), low: f64) -> Result<f64, ReportError> {
+        let text = &self.rows[row][col];
+        match text.parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= low => Ok(value),
+            Ok(value) if value.is_finite() => {
+                let message = format!("{} is below {low}, which no run writes", quoted(text));
+                Err(self.error(file, row, name, message))
+            }
+            _ => Err(self.error(file, row, name, format!("{} is not a finite number", quoted(text)))),
+        }
+    }
+
+    /// The report day in row `row`, column `col`: a whole number from 0 to `horizon`.
+    fn day(&self, file: &str, row: usize, col: usize, horizon: u32) -> Result<i32, ReportError> {
+        let value = self.number(file, row, (col, "day"), 0.0)?;
+        if value.fract() != 0.0 || value > f64::from(horizon) {
+            let text = quoted(&self.rows[row][col]);
+            let message = format!("{text} is not a day from 0 to the horizon, {horizon} (run_info.csv)");
+            return Err(self.error(file, row, "day", message));
+        }
+        Ok(value as i32)
+    }
+}
+
+/// `text` in quotes, cut short if long.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("\"{}...\"", text[..end].escape_debug()),
+        None => format!("\"{}\"", text.escape_debug()),
     }
 }
 
@@ -70,11 +137,15 @@ pub struct RunData {
     pub contributors: Table,
 }
 
-fn number(file: &str, text: &str) -> Result<f64, ReportError> {
-    text.parse::<f64>().map_err(|_| ReportError::Csv {
-        file: file.to_string(),
-        message: format!("\"{text}\" is not a number"),
-    })
+/// Groups rows by name in first-seen order: the index of `name`'s group in
+/// `groups`, made with `new` when it is not there yet.
+fn group<T>(index: &mut HashMap<String, usize>, groups: &mut Vec<T>, name: &str, new: impl FnOnce() -> T) -> usize {
+    if let Some(&i) = index.get(name) {
+        return i;
+    }
+    groups.push(new());
+    index.insert(name.to_string(), groups.len() - 1);
+    groups.len() - 1
 }
 
 impl RunData {
@@ -93,23 +164,7 @@ impl RunData {
             message: "no data row".to_string(),
         })?;
         let info: Vec<(String, String)> = run_info.header.iter().cloned().zip(values.iter().cloned()).collect();
-        let get = |key: &str| -> Result<&str, ReportError> {
-            info.iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-                .ok_or_else(|| ReportError::Csv {
-                    file: "run_info.csv".to_string(),
-                    message: format!("no column \"{key}\""),
-                })
-        };
-        let start = NaiveDate::parse_from_str(get("start")?, "%Y-%m-%d").map_err(|e| ReportError::Csv {
-            file: "run_info.csv".to_string(),
-            message: format!("start: {e}"),
-        })?;
-        let horizon_days = get("horizon_days")?.parse::<u32>().map_err(|e| ReportError::Csv {
-            file: "run_info.csv".to_string(),
-            message: format!("horizon_days: {e}"),
-        })?;
+        let (start, horizon_days) = dates(&info)?;
 
         let file = "timeseries.csv";
         let timeseries = table(file)?;
@@ -118,29 +173,24 @@ impl RunData {
         let mean_col = timeseries.column(file, "mean")?;
         let p_cols = ["p5", "p25", "p50", "p75", "p95"]
             .iter()
-            .map(|c| timeseries.column(file, c))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|c| Ok((timeseries.column(file, c)?, *c)))
+            .collect::<Result<Vec<_>, ReportError>>()?;
         let mut series: Vec<Series> = Vec::new();
-        for row in &timeseries.rows {
+        let mut index = HashMap::new();
+        for (r, row) in timeseries.rows.iter().enumerate() {
             let metric = &row[metric_col];
-            let index = match series.iter().position(|s| &s.metric == metric) {
-                Some(i) => i,
-                None => {
-                    series.push(Series {
-                        metric: metric.clone(),
-                        days: Vec::new(),
-                        mean: Vec::new(),
-                        percentiles: Vec::new(),
-                    });
-                    series.len() - 1
-                }
-            };
-            let s = &mut series[index];
-            s.days.push(number(file, &row[day_col])? as i32);
-            s.mean.push(number(file, &row[mean_col])?);
+            let i = group(&mut index, &mut series, metric, || Series {
+                metric: metric.clone(),
+                days: Vec::new(),
+                mean: Vec::new(),
+                percentiles: Vec::new(),
+            });
+            let s = &mut series[i];
+            s.days.push(timeseries.day(file, r, day_col, horizon_days)?);
+            s.mean.push(timeseries.number(file, r, (mean_col, "mean"), 0.0)?);
             let mut p = [0.0; 5];
             for (slot, &col) in p.iter_mut().zip(&p_cols) {
-                *slot = number(file, &row[col])?;
+                *slot = timeseries.number(file, r, col, 0.0)?;
             }
             s.percentiles.push(p);
         }
@@ -153,30 +203,38 @@ impl RunData {
             targets_table.column(file, "p_reached")?,
         );
         let mut targets: Vec<TargetSeries> = Vec::new();
-        for row in &targets_table.rows {
+        let mut index = HashMap::new();
+        for (r, row) in targets_table.rows.iter().enumerate() {
             let name = &row[name_col];
-            let index = match targets.iter().position(|t| &t.name == name) {
-                Some(i) => i,
-                None => {
-                    targets.push(TargetSeries {
-                        name: name.clone(),
-                        days: Vec::new(),
-                        p_reached: Vec::new(),
-                    });
-                    targets.len() - 1
-                }
-            };
-            targets[index].days.push(number(file, &row[day_col])? as i32);
-            targets[index].p_reached.push(number(file, &row[p_col])?);
+            let i = group(&mut index, &mut targets, name, || TargetSeries {
+                name: name.clone(),
+                days: Vec::new(),
+                p_reached: Vec::new(),
+            });
+            let day = targets_table.day(file, r, day_col, horizon_days)?;
+            let p = targets_table.number(file, r, (p_col, "p_reached"), 0.0)?;
+            if p > 1.0 {
+                let message = format!("{} is not a share from 0 to 1", quoted(&row[p_col]));
+                return Err(targets_table.error(file, r, "p_reached", message));
+            }
+            targets[i].days.push(day);
+            targets[i].p_reached.push(p);
         }
 
+        let summary = table("summary.csv")?;
+        // The charts draw each target's threshold.
+        if let Ok(col) = summary.column("summary.csv", "at_least") {
+            for r in 0..summary.rows.len() {
+                summary.number("summary.csv", r, (col, "at_least"), 0.0)?;
+            }
+        }
         Ok(RunData {
             info,
             start,
             horizon_days,
             series,
             targets,
-            summary: table("summary.csv")?,
+            summary,
             contributors: table("contributors.csv")?,
         })
     }
@@ -217,22 +275,78 @@ impl RunData {
             .iter()
             .filter(|row| row[m] == metric)
             .filter_map(|row| row[a].parse::<f64>().ok().map(|v| (row[t].clone(), v)))
+            .filter(|(_, v)| v.is_finite())
             .collect()
     }
 
     /// `p_reached_by_horizon` of a target from `summary.csv`.
     pub fn p_by_horizon(&self, target: &str) -> Option<f64> {
-        let t = self.summary.column("summary.csv", "target").ok()?;
-        let p = self.summary.column("summary.csv", "p_reached_by_horizon").ok()?;
-        self.summary
-            .rows
-            .iter()
-            .find(|row| row[t] == target)
-            .and_then(|row| row[p].parse().ok())
+        self.p_by_horizon_all().get(target).copied()
     }
 
-    /// The date of report day `day`.
-    pub fn date_of(&self, day: i32) -> NaiveDate {
-        self.start + chrono::Days::new(day.max(0) as u64)
+    /// `p_reached_by_horizon` of every target from `summary.csv` (the first
+    /// row of each name; finite numbers only).
+    pub fn p_by_horizon_all(&self) -> HashMap<&str, f64> {
+        let (Ok(t), Ok(p)) = (
+            self.summary.column("summary.csv", "target"),
+            self.summary.column("summary.csv", "p_reached_by_horizon"),
+        ) else {
+            return HashMap::new();
+        };
+        let mut shares = HashMap::new();
+        for row in &self.summary.rows {
+            let share = row[p].parse::<f64>().ok().filter(|v| v.is_finite());
+            shares.entry(row[t].as_str()).or_insert(share);
+        }
+        shares
+            .into_iter()
+            .filter_map(|(name, share)| Some((name, share?)))
+            .collect()
     }
+
+    /// The date of report day `day` (the last date chrono holds if past it).
+    pub fn date_of(&self, day: i32) -> NaiveDate {
+        self.start
+            .checked_add_days(chrono::Days::new(day.max(0) as u64))
+            .unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// `start` and `horizon_days` of `run_info.csv`: a date, and a horizon
+/// from 1 to [`MAX_HORIZON_DAYS`] days ending on or before [`LAST_DATE`], as
+/// every scenario has.
+fn dates(info: &[(String, String)]) -> Result<(NaiveDate, u32), ReportError> {
+    let bad = |message: String| ReportError::Csv {
+        file: "run_info.csv".to_string(),
+        message,
+    };
+    let get = |key: &str| -> Result<&str, ReportError> {
+        info.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| bad(format!("no column \"{key}\"")))
+    };
+    let text = get("start")?;
+    let start = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| bad(format!("start: {} is not a date (YYYY-MM-DD): {e}", quoted(text))))?;
+    let text = get("horizon_days")?;
+    let horizon_days = text
+        .parse::<u32>()
+        .ok()
+        .filter(|h| (1..=MAX_HORIZON_DAYS).contains(h))
+        .ok_or_else(|| {
+            bad(format!(
+                "horizon_days: {} is not a whole number of days from 1 to {MAX_HORIZON_DAYS}",
+                quoted(text)
+            ))
+        })?;
+    if start
+        .checked_add_days(chrono::Days::new(u64::from(horizon_days)))
+        .is_none_or(|last| last > LAST_DATE)
+    {
+        return Err(bad(format!(
+            "start {start} plus horizon_days {horizon_days} ends after {LAST_DATE}, the last date a scenario may reach"
+        )));
+    }
+    Ok((start, horizon_days))
 }

@@ -177,5 +177,6 @@ fn assumptions(data: &RunData) -> Table {
     Table {
         header: vec!["assumption".to_string(), "value".to_string()],
         rows,
+        lines: Vec::new(),
     }
 }

@@ -9,7 +9,6 @@ pub mod charts;
 pub mod data;
 pub mod html;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use data::RunData;
@@ -49,13 +48,14 @@ pub fn render(csv_files: &[(&str, Vec<u8>)]) -> Result<Vec<(&'static str, Vec<u8
     Ok(files)
 }
 
-/// Reads the five CSV files of a finished run from `dir`.
+/// Reads the five CSV files of a finished run from `dir`: regular files of
+/// at most [`data::MAX_CSV_BYTES`] each.
 pub fn read_csv_files(dir: &Path) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
     crate::output::FILES
         .iter()
         .map(|name| {
             let path = dir.join(name);
-            fs::read(&path)
+            crate::readback::read_regular_file(&path, data::MAX_CSV_BYTES)
                 .map(|bytes| (*name, bytes))
                 .map_err(|source| ReportError::Read { path, source })
         })
