@@ -37,7 +37,8 @@ pub enum Failure {
     /// A damaged or unusable observed-data file given to `backtest`.
     #[error("{0}")]
     Observed(#[from] ObservedError),
-    /// A damaged CSV file given to `report`, or a report that cannot be drawn.
+    /// A damaged CSV file given to `report`, or one whose values cannot be
+    /// drawn (a run's own report failing is [`Failure::Internal`]).
     #[error("{0}")]
     Report(#[from] ReportError),
     #[error("{0}")]
@@ -55,16 +56,12 @@ impl Failure {
             | Failure::Overrides(_)
             | Failure::Usage(_)
             | Failure::Sweep(_)
-            | Failure::Observed(_) => EXIT_BAD_INPUT,
+            | Failure::Observed(_)
+            | Failure::Report(_) => EXIT_BAD_INPUT,
             Failure::Partial(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Failure::Output(e) if e.needs_force() => EXIT_BAD_INPUT,
-            Failure::Report(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Failure::Engine(EngineError::Cancelled) => EXIT_INTERRUPTED,
-            Failure::Partial(_)
-            | Failure::Output(_)
-            | Failure::Report(_)
-            | Failure::Engine(_)
-            | Failure::Internal(_) => EXIT_FAILURE,
+            Failure::Partial(_) | Failure::Output(_) | Failure::Engine(_) | Failure::Internal(_) => EXIT_FAILURE,
         }
     }
 }

@@ -95,7 +95,7 @@ fn svg((id, title): (&str, &str), legend: u32, draw: impl FnOnce(&Area) -> DrawR
     );
     Ok(format!(
         "{open}\n<title id=\"{id}-title\">{}</title>{rest}",
-        super::html::escape(title)
+        super::escape(title)
     ))
 }
 

@@ -5,22 +5,7 @@ use std::fmt::Write;
 
 use super::charts::{self, CHARTS};
 use super::data::{RunData, Table};
-
-/// Text made safe for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+use super::escape;
 
 const STYLE: &str = "
 body { font-family: sans-serif; color: #111; background: #fff; max-width: 1000px; margin: 1.5em auto; padding: 0 1em; line-height: 1.4; }

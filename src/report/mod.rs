@@ -27,12 +27,20 @@ pub enum ReportError {
     Draw { chart: String, message: String },
 }
 
-impl ReportError {
-    /// True for a missing or damaged CSV file (the user's input), false for
-    /// a chart that could not be drawn.
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(self, ReportError::Draw { .. })
+/// Text made safe for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
     }
+    out
 }
 
 /// The report files, built from the CSV files of a run (name and bytes, as
