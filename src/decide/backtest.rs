@@ -38,7 +38,9 @@ use chrono::NaiveDate;
 
 use crate::app::{self, Failure, RunRequest};
 use crate::engine::Aggregates;
-use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_key, count_value, float_key, float_value};
+use crate::engine::histogram::{
+    DayHistogram, EXACT_LIMIT, HistogramRecorder, count_key, count_value, float_key, float_value,
+};
 use crate::model::{GENERATOR_NAME, Model};
 use crate::output::stats::{count_stats, ratio_stats};
 use crate::output::{self, OutputError, cell_text, csv_bytes, number, sha256_hex};
@@ -480,11 +482,11 @@ impl Forecast {
 
     /// A forecast of whole-person values, one per trial (for tests).
     pub fn from_counts(values: &[u32]) -> Forecast {
-        let mut histogram = DayHistogram::new(1);
+        let mut histogram = HistogramRecorder::new(1);
         for &v in values {
             histogram.add(count_key(v), 0);
         }
-        histogram.finish();
+        let histogram = histogram.finish();
         Forecast::from_histogram(&histogram, 0, values.len() as u64, false)
     }
 
