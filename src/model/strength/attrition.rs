@@ -1,6 +1,6 @@
 //! The state of one pure-death process, and its moves from one asked-for
 //! day to the next: the death race, inversion or thinning, whichever is
-//! cheaper (see the module above).
+//! cheaper (see `strength`).
 
 use super::super::streams::StreamRng;
 use super::binomial::{departures_by_inversion, exp1, survivors};
