@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use forcegen::engine::{self, Aggregates, Progress};
+use forcegen::engine::{self, Progress, Recorder};
 use forcegen::model::{Model, Trial};
 use forcegen::scenario::{BASELINE_TEXT, Step, parse_str};
 
@@ -44,7 +44,7 @@ fn record(c: &mut Criterion) {
                 trial
             })
             .collect();
-        let mut aggregates = Aggregates::new(&model);
+        let mut aggregates = Recorder::new(&model);
         let mut i = 0;
         c.bench_function(name, |b| {
             b.iter(|| {
@@ -61,7 +61,7 @@ fn trial_and_record(c: &mut Criterion) {
     for (name, step) in [("trial+record/weekly", Step::Week), ("trial+record/daily", Step::Day)] {
         let model = baseline_model(step);
         let mut trial = Trial::default();
-        let mut aggregates = Aggregates::new(&model);
+        let mut aggregates = Recorder::new(&model);
         let mut index = 0u64;
         c.bench_function(name, |b| {
             b.iter(|| {

@@ -2,13 +2,13 @@
 //! the days targets were first met, and what each contributor delivered.
 //! All of it is integer counts and sums, so aggregates from any split of the
 //! trials merge to the same bits in any order, and memory does not depend on
-//! the number of trials.
+//! the number of trials. A worker records its trials with a
+//! [`Recorder`](super::Recorder), which finishes into [`Aggregates`].
 
 use serde::{Deserialize, Serialize};
 
-use super::histogram::{DayHistogram, count_key, float_key};
-use crate::model::{CountSeries, Model, Trial};
-use crate::scenario::Metric;
+use super::histogram::DayHistogram;
+use crate::model::Model;
 
 /// Fixed-point scale for ratio sums: 2^24 units per 1.
 pub const RATIO_SCALE: f64 = 16_777_216.0;
@@ -35,41 +35,17 @@ pub struct Aggregates {
     pub delivered: Vec<u64>,
     /// Per contributor: trials in which all `pledged` arrived.
     pub full_delivery: Vec<u64>,
-    /// One trial's values of a ratio metric on each report day, while it
-    /// is recorded (left empty between trials).
-    #[serde(skip)]
-    ratio_values: Scratch<f64>,
-    /// One trial's values of a head-count metric on each report day, or a
-    /// ratio metric's bins, while they are recorded.
-    #[serde(skip)]
-    count_values: Scratch<u32>,
 }
-
-/// Work space reused from trial to trial: not part of the result, so any
-/// two are equal.
-#[derive(Debug, Clone, Default)]
-struct Scratch<T>(Vec<T>);
-
-impl<T> PartialEq for Scratch<T> {
-    fn eq(&self, _: &Scratch<T>) -> bool {
-        true
-    }
-}
-
-impl<T> Eq for Scratch<T> {}
 
 impl Aggregates {
+    /// No trials yet, in the shape of `model`'s aggregates.
     pub fn new(model: &Model) -> Aggregates {
         let days = model.report_days.len();
         let day_slots = model.horizon as usize + 2;
         let contributors = model.contributor_count();
         Aggregates {
             trials: 0,
-            metrics: model
-                .metrics
-                .iter()
-                .map(|_| DayHistogram::sharing(days, model.metrics.len()))
-                .collect(),
+            metrics: model.metrics.iter().map(|_| DayHistogram::new(days)).collect(),
             ratio_sums: model
                 .metrics
                 .iter()
@@ -80,68 +56,12 @@ impl Aggregates {
             last_wave: vec![vec![0; day_slots]; contributors],
             delivered: vec![0; contributors],
             full_delivery: vec![0; contributors],
-            ratio_values: Scratch::default(),
-            count_values: Scratch::default(),
-        }
-    }
-
-    /// Adds one finished trial.
-    pub fn record(&mut self, model: &Model, trial: &Trial) {
-        // Report positions are ascending and distinct, so as many as the
-        // evaluated days are `0, 1, 2...`.
-        let all_reports = trial.report_positions.len() == trial.days.len();
-        self.record_from(model, trial, all_reports);
-    }
-
-    /// [`Aggregates::record`]: head counts are recorded from their series
-    /// as they are when `all_reports` (every evaluated day is a report
-    /// day), else picked out report day by report day.
-    #[inline(always)]
-    fn record_from(&mut self, model: &Model, trial: &Trial, all_reports: bool) {
-        self.trials += 1;
-        let mut ratio = 0;
-        let reports = &trial.report_positions;
-        for (m, &metric) in model.metrics.iter().enumerate() {
-            let histogram = &mut self.metrics[m];
-            let values = &mut self.count_values.0;
-            match metric {
-                Metric::Contributor(c) if trial.is_empty(c) => histogram.record_constant(count_key(0)),
-                Metric::PolicePer100k | Metric::SecurityPer1000 => {
-                    let sums = &mut self.ratio_sums[ratio];
-                    ratio += 1;
-                    let ratios = &mut self.ratio_values.0;
-                    trial.ratios(metric, reports, all_reports, ratios);
-                    record_ratios(histogram, sums, ratios, values);
-                    ratios.clear();
-                }
-                count => {
-                    if let Some(series) = trial.count_series(count) {
-                        record_counts(histogram, values, reports, series, all_reports);
-                    }
-                }
-            }
-        }
-        let never = model.horizon as usize + 1;
-        for (counts, first) in self.first_reached.iter_mut().zip(&trial.first_reached) {
-            counts[first.map_or(never, |d| d as usize)] += 1;
-        }
-        for (c, delivery) in trial.deliveries.iter().enumerate() {
-            self.last_wave[c][delivery.last_wave_day.map_or(never, |d| d as usize)] += 1;
-            self.delivered[c] += u64::from(delivery.delivered);
-            self.full_delivery[c] += u64::from(delivery.delivered == model.pledged(c));
         }
     }
 
     /// Bytes held by the per-day tables.
     pub fn table_bytes(&self) -> u64 {
         self.metrics.iter().map(DayHistogram::table_bytes).sum()
-    }
-
-    /// Turns recorded runs into counts; call before reading or saving.
-    pub fn finish(&mut self) {
-        for histogram in &mut self.metrics {
-            histogram.finish();
-        }
     }
 
     /// Checks aggregates read from a partial file against the model they
@@ -273,81 +193,8 @@ impl Aggregates {
     }
 }
 
-/// Records a head count, `series` on the evaluated days: from the series
-/// as it is when `all_reports` (every evaluated day is a report day; a sum
-/// of two is worked out in `values` first), else report day by report
-/// day, `reports[r]` the index of report day `r`.
-#[inline(always)]
-fn record_counts(
-    histogram: &mut DayHistogram,
-    values: &mut Vec<u32>,
-    reports: &[u32],
-    series: CountSeries,
-    all_reports: bool,
-) {
-    match (series, all_reports) {
-        (CountSeries::One(series), true) => histogram.record_counts(series),
-        (CountSeries::Sum(a, b), true) => {
-            values.clear();
-            values.extend(a.iter().zip(b).map(|(&x, &y)| x.saturating_add(y)));
-            histogram.record_counts(values);
-        }
-        (CountSeries::One(series), false) => histogram.record(|r| count_key(series[reports[r] as usize])),
-        (CountSeries::Sum(a, b), false) => histogram.record(|r| {
-            let k = reports[r] as usize;
-            count_key(a[k].saturating_add(b[k]))
-        }),
-    }
-}
-
-/// Records a ratio metric's `values` on the report days (their bins made
-/// in `keys`); ratios also add to the fixed-point sums behind their mean
-/// and sd. (The values are worked out beforehand, so their divisions
-/// overlap rather than wait in turn.)
-fn record_ratios(histogram: &mut DayHistogram, sums: &mut [(u128, u128)], values: &[f64], keys: &mut Vec<u32>) {
-    for (slot, &value) in sums.iter_mut().zip(values) {
-        // Non-negative, so adding 0.5 and truncating rounds.
-        // Under 2^41, so the conversion through i64 is exact (and one instruction).
-        let fixed = u128::from((value.min(RATIO_CAP) * RATIO_SCALE + 0.5) as i64 as u64);
-        slot.0 = slot.0.wrapping_add(fixed);
-        slot.1 = slot.1.wrapping_add(fixed * fixed);
-    }
-    // Ratio keys are below 2^22.
-    keys.clear();
-    keys.extend(values.iter().map(|&value| float_key(value) as u32));
-    histogram.record_keys(keys);
-}
-
 fn add_into(mine: &mut [u64], theirs: &[u64]) {
     for (a, b) in mine.iter_mut().zip(theirs) {
         *a += b;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::{BASELINE_TEXT, Step, parse_str};
-
-    /// Daily trials (every evaluated day a report day) recorded from their
-    /// series give the same aggregates, to the page, as recorded report day
-    /// by report day.
-    #[test]
-    fn series_and_report_days_record_the_same() {
-        let mut scenario = parse_str(BASELINE_TEXT, "baseline").expect("the built-in baseline parses");
-        scenario.simulation.step = Step::Day;
-        let model = Model::new(&scenario);
-        let mut from_series = Aggregates::new(&model);
-        let mut by_report_day = Aggregates::new(&model);
-        let mut trial = Trial::default();
-        for index in 0..3_000 {
-            model.run_trial(index, &mut trial);
-            assert_eq!(trial.report_positions.len(), trial.days.len());
-            from_series.record_from(&model, &trial, true);
-            by_report_day.record_from(&model, &trial, false);
-        }
-        from_series.finish();
-        by_report_day.finish();
-        assert!(from_series == by_report_day);
     }
 }

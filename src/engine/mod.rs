@@ -1,19 +1,22 @@
 //! Runs trials in parallel and reduces them to [`Aggregates`].
 //!
 //! Trials are handed out in fixed-size chunks to one worker per thread; each
-//! worker keeps one accumulator and one set of trial buffers. Every trial
+//! worker keeps one [`Recorder`] and one set of trial buffers, and finishes
+//! it into [`Aggregates`] when the trials run out. Every trial
 //! draws only from streams keyed by (seed, trial index, input), and every
 //! aggregate is an integer count or sum, so the merged result is the same
 //! to the bit whatever the thread count or the order chunks finish in.
 
 pub mod aggregate;
 pub mod histogram;
+mod recorder;
 
 use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use aggregate::Aggregates;
+pub use recorder::Recorder;
 
 use crate::model::{Model, Trial};
 
@@ -79,9 +82,9 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     pool.broadcast(|context| {
         // Notes this worker's table memory; false (and all workers told to
         // stop) once all workers' tables together pass the limit.
-        let within_limit = |aggregates: &Aggregates| {
+        let within_limit = |bytes: u64| {
             if let Some(slot) = table_bytes.get(context.index()) {
-                slot.store(aggregates.table_bytes(), Ordering::Relaxed);
+                slot.store(bytes, Ordering::Relaxed);
             }
             let used: u64 = table_bytes.iter().map(|b| b.load(Ordering::Relaxed)).sum();
             if used > limit {
@@ -90,7 +93,7 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             }
             used <= limit
         };
-        let mut aggregates = Aggregates::new(model);
+        let mut recorder = Recorder::new(model);
         let mut trial = Trial::default();
         loop {
             if progress.cancel.load(Ordering::Relaxed) {
@@ -104,16 +107,16 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             let last = (first + CHUNK).min(trials.end);
             for index in first..last {
                 model.run_trial(index, &mut trial);
-                aggregates.record(model, &trial);
-                if (index - first).is_multiple_of(MEMORY_CHECK_EVERY) && !within_limit(&aggregates) {
+                recorder.record(model, &trial);
+                if (index - first).is_multiple_of(MEMORY_CHECK_EVERY) && !within_limit(recorder.table_bytes()) {
                     break;
                 }
             }
             progress.done.fetch_add(last - first, Ordering::Relaxed);
         }
-        aggregates.finish();
+        let aggregates = recorder.finish();
         // The last buffered trials are counted by `finish`: check again.
-        if !within_limit(&aggregates) {
+        if !within_limit(aggregates.table_bytes()) {
             return;
         }
         if let Ok(mut results) = results.lock() {
@@ -135,11 +138,7 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     // Merge into the first worker's aggregates (integer sums: the order does
     // not change the result), dropping each part once merged.
     let mut parts = results.into_iter().map(|(_, part)| part);
-    let mut total = parts.next().unwrap_or_else(|| {
-        let mut empty = Aggregates::new(model);
-        empty.finish();
-        empty
-    });
+    let mut total = parts.next().unwrap_or_else(|| Aggregates::new(model));
     for part in parts {
         total.merge(&part);
     }

@@ -95,6 +95,22 @@ impl Model {
                 );
             }
         }
+        self.contributor_inputs(&mut add);
+        for (e, event) in self.events.iter().enumerate() {
+            let path = |field: &str| format!("events.{}.{field}", event.name);
+            add(
+                path("probability"),
+                Source::EventHappens(e),
+                uncertain_chance(&event.happens),
+            );
+            add(path("day"), Source::EventDay(e), event.day.is_uncertain());
+        }
+        table
+    }
+
+    /// The contingents' uncertain inputs, each passed to `add` (path,
+    /// source, whether it varies), for [`Model::input_table`].
+    fn contributor_inputs(&self, add: &mut impl FnMut(String, Source, bool)) {
         for (c, model) in self.contributors.iter().enumerate() {
             let path = |field: &str| format!("contributors.{}.{field}", model.name);
             let pledge = model.pledged > 0;
@@ -126,16 +142,6 @@ impl Model {
             let present = model.deployed > 0 || model.pledged > 0;
             add(path("withdrawal_day"), Source::WithdrawalDay(c), may_leave && present);
         }
-        for (e, event) in self.events.iter().enumerate() {
-            let path = |field: &str| format!("events.{}.{field}", event.name);
-            add(
-                path("probability"),
-                Source::EventHappens(e),
-                uncertain_chance(&event.happens),
-            );
-            add(path("day"), Source::EventDay(e), event.day.is_uncertain());
-        }
-        table
     }
 
     /// Each input's values over `trials`, one column per input of `table`.

@@ -2,7 +2,9 @@
 //! histogram) and the scores of an observation against it: PIT, band mass
 //! and CRPS.
 
-use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_key, count_value, float_key, float_value};
+use crate::engine::histogram::{
+    DayHistogram, EXACT_LIMIT, HistogramRecorder, count_key, count_value, float_key, float_value,
+};
 
 /// One bin of a forecast: a value and how many trials had it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,11 +42,11 @@ impl Forecast {
 
     /// A forecast of whole-person values, one per trial (for tests).
     pub fn from_counts(values: &[u32]) -> Forecast {
-        let mut histogram = DayHistogram::new(1);
+        let mut histogram = HistogramRecorder::new(1);
         for &v in values {
             histogram.add(count_key(v), 0);
         }
-        histogram.finish();
+        let histogram = histogram.finish();
         Forecast::from_histogram(&histogram, 0, values.len() as u64, false)
     }
 

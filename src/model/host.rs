@@ -1,0 +1,132 @@
+//! The host police: initial strength, attrition and graduating classes,
+//! and the counts on other groups' days made exact when a target needs them.
+
+use super::streams::stream;
+use super::strength::{Arrival, Bridge, bridge_skipped, daily_rate, unit};
+use super::{Key, Model, Trial};
+
+impl Model {
+    /// Samples the host police's initial strength, attrition and graduating classes.
+    pub(super) fn plan_host(&self, key: &Key, trial: &mut Trial) -> (u32, f64) {
+        let index = key.index;
+        trial.host_arrivals.clear();
+        let Some(host) = &self.host else { return (0, 0.0) };
+        let seed = self.seed;
+        for intake in &host.intakes {
+            let mut sizes = intake.size.many(seed, index);
+            let mut graduates = (intake.graduates.probability < 1.0).then(|| stream(seed, index, intake.graduates.id));
+            for &day in &intake.days {
+                // A one-off class may be correlated: then its size is the copula's.
+                let size = if intake.size.slot.is_some() {
+                    intake.size.once(key)
+                } else {
+                    sizes.next()
+                } as u32;
+                let passes = match &mut graduates {
+                    Some(rng) => unit(rng) < intake.graduates.probability,
+                    None => true,
+                };
+                if passes && size > 0 {
+                    trial.host_arrivals.push(Arrival { day, size });
+                }
+            }
+        }
+        trial.host_arrivals.sort_by_key(|a| a.day);
+        trial.jump_days.extend(trial.host_arrivals.iter().map(|a| a.day));
+        let initial = host.initial.once(key).min(f64::from(u32::MAX / 4)) as u32;
+        (initial, daily_rate(host.attrition.once(key)))
+    }
+
+    /// Makes the host's counts exact on the days `strength_at` left (the
+    /// same draws it would have made there at once).
+    pub(super) fn bridge_host(&self, key: &Key, host_lambda: f64, trial: &mut Trial) {
+        if let Some(host) = &self.host {
+            let mut bridge = Bridge::new(key.seed, key.index, host.bridge);
+            bridge_skipped(
+                &trial.host_arrivals,
+                host_lambda,
+                &trial.days,
+                &mut trial.host,
+                &trial.host_skipped,
+                &mut bridge,
+            );
+        }
+        trial.host_skipped.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::strength::{Schedule, Skipped, strength_at};
+    use super::*;
+
+    /// Host counts on other groups' arrival days are bridged only when a
+    /// target counting the host needs them; the day the target is first
+    /// met, and the counts it was met with, are those of bridging at once.
+    #[test]
+    fn host_counts_are_bridged_when_a_target_needs_them() {
+        let text = r#"
+name = "bridged on demand"
+[simulation]
+start = 2024-01-01
+horizon_days = 120
+step = "week"
+seed = 7
+[population]
+initial = 1000000
+[host_police]
+initial = 2000
+attrition_per_year = 0.3
+[[contributors]]
+name = "A"
+kind = "police"
+pledged = 400
+first_arrival_days = "uniform(8, 60)"
+[[targets]]
+name = "police"
+metric = "police"
+at_least = 2350
+"#;
+        let scenario = crate::scenario::parse_str(text, "test.toml").expect("a valid scenario");
+        let model = Model::new(&scenario);
+        let host = model.host.as_ref().expect("a host");
+        let lambda = daily_rate(0.3);
+        let mut trial = Trial::default();
+        let (mut bridged, mut settled) = (0, 0);
+        for index in 0..400 {
+            model.run_trial(index, &mut trial);
+            // The host's counts had every day been bridged at once.
+            let mut exact = vec![0; trial.days.len()];
+            strength_at(
+                2000,
+                &trial.host_arrivals,
+                lambda,
+                Schedule::new(&trial.days, &trial.is_report),
+                &mut exact,
+                &mut stream(7, index, host.process),
+                Skipped::Bridge(&mut Bridge::new(7, index, host.bridge)),
+            );
+            let first = (0..trial.days.len()).find(|&k| exact[k] + trial.international_police[k] >= 2350);
+            assert_eq!(trial.first_reached, vec![first.map(|k| trial.days[k])], "trial {index}");
+            for (k, (&count, &exact)) in trial.host.iter().zip(&exact).enumerate() {
+                let day = trial.days[k];
+                if trial.is_report[k] {
+                    assert_eq!(count, exact, "trial {index}, day {day}");
+                } else {
+                    assert!(count >= exact, "trial {index}, day {day}");
+                }
+            }
+            if trial.host_skipped.is_empty() {
+                // Bridged (or nothing to bridge): every count is exact.
+                assert_eq!(trial.host, exact, "trial {index}");
+                bridged += usize::from(trial.is_report.contains(&false));
+            } else {
+                settled += 1;
+            }
+        }
+        assert!(
+            bridged > 20 && settled > 20,
+            "{bridged} bridged, {settled} settled without"
+        );
+    }
+}
