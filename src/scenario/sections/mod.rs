@@ -1,0 +1,17 @@
+//! The section readers: one file per part of a scenario, each an `impl`
+//! of the [`Reader`](super::reader::Reader) that reads and checks it.
+
+mod contributors;
+mod correlations;
+mod events;
+mod host_police;
+mod population;
+mod simulation;
+mod targets;
+
+pub(crate) use contributors::CONTRIBUTOR_KEYS;
+pub(crate) use correlations::CORRELATION_KEYS;
+pub(crate) use events::EVENT_KEYS;
+pub(crate) use host_police::INTAKE_KEYS;
+pub(crate) use targets::TARGET_KEYS;
+pub use targets::parse_metric;
