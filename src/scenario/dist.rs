@@ -107,6 +107,22 @@ impl Dist {
         Sampler::new(self).map(|_| ())
     }
 
+    /// The largest value a draw can take: the top of a bounded form's
+    /// support, infinite for the others (the caller's clamp bounds it).
+    pub fn upper(&self) -> f64 {
+        match *self {
+            Dist::Constant(v) => v,
+            Dist::Uniform { high, .. } => high,
+            Dist::Triangular { max, .. } | Dist::Pert { max, .. } => max,
+            Dist::Beta { .. } => 1.0,
+            Dist::Normal { .. }
+            | Dist::LogNormal { .. }
+            | Dist::Gamma { .. }
+            | Dist::Exponential { .. }
+            | Dist::Range { .. } => f64::INFINITY,
+        }
+    }
+
     /// The distribution's mean (`None` where it has no finite closed form here).
     pub fn mean(&self) -> f64 {
         match *self {

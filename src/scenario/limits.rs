@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use super::Input;
 use super::error::ScenarioError;
 use super::parse::single;
 use super::reader::{Reader, Tbl, fmt_thousands};
@@ -30,6 +31,17 @@ pub const MAX_CSV_ROWS: u64 = 1_048_575;
 /// most one per pledged person) plus every host police class within the
 /// horizon. Keeps a trial's work and memory bounded.
 pub const MAX_ARRIVALS: u64 = 1_000_000;
+/// Most `[[correlations]]` entries (real scenarios have a handful): keeps
+/// reading them and checking that they are possible together quick.
+pub const MAX_CORRELATIONS: usize = 1_000;
+/// Most distinct inputs taking part in `[[correlations]]`: the check that
+/// they are possible together factorises a matrix of this side.
+pub const MAX_CORRELATED_INPUTS: usize = 200;
+/// The largest head count a scenario may be able to reach, on any day of
+/// any trial: the host police, the international contingents, and their
+/// sums (police, security forces) are counted in 32 bits, so each must
+/// stay below 2^32. A scenario whose bound passes it is refused.
+pub const MAX_HEAD_COUNT: u64 = u32::MAX as u64;
 /// The largest `simulation.seed` a scenario can hold: 2^53, the last whole
 /// number every TOML reader keeps exactly (the `--seed` option takes any u64).
 pub const MAX_FILE_SEED: u64 = 1 << 53;
@@ -84,4 +96,73 @@ impl Reader<'_> {
             self.problem(span, &t.field("name"), message);
         }
     }
+
+    /// Adds an intake of up to `classes` classes within the horizon, each
+    /// of up to `size`'s largest draw, to the host police's bound, and
+    /// reports the intake that takes head counts past [`MAX_HEAD_COUNT`].
+    pub(crate) fn add_host_classes(&mut self, t: &Tbl, classes: u64, size: &Input) {
+        let most = most_people(size);
+        self.host_most = self.host_most.saturating_add(classes.saturating_mul(most));
+        if self.host_most > MAX_HEAD_COUNT && !self.head_counts_reported {
+            self.head_counts_reported = true;
+            let span = t.get("size").map(|v| v.span()).unwrap_or(t.span.clone());
+            let message = format!(
+                "head counts could pass the limit: with this intake ({} classes within the horizon of up to {} \
+                 each), the host police could number {} (host_police.initial at its largest plus every class at \
+                 its largest, before attrition); {HEAD_COUNT_RULE}; use fewer or smaller classes, or a shorter \
+                 horizon_days",
+                fmt_thousands(classes),
+                fmt_thousands(most),
+                fmt_thousands(self.host_most)
+            );
+            self.problem(span, &t.field("size"), message);
+        }
+    }
+
+    /// Adds a contributor's `deployed` plus `pledged` to the international
+    /// bound, and reports the contributor that takes head counts (with the
+    /// host police) past [`MAX_HEAD_COUNT`].
+    pub(crate) fn add_contingent(&mut self, t: &Tbl, deployed: u64, pledged: u64) {
+        self.international_most = self.international_most.saturating_add(deployed + pledged);
+        let total = self.host_most.saturating_add(self.international_most);
+        if total > MAX_HEAD_COUNT && !self.head_counts_reported {
+            self.head_counts_reported = true;
+            let key = if t.get("pledged").is_some() || t.get("deployed").is_none() {
+                "pledged"
+            } else {
+                "deployed"
+            };
+            let span = t.get(key).map(|v| v.span()).unwrap_or(t.span.clone());
+            let host = if self.host_most > 0 {
+                format!(
+                    ", and with the host police (up to {}) the security forces {}",
+                    fmt_thousands(self.host_most),
+                    fmt_thousands(total)
+                )
+            } else {
+                String::new()
+            };
+            let message = format!(
+                "head counts could pass the limit: with this contributor, the international contingents could \
+                 number {} (every contributor's deployed plus pledged){host}; {HEAD_COUNT_RULE}; use smaller \
+                 contingents",
+                fmt_thousands(self.international_most)
+            );
+            self.problem(span, &t.field(key), message);
+        }
+    }
+}
+
+/// What [`MAX_HEAD_COUNT`] allows, for messages.
+const HEAD_COUNT_RULE: &str = "every head count, and the sums of host police and international contingents, must \
+                               stay below 4,294,967,296 (2^32)";
+
+/// The largest head count `input` can draw (see [`super::ValueKind::apply`]).
+fn most_people(input: &Input) -> u64 {
+    input.kind.apply(input.dist.upper()) as u64
+}
+
+/// Starts the host police's bound at its `initial` strength's largest draw.
+pub(crate) fn host_initial_most(initial: &Input) -> u64 {
+    most_people(initial)
 }

@@ -78,6 +78,9 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         horizon: None,
         arrivals: 0,
         arrivals_reported: false,
+        host_most: 0,
+        international_most: 0,
+        head_counts_reported: false,
     };
     if !errors.is_empty() {
         for e in errors {

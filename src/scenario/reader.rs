@@ -50,6 +50,11 @@ pub(crate) struct Reader<'t> {
     /// Arrivals per trial so far (for [`MAX_ARRIVALS`]).
     pub(crate) arrivals: u64,
     pub(crate) arrivals_reported: bool,
+    /// The most host police a trial can have so far (for [`MAX_HEAD_COUNT`](super::limits::MAX_HEAD_COUNT)).
+    pub(crate) host_most: u64,
+    /// The most people all contributors together can have so far.
+    pub(crate) international_most: u64,
+    pub(crate) head_counts_reported: bool,
 }
 
 impl Reader<'_> {

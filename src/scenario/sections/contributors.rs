@@ -47,6 +47,7 @@ impl Reader<'_> {
     fn contributor(&mut self, t: &Tbl, name: String, events: &[Event]) -> Contributor {
         let deployed = self.count(t, "deployed");
         let pledged = self.count(t, "pledged");
+        self.add_contingent(t, deployed, pledged);
         let probability = self.probability(t, "probability");
         let fulfilment = self.uncertain_or(t, "fulfilment", ValueKind::Fraction, 1.0, Dates::No);
         // Durations, not days from the start: no dates here.

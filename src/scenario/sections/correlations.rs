@@ -1,58 +1,105 @@
 //! `[[correlations]]`: rank correlations between uncertain inputs.
 
+use std::collections::{HashMap, HashSet};
+
 use toml::de::DeValue;
 
 use crate::scenario::correlation::{CopulaPlan, Correlation};
-use crate::scenario::reader::{Reader, Tbl};
+use crate::scenario::limits::{MAX_CORRELATED_INPUTS, MAX_CORRELATIONS};
+use crate::scenario::reader::{Reader, Tbl, fmt_thousands};
 use crate::scenario::{Dist, Input, Scenario};
 
 /// The keys of a `[[correlations]]` entry.
 pub(crate) const CORRELATION_KEYS: [&str; 2] = ["inputs", "rank_correlation"];
 
+/// Most inputs listed in a message about an unknown input.
+const MAX_LISTED: usize = 40;
+
+/// A valid `[[correlations]]` entry.
+struct Entry {
+    pair: [String; 2],
+    rank: f64,
+}
+
+/// The inputs a correlation may name, looked up by path.
+struct Correlatable<'s> {
+    /// Every input, in scenario order (for messages).
+    inputs: Vec<&'s Input>,
+    by_path: HashMap<&'s str, &'s Input>,
+    /// Inputs drawn anew per class or wave gap.
+    per_class: HashSet<&'s str>,
+}
+
+impl<'s> Correlatable<'s> {
+    fn new(scenario: &'s Scenario) -> Correlatable<'s> {
+        let inputs = scenario.inputs();
+        Correlatable {
+            by_path: inputs.iter().map(|i| (i.path.as_str(), *i)).collect(),
+            per_class: scenario.per_class_inputs().iter().map(|i| i.path.as_str()).collect(),
+            inputs,
+        }
+    }
+}
+
 impl Reader<'_> {
     /// Reads `[[correlations]]`: each names two uncertain inputs drawn once
     /// per trial and their rank correlation; together they must describe a
-    /// possible joint distribution.
+    /// possible joint distribution. More than [`MAX_CORRELATIONS`] entries,
+    /// or [`MAX_CORRELATED_INPUTS`] inputs, are refused.
     pub(crate) fn correlations(&mut self, root: &Tbl, scenario: &Scenario) -> Vec<Correlation> {
-        let inputs = scenario.inputs();
-        let per_class: Vec<&str> = scenario.per_class_inputs().iter().map(|i| i.path.as_str()).collect();
+        let tables = self.table_array(root, "correlations");
+        if let Some(t) = tables.get(MAX_CORRELATIONS) {
+            let message = format!(
+                "too many [[correlations]]: the scenario has {} entries, more than the limit of {}; correlate \
+                 fewer pairs of inputs",
+                fmt_thousands(tables.len() as u64),
+                fmt_thousands(MAX_CORRELATIONS as u64)
+            );
+            self.problem(t.span.clone(), "correlations", message);
+            return Vec::new();
+        }
+        let allowed = Correlatable::new(scenario);
         let mut correlations = Vec::new();
+        let mut pairs: HashSet<[String; 2]> = HashSet::new();
+        let mut correlated: HashSet<String> = HashSet::new();
+        let mut too_many_inputs = false;
         let mut last_span = root.span.clone();
         let mut last_field = String::new();
-        for t in self.table_array(root, "correlations") {
-            self.check_keys(&t, &CORRELATION_KEYS);
-            let pair = self.correlated_pair(&t, &inputs, &per_class);
-            if t.get("rank_correlation").is_none() {
-                self.missing(&t, "rank_correlation", "the Spearman rank correlation, from -1 to 1");
-            }
-            let rank = self.bounded(
-                &t,
-                "rank_correlation",
-                -1.0,
-                1.0,
-                false,
-                "must be a number from -1 to 1",
-            );
-            let (Some(pair), Some(rank)) = (pair, rank) else {
+        for t in tables {
+            let Some(pair) = self.correlation(&t, &allowed) else {
                 continue;
             };
-            if correlations
-                .iter()
-                .any(|c: &Correlation| c.inputs == pair || c.inputs == [pair[1].clone(), pair[0].clone()])
-            {
+            let mut sorted = pair.pair.clone();
+            sorted.sort();
+            if !pairs.insert(sorted) {
                 let span = t.get("inputs").map(|v| v.span()).unwrap_or(t.span.clone());
-                let message = format!("the pair {} and {} is already correlated above", pair[0], pair[1]);
+                let message = format!(
+                    "the pair {} and {} is already correlated above",
+                    pair.pair[0], pair.pair[1]
+                );
                 self.problem(span, &t.field("inputs"), message);
                 continue;
+            }
+            correlated.extend(pair.pair.iter().cloned());
+            if correlated.len() > MAX_CORRELATED_INPUTS && !too_many_inputs {
+                too_many_inputs = true;
+                let span = t.get("inputs").map(|v| v.span()).unwrap_or(t.span.clone());
+                let message = format!(
+                    "too many correlated inputs: with this correlation {} different inputs take part in \
+                     [[correlations]], more than the limit of {}",
+                    correlated.len(),
+                    MAX_CORRELATED_INPUTS
+                );
+                self.problem(span, &t.field("inputs"), message);
             }
             last_span = t.get("rank_correlation").map(|v| v.span()).unwrap_or(t.span.clone());
             last_field = t.field("rank_correlation");
             correlations.push(Correlation {
-                inputs: pair,
-                rank_correlation: rank,
+                inputs: pair.pair,
+                rank_correlation: pair.rank,
             });
         }
-        if let Err(impossible) = CopulaPlan::new(&correlations) {
+        if !too_many_inputs && let Err(impossible) = CopulaPlan::new(&correlations) {
             let message = format!(
                 "these correlations are impossible together: no joint distribution of {} has them (the \
                  correlation matrix is not positive semi-definite; pairs not listed count as uncorrelated); weaken one \
@@ -64,8 +111,22 @@ impl Reader<'_> {
         correlations
     }
 
+    /// One `[[correlations]]` entry's pair and rank correlation, if both are valid.
+    fn correlation(&mut self, t: &Tbl, allowed: &Correlatable) -> Option<Entry> {
+        self.check_keys(t, &CORRELATION_KEYS);
+        let pair = self.correlated_pair(t, allowed);
+        if t.get("rank_correlation").is_none() {
+            self.missing(t, "rank_correlation", "the Spearman rank correlation, from -1 to 1");
+        }
+        let rank = self.bounded(t, "rank_correlation", -1.0, 1.0, false, "must be a number from -1 to 1");
+        Some(Entry {
+            pair: pair?,
+            rank: rank?,
+        })
+    }
+
     /// The two input paths of a correlation, each an uncertain input drawn once per trial.
-    pub(crate) fn correlated_pair(&mut self, t: &Tbl, inputs: &[&Input], per_class: &[&str]) -> Option<[String; 2]> {
+    fn correlated_pair(&mut self, t: &Tbl, allowed: &Correlatable) -> Option<[String; 2]> {
         let Some(value) = t.get("inputs") else {
             self.missing(
                 t,
@@ -105,7 +166,7 @@ impl Reader<'_> {
         }
         let mut ok = true;
         for path in &pair {
-            if let Some(message) = correlatable(path, inputs, per_class) {
+            if let Some(message) = correlatable(path, allowed) {
                 self.problem(value.span(), &field, message);
                 ok = false;
             }
@@ -115,30 +176,36 @@ impl Reader<'_> {
 }
 
 /// Why `path` cannot take part in a correlation, if it cannot.
-fn correlatable(path: &str, inputs: &[&Input], per_class: &[&str]) -> Option<String> {
-    let Some(input) = inputs.iter().find(|i| i.path == path) else {
-        let suggestion = inputs
+fn correlatable(path: &str, allowed: &Correlatable) -> Option<String> {
+    let Some(input) = allowed.by_path.get(path) else {
+        let suggestion = allowed
+            .inputs
             .iter()
             .map(|i| (strsim::jaro_winkler(&i.path, path), i.path.as_str()))
             .filter(|(score, _)| *score > 0.85)
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, p)| format!("; did you mean `{p}`?"))
             .unwrap_or_default();
-        let uncertain: Vec<&str> = inputs
+        let uncertain: Vec<&str> = allowed
+            .inputs
             .iter()
-            .filter(|i| !matches!(i.dist, Dist::Constant(_)) && !per_class.contains(&i.path.as_str()))
+            .filter(|i| !matches!(i.dist, Dist::Constant(_)) && !allowed.per_class.contains(i.path.as_str()))
             .map(|i| i.path.as_str())
             .collect();
         let allowed = if uncertain.is_empty() {
             "this scenario has no uncertain input drawn once per trial".to_string()
         } else {
-            format!("uncertain inputs here: {}", uncertain.join(", "))
+            let mut listed = uncertain[..uncertain.len().min(MAX_LISTED)].join(", ");
+            if uncertain.len() > MAX_LISTED {
+                listed += &format!(" and {} more", uncertain.len() - MAX_LISTED);
+            }
+            format!("uncertain inputs here: {listed}")
         };
         return Some(format!(
             "`{path}` is not an input of this scenario{suggestion} ({allowed})"
         ));
     };
-    if per_class.contains(&path) {
+    if allowed.per_class.contains(path) {
         return Some(format!(
             "`{path}` is drawn anew for every class or wave gap, not once per trial, so it cannot be correlated"
         ));

@@ -1,6 +1,6 @@
 //! `[host_police]` and its `[[host_police.intakes]]`.
 
-use crate::scenario::limits::MAX_HORIZON_DAYS;
+use crate::scenario::limits::{MAX_HORIZON_DAYS, host_initial_most};
 use crate::scenario::reader::{Dates, Reader, Tbl};
 use crate::scenario::{HostPolice, Intake, IntakeSchedule, ValueKind};
 
@@ -11,6 +11,7 @@ impl Reader<'_> {
     pub(crate) fn host_police(&mut self, t: &Tbl, dates: Dates) -> HostPolice {
         self.check_keys(t, &["initial", "attrition_per_year", "intakes"]);
         let initial = self.uncertain_or(t, "initial", ValueKind::Count, 0.0, Dates::No);
+        self.host_most = host_initial_most(&initial);
         let attrition_per_year = self.uncertain_or(t, "attrition_per_year", ValueKind::Fraction, 0.0, Dates::No);
         let intakes = self
             .table_array(t, "intakes")
@@ -45,14 +46,14 @@ impl Reader<'_> {
                 return None;
             }
         };
-        if let Some(horizon) = self.horizon {
-            let classes = match schedule {
-                IntakeSchedule::Once { day } => u64::from(day <= horizon),
-                IntakeSchedule::Recurring { first_day, every_days } if first_day <= horizon => {
-                    u64::from((horizon - first_day) / every_days.max(1)) + 1
-                }
-                IntakeSchedule::Recurring { .. } => 0,
-            };
+        let classes = self.horizon.map(|horizon| match schedule {
+            IntakeSchedule::Once { day } => u64::from(day <= horizon),
+            IntakeSchedule::Recurring { first_day, every_days } if first_day <= horizon => {
+                u64::from((horizon - first_day) / every_days.max(1)) + 1
+            }
+            IntakeSchedule::Recurring { .. } => 0,
+        });
+        if let Some(classes) = classes {
             let key = if t.get("every_days").is_some() {
                 "every_days"
             } else {
@@ -69,6 +70,12 @@ impl Reader<'_> {
         }
         let size = self.uncertain(t, "size", &t.field("size"), ValueKind::Count, Dates::No)?;
         let probability = self.probability(t, "probability");
+        // A class that never graduates adds nobody.
+        if let Some(classes) = classes
+            && probability > 0.0
+        {
+            self.add_host_classes(t, classes, &size);
+        }
         Some(Intake {
             schedule,
             size,
