@@ -150,3 +150,22 @@ fn contingents_and_their_sum_with_the_host_police_stay_below_two_to_the_32() {
     );
     assert_eq!(MAX_HEAD_COUNT, u64::from(u32::MAX));
 }
+
+#[test]
+fn many_unknown_inputs_in_a_large_scenario_are_reported_quickly() {
+    // 20,000 uncertain inputs and 1,000 correlations of unknown ones: each
+    // message lists 40 of the inputs, not all of them.
+    let mut text = HEAD.to_string() + &contributors(20_000);
+    for c in 0..MAX_CORRELATIONS {
+        text += &format!("[[correlations]]\ninputs = [\"x{c}\", \"y{c}\"]\nrank_correlation = 0\n");
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (code, stderr) = validate(work.path(), &text);
+    assert_eq!(code, 2, "{}", &stderr[..stderr.len().min(2000)]);
+    assert_eq!(
+        stderr.matches("is not an input of this scenario").count(),
+        2 * MAX_CORRELATIONS
+    );
+    assert_eq!(stderr.matches("and 19960 more").count(), 2 * MAX_CORRELATIONS);
+    assert!(stderr.len() < 5_000_000, "{}", stderr.len());
+}

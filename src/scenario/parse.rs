@@ -10,7 +10,7 @@ use std::path::Path;
 use toml::de::DeTable;
 
 use super::Scenario;
-use super::error::{Problem, ScenarioError, line_column};
+use super::error::{ScenarioError, line_column, single};
 use super::limits::{MAX_SCENARIO_BYTES, too_big};
 use super::reader::{Dates, Reader, Tbl};
 
@@ -53,18 +53,6 @@ pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
     Ok(text)
 }
 
-pub(crate) fn single(file: &str, message: String) -> ScenarioError {
-    ScenarioError {
-        file: file.to_string(),
-        problems: vec![Problem {
-            line: 1,
-            column: 1,
-            field: String::new(),
-            message,
-        }],
-    }
-}
-
 /// Parses scenario text; `file` names it in messages.
 pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     if text.len() as u64 > MAX_SCENARIO_BYTES {
@@ -81,6 +69,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         host_most: 0,
         international_most: 0,
         head_counts_reported: false,
+        lines: None,
     };
     if !errors.is_empty() {
         for e in errors {
@@ -183,6 +172,7 @@ impl Reader<'_> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::scenario::Problem;
 
     pub(crate) const MINIMAL: &str =
         "name = \"t\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n[population]\ninitial = 1000\n";

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::error::{Problem, line_column};
+use super::error::{LineIndex, Problem};
 use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS};
 use super::{Dist, FORMS_HELP, Input, ValueKind};
 
@@ -55,11 +55,17 @@ pub(crate) struct Reader<'t> {
     /// The most people all contributors together can have so far.
     pub(crate) international_most: u64,
     pub(crate) head_counts_reported: bool,
+    /// Where each line starts, made at the first problem.
+    pub(crate) lines: Option<LineIndex>,
 }
 
 impl Reader<'_> {
     pub(crate) fn problem(&mut self, span: Range<usize>, field: &str, message: String) {
-        let (line, column) = line_column(self.text, span.start);
+        let text = self.text;
+        let (line, column) = self
+            .lines
+            .get_or_insert_with(|| LineIndex::new(text))
+            .line_column(text, span.start);
         self.problems.push(Problem {
             line,
             column,

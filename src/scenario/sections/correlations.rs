@@ -1,5 +1,6 @@
 //! `[[correlations]]`: rank correlations between uncertain inputs.
 
+use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 
 use toml::de::DeValue;
@@ -14,6 +15,9 @@ pub(crate) const CORRELATION_KEYS: [&str; 2] = ["inputs", "rank_correlation"];
 
 /// Most inputs listed in a message about an unknown input.
 const MAX_LISTED: usize = 40;
+/// Most comparisons of unknown paths with inputs, over all messages
+/// (real scenarios have a few hundred inputs).
+const SUGGESTION_BUDGET: usize = 2_000_000;
 
 /// A valid `[[correlations]]` entry.
 struct Entry {
@@ -28,6 +32,12 @@ struct Correlatable<'s> {
     by_path: HashMap<&'s str, &'s Input>,
     /// Inputs drawn anew per class or wave gap.
     per_class: HashSet<&'s str>,
+    /// Inputs still to compare with unknown paths for a "did you mean":
+    /// once spent, further unknown paths get no suggestion, so that a
+    /// huge scenario full of them is still read quickly.
+    suggestion_budget: Cell<usize>,
+    /// What an unknown path's message lists, made once.
+    listed: OnceCell<String>,
 }
 
 impl<'s> Correlatable<'s> {
@@ -37,7 +47,44 @@ impl<'s> Correlatable<'s> {
             by_path: inputs.iter().map(|i| (i.path.as_str(), *i)).collect(),
             per_class: scenario.per_class_inputs().iter().map(|i| i.path.as_str()).collect(),
             inputs,
+            suggestion_budget: Cell::new(SUGGESTION_BUDGET),
+            listed: OnceCell::new(),
         }
+    }
+
+    /// "did you mean" the input whose path is closest to `path`, if close.
+    fn suggestion(&self, path: &str) -> String {
+        let Some(left) = self.suggestion_budget.get().checked_sub(self.inputs.len()) else {
+            return String::new();
+        };
+        self.suggestion_budget.set(left);
+        self.inputs
+            .iter()
+            .map(|i| (strsim::jaro_winkler(&i.path, path), i.path.as_str()))
+            .filter(|(score, _)| *score > 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, p)| format!("; did you mean `{p}`?"))
+            .unwrap_or_default()
+    }
+
+    /// The uncertain inputs drawn once per trial (the first [`MAX_LISTED`]).
+    fn listed(&self) -> &str {
+        self.listed.get_or_init(|| {
+            let uncertain: Vec<&str> = self
+                .inputs
+                .iter()
+                .filter(|i| !matches!(i.dist, Dist::Constant(_)) && !self.per_class.contains(i.path.as_str()))
+                .map(|i| i.path.as_str())
+                .collect();
+            if uncertain.is_empty() {
+                return "this scenario has no uncertain input drawn once per trial".to_string();
+            }
+            let mut listed = uncertain[..uncertain.len().min(MAX_LISTED)].join(", ");
+            if uncertain.len() > MAX_LISTED {
+                listed += &format!(" and {} more", uncertain.len() - MAX_LISTED);
+            }
+            format!("uncertain inputs here: {listed}")
+        })
     }
 }
 
@@ -178,29 +225,8 @@ impl Reader<'_> {
 /// Why `path` cannot take part in a correlation, if it cannot.
 fn correlatable(path: &str, allowed: &Correlatable) -> Option<String> {
     let Some(input) = allowed.by_path.get(path) else {
-        let suggestion = allowed
-            .inputs
-            .iter()
-            .map(|i| (strsim::jaro_winkler(&i.path, path), i.path.as_str()))
-            .filter(|(score, _)| *score > 0.85)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, p)| format!("; did you mean `{p}`?"))
-            .unwrap_or_default();
-        let uncertain: Vec<&str> = allowed
-            .inputs
-            .iter()
-            .filter(|i| !matches!(i.dist, Dist::Constant(_)) && !allowed.per_class.contains(i.path.as_str()))
-            .map(|i| i.path.as_str())
-            .collect();
-        let allowed = if uncertain.is_empty() {
-            "this scenario has no uncertain input drawn once per trial".to_string()
-        } else {
-            let mut listed = uncertain[..uncertain.len().min(MAX_LISTED)].join(", ");
-            if uncertain.len() > MAX_LISTED {
-                listed += &format!(" and {} more", uncertain.len() - MAX_LISTED);
-            }
-            format!("uncertain inputs here: {listed}")
-        };
+        let suggestion = allowed.suggestion(path);
+        let allowed = allowed.listed();
         return Some(format!(
             "`{path}` is not an input of this scenario{suggestion} ({allowed})"
         ));

@@ -1,6 +1,7 @@
 //! `[host_police]` and its `[[host_police.intakes]]`.
 
-use crate::scenario::limits::{MAX_HORIZON_DAYS, host_initial_most};
+use super::host_initial_most;
+use crate::scenario::limits::MAX_HORIZON_DAYS;
 use crate::scenario::reader::{Dates, Reader, Tbl};
 use crate::scenario::{HostPolice, Intake, IntakeSchedule, ValueKind};
 

@@ -8,6 +8,7 @@ mod host_police;
 mod population;
 mod simulation;
 mod targets;
+mod totals;
 
 pub(crate) use contributors::CONTRIBUTOR_KEYS;
 pub(crate) use correlations::CORRELATION_KEYS;
@@ -15,3 +16,4 @@ pub(crate) use events::EVENT_KEYS;
 pub(crate) use host_police::INTAKE_KEYS;
 pub(crate) use targets::TARGET_KEYS;
 pub use targets::parse_metric;
+pub(crate) use totals::host_initial_most;
