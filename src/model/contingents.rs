@@ -175,19 +175,25 @@ mod tests {
 
     /// Contingents' sums saturate at `u32::MAX` whichever way they are
     /// added: 50 contingents of 100 million each (with plain additions they
-    /// would wrap), a few that cannot overflow (plain additions), and the
-    /// two ways of `add_counts` alike wherever no sum passes `u32::MAX`.
+    /// would wrap; the scenario reader refuses them, so they are copied in
+    /// after it), a few that cannot overflow (plain additions), and the two
+    /// ways of `add_counts` alike wherever no sum passes `u32::MAX`.
     #[test]
     fn contingents_sums_saturate_like_every_head_count() {
         let contingents = |count: usize, deployed: u32| {
-            let mut text = String::from(
+            let text = format!(
                 "name = \"many\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\nstep = \"week\"\n\
-                 [population]\ninitial = 1000000\n",
+                 [population]\ninitial = 1000000\n\
+                 [[contributors]]\nname = \"C0\"\nkind = \"police\"\ndeployed = {deployed}\n"
             );
-            for c in 0..count {
-                text += &format!("[[contributors]]\nname = \"C{c}\"\nkind = \"police\"\ndeployed = {deployed}\n");
-            }
-            let scenario = crate::scenario::parse_str(&text, "test.toml").expect("a valid scenario");
+            let mut scenario = crate::scenario::parse_str(&text, "test.toml").expect("a valid scenario");
+            let first = scenario.contributors[0].clone();
+            scenario.contributors = (0..count)
+                .map(|c| crate::scenario::Contributor {
+                    name: format!("C{c}"),
+                    ..first.clone()
+                })
+                .collect();
             let mut trial = Trial::default();
             Model::new(&scenario).run_trial(0, &mut trial);
             (trial.international[0], trial.international_police[0])

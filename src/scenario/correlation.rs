@@ -106,10 +106,20 @@ fn matrix_of(paths: &[String], correlations: &[Correlation]) -> Vec<Vec<f64>> {
     matrix
 }
 
-/// Indices of a smallest principal submatrix that is impossible: triples
-/// first (pairs are always possible), then the whole matrix.
+/// Most inputs whose every subset is searched for a smallest impossible
+/// one (4,096 subsets at most); past it, [`minimal_impossible`] names one
+/// that is minimal.
+const EXHAUSTIVE_INPUTS: usize = 12;
+
+/// Indices of an impossible principal submatrix to name in the message.
+/// Up to [`EXHAUSTIVE_INPUTS`] inputs: a smallest one (triples first, pairs
+/// are always possible), the first in lexicographic order. Past it: a
+/// minimal one (each input in it is needed), found in polynomial time.
 fn smallest_impossible(matrix: &[Vec<f64>]) -> Vec<usize> {
     let n = matrix.len();
+    if n > EXHAUSTIVE_INPUTS {
+        return minimal_impossible(matrix);
+    }
     for size in 3..n {
         if let Some(set) = subsets(n, size).find(|set| {
             let sub: Vec<Vec<f64>> = set
@@ -124,12 +134,69 @@ fn smallest_impossible(matrix: &[Vec<f64>]) -> Vec<usize> {
     (0..n).collect()
 }
 
-/// Every `size`-element subset of `0..n` in lexicographic order (small n only:
-/// a scenario has at most a few dozen correlated inputs; past 12 inputs only
-/// triples are searched).
+/// A minimal impossible set of inputs (in increasing order), for an
+/// impossible matrix: each round puts the inputs kept so far first and
+/// finds, by one factorisation, the first input that makes the rest
+/// impossible; that input is kept and only those before it stay
+/// candidates. Each kept input is needed (without it, what is left was
+/// possible), so the set is minimal; the rounds are as many as its size,
+/// each O(n^3).
+fn minimal_impossible(matrix: &[Vec<f64>]) -> Vec<usize> {
+    let mut kept: Vec<usize> = Vec::new();
+    let mut candidates: Vec<usize> = (0..matrix.len()).collect();
+    loop {
+        let mut order: Vec<usize> = kept.iter().chain(&candidates).copied().collect();
+        match first_impossible(matrix, &order) {
+            Some(at) if at >= kept.len() => {
+                let at = at - kept.len();
+                kept.push(candidates[at]);
+                candidates.truncate(at);
+            }
+            // The kept inputs alone are impossible.
+            Some(_) => {
+                kept.sort_unstable();
+                return kept;
+            }
+            // Possible after all, within the tolerances: name every input left.
+            None => {
+                order.sort_unstable();
+                return order;
+            }
+        }
+    }
+}
+
+/// The position in `order` of the first input that makes the inputs
+/// before it, with it, impossible (`None` if all of them are possible):
+/// [`cholesky`] of the submatrix in that order, row by row, with the same
+/// arithmetic and tolerances, so that each row's test involves only the
+/// inputs up to it.
+fn first_impossible(matrix: &[Vec<f64>], order: &[usize]) -> Option<usize> {
+    let n = order.len();
+    let mut lower = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..i {
+            let rest = matrix[order[i]][order[j]] - (0..j).map(|k| lower[i][k] * lower[j][k]).sum::<f64>();
+            let diagonal = lower[j][j];
+            if diagonal > PIVOT_TOLERANCE {
+                lower[i][j] = rest / diagonal;
+            } else if rest.abs() > 1e-6 {
+                return Some(i);
+            }
+        }
+        let pivot = matrix[order[i]][order[i]] - (0..i).map(|k| lower[i][k] * lower[i][k]).sum::<f64>();
+        if pivot < -PIVOT_TOLERANCE {
+            return Some(i);
+        }
+        lower[i][i] = pivot.max(0.0).sqrt();
+    }
+    None
+}
+
+/// Every `size`-element subset of `0..n` in lexicographic order (small n
+/// only: up to [`EXHAUSTIVE_INPUTS`]).
 fn subsets(n: usize, size: usize) -> impl Iterator<Item = Vec<usize>> {
-    let allowed = size == 3 || n <= 12;
-    let mut current: Option<Vec<usize>> = (allowed && size <= n).then(|| (0..size).collect());
+    let mut current: Option<Vec<usize>> = (size <= n).then(|| (0..size).collect());
     std::iter::from_fn(move || {
         let out = current.clone()?;
         let mut next = out.clone();
@@ -207,5 +274,83 @@ mod tests {
     fn subsets_are_all_combinations() {
         let all: Vec<Vec<usize>> = subsets(4, 3).collect();
         assert_eq!(all, [vec![0, 1, 2], vec![0, 1, 3], vec![0, 2, 3], vec![1, 2, 3]]);
+    }
+
+    /// A symmetric matrix with 1 on the diagonal and `r` between the
+    /// neighbours `i`, `i + 1` (possible for |r| < 0.5).
+    fn chain(n: usize, r: f64) -> Vec<Vec<f64>> {
+        let mut m = vec![vec![0.0; n]; n];
+        for i in 0..n {
+            m[i][i] = 1.0;
+            if i + 1 < n {
+                m[i][i + 1] = r;
+                m[i + 1][i] = r;
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn an_impossible_triple_among_many_inputs_is_named() {
+        // 200 inputs: a possible chain, and inputs 50, 120 and 190 (apart
+        // from the chain) strongly tied two ways and opposed the third.
+        let n = 200;
+        let mut m = chain(n, 0.3);
+        let triple = [50, 120, 190];
+        for &i in &triple {
+            m.iter_mut().for_each(|row| row[i] = 0.0);
+            m[i].fill(0.0);
+            m[i][i] = 1.0;
+        }
+        let r = normal_correlation(0.9);
+        for (a, b, v) in [(50, 120, r), (120, 190, r), (50, 190, -r)] {
+            m[a][b] = v;
+            m[b][a] = v;
+        }
+        assert!(cholesky(&m).is_none());
+        assert_eq!(smallest_impossible(&m), triple);
+        assert!(cholesky(&chain(n, 0.3)).is_some());
+    }
+
+    #[test]
+    fn the_set_named_is_impossible_and_minimal() {
+        // Random correlation matrices of 13 to 40 inputs: whenever one is
+        // impossible, the set named is, and without any one input it is not.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut unit = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let sub = |m: &[Vec<f64>], set: &[usize]| -> Vec<Vec<f64>> {
+            set.iter().map(|&i| set.iter().map(|&j| m[i][j]).collect()).collect()
+        };
+        let mut impossible = 0;
+        for round in 0..60 {
+            let n = 13 + round % 28;
+            let mut m = chain(n, 0.0);
+            for (i, j) in (0..n).flat_map(|i| (0..i).map(move |j| (i, j))) {
+                if unit() < 0.15 {
+                    let v = normal_correlation(unit() * 2.0 - 1.0);
+                    m[i][j] = v;
+                    m[j][i] = v;
+                }
+            }
+            let order: Vec<usize> = (0..n).collect();
+            assert_eq!(first_impossible(&m, &order).is_some(), cholesky(&m).is_none());
+            if cholesky(&m).is_some() {
+                continue;
+            }
+            impossible += 1;
+            let set = smallest_impossible(&m);
+            assert!(cholesky(&sub(&m, &set)).is_none(), "{set:?}");
+            for leave in 0..set.len() {
+                let mut fewer = set.clone();
+                fewer.remove(leave);
+                assert!(cholesky(&sub(&m, &fewer)).is_some(), "{set:?} without {leave}");
+            }
+        }
+        assert!(impossible > 10, "{impossible}");
     }
 }

@@ -96,71 +96,7 @@ impl Dist {
                 "in \"{text}\": {big} is out of range; parameters must lie within +-{MAX_PARAMETER:e}"
             ));
         }
-        let dist = match name.as_str() {
-            "uniform" => {
-                let [low, high] = arity(&name, &args, ["a", "b"])?;
-                require(low < high, || {
-                    format!("uniform(a, b) needs a < b, got a = {low}, b = {high}")
-                })?;
-                Dist::Uniform { low, high }
-            }
-            "triangular" | "pert" => {
-                let [min, mode, max] = arity(&name, &args, ["min", "mode", "max"])?;
-                require(min <= mode && mode <= max && min < max, || {
-                    format!("{name}(min, mode, max) needs min <= mode <= max and min < max, got {min}, {mode}, {max}")
-                })?;
-                if name == "pert" {
-                    Dist::Pert { min, mode, max }
-                } else {
-                    Dist::Triangular { min, mode, max }
-                }
-            }
-            "normal" => {
-                let [mean, sd] = arity(&name, &args, ["mean", "sd"])?;
-                require(sd > 0.0, || format!("normal(mean, sd) needs sd > 0, got {sd}"))?;
-                Dist::Normal { mean, sd }
-            }
-            "lognormal" => {
-                let [mu, sigma] = arity(&name, &args, ["mu", "sigma"])?;
-                require(sigma > 0.0, || {
-                    format!("lognormal(mu, sigma) needs sigma > 0, got {sigma}")
-                })?;
-                require(mu.abs() <= 30.0 && sigma <= 10.0, || {
-                    format!("lognormal(mu, sigma) needs |mu| <= 30 and sigma <= 10, got {mu}, {sigma}")
-                })?;
-                Dist::LogNormal { mu, sigma }
-            }
-            "beta" => {
-                let [alpha, beta] = arity(&name, &args, ["alpha", "beta"])?;
-                require(alpha > 0.0 && beta > 0.0, || {
-                    format!("beta(alpha, beta) needs alpha > 0 and beta > 0, got {alpha}, {beta}")
-                })?;
-                require(shape_ok(alpha) && shape_ok(beta), || {
-                    format!(
-                        "beta(alpha, beta) needs alpha and beta between {MIN_SHAPE} and {MAX_SHAPE:e}, got {alpha}, {beta}"
-                    )
-                })?;
-                Dist::Beta { alpha, beta }
-            }
-            "gamma" => {
-                let [shape, scale] = arity(&name, &args, ["shape", "scale"])?;
-                require(shape > 0.0 && scale > 0.0, || {
-                    format!("gamma(shape, scale) needs shape > 0 and scale > 0, got {shape}, {scale}")
-                })?;
-                require(shape_ok(shape), || {
-                    format!("gamma(shape, scale) needs shape between {MIN_SHAPE} and {MAX_SHAPE:e}, got {shape}")
-                })?;
-                Dist::Gamma { shape, scale }
-            }
-            "exponential" => {
-                let [mean] = arity(&name, &args, ["mean"])?;
-                require(mean > 0.0, || format!("exponential(mean) needs mean > 0, got {mean}"))?;
-                Dist::Exponential { mean }
-            }
-            _ => {
-                return Err(format!("unknown distribution \"{name}\"; expected {FORMS_HELP}"));
-            }
-        };
+        let dist = by_name(&name, &args)?;
         dist.check_sampler()?;
         Ok(dist)
     }
@@ -169,6 +105,22 @@ impl Dist {
     /// reported at parse time rather than silently sampled as NaN.
     fn check_sampler(&self) -> Result<(), String> {
         Sampler::new(self).map(|_| ())
+    }
+
+    /// The largest value a draw can take: the top of a bounded form's
+    /// support, infinite for the others (the caller's clamp bounds it).
+    pub fn upper(&self) -> f64 {
+        match *self {
+            Dist::Constant(v) => v,
+            Dist::Uniform { high, .. } => high,
+            Dist::Triangular { max, .. } | Dist::Pert { max, .. } => max,
+            Dist::Beta { .. } => 1.0,
+            Dist::Normal { .. }
+            | Dist::LogNormal { .. }
+            | Dist::Gamma { .. }
+            | Dist::Exponential { .. }
+            | Dist::Range { .. } => f64::INFINITY,
+        }
     }
 
     /// The distribution's mean (`None` where it has no finite closed form here).
@@ -222,6 +174,76 @@ impl Dist {
         // Parameters were validated when parsed; NaN would show in every output.
         q.unwrap_or(f64::NAN)
     }
+}
+
+/// The distribution `name(args)`, its parameters checked (the `match` of
+/// [`Dist::parse`]).
+fn by_name(name: &str, args: &[f64]) -> Result<Dist, String> {
+    Ok(match name {
+        "uniform" => {
+            let [low, high] = arity(name, args, ["a", "b"])?;
+            require(low < high, || {
+                format!("uniform(a, b) needs a < b, got a = {low}, b = {high}")
+            })?;
+            Dist::Uniform { low, high }
+        }
+        "triangular" | "pert" => {
+            let [min, mode, max] = arity(name, args, ["min", "mode", "max"])?;
+            require(min <= mode && mode <= max && min < max, || {
+                format!("{name}(min, mode, max) needs min <= mode <= max and min < max, got {min}, {mode}, {max}")
+            })?;
+            if name == "pert" {
+                Dist::Pert { min, mode, max }
+            } else {
+                Dist::Triangular { min, mode, max }
+            }
+        }
+        "normal" => {
+            let [mean, sd] = arity(name, args, ["mean", "sd"])?;
+            require(sd > 0.0, || format!("normal(mean, sd) needs sd > 0, got {sd}"))?;
+            Dist::Normal { mean, sd }
+        }
+        "lognormal" => {
+            let [mu, sigma] = arity(name, args, ["mu", "sigma"])?;
+            require(sigma > 0.0, || {
+                format!("lognormal(mu, sigma) needs sigma > 0, got {sigma}")
+            })?;
+            require(mu.abs() <= 30.0 && sigma <= 10.0, || {
+                format!("lognormal(mu, sigma) needs |mu| <= 30 and sigma <= 10, got {mu}, {sigma}")
+            })?;
+            Dist::LogNormal { mu, sigma }
+        }
+        "beta" => {
+            let [alpha, beta] = arity(name, args, ["alpha", "beta"])?;
+            require(alpha > 0.0 && beta > 0.0, || {
+                format!("beta(alpha, beta) needs alpha > 0 and beta > 0, got {alpha}, {beta}")
+            })?;
+            require(shape_ok(alpha) && shape_ok(beta), || {
+                format!(
+                    "beta(alpha, beta) needs alpha and beta between {MIN_SHAPE} and {MAX_SHAPE:e}, got {alpha}, {beta}"
+                )
+            })?;
+            Dist::Beta { alpha, beta }
+        }
+        "gamma" => {
+            let [shape, scale] = arity(name, args, ["shape", "scale"])?;
+            require(shape > 0.0 && scale > 0.0, || {
+                format!("gamma(shape, scale) needs shape > 0 and scale > 0, got {shape}, {scale}")
+            })?;
+            require(shape_ok(shape), || {
+                format!("gamma(shape, scale) needs shape between {MIN_SHAPE} and {MAX_SHAPE:e}, got {shape}")
+            })?;
+            Dist::Gamma { shape, scale }
+        }
+        "exponential" => {
+            let [mean] = arity(name, args, ["mean"])?;
+            require(mean > 0.0, || format!("exponential(mean) needs mean > 0, got {mean}"))?;
+            Dist::Exponential { mean }
+        }
+        _ => {
+            return Err(format!("unknown distribution \"{name}\"; expected {FORMS_HELP}"));
+        }
+    })
 }
 
 /// The standard normal CDF.

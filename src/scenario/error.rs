@@ -44,6 +44,19 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+/// A scenario error with one problem, at the start of the file.
+pub(crate) fn single(file: &str, message: String) -> ScenarioError {
+    ScenarioError {
+        file: file.to_string(),
+        problems: vec![Problem {
+            line: 1,
+            column: 1,
+            field: String::new(),
+            message,
+        }],
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -52,6 +65,38 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+/// The byte offset at which each line of a text starts, so that many
+/// problems in a large file each find their line by a binary search
+/// instead of a scan from the start (the same answers as [`line_column`]).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// [`line_column`] of `offset` in `text`, the text this index was made from.
+    pub fn line_column(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        if !text.is_char_boundary(offset) {
+            return line_column(text, offset);
+        }
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +109,14 @@ mod tests {
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 6), (2, 1));
         assert_eq!(line_column(text, 9), (2, 3));
+    }
+
+    #[test]
+    fn the_line_index_answers_as_line_column_does() {
+        let text = "a = 1\nbé = 2\n\n\r\nlast";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(index.line_column(text, offset), line_column(text, offset), "{offset}");
+        }
     }
 }

@@ -17,6 +17,7 @@ mod fuzz_read_back;
 mod fuzz_scenarios;
 mod hardening_output;
 mod hardening_read_back;
+mod hardening_scenario;
 mod layout;
 mod limits;
 mod output_safety;

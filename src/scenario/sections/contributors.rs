@@ -1,0 +1,135 @@
+//! `[[contributors]]`: the pledges of contributing countries.
+
+use std::collections::HashSet;
+
+use crate::scenario::limits::MAX_WAVES;
+use crate::scenario::reader::{Dates, Reader, Tbl};
+use crate::scenario::{Contributor, Effect, Event, Kind, Metric, ValueKind};
+
+/// The keys of a `[[contributors]]` entry.
+pub(crate) const CONTRIBUTOR_KEYS: [&str; 12] = [
+    "name",
+    "deployed",
+    "pledged",
+    "probability",
+    "fulfilment",
+    "first_arrival_days",
+    "after",
+    "waves",
+    "wave_interval_days",
+    "attrition_per_year",
+    "withdrawal_per_year",
+    "kind",
+];
+
+impl Reader<'_> {
+    pub(crate) fn contributors(&mut self, root: &Tbl, events: &[Event]) -> Vec<Contributor> {
+        let mut seen = HashSet::new();
+        let mut contributors = Vec::new();
+        for mut t in self.table_array(root, "contributors") {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "contributor", &CONTRIBUTOR_KEYS) else {
+                continue;
+            };
+            let number = contributors.len() as u64 + 1;
+            self.check_rows(
+                &t,
+                number,
+                Metric::STANDARD.len() as u64 + number,
+                "contributor",
+                "timeseries.csv",
+            );
+            contributors.push(self.contributor(&t, name, events));
+        }
+        contributors
+    }
+
+    /// The rest of a `[[contributors]]` entry named `name`.
+    fn contributor(&mut self, t: &Tbl, name: String, events: &[Event]) -> Contributor {
+        let deployed = self.count(t, "deployed");
+        let pledged = self.count(t, "pledged");
+        self.add_contingent(t, deployed, pledged);
+        let probability = self.probability(t, "probability");
+        let fulfilment = self.uncertain_or(t, "fulfilment", ValueKind::Fraction, 1.0, Dates::No);
+        // Durations, not days from the start: no dates here.
+        let first_arrival_days = self.uncertain_or(t, "first_arrival_days", ValueKind::Day, 0.0, Dates::No);
+        let wave_interval_days = self.uncertain_or(t, "wave_interval_days", ValueKind::Day, 0.0, Dates::No);
+        let attrition_per_year = self.uncertain_or(t, "attrition_per_year", ValueKind::Fraction, 0.0, Dates::No);
+        let withdrawal_per_year = self.uncertain_or(t, "withdrawal_per_year", ValueKind::Fraction, 0.0, Dates::No);
+        let waves_what = format!("must be a whole number of waves from 1 to {MAX_WAVES}");
+        let waves = self
+            .bounded(t, "waves", 1.0, f64::from(MAX_WAVES), true, &waves_what)
+            .unwrap_or(1.0) as u32;
+        let key = if t.get("waves").is_some() { "waves" } else { "pledged" };
+        self.add_arrivals(t, key, u64::from(waves).min(pledged), "contributor");
+        let kind = self.kind(t);
+        let after = self.after(t, events);
+        Contributor {
+            name,
+            deployed,
+            pledged,
+            probability,
+            fulfilment,
+            first_arrival_days,
+            after,
+            waves,
+            wave_interval_days,
+            attrition_per_year,
+            withdrawal_per_year,
+            kind,
+        }
+    }
+
+    /// `kind`: police (the default) or military.
+    fn kind(&mut self, t: &Tbl) -> Kind {
+        match self.string(t, "kind").as_deref() {
+            None | Some("police") => Kind::Police,
+            Some("military") => Kind::Military,
+            Some(other) => {
+                let span = t.get("kind").map(|v| v.span()).unwrap_or(t.span.clone());
+                self.problem(
+                    span,
+                    &t.field("kind"),
+                    format!("must be \"police\" or \"military\", got \"{other}\""),
+                );
+                Kind::Police
+            }
+        }
+    }
+
+    /// `after`: the index of the unlock event the pledge waits for.
+    fn after(&mut self, t: &Tbl, events: &[Event]) -> Option<usize> {
+        let after = self.string(t, "after")?;
+        let found = events
+            .iter()
+            .position(|e| e.name == after && e.effect == Effect::Unlock);
+        if found.is_none() {
+            let unlocks: Vec<&str> = events
+                .iter()
+                .filter(|e| e.effect == Effect::Unlock)
+                .map(|e| e.name.as_str())
+                .collect();
+            let allowed = if unlocks.is_empty() {
+                "there are no events with effect = \"unlock\"".to_string()
+            } else {
+                format!("unlock events: {}", unlocks.join(", "))
+            };
+            let span = t.get("after").map(|v| v.span()).unwrap_or(t.span.clone());
+            let message = format!("names no event with effect = \"unlock\": \"{after}\" ({allowed})");
+            self.problem(span, &t.field("after"), message);
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse::tests::problems;
+
+    #[test]
+    fn durations_do_not_take_dates() {
+        let p = problems("[[contributors]]\nname = \"K\"\npledged = 5\nfirst_arrival_days = 2024-02-01\n");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].field, "contributors.K.first_arrival_days");
+        assert_eq!(p[0].line, 10);
+    }
+}

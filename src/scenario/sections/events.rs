@@ -1,0 +1,80 @@
+//! `[[events]]`: unlocks and mission ends.
+
+use std::collections::HashSet;
+
+use crate::scenario::limits::MAX_HORIZON_DAYS;
+use crate::scenario::reader::{Dates, Reader, Tbl};
+use crate::scenario::{Effect, Event, ValueKind};
+
+/// The keys of an `[[events]]` entry.
+pub(crate) const EVENT_KEYS: [&str; 5] = ["name", "probability", "day", "effect", "drawdown_days"];
+
+impl Reader<'_> {
+    pub(crate) fn events(&mut self, root: &Tbl, dates: Dates) -> Vec<Event> {
+        let mut seen = HashSet::new();
+        let mut events = Vec::new();
+        for mut t in self.table_array(root, "events") {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "event", &EVENT_KEYS) else {
+                continue;
+            };
+            let probability = self.probability(&t, "probability");
+            if t.get("day").is_none() {
+                self.missing(&t, "day", "the day it happens: a day number, a date or a distribution");
+            }
+            let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, dates);
+            let effect = match self.string(&t, "effect").as_deref() {
+                Some("unlock") => {
+                    if let Some(v) = t.get("drawdown_days") {
+                        let message = "only applies to effect = \"end_mission\"".to_string();
+                        self.problem(v.span(), &t.field("drawdown_days"), message);
+                    }
+                    Some(Effect::Unlock)
+                }
+                Some("end_mission") => {
+                    let what = format!("must be a whole number of days from 0 to {MAX_HORIZON_DAYS}");
+                    let drawdown = self.bounded(&t, "drawdown_days", 0.0, f64::from(MAX_HORIZON_DAYS), true, &what);
+                    Some(Effect::EndMission {
+                        drawdown_days: drawdown.unwrap_or(0.0) as u32,
+                    })
+                }
+                Some(other) => {
+                    let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
+                    let message = format!("must be \"unlock\" or \"end_mission\", got \"{other}\"");
+                    self.problem(span, &t.field("effect"), message);
+                    None
+                }
+                None => {
+                    if t.get("effect").is_none() {
+                        self.missing(&t, "effect", "\"unlock\" or \"end_mission\"");
+                    }
+                    None
+                }
+            };
+            if let (Some(day), Some(effect)) = (day, effect) {
+                events.push(Event {
+                    name,
+                    probability,
+                    day,
+                    effect,
+                });
+            }
+        }
+        events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse::tests::MINIMAL;
+    use crate::scenario::{Dist, parse_str};
+
+    #[test]
+    fn dates_are_days_from_the_start_where_a_day_is_counted_from_day_0() {
+        let s = parse_str(
+            &format!("{MINIMAL}[[events]]\nname = \"e\"\nday = 2024-01-11\neffect = \"unlock\"\n"),
+            "t.toml",
+        )
+        .expect("valid");
+        assert_eq!(s.events[0].day.dist, Dist::Constant(10.0));
+    }
+}

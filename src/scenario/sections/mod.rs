@@ -1,0 +1,19 @@
+//! The section readers: one file per part of a scenario, each an `impl`
+//! of the [`Reader`](super::reader::Reader) that reads and checks it.
+
+mod contributors;
+mod correlations;
+mod events;
+mod host_police;
+mod population;
+mod simulation;
+mod targets;
+mod totals;
+
+pub(crate) use contributors::CONTRIBUTOR_KEYS;
+pub(crate) use correlations::CORRELATION_KEYS;
+pub(crate) use events::EVENT_KEYS;
+pub(crate) use host_police::INTAKE_KEYS;
+pub(crate) use targets::TARGET_KEYS;
+pub use targets::parse_metric;
+pub(crate) use totals::host_initial_most;
