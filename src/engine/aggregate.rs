@@ -388,7 +388,8 @@ mod tests {
         }
         aggregates.finish();
         assert_eq!(aggregates.check(&model), Ok(()));
-        let edits: [(&str, fn(&mut Aggregates)); 6] = [
+        type Edit = fn(&mut Aggregates);
+        let edits: [(&str, Edit); 6] = [
             ("a target reached too often", |a| a.first_reached[0][0] += 5000),
             ("a last wave counted twice", |a| a.last_wave[0][0] += 1),
             ("more full deliveries than trials", |a| a.full_delivery[0] = 201),
