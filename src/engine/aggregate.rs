@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::histogram::DayHistogram;
+use super::histogram::{DayHistogram, count_key, float_key};
 use crate::model::Model;
 
 /// Fixed-point scale for ratio sums: 2^24 units per 1.
@@ -86,8 +86,31 @@ impl Aggregates {
             return Err("its results do not have the shape of its scenario's".to_string());
         }
         let trials = self.trials;
-        for (m, histogram) in self.metrics.iter().enumerate() {
+        for (m, (histogram, metric)) in self.metrics.iter().zip(&model.metrics).enumerate() {
             histogram.check(trials).map_err(|e| format!("metric {}: {e}", m + 1))?;
+            // Bins outside their kind's keys would read back as no value
+            // (a negative head count, an infinite or NaN ratio).
+            let keys = if metric.is_ratio() {
+                float_key(0.0)..=float_key(f64::MAX)
+            } else {
+                count_key(0)..=count_key(u32::MAX)
+            };
+            for day in 0..histogram.days() {
+                let mut stray = None;
+                histogram.for_each_count(day, |key, count| {
+                    if count > 0 && !keys.contains(&key) {
+                        stray = Some(key);
+                    }
+                });
+                if let Some(key) = stray {
+                    return Err(format!(
+                        "metric {}, report day {}: bin {key} is not a bin of a {}",
+                        m + 1,
+                        day + 1,
+                        if metric.is_ratio() { "ratio" } else { "head count" }
+                    ));
+                }
+            }
         }
         let counts_each_trial = |what: &str, slots: &[Vec<u64>]| {
             for (i, row) in slots.iter().enumerate() {
@@ -196,5 +219,49 @@ impl Aggregates {
 fn add_into(mine: &mut [u64], theirs: &[u64]) {
     for (a, b) in mine.iter_mut().zip(theirs) {
         *a += b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BASELINE_TEXT, parse_str};
+
+    /// A run's aggregates pass [`Aggregates::check`]; edited counts do not,
+    /// and sums past a u64 are refused rather than wrapped.
+    #[test]
+    fn check_refuses_counts_no_run_makes() {
+        let scenario = parse_str(BASELINE_TEXT, "baseline").expect("the built-in baseline parses");
+        let model = Model::new(&scenario);
+        let mut recorder = crate::engine::Recorder::new(&model);
+        let mut trial = crate::model::Trial::default();
+        for index in 0..200 {
+            model.run_trial(index, &mut trial);
+            recorder.record(&model, &trial);
+        }
+        let aggregates = recorder.finish();
+        assert_eq!(aggregates.check(&model), Ok(()));
+        type Edit = fn(&mut Aggregates);
+        let edits: [(&str, Edit); 6] = [
+            ("a target reached too often", |a| a.first_reached[0][0] += 5000),
+            ("a last wave counted twice", |a| a.last_wave[0][0] += 1),
+            ("more full deliveries than trials", |a| a.full_delivery[0] = 201),
+            ("more delivered than pledged", |a| a.delivered[0] = u64::MAX),
+            ("a ratio sum too large", |a| a.ratio_sums[0][0].0 = u128::MAX),
+            ("a missing target", |a| {
+                a.first_reached.pop();
+            }),
+        ];
+        for (what, edit) in edits {
+            let mut edited = aggregates.clone();
+            edit(&mut edited);
+            assert!(edited.check(&model).is_err(), "{what}");
+        }
+        let mut twice = aggregates.clone();
+        assert_eq!(twice.merge_checked(&aggregates), Ok(()));
+        assert_eq!(twice.trials, 400);
+        let mut huge = aggregates.clone();
+        huge.delivered[0] = u64::MAX;
+        assert!(huge.clone().merge_checked(&huge).is_err());
     }
 }

@@ -237,7 +237,41 @@ fn mutate_partial(rng: &mut Rng, bytes: &mut Vec<u8>) {
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return;
     };
-    match rng.below(7) {
+    match rng.below(9) {
+        7 | 8 => {
+            // A histogram column moved or copied: it still counts every
+            // trial once, so only its bins' place can give it away.
+            let Some(metrics) = value.pointer_mut("/aggregates/metrics").and_then(|m| m.as_array_mut()) else {
+                return;
+            };
+            let column = |rng: &mut Rng, metrics: &[serde_json::Value]| {
+                let m = rng.below(metrics.len());
+                let days = metrics[m]["columns"].as_array().map_or(0, Vec::len);
+                (m, rng.below(days))
+            };
+            if metrics.is_empty() {
+                return;
+            }
+            let (m, d) = column(rng, metrics);
+            if rng.below(2) == 0 {
+                // Bins shifted by whole pages (of 128 bins), or to anywhere in range.
+                let low = metrics[m]["columns"][d]["low"].as_i64().unwrap_or(0);
+                let moved = if rng.below(2) == 0 {
+                    low + 128 * (rng.below(7) as i64 - 3)
+                } else {
+                    128 * rng.below(1 << 15) as i64
+                };
+                if let Some(slot) = metrics[m].pointer_mut(&format!("/columns/{d}/low")) {
+                    *slot = moved.into();
+                }
+            } else {
+                let (n, e) = column(rng, metrics);
+                let copy = metrics[m]["columns"].get(d).cloned();
+                if let (Some(copy), Some(slot)) = (copy, metrics[n].pointer_mut(&format!("/columns/{e}"))) {
+                    *slot = copy;
+                }
+            }
+        }
         0 => {
             let node = random_node(rng, &mut value);
             let odd = [

@@ -142,6 +142,11 @@ fn merge_refuses_edited_counts() {
             "contributor 1",
         ),
         (
+            "head counts moved to the bins of ratios",
+            |v| v["aggregates"]["metrics"][0]["columns"][0]["low"] = (128 * 8000).into(),
+            "not a bin of a head count",
+        ),
+        (
             "a ratio sum no run could make",
             |v| v["aggregates"]["ratio_sums"][0][0] = serde_json::json!([u64::MAX, 0]),
             "ratio metric 1",
