@@ -248,54 +248,86 @@ pub fn merge_partials(mut parts: Vec<(PathBuf, Partial)>) -> Result<Merged, Part
     let Some((_, first)) = parts.first() else {
         return Err(PartialError::Incomplete("no partial files given".to_string()));
     };
-    let first = first.clone();
+    check_same_run(&parts, first)?;
+    check_every_shard_once(&parts, first.shard.count)?;
+    let mut scenario = scenario::parse_str(&first.scenario_source, &first.scenario_file)?;
+    scenario.simulation.seed = first.seed;
+    scenario.simulation.trials = first.total_trials;
+    scenario.overrides = first.overrides.clone();
+    let out_stem = first.out_stem.as_deref().and_then(safe_stem).map(str::to_string);
+    let model = crate::model::Model::new(&scenario);
     for (path, part) in &parts {
+        part.aggregates.check(&model).map_err(|detail| PartialError::Format {
+            path: path.to_path_buf(),
+            detail: format!("damaged: {detail}"),
+        })?;
+    }
+    parts.sort_by_key(|(_, p)| p.shard.index);
+    let mut parts = parts.into_iter();
+    let Some((_, lowest)) = parts.next() else {
+        return Err(PartialError::Incomplete("no partial files given".to_string()));
+    };
+    let mut aggregates = lowest.aggregates;
+    for (path, part) in parts {
+        aggregates
+            .merge_checked(&part.aggregates)
+            .map_err(|detail| PartialError::Mismatch { path, detail })?;
+    }
+    Ok(Merged {
+        scenario,
+        aggregates,
+        out_stem,
+    })
+}
+
+/// Every partial is of the same run as the first: scenario, overrides,
+/// seed, trials, shard count and forcegen version.
+fn check_same_run(parts: &[(PathBuf, Partial)], first: &Partial) -> Result<(), PartialError> {
+    for (path, part) in parts {
         let mismatch = |what: &str, mine: String, theirs: String| PartialError::Mismatch {
             path: path.to_path_buf(),
             detail: format!("its {what} is {theirs}, but the first partial's is {mine}"),
         };
-        if part.scenario_sha256 != first.scenario_sha256 {
-            return Err(mismatch(
+        let fields: [(&str, String, String); 6] = [
+            (
                 "scenario (SHA-256)",
                 first.scenario_sha256.clone(),
                 part.scenario_sha256.clone(),
-            ));
-        }
-        if part.overrides != first.overrides {
-            return Err(mismatch(
+            ),
+            (
                 "list of --set overrides",
                 format!("[{}]", first.overrides.join("; ")),
                 format!("[{}]", part.overrides.join("; ")),
-            ));
-        }
-        if part.seed != first.seed {
-            return Err(mismatch("seed", first.seed.to_string(), part.seed.to_string()));
-        }
-        if part.total_trials != first.total_trials {
-            return Err(mismatch(
+            ),
+            ("seed", first.seed.to_string(), part.seed.to_string()),
+            (
                 "total trials",
                 first.total_trials.to_string(),
                 part.total_trials.to_string(),
-            ));
-        }
-        if part.shard.count != first.shard.count {
-            return Err(mismatch(
+            ),
+            (
                 "shard count",
                 first.shard.count.to_string(),
                 part.shard.count.to_string(),
-            ));
-        }
-        if part.forcegen_version != first.forcegen_version {
-            return Err(mismatch(
+            ),
+            (
                 "forcegen version",
                 first.forcegen_version.escape_debug().to_string(),
                 part.forcegen_version.escape_debug().to_string(),
-            ));
+            ),
+        ];
+        if let Some((what, mine, theirs)) = fields.into_iter().find(|(_, mine, theirs)| mine != theirs) {
+            return Err(mismatch(what, mine, theirs));
         }
     }
-    let count = first.shard.count;
+    Ok(())
+}
+
+/// Each of the `count` shards is given exactly once; at most
+/// [`LISTED_SHARDS`] missing ones are named.
+fn check_every_shard_once(parts: &[(PathBuf, Partial)], count: u64) -> Result<(), PartialError> {
     let mut seen = vec![false; count as usize];
-    for (path, part) in &parts {
+    for (path, part) in parts {
         let slot = &mut seen[(part.shard.index - 1) as usize];
         if *slot {
             return Err(PartialError::Mismatch {
@@ -306,48 +338,23 @@ pub fn merge_partials(mut parts: Vec<(PathBuf, Partial)>) -> Result<Merged, Part
         *slot = true;
     }
     let missing = seen.iter().filter(|s| !**s).count();
-    if missing > 0 {
-        let mut listed: Vec<String> = seen
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !**s)
-            .take(LISTED_SHARDS)
-            .map(|(i, _)| format!("{}/{count}", i + 1))
-            .collect();
-        if missing > LISTED_SHARDS {
-            listed.push(format!("and {} more", missing - LISTED_SHARDS));
-        }
-        return Err(PartialError::Incomplete(format!(
-            "missing shard(s) {}",
-            listed.join(", ")
-        )));
+    if missing == 0 {
+        return Ok(());
     }
-    let mut scenario = scenario::parse_str(&first.scenario_source, &first.scenario_file)?;
-    scenario.simulation.seed = first.seed;
-    scenario.simulation.trials = first.total_trials;
-    scenario.overrides = first.overrides.clone();
-    let model = crate::model::Model::new(&scenario);
-    for (path, part) in &parts {
-        part.aggregates.check(&model).map_err(|detail| PartialError::Format {
-            path: path.to_path_buf(),
-            detail: format!("damaged: {detail}"),
-        })?;
+    let mut listed: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .take(LISTED_SHARDS)
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if missing > LISTED_SHARDS {
+        listed.push(format!("and {} more", missing - LISTED_SHARDS));
     }
-    parts.sort_by_key(|(_, p)| p.shard.index);
-    let mut aggregates = parts[0].1.aggregates.clone();
-    for (path, part) in &parts[1..] {
-        aggregates
-            .merge_checked(&part.aggregates)
-            .map_err(|detail| PartialError::Mismatch {
-                path: path.to_path_buf(),
-                detail,
-            })?;
-    }
-    Ok(Merged {
-        scenario,
-        aggregates,
-        out_stem: first.out_stem.as_deref().and_then(safe_stem).map(str::to_string),
-    })
+    Err(PartialError::Incomplete(format!(
+        "missing shard(s) {}",
+        listed.join(", ")
+    )))
 }
 
 #[cfg(test)]

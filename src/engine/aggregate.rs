@@ -85,6 +85,24 @@ impl Aggregates {
         if !same {
             return Err("its results do not have the shape of its scenario's".to_string());
         }
+        self.check_histograms(model)?;
+        let trials = self.trials;
+        let counts_each_trial = |what: &str, slots: &[Vec<u64>]| {
+            for (i, row) in slots.iter().enumerate() {
+                let total: u128 = row.iter().map(|&n| u128::from(n)).sum();
+                if total != u128::from(trials) {
+                    return Err(format!("{what} {}: its days count {total} trials, not {trials}", i + 1));
+                }
+            }
+            Ok(())
+        };
+        counts_each_trial("target", &self.first_reached)?;
+        counts_each_trial("contributor (last wave)", &self.last_wave)?;
+        self.check_deliveries_and_sums(model)
+    }
+
+    /// Each histogram counts every trial once, in bins of its metric's kind.
+    fn check_histograms(&self, model: &Model) -> Result<(), String> {
         let trials = self.trials;
         for (m, (histogram, metric)) in self.metrics.iter().zip(&model.metrics).enumerate() {
             histogram.check(trials).map_err(|e| format!("metric {}: {e}", m + 1))?;
@@ -112,17 +130,13 @@ impl Aggregates {
                 }
             }
         }
-        let counts_each_trial = |what: &str, slots: &[Vec<u64>]| {
-            for (i, row) in slots.iter().enumerate() {
-                let total: u128 = row.iter().map(|&n| u128::from(n)).sum();
-                if total != u128::from(trials) {
-                    return Err(format!("{what} {}: its days count {total} trials, not {trials}", i + 1));
-                }
-            }
-            Ok(())
-        };
-        counts_each_trial("target", &self.first_reached)?;
-        counts_each_trial("contributor (last wave)", &self.last_wave)?;
+        Ok(())
+    }
+
+    /// Deliveries within what the pledges allow, and ratio sums within
+    /// what the trials can add.
+    fn check_deliveries_and_sums(&self, model: &Model) -> Result<(), String> {
+        let trials = self.trials;
         for (c, (&delivered, &full)) in self.delivered.iter().zip(&self.full_delivery).enumerate() {
             let pledged = u128::from(model.pledged(c));
             // Every trial delivers at most the pledge, and a full delivery all of it.

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::ReportError;
+use crate::output::schema;
 use crate::scenario::{LAST_DATE, MAX_CSV_ROWS, MAX_HORIZON_DAYS};
 
 /// Largest CSV file `forcegen report` reads, in bytes: room for the most
@@ -148,6 +149,68 @@ fn group<T>(index: &mut HashMap<String, usize>, groups: &mut Vec<T>, name: &str,
     groups.len() - 1
 }
 
+/// `timeseries.csv` grouped by metric, in first-seen order.
+fn metric_series(timeseries: &Table, horizon_days: u32) -> Result<Vec<Series>, ReportError> {
+    let file = schema::TIMESERIES;
+    let day_col = timeseries.column(file, "day")?;
+    let metric_col = timeseries.column(file, "metric")?;
+    let mean_col = timeseries.column(file, "mean")?;
+    let p_cols = ["p5", "p25", "p50", "p75", "p95"]
+        .iter()
+        .map(|c| Ok((timeseries.column(file, c)?, *c)))
+        .collect::<Result<Vec<_>, ReportError>>()?;
+    let mut series: Vec<Series> = Vec::new();
+    let mut index = HashMap::new();
+    for (r, row) in timeseries.rows.iter().enumerate() {
+        let metric = &row[metric_col];
+        let i = group(&mut index, &mut series, metric, || Series {
+            metric: metric.clone(),
+            days: Vec::new(),
+            mean: Vec::new(),
+            percentiles: Vec::new(),
+        });
+        let s = &mut series[i];
+        s.days.push(timeseries.day(file, r, day_col, horizon_days)?);
+        s.mean.push(timeseries.number(file, r, (mean_col, "mean"), 0.0)?);
+        let mut p = [0.0; 5];
+        for (slot, &col) in p.iter_mut().zip(&p_cols) {
+            *slot = timeseries.number(file, r, col, 0.0)?;
+        }
+        s.percentiles.push(p);
+    }
+    Ok(series)
+}
+
+/// `targets.csv` grouped by target, in first-seen order; every
+/// `p_reached` a share from 0 to 1.
+fn target_series(targets_table: &Table, horizon_days: u32) -> Result<Vec<TargetSeries>, ReportError> {
+    let file = schema::TARGETS;
+    let (name_col, day_col, p_col) = (
+        targets_table.column(file, "target")?,
+        targets_table.column(file, "day")?,
+        targets_table.column(file, "p_reached")?,
+    );
+    let mut targets: Vec<TargetSeries> = Vec::new();
+    let mut index = HashMap::new();
+    for (r, row) in targets_table.rows.iter().enumerate() {
+        let name = &row[name_col];
+        let i = group(&mut index, &mut targets, name, || TargetSeries {
+            name: name.clone(),
+            days: Vec::new(),
+            p_reached: Vec::new(),
+        });
+        let day = targets_table.day(file, r, day_col, horizon_days)?;
+        let p = targets_table.number(file, r, (p_col, "p_reached"), 0.0)?;
+        if p > 1.0 {
+            let message = format!("{} is not a share from 0 to 1", quoted(&row[p_col]));
+            return Err(targets_table.error(file, r, "p_reached", message));
+        }
+        targets[i].days.push(day);
+        targets[i].p_reached.push(p);
+    }
+    Ok(targets)
+}
+
 impl RunData {
     /// Parses the five CSV files (name and bytes; any order).
     pub fn parse(files: &[(&str, Vec<u8>)]) -> Result<RunData, ReportError> {
@@ -158,74 +221,20 @@ impl RunData {
             })?;
             Table::parse(name, bytes)
         };
-        let run_info = table("run_info.csv")?;
+        let run_info = table(schema::RUN_INFO)?;
         let values = run_info.rows.first().ok_or_else(|| ReportError::Csv {
-            file: "run_info.csv".to_string(),
+            file: schema::RUN_INFO.to_string(),
             message: "no data row".to_string(),
         })?;
         let info: Vec<(String, String)> = run_info.header.iter().cloned().zip(values.iter().cloned()).collect();
         let (start, horizon_days) = dates(&info)?;
-
-        let file = "timeseries.csv";
-        let timeseries = table(file)?;
-        let day_col = timeseries.column(file, "day")?;
-        let metric_col = timeseries.column(file, "metric")?;
-        let mean_col = timeseries.column(file, "mean")?;
-        let p_cols = ["p5", "p25", "p50", "p75", "p95"]
-            .iter()
-            .map(|c| Ok((timeseries.column(file, c)?, *c)))
-            .collect::<Result<Vec<_>, ReportError>>()?;
-        let mut series: Vec<Series> = Vec::new();
-        let mut index = HashMap::new();
-        for (r, row) in timeseries.rows.iter().enumerate() {
-            let metric = &row[metric_col];
-            let i = group(&mut index, &mut series, metric, || Series {
-                metric: metric.clone(),
-                days: Vec::new(),
-                mean: Vec::new(),
-                percentiles: Vec::new(),
-            });
-            let s = &mut series[i];
-            s.days.push(timeseries.day(file, r, day_col, horizon_days)?);
-            s.mean.push(timeseries.number(file, r, (mean_col, "mean"), 0.0)?);
-            let mut p = [0.0; 5];
-            for (slot, &col) in p.iter_mut().zip(&p_cols) {
-                *slot = timeseries.number(file, r, col, 0.0)?;
-            }
-            s.percentiles.push(p);
-        }
-
-        let file = "targets.csv";
-        let targets_table = table(file)?;
-        let (name_col, day_col, p_col) = (
-            targets_table.column(file, "target")?,
-            targets_table.column(file, "day")?,
-            targets_table.column(file, "p_reached")?,
-        );
-        let mut targets: Vec<TargetSeries> = Vec::new();
-        let mut index = HashMap::new();
-        for (r, row) in targets_table.rows.iter().enumerate() {
-            let name = &row[name_col];
-            let i = group(&mut index, &mut targets, name, || TargetSeries {
-                name: name.clone(),
-                days: Vec::new(),
-                p_reached: Vec::new(),
-            });
-            let day = targets_table.day(file, r, day_col, horizon_days)?;
-            let p = targets_table.number(file, r, (p_col, "p_reached"), 0.0)?;
-            if p > 1.0 {
-                let message = format!("{} is not a share from 0 to 1", quoted(&row[p_col]));
-                return Err(targets_table.error(file, r, "p_reached", message));
-            }
-            targets[i].days.push(day);
-            targets[i].p_reached.push(p);
-        }
-
-        let summary = table("summary.csv")?;
+        let series = metric_series(&table(schema::TIMESERIES)?, horizon_days)?;
+        let targets = target_series(&table(schema::TARGETS)?, horizon_days)?;
+        let summary = table(schema::SUMMARY)?;
         // The charts draw each target's threshold.
-        if let Ok(col) = summary.column("summary.csv", "at_least") {
+        if let Ok(col) = summary.column(schema::SUMMARY, "at_least") {
             for r in 0..summary.rows.len() {
-                summary.number("summary.csv", r, (col, "at_least"), 0.0)?;
+                summary.number(schema::SUMMARY, r, (col, "at_least"), 0.0)?;
             }
         }
         Ok(RunData {
@@ -235,7 +244,7 @@ impl RunData {
             series,
             targets,
             summary,
-            contributors: table("contributors.csv")?,
+            contributors: table(schema::CONTRIBUTORS)?,
         })
     }
 

@@ -1,10 +1,6 @@
 //! One report day's counts: a [`Column`] of bins, allocated a page at a
 //! time, with 16-bit cells and the carries past them.
 
-use serde::Deserialize;
-
-use super::saved::SavedColumn;
-
 /// Bins per page of a day's column: a column is allocated a page at a time,
 /// only where values fall, so a metric that is either 0 or 60,000 costs two
 /// pages, not 60,000 bins.
@@ -27,8 +23,8 @@ pub(super) const CELL_BITS: u32 = Cell::BITS;
 pub(super) type Page = Box<[Cell; PAGE_BINS]>;
 
 /// One report day's counts per bin.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "SavedColumn")]
+/// Saved and read back in the partial-file form (see `saved.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Column {
     /// Key of the first bin of page 0 (a multiple of [`PAGE_BINS`]).
     pub(super) low: i64,

@@ -51,6 +51,14 @@ impl Serialize for Column {
     }
 }
 
+/// Reads a column in its saved form, checking it ([`Column::try_from`]).
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Column, D::Error> {
+        let saved = SavedColumn::deserialize(deserializer)?;
+        Column::try_from(saved).map_err(serde::de::Error::custom)
+    }
+}
+
 impl TryFrom<SavedColumn> for Column {
     type Error = String;
 
