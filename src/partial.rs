@@ -3,6 +3,8 @@
 //! its hash, seed, total trials, shard numbers and program version).
 //! Merging integer aggregates is exact, so the merged CSV files are
 //! byte-identical to a single run.
+//!
+//! The rules: docs/MODEL.md §4.7 and §5.10.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,8 @@
 //! is then measured trial by trial, and its standard error comes from the
 //! spread of those paired differences, usually far below the standard error
 //! of two independent runs.
+//!
+//! The rules: docs/MODEL.md §5.13.
 
 use std::ops::Range;
 

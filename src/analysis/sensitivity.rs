@@ -7,6 +7,8 @@
 //! index from binned conditional means, and the outcome's mean when the
 //! input is low (its bottom 10%) and high (its top 10%), the two ends of a
 //! tornado bar.
+//!
+//! The rules: docs/MODEL.md §5.12.
 
 use std::ops::Range;
 

@@ -10,6 +10,8 @@
 //!
 //! Every point is read and checked before any is simulated, so a bad value
 //! anywhere in the grid stops the sweep before any work, naming its `--set`.
+//!
+//! The rules: docs/MODEL.md §5.11.
 
 use std::collections::HashSet;
 

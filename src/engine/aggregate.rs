@@ -4,6 +4,8 @@
 //! trials merge to the same bits in any order, and memory does not depend on
 //! the number of trials. A worker records its trials with a
 //! [`Recorder`](super::Recorder), which finishes into [`Aggregates`].
+//!
+//! The rules: docs/MODEL.md §4.1 and §4.7.
 
 use serde::{Deserialize, Serialize};
 

@@ -6,6 +6,8 @@
 //! draws only from streams keyed by (seed, trial index, input), and every
 //! aggregate is an integer count or sum, so the merged result is the same
 //! to the bit whatever the thread count or the order chunks finish in.
+//!
+//! The rules: docs/MODEL.md §4.6.
 
 pub mod aggregate;
 pub mod histogram;

@@ -1,5 +1,7 @@
 //! The contingents: each one's arrivals (pledge honoured, fulfilment,
 //! waves), withdrawal and end-of-mission cut-offs, and their sums.
+//!
+//! The rules: docs/MODEL.md §2.3 to §2.5.
 
 use super::streams::stream;
 use super::strength::{Arrival, daily_rate};

@@ -2,6 +2,8 @@
 //! trial, independent standard normals from each input's own stream are
 //! mixed by the Cholesky factor, then each is mapped through the normal CDF
 //! and its input's quantile function.
+//!
+//! The rules: docs/MODEL.md §1.7.
 
 use rand_distr::{Distribution, StandardNormal};
 

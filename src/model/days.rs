@@ -1,5 +1,7 @@
 //! The days a trial is evaluated on (report days, arrival days, or every
 //! day), and the population on each.
+//!
+//! The rules: docs/MODEL.md §2.1 and §2.9.
 
 use super::{Model, Trial};
 

@@ -1,5 +1,7 @@
 //! The host police: initial strength, attrition and graduating classes,
 //! and the counts on other groups' days made exact when a target needs them.
+//!
+//! The rules: docs/MODEL.md §2.6.
 
 use super::streams::stream;
 use super::strength::{Arrival, Bridge, bridge_skipped, daily_rate, unit};

@@ -1,4 +1,4 @@
-//! One Monte Carlo trial (MODEL.md section 1): sample every uncertain input
+//! One Monte Carlo trial: sample every uncertain input
 //! once, then evaluate each head count at the days that matter.
 //!
 //! Head counts only rise on arrival and graduation days and otherwise fall
@@ -12,6 +12,8 @@
 //! in `host`, the contingents in `contingents`, the evaluated days in
 //! `days`, the targets' searches in `targets`, head counts under attrition
 //! in `strength`.
+//!
+//! The rules: docs/MODEL.md §2 (the trial; §1 for how inputs are drawn).
 
 mod contingents;
 mod copula;

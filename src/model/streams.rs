@@ -9,6 +9,8 @@
 //!
 //! The generator is named, not `StdRng`/`SmallRng`, whose algorithms may
 //! change between rand releases.
+//!
+//! The rules: docs/MODEL.md §1.6.
 
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;

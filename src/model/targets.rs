@@ -1,5 +1,7 @@
 //! The first day each target is met: searches over the evaluated days,
 //! on integers where they can be, blocks of days at a time.
+//!
+//! The rules: docs/MODEL.md §3.2.
 
 use super::trial::ratio;
 use super::{CountSeries, Model, Trial};

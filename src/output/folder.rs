@@ -11,6 +11,8 @@
 //! and if any rename fails the renames already done are rolled back, so the
 //! folder holds either the earlier run or this one, never a mix. A folder
 //! created by a command that then fails is removed again.
+//!
+//! The rules: docs/MODEL.md §5.9.
 
 use std::fs;
 use std::io::Write;

@@ -2,6 +2,8 @@
 //! deviations, percentiles and "pXX dates", all computed with integer sums
 //! where the inputs are integers, so the same aggregates always print the
 //! same digits.
+//!
+//! The rules: docs/MODEL.md §4.3 to §4.5.
 
 use crate::engine::aggregate::RATIO_SCALE;
 use crate::engine::histogram::{DayHistogram, count_value, float_value};

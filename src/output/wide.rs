@@ -3,6 +3,8 @@
 //! metric and statistic (`international_mean`, `international_sd`,
 //! `international_p5`, ...), the layout a spreadsheet chart wants. The
 //! values are the same text as in `timeseries.csv`.
+//!
+//! The rules: docs/MODEL.md §5.7.
 
 /// The file name.
 pub const FILE: &str = super::schema::WIDE;

@@ -4,6 +4,8 @@
 //!
 //! [`data`] parses the five CSV files; [`charts`] draws the four charts with
 //! plotters' SVG backend; [`html`] puts charts and tables on one page.
+//!
+//! The rules: docs/MODEL.md §5.8.
 
 pub mod charts;
 pub mod data;

@@ -4,6 +4,8 @@
 //! function. Ranks survive both monotone steps, so the Spearman correlation
 //! of the inputs is the one requested (for continuous inputs; rounding to
 //! whole days or people adds ties that pull it slightly towards 0).
+//!
+//! The rules: docs/MODEL.md §1.7.
 
 /// One `[[correlations]]` entry: two input paths and their rank correlation.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,8 @@
 //! Parsing checks every parameter a distribution cannot take, so a scenario
 //! that parses can always be sampled: [`Dist::sampler`] never fails on a
 //! validated [`Dist`].
+//!
+//! The rules: docs/MODEL.md §1.2.
 
 use rand::Rng;
 use rand_distr::{Beta, Distribution, Exp1, Gamma, LogNormal, Normal, Pert, Triangular, Uniform};

@@ -2,6 +2,8 @@
 //! while it is read are in `sections/totals.rs` (the running totals across
 //! sections) and next to each value read; each refusal names the file,
 //! line and field, the value reached and the limit.
+//!
+//! The rules: docs/MODEL.md §6.
 
 use chrono::NaiveDate;
 

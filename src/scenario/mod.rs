@@ -125,7 +125,7 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    /// Rounds and clamps a sampled value as MODEL.md section 1 says. A day
+    /// Rounds and clamps a sampled value as docs/MODEL.md §1.3 says. A day
     /// is also capped at [`NEVER_DAY`]: every day past the longest horizon
     /// means the same ("not within the horizon"), and the cap keeps sums of
     /// days (anchor + delay + gaps) far from integer overflow. A drawn head

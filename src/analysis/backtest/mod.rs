@@ -27,6 +27,8 @@
 //! All of these come straight from the per-day histograms: exact for head
 //! counts up to 65,535, and within the 0.05% bin width for ratios and larger
 //! head counts.
+//!
+//! The rules: docs/MODEL.md §5.14.
 
 mod forecast;
 mod observed;

@@ -13,6 +13,8 @@
 //! whose values make a target unreachable or already met, an event or
 //! intake that cannot happen within the horizon, a pledge that can never
 //! arrive, or a distribution much changed by clamping.
+//!
+//! The rules: docs/MODEL.md §5.15.
 
 mod render;
 mod warnings;

@@ -12,6 +12,8 @@
 //! counts them a batch at a time (see `recorder`); its `finish` gives the
 //! [`DayHistogram`]: the counts alone, which merge with other workers' and
 //! are what a partial file saves (see `saved`).
+//!
+//! The rules: docs/MODEL.md §4.2 and §4.4.
 
 mod column;
 mod keys;

@@ -20,6 +20,8 @@
 //! process itself and its draws are in `attrition` and `binomial`, the
 //! stretches of days it passes over at once in `stretches`, and the days
 //! that are not the group's own in `bridge`.
+//!
+//! The rules: docs/MODEL.md §2.6 and §2.7.
 
 mod attrition;
 mod binomial;
