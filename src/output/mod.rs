@@ -95,6 +95,10 @@ pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
     ]
 }
 
+/// Most bytes of an info file (`run_info.csv`, ...) read to learn who
+/// wrote a folder: one header and one row, the longest cell a `--set` list.
+pub const MAX_INFO_BYTES: u64 = 16 << 20;
+
 /// Who wrote the five result files already in a folder, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
@@ -128,10 +132,11 @@ pub fn owner_of(dir: &Path, files: &[&'static str], info: &str) -> Owner {
     if !info.exists() {
         return unknown("is missing".to_string());
     }
-    let mut reader = match csv::Reader::from_path(&info) {
-        Ok(reader) => reader,
+    let bytes = match crate::readback::read_regular_file(&info, MAX_INFO_BYTES) {
+        Ok(bytes) => bytes,
         Err(e) => return unknown(format!("cannot be read: {e}")),
     };
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(e) => return unknown(format!("cannot be read: {e}")),

@@ -248,3 +248,28 @@ fn control_characters_in_names_reach_the_terminal_escaped() {
     assert_eq!(output.status.code(), Some(2));
     assert!(!stderr_of(&output).contains('\u{1b}'), "{}", stderr_of(&output));
 }
+
+#[cfg(unix)]
+#[test]
+fn an_info_file_linked_to_an_endless_device_is_not_read_without_limit() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "a.toml", &scenario_text("A"));
+    let out = work.path().join("out");
+    fs::create_dir(&out).unwrap();
+    write_file(&out, "timeseries.csv", "mine");
+    std::os::unix::fs::symlink("/dev/zero", out.join("run_info.csv")).unwrap();
+    let output = forcegen()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("not a regular file"),
+        "{}",
+        stderr_of(&output)
+    );
+}

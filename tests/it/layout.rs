@@ -162,7 +162,7 @@ fn functions(lines: &[&str]) -> Vec<(usize, usize, String)> {
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let indent = line.len() - line.trim_start().len();
-        let words: Vec<&str> = line.trim_start().split_whitespace().collect();
+        let words: Vec<&str> = line.split_whitespace().collect();
         let Some(at) = words.iter().position(|w| *w == "fn") else {
             continue;
         };
