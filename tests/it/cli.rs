@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::cli_support::{
-    FILES, HEADERS, assert_exactly_the_five_files, baseline, cell, entries, forcegen, read_csv, run_info, run_ok,
+    self, FILES, HEADERS, assert_exactly_the_five_files, baseline, cell, entries, forcegen, read_csv, run_info, run_ok,
     scenario_files, sha256_hex, stderr_of, write_file,
 };
 use chrono::NaiveDate;
@@ -527,4 +527,28 @@ fn missing_scenario_file_exits_2_with_its_path() {
         .code(2)
         .stderr(predicate::str::contains(missing.display().to_string()));
     assert!(entries(&out).is_empty(), "run wrote {:?}", entries(&out));
+}
+
+/// The schema the writers and the report reader use names the files and
+/// columns users rely on, exactly.
+#[test]
+fn the_schema_is_the_public_interface() {
+    use forcegen::output::schema;
+    assert_eq!(
+        schema::RUN_FILES,
+        [
+            "timeseries.csv",
+            "targets.csv",
+            "summary.csv",
+            "contributors.csv",
+            "run_info.csv"
+        ]
+    );
+    for (file, (theirs, ours)) in schema::RUN_FILES
+        .iter()
+        .zip(schema::RUN_COLUMNS.iter().zip(cli_support::HEADERS))
+    {
+        assert_eq!(*theirs, ours, "{file}");
+    }
+    assert_eq!(schema::WIDE, "timeseries_wide.csv");
 }

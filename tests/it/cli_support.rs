@@ -6,25 +6,15 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// The five files every run writes (MODEL.md section 4).
-pub const FILES: [&str; 5] = [
-    "timeseries.csv",
-    "targets.csv",
-    "summary.csv",
-    "contributors.csv",
-    "run_info.csv",
-];
+/// The five files every run writes (docs/MODEL.md §5), named by the schema.
+pub const FILES: [&str; 5] = forcegen::output::schema::RUN_FILES;
 
-/// The report and its charts, written with the CSV files (`src/report`).
-pub const REPORT_FILES: [&str; 5] = [
-    "report.html",
-    "chart_international.svg",
-    "chart_police_ratio.svg",
-    "chart_targets.svg",
-    "chart_contributors.svg",
-];
+/// The report and its charts, written with the CSV files.
+pub const REPORT_FILES: [&str; 5] = forcegen::output::schema::REPORT_FILES;
 
-/// The exact header row of each file, in the order of [`FILES`].
+/// The exact header row of each file, in the order of [`FILES`], written out
+/// here as the public interface they are: `output/schema.rs` must match them
+/// (`cli::the_schema_is_the_public_interface`).
 pub const HEADERS: [&[&str]; 5] = [
     &["date", "day", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95"],
     &["target", "date", "day", "p_reached", "p_reached_se"],
