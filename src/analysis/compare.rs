@@ -52,11 +52,25 @@ impl Quantity {
     }
 }
 
+/// Two scenarios that give one target name two meanings.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "target \"{name}\" means {first} in {first_file} but {second} in {second_file}; give the two targets \
+     different names to compare both"
+)]
+pub struct ClashingTarget {
+    pub name: String,
+    pub first: String,
+    pub first_file: String,
+    pub second: String,
+    pub second_file: String,
+}
+
 /// Every target of any scenario (by name), then the seven standard metrics.
 /// A name defined differently in two scenarios (another metric or
 /// threshold) is an error: the two would be different questions under one
 /// name.
-pub fn quantities(scenarios: &[Scenario]) -> Result<Vec<Quantity>, String> {
+pub fn quantities(scenarios: &[Scenario]) -> Result<Vec<Quantity>, ClashingTarget> {
     let mut quantities: Vec<Quantity> = Vec::new();
     let mut defined_in: Vec<&str> = Vec::new();
     for scenario in scenarios {
@@ -72,15 +86,13 @@ pub fn quantities(scenarios: &[Scenario]) -> Result<Vec<Quantity>, String> {
                 }
                 Some(i) if quantities[i] == this => {}
                 Some(i) => {
-                    return Err(format!(
-                        "target \"{}\" means {} in {} but {} in {}; give the two targets different names \
-                         to compare both",
-                        target.name,
-                        describe(&quantities[i]),
-                        defined_in[i],
-                        describe(&this),
-                        scenario.file
-                    ));
+                    return Err(ClashingTarget {
+                        name: target.name.clone(),
+                        first: describe(&quantities[i]),
+                        first_file: defined_in[i].to_string(),
+                        second: describe(&this),
+                        second_file: scenario.file.clone(),
+                    });
                 }
             }
         }

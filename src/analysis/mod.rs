@@ -17,12 +17,21 @@ pub mod sweep;
 
 use crate::scenario::{MAX_TRIALS, Scenario};
 
+/// A `--trials` outside 1 to [`MAX_TRIALS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("--trials must be from 1 to {MAX_TRIALS}, got {0}")]
+pub struct TrialsOutOfRange(pub u64);
+
 /// Applies `--trials` and `--seed` to a scenario (they win over the file
 /// and `--set`); trials must be from 1 to [`MAX_TRIALS`].
-pub fn set_trials_and_seed(scenario: &mut Scenario, trials: Option<u64>, seed: Option<u64>) -> Result<(), String> {
+pub fn set_trials_and_seed(
+    scenario: &mut Scenario,
+    trials: Option<u64>,
+    seed: Option<u64>,
+) -> Result<(), TrialsOutOfRange> {
     if let Some(trials) = trials {
         if trials == 0 || trials > MAX_TRIALS {
-            return Err(format!("--trials must be from 1 to {MAX_TRIALS}, got {trials}"));
+            return Err(TrialsOutOfRange(trials));
         }
         scenario.simulation.trials = trials;
     }

@@ -116,6 +116,8 @@ pub fn point_sets(axes: &[Axis], point: usize) -> Vec<String> {
 pub enum SweepError {
     #[error("{0}")]
     Overrides(#[from] OverrideError),
+    #[error("{0}")]
+    Trials(#[from] super::TrialsOutOfRange),
     /// A `--set` list, or the grid it makes, is not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -161,7 +163,7 @@ impl<'a> Grid<'a> {
     /// Grid point `point` (0-based), with `--trials` and `--seed` applied.
     pub fn scenario(&self, point: usize) -> Result<Scenario, SweepError> {
         let mut scenario = overrides::apply(self.text, self.file, &point_sets(&self.axes, point))?;
-        super::set_trials_and_seed(&mut scenario, self.trials, self.seed).map_err(SweepError::Invalid)?;
+        super::set_trials_and_seed(&mut scenario, self.trials, self.seed)?;
         Ok(scenario)
     }
 

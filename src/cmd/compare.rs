@@ -36,7 +36,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     interrupt::install();
     let scenarios = load_all(args)?;
     let threads = args.options.threads()?;
-    let quantities = compare::quantities(&scenarios).map_err(Failure::Usage)?;
+    let quantities = compare::quantities(&scenarios).map_err(|e| Failure::Usage(e.to_string()))?;
     let arms: Vec<Arm> = scenarios
         .iter()
         .map(|s| Arm::new(s.file.clone(), s, &quantities))

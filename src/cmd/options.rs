@@ -53,7 +53,8 @@ pub struct RunOptions {
 impl RunOptions {
     /// Applies `--trials` and `--seed` (which win over the file and `--set`).
     pub fn apply_to(&self, scenario: &mut Scenario) -> Result<(), Failure> {
-        crate::analysis::set_trials_and_seed(scenario, self.trials, self.seed).map_err(Failure::Usage)
+        crate::analysis::set_trials_and_seed(scenario, self.trials, self.seed)
+            .map_err(|e| Failure::Usage(e.to_string()))
     }
 
     /// The number of worker threads to start (0: one per core), within
