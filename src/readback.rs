@@ -10,8 +10,14 @@ use std::path::Path;
 /// an error of kind `InvalidInput` for anything else or for a file larger
 /// than `limit` bytes.
 pub fn read_regular_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    // The type is checked before opening: opening a pipe waits for a writer.
-    let meta = std::fs::metadata(path)?;
+    // The type is checked before opening (opening a pipe waits for a
+    // writer), and again on the open file, which is opened without waiting
+    // in case the path was swapped for a pipe in between.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(invalid("not a regular file".to_string()));
+    }
+    let file = open_without_waiting(path)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(invalid("not a regular file".to_string()));
     }
@@ -20,11 +26,24 @@ pub fn read_regular_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // One byte past the limit is enough to know the file grew past it.
-    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(too_large(limit, None));
     }
     Ok(bytes)
+}
+
+/// Opens `path` for reading; on Unix with `O_NONBLOCK`, so that a pipe
+/// does not block the open (a regular file reads as usual).
+fn open_without_waiting(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Bytes in words: `4 GiB`, `512 MiB`, else the number of bytes.

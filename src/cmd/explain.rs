@@ -7,8 +7,9 @@ use clap::Args;
 
 use super::Failure;
 use super::options::load_scenario;
+use super::run::check_target;
 use super::terminal::safe;
-use crate::analysis::explain::{explain, render_csv, render_text};
+use crate::analysis::explain::{CSV_HEADER, explain, render_csv, render_text};
 use crate::output::folder::write_file;
 
 #[derive(Debug, Args)]
@@ -18,10 +19,14 @@ pub struct ExplainArgs {
     /// Change one value of the scenario first (repeatable), as `run --set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
-    /// Also write the input table to this CSV file (replaced atomically; a
-    /// device such as /dev/stdout is written through).
+    /// Also write the input table to this CSV file (replaced atomically;
+    /// /dev/stdout writes it to the terminal). An existing file is replaced
+    /// only if it is such a table (or with --force), never the scenario.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Replace an existing --csv file that is not an explain table.
+    #[arg(long, requires = "csv")]
+    pub force: bool,
 }
 
 /// `forcegen explain`: prints the table and warnings; with `--csv`, also
@@ -30,6 +35,8 @@ pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
     let scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
     let explanation = explain(&scenario);
     if let Some(path) = &args.csv {
+        let header = CSV_HEADER.join(",");
+        check_target(path, args.scenario.as_deref(), header.as_bytes(), args.force)?;
         write_file(path, &render_csv(&explanation))?;
     }
     print!("{}", safe(&render_text(&scenario, &explanation)));

@@ -59,7 +59,7 @@ impl Failure {
             | Failure::Observed(_)
             | Failure::Report(_) => EXIT_BAD_INPUT,
             Failure::Partial(e) if e.is_bad_input() => EXIT_BAD_INPUT,
-            Failure::Output(e) if e.needs_force() => EXIT_BAD_INPUT,
+            Failure::Output(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Failure::Engine(EngineError::Cancelled) => EXIT_INTERRUPTED,
             Failure::Partial(_) | Failure::Output(_) | Failure::Engine(_) | Failure::Internal(_) => EXIT_FAILURE,
         }

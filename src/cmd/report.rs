@@ -30,15 +30,19 @@ pub struct ReportArgs {
 /// `run_info.csv` that makes them forcegen's; the report and charts are
 /// replaced together, and the CSV files are left as they are.
 pub fn run(args: &ReportArgs) -> Result<(), Failure> {
-    let files = crate::report::read_csv_files(&args.dir)?;
-    let report = crate::report::render(&files)?;
     let Owner::Run { sha256, .. } = owner(&args.dir) else {
+        // Say which file is missing or damaged, where one is.
+        crate::report::read_csv_files(&args.dir)?;
         return Err(Failure::Usage(format!(
             "{} does not hold the results of a forcegen run (no readable run_info.csv)",
             args.dir.display()
         )));
     };
+    // Locked first, so that no run can replace the CSV files between
+    // reading them and writing the report beside them.
     let folder = OutputFolder::open(&args.dir, FILES, &sha256, false)?;
+    let files = crate::report::read_csv_files(&args.dir)?;
+    let report = crate::report::render(&files)?;
     let written = folder.commit(&report)?;
     if let (false, Some(page)) = (args.quiet, written.first()) {
         println!("report: {}", safe(&page.display().to_string()));

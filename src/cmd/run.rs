@@ -88,7 +88,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 
 /// One shard's trials, written as a partial result.
 fn run_shard(args: &RunArgs, scenario: &Scenario, shard: Shard, path: &Path, threads: usize) -> Result<(), Failure> {
-    check_partial_target(path, args.scenario.as_deref(), args.options.output.force)?;
+    check_target(
+        path,
+        args.scenario.as_deref(),
+        partial::HEADER_START.as_bytes(),
+        args.options.output.force,
+    )?;
     partial::check_writable(path)?;
     let model = Model::new(scenario);
     let started = Instant::now();
@@ -117,33 +122,46 @@ fn run_shard(args: &RunArgs, scenario: &Scenario, shard: Shard, path: &Path, thr
     Ok(())
 }
 
-/// Refuses a `--partial` path that is the scenario file, or (unless
-/// `force`) an existing regular file that is not a partial result.
-fn check_partial_target(path: &Path, scenario: Option<&Path>, force: bool) -> Result<(), Failure> {
+/// Refuses a file to write (`--partial`, `explain --csv`) that is the
+/// scenario file or a folder, or (unless `force`) an existing regular file
+/// that does not start with `start`: forcegen replaces only its own files.
+pub(super) fn check_target(path: &Path, scenario: Option<&Path>, start: &[u8], force: bool) -> Result<(), Failure> {
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };
     if scenario.is_some_and(|s| same(s, path)) {
         return Err(Failure::Usage(format!(
-            "--partial {} is the scenario file; give another file name",
+            "{} is the scenario file; give another file name",
             path.display()
         )));
     }
-    let Ok(meta) = std::fs::metadata(path) else {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
+    if meta.is_dir() {
+        return Err(Failure::Usage(format!(
+            "{} is a folder; give a file name",
+            path.display()
+        )));
+    }
+    let standard = ["-", "/dev/stdout", "/dev/stderr"].iter().any(|s| path == Path::new(s));
+    if meta.file_type().is_symlink() && !standard {
+        return Err(Failure::Usage(format!(
+            "{} is a symbolic link; give the file it points to, or a new name (a link is never followed)",
+            path.display()
+        )));
+    }
     if force || !meta.is_file() || meta.len() == 0 {
         return Ok(());
     }
     let mut head = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(64).read_to_end(&mut head));
-    if read.is_ok() && head.starts_with(partial::HEADER_START.as_bytes()) {
+    let read = std::fs::File::open(path).and_then(|f| f.take(start.len() as u64).read_to_end(&mut head));
+    if read.is_ok() && head == start {
         return Ok(());
     }
     Err(Failure::Usage(format!(
-        "--partial {} exists and is not a forcegen partial result; add --force to replace it, or give another \
-         file name",
+        "{} exists and is not a file forcegen wrote there; add --force to replace it, or give another file name",
         path.display()
     )))
 }

@@ -53,6 +53,15 @@ impl OutputFolder {
     /// of the scenario with SHA-256 `sha256`.
     pub fn open(path: &Path, files: FileSet, sha256: &str, force: bool) -> Result<OutputFolder, OutputError> {
         let created = prepare_dir(path)?;
+        let lock = match lock(path) {
+            Ok(lock) => lock,
+            Err(e) => {
+                if created {
+                    let _ = fs::remove_dir(path);
+                }
+                return Err(e);
+            }
+        };
         let guard = OutputFolder {
             path: path.to_path_buf(),
             files,
@@ -60,7 +69,7 @@ impl OutputFolder {
             force,
             created,
             committed: false,
-            _lock: lock(path)?,
+            _lock: lock,
         };
         guard.check()?;
         Ok(guard)
@@ -143,7 +152,9 @@ fn prepare_dir(dir: &Path) -> Result<bool, OutputError> {
 }
 
 /// Takes the folder's advisory lock (`flock` on the folder itself, so no
-/// lock file is left behind); refused if another process holds it.
+/// lock file is left behind); refused if another process holds it. On a
+/// file system without locks (some network and FUSE mounts) the folder is
+/// used unlocked, as forcegen did before it took locks.
 fn lock(dir: &Path) -> Result<fs::File, OutputError> {
     let handle = fs::File::open(dir).map_err(|source| OutputError::NotWritable {
         path: dir.to_path_buf(),
@@ -154,10 +165,30 @@ fn lock(dir: &Path) -> Result<fs::File, OutputError> {
         Err(fs::TryLockError::WouldBlock) => Err(OutputError::Busy {
             path: dir.to_path_buf(),
         }),
+        Err(fs::TryLockError::Error(source)) if locks_unsupported(&source) => Ok(handle),
         Err(fs::TryLockError::Error(source)) => Err(OutputError::NotWritable {
             path: dir.to_path_buf(),
             source,
         }),
+    }
+}
+
+/// True for the errors of a file system that has no locks (or no hard
+/// links): `ENOLCK`, `ENOTSUP`/`EOPNOTSUPP`, `EPERM` from a link.
+fn locks_unsupported(error: &std::io::Error) -> bool {
+    if error.kind() == std::io::ErrorKind::Unsupported {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        matches!(
+            error.raw_os_error(),
+            Some(libc::ENOLCK | libc::ENOTSUP | libc::EPERM | libc::EMLINK)
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 
@@ -210,18 +241,32 @@ impl<'a> Swap<'a> {
         }
     }
 
-    /// Keeps the file at `target`, if any, under a backup name.
+    /// Keeps the file at `target`, if any, under a backup name: a hard link,
+    /// so that the file stays in place until it is replaced; on a file
+    /// system without hard links it is renamed to the backup name instead.
     fn back_up(&self, target: &Path) -> Result<Option<NamedTempFile<()>>, OutputError> {
-        if fs::symlink_metadata(target).is_err() {
+        let Ok(meta) = fs::symlink_metadata(target) else {
             return Ok(None);
+        };
+        let error = |source| OutputError::Write {
+            path: target.to_path_buf(),
+            source,
+        };
+        if meta.is_dir() {
+            // A folder where a file goes: never moved, and the commit fails.
+            return Err(error(std::io::Error::other("a folder is in the way")));
         }
-        temporary_builder(".forcegen-old.")
-            .make_in(self.dir, |backup| fs::hard_link(target, backup))
-            .map(Some)
-            .map_err(|source| OutputError::Write {
-                path: target.to_path_buf(),
-                source,
-            })
+        match temporary_builder(".forcegen-old.").make_in(self.dir, |backup| fs::hard_link(target, backup)) {
+            Ok(backup) => Ok(Some(backup)),
+            Err(e) if locks_unsupported(&e) => {
+                let backup = temporary_builder(".forcegen-old.")
+                    .make_in(self.dir, |_| Ok(()))
+                    .map_err(error)?;
+                fs::rename(target, backup.path()).map_err(error)?;
+                Ok(Some(backup))
+            }
+            Err(e) => Err(error(e)),
+        }
     }
 
     /// Renames `temp` to `name`, keeping what was there for a rollback.
@@ -262,7 +307,11 @@ impl Drop for Swap<'_> {
         for step in self.steps.drain(..).rev() {
             match step.backup {
                 Some(backup) => {
-                    let _ = fs::rename(backup.path(), &step.target);
+                    if fs::rename(backup.path(), &step.target).is_err() {
+                        // Never delete the only copy of an earlier file: it
+                        // stays under its `.forcegen-old.*` name.
+                        let _ = backup.keep();
+                    }
                 }
                 None => {
                     let _ = fs::remove_file(&step.target);
@@ -274,23 +323,37 @@ impl Drop for Swap<'_> {
 
 /// Writes one file the user named (`--partial`, `explain --csv`): a regular
 /// file (or a new one) is replaced atomically through a temporary file
-/// beside it; an existing device or pipe (`/dev/stdout`) is written
-/// through, never replaced; a folder is refused.
+/// beside it; `/dev/stdout` and `/dev/stderr` (or `-`) go to this process's
+/// own standard output or error; an existing device or pipe (`/dev/null`)
+/// is written through, never replaced; a symbolic link or a folder is
+/// refused, so that no planted link is followed or replaced.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let error = |source| OutputError::Write {
         path: path.to_path_buf(),
         source,
     };
-    if let Ok(meta) = fs::metadata(path)
-        && !meta.is_file()
-    {
+    if path == Path::new("-") || path == Path::new("/dev/stdout") {
+        let mut out = std::io::stdout().lock();
+        return out.write_all(bytes).and_then(|()| out.flush()).map_err(error);
+    }
+    if path == Path::new("/dev/stderr") {
+        return std::io::stderr().write_all(bytes).map_err(error);
+    }
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            return Err(OutputError::IsALink {
+                path: path.to_path_buf(),
+            });
+        }
         if meta.is_dir() {
             return Err(OutputError::IsADir {
                 path: path.to_path_buf(),
             });
         }
-        let mut through = fs::OpenOptions::new().write(true).open(path).map_err(error)?;
-        return through.write_all(bytes).map_err(error);
+        if !meta.is_file() {
+            let mut through = fs::OpenOptions::new().write(true).open(path).map_err(error)?;
+            return through.write_all(bytes).map_err(error);
+        }
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -386,6 +449,19 @@ mod tests {
         let refused = OutputFolder::open(dir.path(), SET, &"a".repeat(64), false);
         assert!(matches!(refused, Err(ref e) if e.needs_force()), "{refused:?}");
         assert!(OutputFolder::open(dir.path(), SET, &"a".repeat(64), true).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_named_as_the_file_is_refused_not_followed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").expect("write");
+        let link = dir.path().join("out.csv");
+        std::os::unix::fs::symlink(&victim, &link).expect("link");
+        assert!(matches!(write_file(&link, b"x"), Err(OutputError::IsALink { .. })));
+        assert_eq!(fs::read(&victim).expect("read"), b"precious");
+        assert!(fs::symlink_metadata(&link).expect("meta").file_type().is_symlink());
     }
 
     #[cfg(unix)]

@@ -17,6 +17,7 @@ pub mod schema;
 pub mod stats;
 pub mod wide;
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -41,6 +42,8 @@ pub enum OutputError {
     NotADir { path: PathBuf },
     #[error("{path} is a folder; give a file name")]
     IsADir { path: PathBuf },
+    #[error("{path} is a symbolic link; give the file it points to, or a new name (a link is never followed)")]
+    IsALink { path: PathBuf },
     #[error(
         "another forcegen command is writing to the output folder {path}; wait for it to finish, or choose another --out folder"
     )]
@@ -73,6 +76,12 @@ impl OutputError {
     /// usage rather than a failure to write.
     pub fn needs_force(&self) -> bool {
         matches!(self, OutputError::OtherScenario { .. } | OutputError::NotOurs { .. })
+    }
+
+    /// True for a refusal of what the user asked for (a folder that needs
+    /// `--force`, a file name that is a folder or a link): exit code 2.
+    pub fn is_bad_input(&self) -> bool {
+        self.needs_force() || matches!(self, OutputError::IsADir { .. } | OutputError::IsALink { .. })
     }
 }
 
@@ -120,7 +129,11 @@ pub fn owner(dir: &Path) -> Owner {
 /// named `info` (a `run_info.csv` or the like: a header with `scenario`,
 /// `scenario_sha256` and `forcegen_version`, and one row).
 pub fn owner_of(dir: &Path, files: &[&'static str], info: &str) -> Owner {
-    let present: Vec<&'static str> = files.iter().copied().filter(|f| dir.join(f).exists()).collect();
+    let present: Vec<&'static str> = files
+        .iter()
+        .copied()
+        .filter(|f| fs::symlink_metadata(dir.join(f)).is_ok())
+        .collect();
     if present.is_empty() {
         return Owner::Empty;
     }
@@ -129,7 +142,7 @@ pub fn owner_of(dir: &Path, files: &[&'static str], info: &str) -> Owner {
         detail,
     };
     let info = dir.join(info);
-    if !info.exists() {
+    if fs::symlink_metadata(&info).is_err() {
         return unknown("is missing".to_string());
     }
     let bytes = match crate::readback::read_regular_file(&info, MAX_INFO_BYTES) {

@@ -23,7 +23,7 @@
 //! another time limit:
 //!
 //! ```sh
-//! FORCEGEN_FUZZ_CASES=100000 cargo test --release --test fuzz_read_back -- --nocapture
+//! FORCEGEN_FUZZ_CASES=100000 cargo test --profile test-release --locked --test it fuzz_read_back:: -- --nocapture
 //! ```
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -129,7 +129,7 @@ fn partial_never_replaces_the_scenario_or_a_file_that_is_not_a_partial() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
-    assert!(stderr_of(&output).contains("not a forcegen partial result"));
+    assert!(stderr_of(&output).contains("is not a file forcegen wrote there"));
     assert_eq!(fs::read_to_string(&notes).unwrap(), "my notes");
     // A partial may replace an earlier partial, and --force a file.
     let part = work.path().join("part.json");
@@ -272,4 +272,93 @@ fn an_info_file_linked_to_an_endless_device_is_not_read_without_limit() {
         "{}",
         stderr_of(&output)
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn explain_csv_to_stdout_redirected_to_a_file_writes_the_file_and_keeps_dev_stdout() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "a.toml", &scenario_text("A"));
+    let captured = work.path().join("captured.txt");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_forcegen"))
+        .arg("explain")
+        .arg(&scenario)
+        .args(["--csv", "/dev/stdout"])
+        .stdout(fs::File::create(&captured).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = fs::read_to_string(&captured).unwrap();
+    assert!(text.starts_with("path,kind,distribution"), "{text}");
+    assert!(
+        text.contains("Uncertain inputs"),
+        "the printed table follows the CSV: {text}"
+    );
+    assert!(fs::symlink_metadata("/dev/stdout").unwrap().file_type().is_symlink());
+}
+
+#[test]
+fn explain_csv_never_replaces_the_scenario_or_a_file_it_did_not_write() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "a.toml", &scenario_text("A"));
+    let text = fs::read_to_string(&scenario).unwrap();
+    let output = forcegen()
+        .arg("explain")
+        .arg(&scenario)
+        .arg("--csv")
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert_eq!(fs::read_to_string(&scenario).unwrap(), text);
+    let notes = write_file(work.path(), "notes.csv", "my,notes\n");
+    let output = forcegen()
+        .arg("explain")
+        .arg(&scenario)
+        .arg("--csv")
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert_eq!(fs::read_to_string(&notes).unwrap(), "my,notes\n");
+    // Its own table is replaced on a rerun, and --force replaces a file.
+    let table = work.path().join("inputs.csv");
+    for _ in 0..2 {
+        forcegen()
+            .arg("explain")
+            .arg(&scenario)
+            .arg("--csv")
+            .arg(&table)
+            .assert()
+            .success();
+    }
+    forcegen()
+        .arg("explain")
+        .arg(&scenario)
+        .arg("--csv")
+        .arg(&notes)
+        .arg("--force")
+        .assert()
+        .success();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_or_a_folder_named_as_the_partial_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "a.toml", &scenario_text("A"));
+    let victim = write_file(work.path(), "victim.txt", "precious");
+    let link = work.path().join("part.json");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    for target in [link.clone(), work.path().to_path_buf()] {
+        let output = forcegen()
+            .args(["run", "--shard", "1/2", "-q", "--force", "--partial"])
+            .arg(&target)
+            .arg(&scenario)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    }
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
 }

@@ -11,8 +11,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The top-level modules, highest first: each may use the ones after it.
-const LAYERS: [&str; 8] = [
-    "cmd", "analysis", "report", "partial", "output", "engine", "model", "scenario",
+const LAYERS: [&str; 9] = [
+    "cmd", "analysis", "report", "partial", "output", "engine", "model", "scenario", "readback",
 ];
 /// "About 600 lines" with a little slack, so that a doc comment does not
 /// force a split.
