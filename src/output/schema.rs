@@ -97,6 +97,11 @@ pub const RUN_COLUMNS: [&[&str]; 5] = [
     &RUN_INFO_COLUMNS,
 ];
 
+/// The columns of one of the run's CSV files, by file name.
+pub fn run_columns(file: &str) -> Option<&'static [&'static str]> {
+    RUN_FILES.iter().position(|f| *f == file).map(|i| RUN_COLUMNS[i])
+}
+
 /// `forcegen sweep`: `sweep.csv` has `point`, one column per swept field,
 /// then [`SWEEP_TAIL`] and `<metric>_p50` per standard metric.
 pub const SWEEP: &str = "sweep.csv";

@@ -54,6 +54,10 @@ impl Table {
 
     /// The index of column `name`, or an error naming the file.
     fn column(&self, file: &str, name: &str) -> Result<usize, ReportError> {
+        debug_assert!(
+            schema::run_columns(file).is_some_and(|columns| columns.contains(&name)),
+            "{file} has no column {name} in output/schema.rs"
+        );
         self.header
             .iter()
             .position(|h| h == name)
@@ -273,9 +277,9 @@ impl RunData {
     /// Targets on `metric` from `summary.csv`: name and threshold.
     pub fn targets_on(&self, metric: &str) -> Vec<(String, f64)> {
         let (Ok(t), Ok(m), Ok(a)) = (
-            self.summary.column("summary.csv", "target"),
-            self.summary.column("summary.csv", "metric"),
-            self.summary.column("summary.csv", "at_least"),
+            self.summary.column(schema::SUMMARY, "target"),
+            self.summary.column(schema::SUMMARY, "metric"),
+            self.summary.column(schema::SUMMARY, "at_least"),
         ) else {
             return Vec::new();
         };
@@ -297,8 +301,8 @@ impl RunData {
     /// row of each name; finite numbers only).
     pub fn p_by_horizon_all(&self) -> HashMap<&str, f64> {
         let (Ok(t), Ok(p)) = (
-            self.summary.column("summary.csv", "target"),
-            self.summary.column("summary.csv", "p_reached_by_horizon"),
+            self.summary.column(schema::SUMMARY, "target"),
+            self.summary.column(schema::SUMMARY, "p_reached_by_horizon"),
         ) else {
             return HashMap::new();
         };
@@ -358,4 +362,28 @@ fn dates(info: &[(String, String)]) -> Result<(NaiveDate, u32), ReportError> {
         )));
     }
     Ok((start, horizon_days))
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    /// Every column the reader asks for is one the schema names (the
+    /// `debug_assert` in `Table::column` catches the rest in debug builds).
+    #[test]
+    fn the_reader_asks_only_for_columns_the_schema_names() {
+        let source = include_str!("data.rs");
+        let asked = |file: &str, name: &str| {
+            let columns = schema::run_columns(file).unwrap_or_default();
+            assert!(columns.contains(&name), "{file}: {name}");
+        };
+        for name in ["day", "metric", "mean", "p5", "p25", "p50", "p75", "p95"] {
+            assert!(source.contains(&format!("\"{name}\"")));
+            asked(schema::TIMESERIES, name);
+        }
+        for name in ["target", "day", "p_reached"] {
+            asked(schema::TARGETS, name);
+        }
+        asked(schema::SUMMARY, "at_least");
+    }
 }
