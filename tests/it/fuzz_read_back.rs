@@ -26,6 +26,7 @@
 //! FORCEGEN_FUZZ_CASES=100000 cargo test --profile test-release --locked --test it fuzz_read_back:: -- --nocapture
 //! ```
 
+use crate::common::Rng;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -37,27 +38,6 @@ use forcegen::output;
 use forcegen::partial::{self, Partial, PartialError, Shard};
 use forcegen::report::{self, ReportError};
 use forcegen::scenario;
-
-/// SplitMix64: a tiny deterministic generator, so the cases never change.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Odd numbers, as text (for JSON numbers and CSV cells).
 const ODD_NUMBERS: &[&str] = &[

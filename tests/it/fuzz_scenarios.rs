@@ -26,6 +26,7 @@
 //! Inputs that once broke the reader are kept in `tests/fuzz_regressions/`
 //! and run by `fuzz_regressions_stay_fixed`.
 
+use crate::common::Rng;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -33,27 +34,6 @@ use forcegen::engine::{self, Progress};
 use forcegen::model::Model;
 use forcegen::output;
 use forcegen::scenario::{self, ScenarioError};
-
-/// SplitMix64: a tiny deterministic generator, so the cases never change.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Odd numbers, as TOML values.
 const ODD_NUMBERS: &[&str] = &[

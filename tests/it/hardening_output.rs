@@ -16,7 +16,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::cli_support::{entries, forcegen, run_ok, stderr_of, write_file};
+use crate::cli_support::{entries, forcegen, run_ok, run_output, stderr_of, write_file};
 
 fn scenario_text(name: &str) -> String {
     format!(
@@ -157,14 +157,7 @@ fn the_users_own_report_and_charts_are_not_replaced_without_force() {
         let out = work.path().join(format!("out-{mine}"));
         fs::create_dir(&out).unwrap();
         write_file(&out, mine, "mine");
-        let output = forcegen()
-            .arg("run")
-            .arg(&scenario)
-            .arg("--out")
-            .arg(&out)
-            .arg("-q")
-            .output()
-            .unwrap();
+        let output = run_output(&scenario, &out, &[]);
         assert_eq!(output.status.code(), Some(2), "{mine}: {}", stderr_of(&output));
         assert!(stderr_of(&output).contains(mine), "{}", stderr_of(&output));
         assert_eq!(fs::read_to_string(out.join(mine)).unwrap(), "mine");
@@ -183,14 +176,7 @@ fn a_second_command_in_a_busy_folder_is_refused_not_mixed_in() {
     // Hold the folder's lock as a running forcegen would.
     let lock = fs::File::open(&out).unwrap();
     lock.lock().unwrap();
-    let output = forcegen()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--out")
-        .arg(&out)
-        .args(["-q", "--seed", "2"])
-        .output()
-        .unwrap();
+    let output = run_output(&scenario, &out, &["--seed", "2"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("another forcegen command is writing"));
     assert_eq!(fs::read(out.join("run_info.csv")).unwrap(), before);
@@ -258,14 +244,7 @@ fn an_info_file_linked_to_an_endless_device_is_not_read_without_limit() {
     fs::create_dir(&out).unwrap();
     write_file(&out, "timeseries.csv", "mine");
     std::os::unix::fs::symlink("/dev/zero", out.join("run_info.csv")).unwrap();
-    let output = forcegen()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--out")
-        .arg(&out)
-        .arg("-q")
-        .output()
-        .unwrap();
+    let output = run_output(&scenario, &out, &[]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
     assert!(
         stderr_of(&output).contains("not a regular file"),
