@@ -273,11 +273,16 @@ impl<'a> Swap<'a> {
     fn replace(&mut self, name: &str, temp: NamedTempFile) -> Result<(), OutputError> {
         let target = self.dir.join(name);
         let backup = self.back_up(&target)?;
+        // Remembered first: undoing a step that failed half way is harmless,
+        // and a backup made by renaming must go back even then.
+        self.steps.push(Step {
+            target: target.clone(),
+            backup,
+        });
         temp.persist(&target).map_err(|e| OutputError::Write {
-            path: target.clone(),
+            path: target,
             source: e.error,
         })?;
-        self.steps.push(Step { target, backup });
         Ok(())
     }
 
@@ -285,11 +290,11 @@ impl<'a> Swap<'a> {
     fn remove(&mut self, name: &str) -> Result<(), OutputError> {
         let target = self.dir.join(name);
         let backup = self.back_up(&target)?;
-        fs::remove_file(&target).map_err(|source| OutputError::Write {
-            path: target.clone(),
-            source,
-        })?;
-        self.steps.push(Step { target, backup });
+        self.steps.push(Step {
+            target: target.clone(),
+            backup,
+        });
+        fs::remove_file(&target).map_err(|source| OutputError::Write { path: target, source })?;
         Ok(())
     }
 
