@@ -27,7 +27,9 @@ const CAPTIONS: [&str; 4] = [
     "Personnel of all contributors together. The light band holds 90% of the trials (p5 to p95), \
      the dark band 50% (p25 to p75), the black line is the median; dashed lines are the targets on this metric.",
     "Host and international police per 100,000 inhabitants: median (line) and 90% of trials (band), \
-     against the UN benchmark of 222 (dashed) and the 100 to 400 range of tranquil policing (grey).",
+     against the 222 per 100,000 quoted in UN reports on Haiti (dashed; often called a UN norm, but it is a \
+     misreading of a 2010 UNODC/HEUNI table whose median was 303) and the 100 to 400 range of tranquil \
+     policing (grey; Quinlivan, RAND).",
     "Share of trials that had reached each target on or before each date. Lines differ by colour, dash and marker.",
     "Mean strength of each contributor over the trials, stacked: the top edge is the mean international strength.",
 ];
