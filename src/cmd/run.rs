@@ -63,6 +63,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
     args.options.apply_to(&mut scenario)?;
     let threads = args.options.threads()?;
+    if !args.options.output.quiet {
+        super::validate::print_run_warnings(&scenario);
+    }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
         return run_shard(args, &scenario, shard, path, threads);

@@ -1,0 +1,64 @@
+//! No friction (issue #18, point 4) end to end: `validate` and `run` print
+//! the warnings `explain` gives about clamped inputs and unreachable
+//! targets.
+
+use crate::cli_support::{baseline, forcegen, stderr_of, write_file};
+
+/// A small scenario whose fulfilment is clamped in about 31% of draws and
+/// whose target (11 of 10 pledged) can never be reached.
+const WARNED: &str = "name = \"warned\"\n[simulation]\nstart = 2025-01-01\nhorizon_days = 90\ntrials = 200\n\
+                      [population]\ninitial = 1000\n[[contributors]]\nname = \"A\"\npledged = 10\n\
+                      first_arrival_days = 30\nfulfilment = \"normal(0.95, 0.1)\"\n[[targets]]\n\
+                      name = \"eleven\\u001b[31m\"\nmetric = \"international\"\nat_least = 11\n";
+
+fn stderr_lines(args: &[&std::ffi::OsStr]) -> Vec<String> {
+    let output = forcegen().args(args).output().expect("run forcegen");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    stderr_of(&output).lines().map(str::to_string).collect()
+}
+
+/// The field named by each "warning: FIELD: ..." line.
+fn fields(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| {
+            let rest = line.strip_prefix("warning: ").unwrap_or_else(|| panic!("not a warning: {line}"));
+            rest.split(": ").next().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn validate_and_run_print_explains_warnings_and_run_quiet_does_not() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "warned.toml", WARNED);
+    let out = work.path().join("out");
+    let validate = stderr_lines(&["validate".as_ref(), scenario.as_os_str()]);
+    assert_eq!(
+        fields(&validate),
+        ["contributors.A.fulfilment", "targets.eleven\\u{1b}[31m.at_least"],
+        "{validate:?}"
+    );
+    assert!(validate[0].contains("of draws of normal(0.95, 0.1) fall outside 0 to 1"), "{validate:?}");
+    assert!(validate[1].contains("11 cannot be reached"), "{validate:?}");
+    assert!(!validate.concat().contains('\u{1b}'), "names pass through terminal::safe");
+    let explain = forcegen().arg("explain").arg(&scenario).output().unwrap();
+    let explained = String::from_utf8_lossy(&explain.stdout).replace("\n      ", " ");
+    for line in &validate {
+        let text = line.strip_prefix("warning: ").unwrap_or_default();
+        assert!(explained.contains(text), "explain does not say {text:?}:\n{explained}");
+    }
+    let run = ["run".as_ref(), scenario.as_os_str(), "--out".as_ref(), out.as_os_str()];
+    assert_eq!(fields(&stderr_lines(&run)), fields(&validate));
+    let quiet = stderr_lines(&[&run[..], &["-q".as_ref(), "--force".as_ref()]].concat());
+    assert_eq!(quiet, Vec::<String>::new());
+}
+
+#[test]
+fn the_baselines_out_of_reach_targets_are_warned_about_by_validate() {
+    let lines = stderr_lines(&["validate".as_ref(), baseline().as_os_str()]);
+    let fields = fields(&lines);
+    assert_eq!(fields.len(), 4, "{lines:?}");
+    assert!(fields.iter().all(|f| f.starts_with("targets.") && f.ends_with(".at_least")));
+    assert!(lines.iter().all(|l| l.contains("is out of reach")), "{lines:?}");
+}
