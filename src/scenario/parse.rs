@@ -10,7 +10,7 @@ use std::path::Path;
 use toml::de::DeTable;
 
 use super::Scenario;
-use super::error::{ScenarioError, line_column, single};
+use super::error::{ScenarioError, line_column, not_a_scenario_hint, single};
 use super::limits::{MAX_SCENARIO_BYTES, too_big};
 use super::reader::{Dates, Reader, Tbl};
 
@@ -77,9 +77,11 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             let message = format!("not valid TOML: {}", e.message().trim());
             reader.problem(span, "", message);
         }
+        let hint = not_a_scenario_hint(text, file, &reader.problems, true);
         return Err(ScenarioError {
             file: file.to_string(),
             problems: reader.problems,
+            hint,
         });
     }
     let root = Tbl {
@@ -95,9 +97,11 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 reader.problem(0..0, "", "the scenario could not be read".to_string());
             }
             reader.problems.sort_by_key(|p| (p.line, p.column));
+            let hint = not_a_scenario_hint(text, file, &reader.problems, false);
             Err(ScenarioError {
                 file: file.to_string(),
                 problems: reader.problems,
+                hint,
             })
         }
     }

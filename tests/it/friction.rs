@@ -3,6 +3,7 @@
 //! targets.
 
 use crate::cli_support::{baseline, forcegen, stderr_of, write_file};
+use forcegen::scenario::MAX_SHOWN_PROBLEMS;
 
 /// A small scenario whose fulfilment is clamped in about 31% of draws and
 /// whose target (11 of 10 pledged) can never be reached.
@@ -61,4 +62,53 @@ fn the_baselines_out_of_reach_targets_are_warned_about_by_validate() {
     assert_eq!(fields.len(), 4, "{lines:?}");
     assert!(fields.iter().all(|f| f.starts_with("targets.") && f.ends_with(".at_least")));
     assert!(lines.iter().all(|l| l.contains("is out of reach")), "{lines:?}");
+}
+
+/// The exit code and stderr lines of `forcegen ARGS`.
+fn refused(args: &[&std::ffi::OsStr]) -> (Option<i32>, Vec<String>) {
+    let output = forcegen().args(args).output().expect("run forcegen");
+    let lines = stderr_of(&output).lines().map(str::to_string).collect();
+    (output.status.code(), lines)
+}
+
+#[test]
+fn a_file_that_is_no_scenario_gets_20_problems_a_count_and_a_hint() {
+    let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&readme).unwrap();
+    let total = forcegen::scenario::parse_str(&text, "README.md").expect_err("no scenario").problems.len();
+    assert!(total > 100, "{total}");
+    let hint = format!("hint: is {} a TOML scenario? (see README: Writing a scenario)", readme.display());
+    for sets in [&[][..], &["--set".as_ref(), "name=\"x\"".as_ref()][..]] {
+        let (code, lines) = refused(&[&["validate".as_ref(), readme.as_os_str()][..], sets].concat());
+        assert_eq!(code, Some(2));
+        assert_eq!(lines.len(), MAX_SHOWN_PROBLEMS + 2, "{lines:#?}");
+        assert!(lines[0].starts_with(&format!("error: {}:", readme.display())), "{}", lines[0]);
+        let prefix = format!("{}:", readme.display());
+        assert!(lines[1..MAX_SHOWN_PROBLEMS].iter().all(|l| l.starts_with(&prefix)), "{lines:#?}");
+        let more = total - MAX_SHOWN_PROBLEMS;
+        assert_eq!(lines[MAX_SHOWN_PROBLEMS], format!("... and {more} more problems"));
+        assert_eq!(lines[MAX_SHOWN_PROBLEMS + 1], hint);
+    }
+}
+
+#[test]
+fn the_hint_is_for_non_toml_names_or_mostly_failing_files_only() {
+    let work = tempfile::tempdir().unwrap();
+    // Not TOML, and not named .toml: one problem and the hint.
+    let notes = write_file(work.path(), "notes.txt", "Kenya pledged 1000\n");
+    let (code, lines) = refused(&["validate".as_ref(), notes.as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].starts_with("hint: is ") && lines[1].contains("notes.txt a TOML scenario?"));
+    // A scenario with one mistake: that problem only.
+    let text = WARNED.replace("pledged = 10", "pledged = -10");
+    let one = write_file(work.path(), "one.toml", &text);
+    let (code, lines) = refused(&["validate".as_ref(), one.as_os_str()]);
+    assert_eq!(code, Some(2));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("contributors.A.pledged"), "{lines:?}");
+    // Most lines wrong, even in a .toml file: the hint.
+    let prose = write_file(work.path(), "prose.toml", "a b\nc d\ne f\n\nname = \"x\"\n");
+    let (_, lines) = refused(&["validate".as_ref(), prose.as_os_str()]);
+    assert!(lines.last().is_some_and(|l| l.starts_with("hint: ")), "{lines:?}");
 }
