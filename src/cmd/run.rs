@@ -30,7 +30,7 @@ pub const SPREADSHEET_COLUMNS: usize = 16_384;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The scenario file (TOML). Without it, the built-in Haiti baseline
+    /// The scenario file (TOML; - reads standard input). Without it, the built-in Haiti baseline
     /// (scenarios/haiti-mss-2024-09.toml) is run.
     pub scenario: Option<PathBuf>,
     #[command(flatten)]

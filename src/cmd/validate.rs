@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML; - reads standard input).
     pub scenario: PathBuf,
     /// Change one value of the scenario before checking it (repeatable); see `run --set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -30,7 +30,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
     };
     println!(
         "{}{with}: ok: \"{}\", {} contributors, {} events, {} targets, {} correlations, {} report days, {} trials",
-        safe(&args.scenario.display().to_string()),
+        safe(&scenario.file),
         safe(&scenario.name),
         scenario.contributors.len(),
         scenario.events.len(),

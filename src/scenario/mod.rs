@@ -22,7 +22,7 @@ pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS, MAX_FILE_SEED,
     MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
 };
-pub use parse::{parse_file, parse_str, read_file};
+pub use parse::{parse_file, parse_str, read_file, read_stdin};
 pub use sections::parse_metric;
 
 /// The built-in Haiti baseline, the same text as `scenarios/haiti-mss-2024-09.toml`.

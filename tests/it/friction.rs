@@ -112,3 +112,35 @@ fn the_hint_is_for_non_toml_names_or_mostly_failing_files_only() {
     let (_, lines) = refused(&["validate".as_ref(), prose.as_os_str()]);
     assert!(lines.last().is_some_and(|l| l.starts_with("hint: ")), "{lines:?}");
 }
+
+#[test]
+fn a_dash_reads_the_scenario_from_standard_input() {
+    let work = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(baseline()).unwrap();
+    let output = forcegen().args(["validate", "-"]).write_stdin(text.clone()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("<stdin>: ok: "));
+    // run - writes to output/stdin/ by default, the same files as the file gives.
+    let output = forcegen()
+        .current_dir(work.path())
+        .args(["run", "-", "--trials", "300", "-q"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let from_file = work.path().join("from-file");
+    crate::cli_support::run_ok(&baseline(), &from_file, &["--trials", "300"]);
+    for file in ["timeseries.csv", "targets.csv", "contributors.csv"] {
+        let a = std::fs::read(work.path().join("output/stdin").join(file)).unwrap();
+        assert_eq!(a, std::fs::read(from_file.join(file)).unwrap(), "{file}");
+    }
+    // Problems are named <stdin>; past MAX_SCENARIO_BYTES, refused with exit code 2.
+    let bad = WARNED.replace("pledged = 10", "pledged = -10");
+    let output = forcegen().args(["validate", "-"]).write_stdin(bad).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).starts_with("error: <stdin>:"), "{}", stderr_of(&output));
+    let big = "#".repeat(forcegen::scenario::MAX_SCENARIO_BYTES as usize + 1);
+    let output = forcegen().args(["validate", "-"]).write_stdin(big).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("too large"), "{}", stderr_of(&output));
+}
