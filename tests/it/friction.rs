@@ -144,3 +144,31 @@ fn a_dash_reads_the_scenario_from_standard_input() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("too large"), "{}", stderr_of(&output));
 }
+
+#[test]
+fn completions_for_every_shell_name_forcegen() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = forcegen().args(["completions", shell]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{shell}: {}", stderr_of(&output));
+        let script = String::from_utf8(output.stdout).expect("UTF-8");
+        assert!(script.contains("forcegen"), "{shell}: {script}");
+        assert!(script.contains("validate") && script.contains("--trials"), "{shell}: {script}");
+    }
+    forcegen().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn the_man_page_is_roff_and_names_every_subcommand() {
+    let output = forcegen().arg("man").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let page = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(page.starts_with(".TH") || page.starts_with(".ie"), "{}", &page[..page.len().min(200)]);
+    use clap::CommandFactory;
+    let command = forcegen::cmd::Cli::command();
+    let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    assert!(names.len() >= 11, "{names:?}");
+    for name in names {
+        let entry = format!("forcegen\\-{name}(1)");
+        assert!(page.contains(&entry), "the man page does not list {entry}");
+    }
+}
