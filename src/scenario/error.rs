@@ -75,8 +75,7 @@ pub fn not_a_scenario_hint(text: &str, file: &str, problems: &[Problem], not_tom
     lines.dedup();
     let most = lines.len() >= 3 && 2 * lines.len() > non_blank;
     let named = !file.to_ascii_lowercase().ends_with(".toml") && file != STDIN_NAME;
-    (most || (not_toml && named))
-        .then(|| format!("hint: is {file} a TOML scenario? (see README: Writing a scenario)"))
+    (most || (not_toml && named)).then(|| format!("hint: is {file} a TOML scenario? (see README: Writing a scenario)"))
 }
 
 /// The name messages give a scenario read from standard input (`-`).

@@ -432,7 +432,9 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
         // Only the scenario's warnings (explain's, not with --quiet): no bar.
         let stderr = stderr_of(&output);
         assert!(
-            stderr.lines().all(|line| !quiet && line.starts_with("warning: targets.")),
+            stderr
+                .lines()
+                .all(|line| !quiet && line.starts_with("warning: targets.")),
             "stderr must hold no progress bar when it is not a terminal (quiet = {quiet}): {stderr}"
         );
         let stdout = String::from_utf8_lossy(&output.stdout);

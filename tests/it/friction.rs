@@ -23,7 +23,9 @@ fn fields(lines: &[String]) -> Vec<String> {
     lines
         .iter()
         .map(|line| {
-            let rest = line.strip_prefix("warning: ").unwrap_or_else(|| panic!("not a warning: {line}"));
+            let rest = line
+                .strip_prefix("warning: ")
+                .unwrap_or_else(|| panic!("not a warning: {line}"));
             rest.split(": ").next().unwrap_or_default().to_string()
         })
         .collect()
@@ -40,9 +42,15 @@ fn validate_and_run_print_explains_warnings_and_run_quiet_does_not() {
         ["contributors.A.fulfilment", "targets.eleven\\u{1b}[31m.at_least"],
         "{validate:?}"
     );
-    assert!(validate[0].contains("of draws of normal(0.95, 0.1) fall outside 0 to 1"), "{validate:?}");
+    assert!(
+        validate[0].contains("of draws of normal(0.95, 0.1) fall outside 0 to 1"),
+        "{validate:?}"
+    );
     assert!(validate[1].contains("11 cannot be reached"), "{validate:?}");
-    assert!(!validate.concat().contains('\u{1b}'), "names pass through terminal::safe");
+    assert!(
+        !validate.concat().contains('\u{1b}'),
+        "names pass through terminal::safe"
+    );
     let explain = forcegen().arg("explain").arg(&scenario).output().unwrap();
     let explained = String::from_utf8_lossy(&explain.stdout).replace("\n      ", " ");
     for line in &validate {
@@ -60,7 +68,11 @@ fn the_baselines_out_of_reach_targets_are_warned_about_by_validate() {
     let lines = stderr_lines(&["validate".as_ref(), baseline().as_os_str()]);
     let fields = fields(&lines);
     assert_eq!(fields.len(), 4, "{lines:?}");
-    assert!(fields.iter().all(|f| f.starts_with("targets.") && f.ends_with(".at_least")));
+    assert!(
+        fields
+            .iter()
+            .all(|f| f.starts_with("targets.") && f.ends_with(".at_least"))
+    );
     assert!(lines.iter().all(|l| l.contains("is out of reach")), "{lines:?}");
 }
 
@@ -75,16 +87,29 @@ fn refused(args: &[&std::ffi::OsStr]) -> (Option<i32>, Vec<String>) {
 fn a_file_that_is_no_scenario_gets_20_problems_a_count_and_a_hint() {
     let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let text = std::fs::read_to_string(&readme).unwrap();
-    let total = forcegen::scenario::parse_str(&text, "README.md").expect_err("no scenario").problems.len();
+    let total = forcegen::scenario::parse_str(&text, "README.md")
+        .expect_err("no scenario")
+        .problems
+        .len();
     assert!(total > 100, "{total}");
-    let hint = format!("hint: is {} a TOML scenario? (see README: Writing a scenario)", readme.display());
+    let hint = format!(
+        "hint: is {} a TOML scenario? (see README: Writing a scenario)",
+        readme.display()
+    );
     for sets in [&[][..], &["--set".as_ref(), "name=\"x\"".as_ref()][..]] {
         let (code, lines) = refused(&[&["validate".as_ref(), readme.as_os_str()][..], sets].concat());
         assert_eq!(code, Some(2));
         assert_eq!(lines.len(), MAX_SHOWN_PROBLEMS + 2, "{lines:#?}");
-        assert!(lines[0].starts_with(&format!("error: {}:", readme.display())), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with(&format!("error: {}:", readme.display())),
+            "{}",
+            lines[0]
+        );
         let prefix = format!("{}:", readme.display());
-        assert!(lines[1..MAX_SHOWN_PROBLEMS].iter().all(|l| l.starts_with(&prefix)), "{lines:#?}");
+        assert!(
+            lines[1..MAX_SHOWN_PROBLEMS].iter().all(|l| l.starts_with(&prefix)),
+            "{lines:#?}"
+        );
         let more = total - MAX_SHOWN_PROBLEMS;
         assert_eq!(lines[MAX_SHOWN_PROBLEMS], format!("... and {more} more problems"));
         assert_eq!(lines[MAX_SHOWN_PROBLEMS + 1], hint);
@@ -117,7 +142,11 @@ fn the_hint_is_for_non_toml_names_or_mostly_failing_files_only() {
 fn a_dash_reads_the_scenario_from_standard_input() {
     let work = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(baseline()).unwrap();
-    let output = forcegen().args(["validate", "-"]).write_stdin(text.clone()).output().unwrap();
+    let output = forcegen()
+        .args(["validate", "-"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("<stdin>: ok: "));
     // run - writes to output/stdin/ by default, the same files as the file gives.
@@ -138,7 +167,11 @@ fn a_dash_reads_the_scenario_from_standard_input() {
     let bad = WARNED.replace("pledged = 10", "pledged = -10");
     let output = forcegen().args(["validate", "-"]).write_stdin(bad).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr_of(&output).starts_with("error: <stdin>:"), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).starts_with("error: <stdin>:"),
+        "{}",
+        stderr_of(&output)
+    );
     let big = "#".repeat(forcegen::scenario::MAX_SCENARIO_BYTES as usize + 1);
     let output = forcegen().args(["validate", "-"]).write_stdin(big).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -152,7 +185,10 @@ fn completions_for_every_shell_name_forcegen() {
         assert_eq!(output.status.code(), Some(0), "{shell}: {}", stderr_of(&output));
         let script = String::from_utf8(output.stdout).expect("UTF-8");
         assert!(script.contains("forcegen"), "{shell}: {script}");
-        assert!(script.contains("validate") && script.contains("--trials"), "{shell}: {script}");
+        assert!(
+            script.contains("validate") && script.contains("--trials"),
+            "{shell}: {script}"
+        );
     }
     forcegen().args(["completions", "tcsh"]).assert().code(2);
 }
@@ -162,7 +198,11 @@ fn the_man_page_is_roff_and_names_every_subcommand() {
     let output = forcegen().arg("man").output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let page = String::from_utf8(output.stdout).expect("UTF-8");
-    assert!(page.starts_with(".TH") || page.starts_with(".ie"), "{}", &page[..page.len().min(200)]);
+    assert!(
+        page.starts_with(".TH") || page.starts_with(".ie"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
     use clap::CommandFactory;
     let command = forcegen::cmd::Cli::command();
     let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();

@@ -423,7 +423,8 @@ fn check_rejection(error: &ScenarioError, bytes: &[u8]) -> Result<(), String> {
         return Err(format!("{expected} problems and {more} more, shown as: {shown}"));
     }
     if let Some(hint) = shown.lines().find(|l| l.starts_with("hint: ")) {
-        let named = hint.starts_with("hint: is ") && hint.ends_with("fuzz.toml a TOML scenario? (see README: Writing a scenario)");
+        let named = hint.starts_with("hint: is ")
+            && hint.ends_with("fuzz.toml a TOML scenario? (see README: Writing a scenario)");
         if !named || !shown.ends_with(hint) {
             return Err(format!("a hint that is not the last line, or another: {shown}"));
         }

@@ -163,12 +163,21 @@ fn many_unknown_inputs_in_a_large_scenario_are_reported_quickly() {
     // The terminal gets the first MAX_SHOWN_PROBLEMS, then how many more.
     let error = forcegen::scenario::parse_str(&text, "hard.toml").expect_err("refused");
     let shown = stderr.matches("is not an input of this scenario").count();
-    assert!((MAX_SHOWN_PROBLEMS / 2..=MAX_SHOWN_PROBLEMS).contains(&shown), "{stderr}");
+    assert!(
+        (MAX_SHOWN_PROBLEMS / 2..=MAX_SHOWN_PROBLEMS).contains(&shown),
+        "{stderr}"
+    );
     assert_eq!(stderr.matches("and 19960 more").count(), shown);
     let more = error.problems.len() - MAX_SHOWN_PROBLEMS;
-    assert!(stderr.contains(&format!("\n... and {more} more problems\n")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("\n... and {more} more problems\n")),
+        "{stderr}"
+    );
     assert!(stderr.len() < 100_000, "{}", stderr.len());
     // The error itself holds every problem.
-    let unknown = error.problems.iter().filter(|p| p.message.contains("is not an input of this scenario"));
+    let unknown = error
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("is not an input of this scenario"));
     assert_eq!(unknown.count(), 2 * MAX_CORRELATIONS);
 }

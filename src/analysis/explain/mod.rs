@@ -167,9 +167,9 @@ pub fn quick_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
         .inputs()
         .into_iter()
         .filter_map(|input| {
-            let (values, clamped) = draws_n(&input, n);
+            let (values, clamped) = draws_n(input, n);
             let share = clamped as f64 / values.len().max(1) as f64;
-            (share > CLAMP_WARNING).then(|| summarise_n(&input, n))
+            (share > CLAMP_WARNING).then(|| summarise_n(input, n))
         })
         .collect();
     let mut warnings = clamp_warnings(&clamped);
