@@ -253,6 +253,7 @@ fn problem_lines(error: &SweepError) -> Vec<String> {
                 OverrideError {
                     file: error.file.clone(),
                     problems: vec![p.clone()],
+                    hint: None,
                 }
                 .to_string()
             })

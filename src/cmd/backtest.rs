@@ -25,7 +25,7 @@ const FILES: FileSet = FileSet {
 
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML; - reads standard input).
     pub scenario: PathBuf,
     /// The observations: a CSV file with the header `date,metric,value`.
     pub observed: PathBuf,

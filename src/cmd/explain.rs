@@ -14,7 +14,7 @@ use crate::output::folder::write_file;
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The scenario file (TOML). Without it, the built-in Haiti baseline.
+    /// The scenario file (TOML; - reads standard input). Without it, the built-in Haiti baseline.
     pub scenario: Option<PathBuf>,
     /// Change one value of the scenario first (repeatable), as `run --set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]

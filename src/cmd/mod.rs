@@ -16,6 +16,7 @@
 
 pub mod backtest;
 pub mod compare;
+pub mod completions;
 pub mod explain;
 pub mod failure;
 pub mod interrupt;
@@ -84,6 +85,10 @@ pub enum Command {
     /// Print every uncertain input as the simulation uses it (p5, p50, p95,
     /// mean after rounding and clamping) and warnings about the scenario.
     Explain(explain::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print forcegen's man page (roff), e.g. `forcegen man > forcegen.1`.
+    Man(completions::ManArgs),
 }
 
 impl Cli {
@@ -99,6 +104,8 @@ impl Cli {
             Command::Sweep(args) => sweep::run(&args),
             Command::Backtest(args) => backtest::run(&args),
             Command::Explain(args) => explain::run(&args),
+            Command::Completions(args) => completions::completions(&args),
+            Command::Man(args) => completions::man(&args),
         }
     }
 }

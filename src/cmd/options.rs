@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::Failure;
 use crate::scenario::overrides;
-use crate::scenario::{self, BASELINE_NAME, BASELINE_TEXT, Scenario, ScenarioError};
+use crate::scenario::{self, BASELINE_NAME, BASELINE_TEXT, STDIN_NAME, Scenario, ScenarioError};
 
 /// Most worker threads anyone may ask for; past it `--threads` is refused.
 pub const MAX_THREADS: usize = 1024;
@@ -76,11 +76,18 @@ impl RunOptions {
 
 /// The text of the scenario file (or of the built-in baseline) and the
 /// name messages give it.
+/// `-` reads the scenario from standard input, named `<stdin>`.
 pub fn scenario_text(path: Option<&Path>) -> Result<(String, String), ScenarioError> {
     match path {
+        Some(path) if is_stdin(path) => Ok((scenario::read_stdin()?, STDIN_NAME.to_string())),
         Some(path) => Ok((scenario::read_file(path)?, path.display().to_string())),
         None => Ok((BASELINE_TEXT.to_string(), format!("{BASELINE_NAME} (built in)"))),
     }
+}
+
+/// True for `-`, the scenario path that means standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
 }
 
 /// Loads the scenario file, or the built-in baseline when there is none,
@@ -91,9 +98,12 @@ pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, F
 }
 
 /// `output/<scenario file stem>/`, or `output/<stem>-<suffix>/` for an
-/// analysis command's files beside the run's own folder.
+/// analysis command's files beside the run's own folder; `output/stdin/`
+/// for a scenario read from standard input (`-`).
 pub fn default_out_dir(scenario_path: Option<&Path>, suffix: Option<&str>) -> PathBuf {
+    let stdin = Path::new("stdin");
     let mut stem = scenario_path
+        .map(|p| if is_stdin(p) { stdin } else { p })
         .and_then(|p| p.file_stem())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| BASELINE_NAME.trim_end_matches(".toml").to_string());
@@ -127,6 +137,7 @@ mod tests {
             Path::new("output/haiti-sweep")
         );
         assert_eq!(default_out_dir(None, None), Path::new("output/haiti-mss-2024-09"));
+        assert_eq!(default_out_dir(Some(Path::new("-")), None), Path::new("output/stdin"));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub const SPREADSHEET_COLUMNS: usize = 16_384;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The scenario file (TOML). Without it, the built-in Haiti baseline
+    /// The scenario file (TOML; - reads standard input). Without it, the built-in Haiti baseline
     /// (scenarios/haiti-mss-2024-09.toml) is run.
     pub scenario: Option<PathBuf>,
     #[command(flatten)]
@@ -63,6 +63,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
     args.options.apply_to(&mut scenario)?;
     let threads = args.options.threads()?;
+    if !args.options.output.quiet {
+        super::validate::print_run_warnings(&scenario);
+    }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
         return run_shard(args, &scenario, shard, path, threads);

@@ -24,7 +24,7 @@ const FILES: FileSet = FileSet {
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
-    /// The scenario file (TOML) [default: the built-in Haiti baseline].
+    /// The scenario file (TOML; - reads standard input) [default: the built-in Haiti baseline].
     pub scenario: Option<PathBuf>,
     /// Change one value of the scenario first (repeatable), as `run --set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]

@@ -24,7 +24,7 @@ const FILES: FileSet = FileSet {
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// The scenario file (TOML). Without it, the built-in Haiti baseline.
+    /// The scenario file (TOML; - reads standard input). Without it, the built-in Haiti baseline.
     pub scenario: Option<PathBuf>,
     /// A value list to sweep (repeatable): PATH as in `run --set`, values
     /// separated by commas (commas inside parentheses or quotes do not count:

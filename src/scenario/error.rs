@@ -15,16 +15,22 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Problems shown in an error message; past them, one line says how many more.
+pub const MAX_SHOWN_PROBLEMS: usize = 20;
+
 /// Every problem found in one scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
     pub file: String,
     pub problems: Vec<Problem>,
+    /// A last line for a file that is likely no scenario at all
+    /// ([`not_a_scenario_hint`]).
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
+        for (i, p) in self.problems.iter().take(MAX_SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
@@ -38,11 +44,42 @@ impl fmt::Display for ScenarioError {
                 )?;
             }
         }
-        Ok(())
+        write_tail(f, self.problems.len(), self.hint.as_deref())
     }
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// After the first [`MAX_SHOWN_PROBLEMS`] of `total` problems: "... and N
+/// more problems", then the hint, each on its own line.
+pub fn write_tail(f: &mut fmt::Formatter<'_>, total: usize, hint: Option<&str>) -> fmt::Result {
+    if total > MAX_SHOWN_PROBLEMS {
+        let more = total - MAX_SHOWN_PROBLEMS;
+        let s = if more == 1 { "" } else { "s" };
+        write!(f, "\n... and {more} more problem{s}")?;
+    }
+    if let Some(hint) = hint {
+        write!(f, "\n{hint}")?;
+    }
+    Ok(())
+}
+
+/// "hint: is FILE a TOML scenario? ..." when most of the file's non-blank
+/// lines (at least three of them) have a problem, or when it is not valid
+/// TOML (`not_toml`) and its name does not end in `.toml` (standard input,
+/// which has no name, excepted).
+pub fn not_a_scenario_hint(text: &str, file: &str, problems: &[Problem], not_toml: bool) -> Option<String> {
+    let non_blank = text.lines().filter(|l| !l.trim().is_empty()).count();
+    let mut lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let most = lines.len() >= 3 && 2 * lines.len() > non_blank;
+    let named = !file.to_ascii_lowercase().ends_with(".toml") && file != STDIN_NAME;
+    (most || (not_toml && named)).then(|| format!("hint: is {file} a TOML scenario? (see README: Writing a scenario)"))
+}
+
+/// The name messages give a scenario read from standard input (`-`).
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// A scenario error with one problem, at the start of the file.
 pub(crate) fn single(file: &str, message: String) -> ScenarioError {
@@ -54,6 +91,7 @@ pub(crate) fn single(file: &str, message: String) -> ScenarioError {
             field: String::new(),
             message,
         }],
+        hint: None,
     }
 }
 

@@ -17,12 +17,12 @@ mod sections;
 use chrono::NaiveDate;
 
 pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_params};
-pub use error::{Problem, ScenarioError};
+pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
 pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS, MAX_FILE_SEED,
     MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
 };
-pub use parse::{parse_file, parse_str, read_file};
+pub use parse::{parse_file, parse_str, read_file, read_stdin};
 pub use sections::parse_metric;
 
 /// The built-in Haiti baseline, the same text as `scenarios/haiti-mss-2024-09.toml`.

@@ -10,7 +10,7 @@ use std::path::Path;
 use toml::de::DeTable;
 
 use super::Scenario;
-use super::error::{ScenarioError, line_column, single};
+use super::error::{STDIN_NAME, ScenarioError, line_column, not_a_scenario_hint, single};
 use super::limits::{MAX_SCENARIO_BYTES, too_big};
 use super::reader::{Dates, Reader, Tbl};
 
@@ -23,7 +23,6 @@ pub fn parse_file(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Reads a scenario file's text (UTF-8, at most [`MAX_SCENARIO_BYTES`]),
 /// with the same messages as [`parse_file`].
 pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
-    use std::io::Read;
     let file = path.display().to_string();
     let cannot_read = |e: std::io::Error| single(&file, format!("cannot read the scenario file: {e}"));
     let handle = std::fs::File::open(path).map_err(cannot_read)?;
@@ -33,19 +32,33 @@ pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
     {
         return Err(too_big(&file, Some(meta.len())));
     }
+    read_bounded(handle, &file)
+}
+
+/// Reads a scenario from standard input (`-` on the command line), named
+/// [`STDIN_NAME`] in messages, with the limits of [`read_file`].
+pub fn read_stdin() -> Result<String, ScenarioError> {
+    read_bounded(std::io::stdin().lock(), STDIN_NAME)
+}
+
+/// The UTF-8 text of `input`, refused past [`MAX_SCENARIO_BYTES`]; `file`
+/// names it in messages.
+fn read_bounded(input: impl std::io::Read, file: &str) -> Result<String, ScenarioError> {
+    use std::io::Read;
+    let cannot_read = |e: std::io::Error| single(file, format!("cannot read the scenario file: {e}"));
     // Read at most one byte past the limit: enough to know it is too big,
     // whatever the file is (a device or a pipe has no size to check first).
     let mut bytes = Vec::new();
-    handle
+    input
         .take(MAX_SCENARIO_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot_read)?;
     if bytes.len() as u64 > MAX_SCENARIO_BYTES {
-        return Err(too_big(&file, None));
+        return Err(too_big(file, None));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
-        let mut error = single(&file, "the file is not UTF-8 text".to_string());
+        let mut error = single(file, "the file is not UTF-8 text".to_string());
         error.problems[0].line = line;
         error.problems[0].column = column;
         error
@@ -77,9 +90,11 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             let message = format!("not valid TOML: {}", e.message().trim());
             reader.problem(span, "", message);
         }
+        let hint = not_a_scenario_hint(text, file, &reader.problems, true);
         return Err(ScenarioError {
             file: file.to_string(),
             problems: reader.problems,
+            hint,
         });
     }
     let root = Tbl {
@@ -95,9 +110,11 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 reader.problem(0..0, "", "the scenario could not be read".to_string());
             }
             reader.problems.sort_by_key(|p| (p.line, p.column));
+            let hint = not_a_scenario_hint(text, file, &reader.problems, false);
             Err(ScenarioError {
                 file: file.to_string(),
                 problems: reader.problems,
+                hint,
             })
         }
     }

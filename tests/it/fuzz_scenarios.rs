@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use forcegen::engine::{self, Progress};
 use forcegen::model::Model;
 use forcegen::output;
-use forcegen::scenario::{self, ScenarioError};
+use forcegen::scenario::{self, MAX_SHOWN_PROBLEMS, ScenarioError};
 
 /// Odd numbers, as TOML values.
 const ODD_NUMBERS: &[&str] = &[
@@ -392,6 +392,22 @@ fn check_rejection(error: &ScenarioError, bytes: &[u8]) -> Result<(), String> {
     let shown = error.to_string();
     if !shown.starts_with("fuzz.toml:") && !shown.contains("fuzz.toml:") {
         return Err(format!("the message does not name the file: {shown}"));
+    }
+    // The first MAX_SHOWN_PROBLEMS each start a line with the file, line and
+    // column; past them one line says how many more, and a hint may end it.
+    let located = shown.lines().filter(|l| l.contains("fuzz.toml:")).count();
+    let expected = error.problems.len().min(MAX_SHOWN_PROBLEMS);
+    let more = error.problems.len() - expected;
+    let tail = format!("\n... and {more} more problem");
+    if located < expected || (more > 0) != shown.contains(&tail) {
+        return Err(format!("{expected} problems and {more} more, shown as: {shown}"));
+    }
+    if let Some(hint) = shown.lines().find(|l| l.starts_with("hint: ")) {
+        let named = hint.starts_with("hint: is ")
+            && hint.ends_with("fuzz.toml a TOML scenario? (see README: Writing a scenario)");
+        if !named || !shown.ends_with(hint) {
+            return Err(format!("a hint that is not the last line, or another: {shown}"));
+        }
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::cli_support::{forcegen, write_file};
-use forcegen::scenario::{MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_HEAD_COUNT};
+use forcegen::scenario::{MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_HEAD_COUNT, MAX_SHOWN_PROBLEMS};
 
 const HEAD: &str = "name = \"hardening\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 365\n\
                     [population]\ninitial = 1000000\n";
@@ -160,10 +160,24 @@ fn many_unknown_inputs_in_a_large_scenario_are_reported_quickly() {
     let work = tempfile::tempdir().unwrap();
     let (code, stderr) = validate(work.path(), &text);
     assert_eq!(code, 2, "{}", &stderr[..stderr.len().min(2000)]);
-    assert_eq!(
-        stderr.matches("is not an input of this scenario").count(),
-        2 * MAX_CORRELATIONS
+    // The terminal gets the first MAX_SHOWN_PROBLEMS, then how many more.
+    let error = forcegen::scenario::parse_str(&text, "hard.toml").expect_err("refused");
+    let shown = stderr.matches("is not an input of this scenario").count();
+    assert!(
+        (MAX_SHOWN_PROBLEMS / 2..=MAX_SHOWN_PROBLEMS).contains(&shown),
+        "{stderr}"
     );
-    assert_eq!(stderr.matches("and 19960 more").count(), 2 * MAX_CORRELATIONS);
-    assert!(stderr.len() < 5_000_000, "{}", stderr.len());
+    assert_eq!(stderr.matches("and 19960 more").count(), shown);
+    let more = error.problems.len() - MAX_SHOWN_PROBLEMS;
+    assert!(
+        stderr.contains(&format!("\n... and {more} more problems\n")),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 100_000, "{}", stderr.len());
+    // The error itself holds every problem.
+    let unknown = error
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("is not an input of this scenario"));
+    assert_eq!(unknown.count(), 2 * MAX_CORRELATIONS);
 }

@@ -13,6 +13,7 @@ mod compare;
 mod correlations;
 mod determinism;
 mod explain;
+mod friction;
 mod fuzz_read_back;
 mod fuzz_scenarios;
 mod hardening_output;

@@ -75,13 +75,18 @@ pub struct Explanation {
 /// and how many of them clamping changed. Each input has its own stream
 /// (named by its path), so draw `i` of two inputs form an independent pair.
 pub fn draws(input: &Input) -> (Vec<f64>, usize) {
+    draws_n(input, DRAWS)
+}
+
+/// The first `n` of an input's draws (as [`draws`], which takes [`DRAWS`]).
+pub fn draws_n(input: &Input, n: usize) -> (Vec<f64>, usize) {
     let Ok(sampler) = Sampler::new(&input.dist) else {
         // Parsing checked every distribution; nothing to draw otherwise.
         return (Vec::new(), 0);
     };
     let mut rng = stream(SEED, 0, StreamId::of(&input.path));
     let mut clamped = 0;
-    let values = (0..DRAWS)
+    let values = (0..n)
         .map(|_| {
             let raw = sampler.sample(&mut rng);
             clamped += usize::from(is_clamped(input.kind, raw));
@@ -112,7 +117,12 @@ fn percentile(sorted: &[f64], percent: usize) -> f64 {
 
 /// Summarises one input from its draws.
 pub fn summarise(input: &Input) -> InputSummary {
-    let (mut values, clamped) = draws(input);
+    summarise_n(input, DRAWS)
+}
+
+/// Summarises one input from its first `n` draws.
+fn summarise_n(input: &Input, n: usize) -> InputSummary {
+    let (mut values, clamped) = draws_n(input, n);
     let n = values.len().max(1) as f64;
     let mean = values.iter().sum::<f64>() / n;
     values.sort_by(f64::total_cmp);
@@ -135,11 +145,38 @@ pub fn explain(scenario: &Scenario) -> Explanation {
     warnings.extend(intake_warnings(scenario));
     warnings.extend(contributor_warnings(scenario));
     warnings.extend(event_warnings(scenario));
-    warnings.extend(target_warnings(scenario));
+    warnings.extend(target_warnings(scenario, DRAWS));
     Explanation { inputs, warnings }
 }
 
-/// The distribution as a scenario would write it.
+/// Draws per input of the warnings `run` prints ([`quick_warnings`]): a
+/// tenth of [`DRAWS`], so that they take a few milliseconds, not as long as
+/// the simulation of the shipped scenarios.
+pub const QUICK_DRAWS: usize = 10_000;
+
+/// The warnings `validate` (with `n` = [`DRAWS`]) and `run` (with
+/// [`QUICK_DRAWS`]) print: those of [`explain`] about inputs much changed by
+/// clamping and about targets that cannot be reached or are already met on
+/// day 0, from the first `n` of the same draws (with [`DRAWS`], the same
+/// text as `explain`; with fewer, the shares and extremes in the text may
+/// differ in the last digits), without summarising every input: only an
+/// input that clamping changes in more than [`CLAMP_WARNING`] of its draws
+/// is summarised.
+pub fn quick_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
+    let clamped: Vec<InputSummary> = scenario
+        .inputs()
+        .into_iter()
+        .filter_map(|input| {
+            let (values, clamped) = draws_n(input, n);
+            let share = clamped as f64 / values.len().max(1) as f64;
+            (share > CLAMP_WARNING).then(|| summarise_n(input, n))
+        })
+        .collect();
+    let mut warnings = clamp_warnings(&clamped);
+    warnings.extend(target_warnings(scenario, n));
+    warnings
+}
+
 /// Trials drawn to show each correlation's sampled rank correlation.
 pub const CORRELATION_DRAWS: u64 = 20_000;
 
@@ -235,5 +272,22 @@ mod tests {
                     [[targets]]\nname = \"ten\"\nmetric = \"international\"\nat_least = 10\n";
         let scenario = parse_str(text, "t.toml").expect("valid");
         assert_eq!(explain(&scenario).warnings, Vec::new());
+        assert_eq!(quick_warnings(&scenario, QUICK_DRAWS), Vec::new());
+    }
+
+    #[test]
+    fn quick_warnings_are_explains_clamp_and_target_warnings() {
+        let text = "name = \"t\"\n[simulation]\nstart = 2025-01-01\nhorizon_days = 90\n[population]\n\
+                    initial = 1000\n[[contributors]]\nname = \"A\"\npledged = 10\nfirst_arrival_days = 30\n\
+                    fulfilment = \"normal(0.95, 0.1)\"\n[[targets]]\nname = \"eleven\"\n\
+                    metric = \"international\"\nat_least = 11\n";
+        let scenario = parse_str(text, "t.toml").expect("valid");
+        let all = explain(&scenario).warnings;
+        let exact = quick_warnings(&scenario, DRAWS);
+        assert_eq!(exact.len(), 2, "{exact:?}");
+        assert!(exact.iter().all(|w| all.contains(w)), "{exact:?} not in {all:?}");
+        let quick = quick_warnings(&scenario, QUICK_DRAWS);
+        let fields = |w: &[Warning]| w.iter().map(|w| w.field.clone()).collect::<Vec<_>>();
+        assert_eq!(fields(&quick), fields(&exact));
     }
 }

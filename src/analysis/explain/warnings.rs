@@ -4,7 +4,7 @@
 //! much changed by clamping.
 
 use super::render::{percent, range_words, show_mean, written};
-use super::{CLAMP_WARNING, DRAWS, InputSummary, Warning, draws};
+use super::{CLAMP_WARNING, InputSummary, Warning, draws, draws_n};
 use crate::output::number;
 use crate::scenario::{Dist, Input, IntakeSchedule, Kind, Metric, Scenario};
 
@@ -172,7 +172,9 @@ pub(super) fn counted(scenario: &Scenario, metric: Metric) -> Option<(String, Ve
     }
 }
 
-pub(super) fn target_warnings(scenario: &Scenario) -> Vec<Warning> {
+/// The warnings about targets, from `n` draws of each input ([`super::DRAWS`]
+/// in `explain`).
+pub(super) fn target_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for target in &scenario.targets {
         let field = format!("targets.{}.at_least", target.name);
@@ -191,7 +193,7 @@ pub(super) fn target_warnings(scenario: &Scenario) -> Vec<Warning> {
                 warnings.push(warn(field.clone(), message));
                 continue;
             }
-        } else if let Some(most) = most_drawn(scenario, target.metric)
+        } else if let Some(most) = most_drawn(scenario, target.metric, n)
             && most < target.at_least
         {
             let decimals = if target.metric.is_ratio() { 2 } else { 0 };
@@ -204,7 +206,7 @@ pub(super) fn target_warnings(scenario: &Scenario) -> Vec<Warning> {
             warnings.push(warn(field.clone(), message));
             continue;
         }
-        let met = met_on_day_zero(scenario, target.metric, target.at_least);
+        let met = met_on_day_zero(scenario, target.metric, target.at_least, n);
         if met > 0.0 {
             let how_often = if met >= 1.0 {
                 "in every trial".to_string()
@@ -223,13 +225,13 @@ pub(super) fn target_warnings(scenario: &Scenario) -> Vec<Warning> {
 }
 
 /// The largest value a metric counting the host police could take, from
-/// the largest draws of each input ([`DRAWS`] each): the largest initial
+/// the largest of `n` draws of each input: the largest initial
 /// strength, every intake class within the horizon at its largest size, no
 /// attrition, every contributor's deployed and pledged, and, for ratios, the
 /// smallest population within the horizon. `None` for metrics of
 /// contributors only (checked exactly from their pledges).
-pub(super) fn most_drawn(scenario: &Scenario, metric: Metric) -> Option<f64> {
-    let largest = |input: &Input| draws(input).0.into_iter().fold(0.0, f64::max);
+pub(super) fn most_drawn(scenario: &Scenario, metric: Metric, n: usize) -> Option<f64> {
+    let largest = |input: &Input| draws_n(input, n).0.into_iter().fold(0.0, f64::max);
     let horizon = scenario.simulation.horizon_days;
     let host = scenario.host_police.as_ref().map_or(0.0, |h| {
         let classes: f64 = h
@@ -249,11 +251,11 @@ pub(super) fn most_drawn(scenario: &Scenario, metric: Metric) -> Option<f64> {
             .sum()
     };
     let smallest_population = || {
-        let initial = draws(&scenario.population.initial)
+        let initial = draws_n(&scenario.population.initial, n)
             .0
             .into_iter()
             .fold(f64::INFINITY, f64::min);
-        let growth = draws(&scenario.population.annual_growth)
+        let growth = draws_n(&scenario.population.annual_growth, n)
             .0
             .into_iter()
             .fold(0.0, f64::min);
@@ -271,7 +273,7 @@ pub(super) fn most_drawn(scenario: &Scenario, metric: Metric) -> Option<f64> {
 
 /// Share of draws in which `metric` is at least `at_least` on day 0 from the
 /// deployed contributors, the initial host police and the initial population.
-pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64) -> f64 {
+pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64, n: usize) -> f64 {
     let deployed = |police_only: bool| -> f64 {
         scenario
             .contributors
@@ -282,10 +284,10 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
     };
     let (international, international_police) = (deployed(false), deployed(true));
     let host = match &scenario.host_police {
-        Some(h) => draws(&h.initial).0,
-        None => vec![0.0; DRAWS],
+        Some(h) => draws_n(&h.initial, n).0,
+        None => vec![0.0; n],
     };
-    let population = draws(&scenario.population.initial).0;
+    let population = draws_n(&scenario.population.initial, n).0;
     let met = host
         .iter()
         .zip(&population)

@@ -26,7 +26,8 @@ use toml_edit::DocumentMut;
 use self::edit::{LineMap, Origin, set_value};
 pub use self::location::{Location, locate};
 pub use self::values::{display_value, is_number, split_values, value_of};
-use crate::scenario::{Problem, Scenario, ScenarioError, parse_str};
+use crate::scenario::error::write_tail;
+use crate::scenario::{MAX_SHOWN_PROBLEMS, Problem, Scenario, ScenarioError, parse_str};
 
 /// One problem of a scenario read with overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct SetProblem {
 pub struct OverrideError {
     pub file: String,
     pub problems: Vec<SetProblem>,
+    /// The file's [`ScenarioError::hint`], if any.
+    pub hint: Option<String>,
 }
 
 impl From<ScenarioError> for OverrideError {
@@ -53,13 +56,14 @@ impl From<ScenarioError> for OverrideError {
                 .into_iter()
                 .map(|problem| SetProblem { set: None, problem })
                 .collect(),
+            hint: error.hint,
         }
     }
 }
 
 impl fmt::Display for OverrideError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
+        for (i, p) in self.problems.iter().take(MAX_SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
@@ -73,7 +77,7 @@ impl fmt::Display for OverrideError {
             }
             write!(f, "{}", problem.message)?;
         }
-        Ok(())
+        write_tail(f, self.problems.len(), self.hint.as_deref())
     }
 }
 
@@ -121,6 +125,7 @@ pub fn apply(text: &str, file: &str, sets: &[String]) -> Result<Scenario, Overri
     lines.edit(text, &current, None);
     let mut applied = Vec::new();
     let mut problems = Vec::new();
+    let mut hint = None;
     for (k, spec) in sets.iter().enumerate() {
         let spec = spec.trim();
         let located = locate(document.as_table(), spec).and_then(|location| {
@@ -151,13 +156,17 @@ pub fn apply(text: &str, file: &str, sets: &[String]) -> Result<Scenario, Overri
             return Ok(scenario);
         }
         Ok(_) => {}
-        Err(error) => problems.extend(attribute(error, &lines, &applied)),
+        Err(error) => {
+            hint.clone_from(&error.hint);
+            problems.extend(attribute(error, &lines, &applied));
+        }
     }
     // Overrides first, in the order given; then the file's problems by line.
     problems.sort_by_key(|(k, p)| (*k, p.problem.line, p.problem.column));
     Err(OverrideError {
         file: file.to_string(),
         problems: problems.into_iter().map(|(_, p)| p).collect(),
+        hint,
     })
 }
 
@@ -179,6 +188,7 @@ fn edit_document(text: &str, file: &str) -> Result<DocumentMut, OverrideError> {
                         message: format!("the file cannot be edited for --set: {}", e.message()),
                     },
                 }],
+                hint: None,
             },
         }),
     }
@@ -234,6 +244,7 @@ pub fn split_set(text: &str, file: &str, spec: &str) -> Result<(String, String, 
     let location = locate(document.as_table(), spec).map_err(|(field, message)| OverrideError {
         file: file.to_string(),
         problems: vec![set_problem(spec, field, message)],
+        hint: None,
     })?;
     Ok((
         spec[..location.path_len].to_string(),
