@@ -226,9 +226,14 @@ impl Results<'_> {
             .elapsed
             .map(|e| format!(" in {:.2} s", e.as_secs_f64()))
             .unwrap_or_default();
+        let what_if = match scenario.overrides.is_empty() {
+            true => String::new(),
+            false => format!(" (what-if: --set {})", scenario.overrides.join("; ")),
+        };
         println!(
-            "{}: {} trials (seed {}){time}; results in {}",
+            "{}{}: {} trials (seed {}){time}; results in {}",
             safe(&scenario.name),
+            safe(&what_if),
             aggregates.trials,
             scenario.simulation.seed,
             safe(&out.display().to_string())

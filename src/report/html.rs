@@ -36,7 +36,7 @@ const CAPTIONS: [&str; 4] = [
 
 /// The report page, with the charts (SVG documents, in the order of [`CHARTS`]).
 pub fn page(data: &RunData, charts: &[String]) -> String {
-    let name = data.info("scenario");
+    let title = title(data);
     let mut html = String::new();
     let _ = write!(
         html,
@@ -45,7 +45,7 @@ pub fn page(data: &RunData, charts: &[String]) -> String {
          <title>{title}: forcegen report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>{title}</h1>\n<p class=\"meta\">forcegen {version}: {trials} trials, seed {seed}; \
          from {start} for {horizon} days ({step} steps). Built from the CSV files of this run.</p>\n",
-        title = escape(name),
+        title = escape(&title),
         version = escape(data.info("forcegen_version")),
         trials = escape(data.info("trials")),
         seed = escape(data.info("seed")),
@@ -53,13 +53,19 @@ pub fn page(data: &RunData, charts: &[String]) -> String {
         horizon = escape(data.info("horizon_days")),
         step = escape(data.info("step")),
     );
-    for (((_, title), svg), caption) in CHARTS.iter().zip(charts).zip(CAPTIONS) {
+    findings(&mut html, data);
+    let run = format!(
+        " Run: {title}; {} trials, seed {}.",
+        data.info("trials"),
+        data.info("seed")
+    );
+    for (((_, chart_title), svg), caption) in CHARTS.iter().zip(charts).zip(CAPTIONS) {
         let _ = write!(
             html,
             "<h2>{}</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            escape(title),
+            escape(chart_title),
             svg.trim(),
-            escape(caption)
+            escape(&format!("{caption}{run}"))
         );
     }
     html.push_str("<h2>Targets</h2>\n");
@@ -82,6 +88,94 @@ pub fn page(data: &RunData, charts: &[String]) -> String {
     html
 }
 
+/// The scenario's name, and the `--set` overrides of a what-if run.
+fn title(data: &RunData) -> String {
+    let name = plain(data.info("scenario"));
+    match plain(data.info("overrides")) {
+        "" => name.to_string(),
+        overrides => format!("{name} (what-if: --set {overrides})"),
+    }
+}
+
+/// A CSV cell without the spreadsheet guard's leading apostrophe.
+fn plain(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if crate::output::cell_text(rest) == cell => rest,
+        _ => cell,
+    }
+}
+
+/// The findings in sentences: each target's chance by the horizon, with
+/// its standard error, and when the median trial reached it.
+fn findings(html: &mut String, data: &RunData) {
+    let column = |name: &str| data.summary.header.iter().position(|h| h == name);
+    let (Some(t), Some(p), Some(se)) = (
+        column("target"),
+        column("p_reached_by_horizon"),
+        column("p_reached_by_horizon_se"),
+    ) else {
+        return;
+    };
+    let dates = [column("date_p5"), column("date_p50"), column("date_p95")];
+    let horizon = data.date_of(data.horizon_days as i32).format("%-d %b %Y").to_string();
+    html.push_str("<h2>Findings</h2>\n<ul id=\"findings\">\n");
+    for row in &data.summary.rows {
+        let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map_or("", String::as_str);
+        let share = human_share(cell(Some(p)));
+        let error = human_se(cell(Some(se)));
+        let mut sentence = format!("{}: {share} by {horizon} ({error})", plain(cell(Some(t))));
+        match (
+            human_date(cell(dates[0])),
+            human_date(cell(dates[1])),
+            human_date(cell(dates[2])),
+        ) {
+            (_, None, _) => sentence.push_str("; the median trial does not reach it"),
+            (Some(early), Some(median), Some(late)) => {
+                let _ = write!(
+                    sentence,
+                    "; median date {median} (90% of trials between {early} and {late})"
+                );
+            }
+            (_, Some(median), _) => {
+                let _ = write!(sentence, "; median date {median}");
+            }
+        }
+        let _ = writeln!(html, "<li>{}.</li>", escape(&sentence));
+    }
+    html.push_str("</ul>\n");
+}
+
+/// A share (0 to 1) as a percentage with one decimal: `84.7%`.
+fn human_share(cell: &str) -> String {
+    cell.parse::<f64>()
+        .map_or_else(|_| cell.to_string(), |v| format!("{:.1}%", 100.0 * v))
+}
+
+/// A share's standard error in percentage points: `±0.4 pp`.
+fn human_se(cell: &str) -> String {
+    cell.parse::<f64>()
+        .map_or_else(|_| cell.to_string(), |v| format!("±{:.1} pp", 100.0 * v))
+}
+
+/// An ISO date as people write it: `13 Jan 2025`.
+fn human_date(cell: &str) -> Option<String> {
+    chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.format("%-d %b %Y").to_string())
+}
+
+/// A table cell for people: shares as percentages, their standard errors
+/// in percentage points, dates as `13 Jan 2025`; the CSV keeps plain values.
+fn human(column: &str, cell: &str) -> String {
+    if column.starts_with("p_") && column.ends_with("_se") {
+        human_se(cell)
+    } else if column.starts_with("p_") {
+        human_share(cell)
+    } else {
+        human_date(cell).unwrap_or_else(|| plain(cell).to_string())
+    }
+}
+
 fn is_number(text: &str) -> bool {
     !text.is_empty() && text.parse::<f64>().is_ok()
 }
@@ -99,7 +193,7 @@ fn table(html: &mut String, id: &str, caption: &str, table: &Table) {
     html.push_str("</tr></thead>\n<tbody>\n");
     for row in &table.rows {
         html.push_str("<tr>");
-        for cell in row {
+        for (column, cell) in table.header.iter().zip(row) {
             let class = if is_number(cell) {
                 " class=\"num\""
             } else if is_date(cell) {
@@ -107,7 +201,7 @@ fn table(html: &mut String, id: &str, caption: &str, table: &Table) {
             } else {
                 ""
             };
-            let _ = write!(html, "<td{class}>{}</td>", escape(cell));
+            let _ = write!(html, "<td{class}>{}</td>", escape(&human(column, cell)));
         }
         html.push_str("</tr>\n");
     }
@@ -156,7 +250,10 @@ fn assumptions(data: &RunData) -> Table {
     {
         add(&format!("target \"{target}\""), value);
     }
-    add("UN benchmark, police per 100,000", charts::thousands(charts::UN_NORM));
+    add(
+        "police per 100,000 quoted in UN reports on Haiti (not a UN standard)",
+        charts::thousands(charts::UN_NORM),
+    );
     add(
         "tranquil policing band, police per 100,000",
         format!("{} to {}", charts::TRANQUIL.0, charts::TRANQUIL.1),

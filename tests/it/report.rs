@@ -109,3 +109,55 @@ fn wide_has_one_row_per_date_and_the_values_of_timeseries() {
         }
     }
 }
+
+/// A what-if's report says so in its title and under every chart, and
+/// opens with each target's finding in a sentence, formatted for people
+/// (the CSV files keep plain numbers).
+#[test]
+fn a_what_if_report_names_its_overrides_and_opens_with_findings() {
+    let work = tempfile::tempdir().unwrap();
+    let set = "contributors.Kenya.probability=0.5";
+    let out = run_baseline(work.path(), "what-if", &["--set", set]);
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let what_if = format!("(what-if: --set {set})");
+    assert!(
+        html.contains(&format!("<title>Haiti MSS, baseline as of 30 Sep 2024 {what_if}")),
+        "title"
+    );
+    assert!(
+        html.contains(&format!("<h1>Haiti MSS, baseline as of 30 Sep 2024 {what_if}</h1>")),
+        "h1"
+    );
+    let captions: Vec<&str> = html.split("<figcaption>").skip(1).collect();
+    assert_eq!(captions.len(), 4);
+    for caption in captions {
+        let caption = &caption[..caption.find("</figcaption>").unwrap()];
+        assert!(
+            caption.contains(&what_if) && caption.contains("500 trials, seed 20240930"),
+            "{caption}"
+        );
+    }
+    let (header, rows) = read_csv(&out.join("summary.csv"));
+    let findings = &html[html.find("<ul id=\"findings\">").expect("findings")..];
+    let findings = &findings[..findings.find("</ul>").unwrap()];
+    assert_eq!(findings.matches("<li>").count(), rows.len());
+    let p = header.iter().position(|h| h == "p_reached_by_horizon").unwrap();
+    for row in &rows {
+        let share = format!("{:.1}% by 30 Sep 2026", 100.0 * row[p].parse::<f64>().unwrap());
+        assert!(
+            findings.contains(&format!("{}: {share} (±", row[0])),
+            "{share} in {findings}"
+        );
+    }
+    // The summary table shows percentages; summary.csv stays plain.
+    let summary = &html[html.find("<table id=\"summary\">").unwrap()..];
+    assert!(summary[..summary.find("</table>").unwrap()].contains("%</td>"));
+    assert!(!fs::read_to_string(out.join("summary.csv")).unwrap().contains('%'));
+    // Without --set, no what-if.
+    let plain = run_baseline(work.path(), "plain", &[]);
+    assert!(
+        !fs::read_to_string(plain.join("report.html"))
+            .unwrap()
+            .contains("what-if")
+    );
+}
