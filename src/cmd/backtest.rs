@@ -8,13 +8,14 @@ use clap::Args;
 
 use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
+use super::run::identity;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::backtest::{self, Overall, Provenance, Score};
 use crate::engine::{self, EngineError};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{number, sha256_hex};
+use crate::output::number;
 use crate::scenario::Scenario;
 
 /// The files `backtest` owns in its folder.
@@ -45,8 +46,7 @@ pub fn run(args: &BacktestArgs) -> Result<(), Failure> {
     let threads = args.options.threads()?;
     let (observations, bytes) = backtest::read_observations(&args.observed, &scenario)?;
     let out = out_dir(&args.options.output, Some(&args.scenario), Some("backtest"));
-    let sha256 = sha256_hex(&scenario.source);
-    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)?;
+    let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let mut model = Model::new(&scenario);
     model.report_days = backtest::report_days(&observations, model.horizon);
     let started = Instant::now();

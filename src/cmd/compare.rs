@@ -13,7 +13,7 @@ use super::{Failure, RunOptions, interrupt};
 use crate::analysis::compare::{self, Arm, Row};
 use crate::engine::EngineError;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{info_row, sha256_hex};
+use crate::output::{Identity, info_row, sha256_hex};
 use crate::scenario::{self, Scenario};
 
 /// The files `compare` owns in its folder.
@@ -49,7 +49,12 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     // The pair (or list) of scenarios is what owns the folder.
     let hashes: Vec<String> = scenarios.iter().map(|s| sha256_hex(&s.source)).collect();
     let sha256 = sha256_hex(&hashes.join("\n"));
-    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)?;
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let owner = Identity {
+        name: names.join(" | "),
+        sha256: sha256.clone(),
+    };
+    let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let reference = &scenarios[0];
     let trials = reference.simulation.trials;
     let started = Instant::now();
@@ -57,10 +62,9 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
         compare::run(&arms, &quantities, 0..trials, threads, progress)
     })?;
     let rows = compare::rows(&arms, &quantities, &sums);
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
     let info = info_row(
-        &names.join(" | "),
+        &owner.name,
         &sha256,
         reference.simulation.seed,
         trials,

@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::run::{FILES, Results};
+use super::run::{FILES, Results, identity};
 use super::{Failure, OutputOptions, interrupt};
 use crate::model::Model;
 use crate::output::folder::OutputFolder;
-use crate::output::sha256_hex;
 use crate::partial;
 
 #[derive(Debug, Args)]
@@ -26,7 +25,7 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
     interrupt::install();
     let merged = partial::merge_files(&args.partials)?;
     let out = args.output.out.clone().unwrap_or_else(|| merged.default_out_dir());
-    let folder = OutputFolder::open(&out, FILES, &sha256_hex(&merged.scenario.source), args.output.force)?;
+    let folder = OutputFolder::open(&out, FILES, &identity(&merged.scenario), args.output.force)?;
     let model = Model::new(&merged.scenario);
     let results = Results {
         scenario: &merged.scenario,

@@ -8,7 +8,7 @@ use clap::Args;
 use super::Failure;
 use super::terminal::safe;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{Owner, owner, schema};
+use crate::output::{Identity, Owner, owner, schema};
 
 /// The files `report` replaces: the page and its charts, owned by the run
 /// whose `run_info.csv` is beside them.
@@ -30,7 +30,7 @@ pub struct ReportArgs {
 /// `run_info.csv` that makes them forcegen's; the report and charts are
 /// replaced together, and the CSV files are left as they are.
 pub fn run(args: &ReportArgs) -> Result<(), Failure> {
-    let Owner::Run { sha256, .. } = owner(&args.dir) else {
+    let Owner::Run { name, sha256 } = owner(&args.dir) else {
         // Say which file is missing or damaged, where one is.
         crate::report::read_csv_files(&args.dir)?;
         return Err(Failure::Usage(format!(
@@ -40,7 +40,7 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
     };
     // Locked first, so that no run can replace the CSV files between
     // reading them and writing the report beside them.
-    let folder = OutputFolder::open(&args.dir, FILES, &sha256, false)?;
+    let folder = OutputFolder::open(&args.dir, FILES, &Identity { name, sha256 }, false)?;
     let files = crate::report::read_csv_files(&args.dir)?;
     let report = crate::report::render(&files)?;
     let written = folder.commit(&report)?;

@@ -15,7 +15,7 @@ use super::{Failure, RunOptions, interrupt};
 use crate::engine::{self, Aggregates, EngineError};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{self, OutputError, schema};
+use crate::output::{self, Identity, schema};
 use crate::partial::{self, Partial, Shard};
 use crate::scenario::Scenario;
 
@@ -71,9 +71,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         return run_shard(args, &scenario, shard, path, threads);
     }
     let out = out_dir(&args.options.output, args.scenario.as_deref(), None);
-    let sha256 = output::sha256_hex(&scenario.source);
-    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)
-        .map_err(|e| with_sets_hint(e, &scenario))?;
+    let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let model = Model::new(&scenario);
     let started = Instant::now();
     let total = scenario.simulation.trials;
@@ -169,15 +167,12 @@ pub(super) fn check_target(path: &Path, scenario: Option<&Path>, start: &[u8], f
     )))
 }
 
-/// A folder refused for holding another scenario's results, when this run
-/// has `--set` overrides: says why it counts as another scenario.
-fn with_sets_hint(error: OutputError, scenario: &Scenario) -> Failure {
-    if error.needs_force() && !scenario.overrides.is_empty() {
-        return Failure::Usage(format!(
-            "{error}. (With --set the scenario is the edited text, whose scenario_sha256 differs from the file's.)"
-        ));
+/// Who a scenario's results belong to (see [`Identity`]).
+pub fn identity(scenario: &Scenario) -> Identity {
+    Identity {
+        name: scenario.name.clone(),
+        sha256: output::sha256_hex(&scenario.source),
     }
-    Failure::Output(error)
 }
 
 /// A finished simulation, ready to write (`run` and `merge`).

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
+use super::run::identity;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sensitivity::{self, Outcome, Row};
@@ -55,7 +56,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     }
     let out = out_dir(&args.options.output, args.scenario.as_deref(), Some("sensitivity"));
     let sha256 = sha256_hex(&scenario.source);
-    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)?;
+    let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let started = Instant::now();
     let samples = with_progress(trials, args.options.output.quiet, |progress| {
         sensitivity::sample(&model, &table, &outcomes, 0..trials, threads, progress)

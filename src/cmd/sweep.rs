@@ -14,7 +14,7 @@ use crate::analysis::sweep::{self, Grid, Rows};
 use crate::engine::{self, EngineError};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::sha256_hex;
+use crate::output::{Identity, sha256_hex};
 
 /// The files a sweep owns in its folder.
 const FILES: FileSet = FileSet {
@@ -45,9 +45,13 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let threads = args.options.threads()?;
     let out = out_dir(&args.options.output, args.scenario.as_deref(), Some("sweep"));
     let sha256 = sha256_hex(&text);
-    let folder = OutputFolder::open(&out, FILES, &sha256, args.options.output.force)?;
-    let started = Instant::now();
     let first = grid.scenario(0)?;
+    let owner = Identity {
+        name: first.name.clone(),
+        sha256: sha256.clone(),
+    };
+    let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
+    let started = Instant::now();
     let trials = first.simulation.trials;
     let quiet = args.options.output.quiet;
     let mut meter = Meter::new(

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::{Builder, NamedTempFile};
 
-use super::{OutputError, check_owner_of};
+use super::{Identity, OutputError, check_owner_of};
 
 /// The files a command owns in its output folder: those it writes and
 /// those it removes when they no longer belong (an earlier run's
@@ -38,7 +38,7 @@ pub struct FileSet {
 pub struct OutputFolder {
     path: PathBuf,
     files: FileSet,
-    sha256: String,
+    owner: Identity,
     force: bool,
     /// Created by this command: removed again unless something is committed.
     created: bool,
@@ -50,8 +50,8 @@ pub struct OutputFolder {
 impl OutputFolder {
     /// Creates `path` if needed, checks it can be written, locks it, and
     /// checks (unless `force`) that the files of `files` there are results
-    /// of the scenario with SHA-256 `sha256`.
-    pub fn open(path: &Path, files: FileSet, sha256: &str, force: bool) -> Result<OutputFolder, OutputError> {
+    /// of the scenario `owner` (by name, or by text).
+    pub fn open(path: &Path, files: FileSet, owner: &Identity, force: bool) -> Result<OutputFolder, OutputError> {
         let created = prepare_dir(path)?;
         let lock = match lock(path) {
             Ok(lock) => lock,
@@ -65,7 +65,7 @@ impl OutputFolder {
         let guard = OutputFolder {
             path: path.to_path_buf(),
             files,
-            sha256: sha256.to_string(),
+            owner: owner.clone(),
             force,
             created,
             committed: false,
@@ -82,7 +82,7 @@ impl OutputFolder {
 
     /// Checks the owner of the folder's files again.
     pub fn check(&self) -> Result<(), OutputError> {
-        check_owner_of(&self.path, self.files.owned, self.files.info, &self.sha256, self.force)
+        check_owner_of(&self.path, self.files.owned, self.files.info, &self.owner, self.force)
     }
 
     /// Replaces the folder's set with `files` (each must be one of the owned
@@ -379,6 +379,13 @@ mod tests {
         info: "info.csv",
     };
 
+    fn owner(name: &str) -> Identity {
+        Identity {
+            name: name.to_string(),
+            sha256: "a".repeat(64),
+        }
+    }
+
     fn info(sha: char) -> Vec<u8> {
         format!(
             "scenario,scenario_sha256,forcegen_version\nx,{},0\n",
@@ -404,7 +411,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         fs::write(dir.path().join("old.csv"), "stale").expect("write");
         fs::write(dir.path().join("info.csv"), info('a')).expect("write");
-        let folder = OutputFolder::open(dir.path(), SET, &"a".repeat(64), false).expect("open");
+        let folder = OutputFolder::open(dir.path(), SET, &owner("x"), false).expect("open");
         folder
             .commit(&[("a.csv", b"1".to_vec()), ("info.csv", info('a'))])
             .expect("commit");
@@ -419,7 +426,7 @@ mod tests {
         // A folder where b.csv goes: renaming a file over it fails.
         fs::create_dir(dir.path().join("b.csv")).expect("dir");
         fs::write(dir.path().join("b.csv").join("x"), "x").expect("write");
-        let folder = OutputFolder::open(dir.path(), SET, &"a".repeat(64), false).expect("open");
+        let folder = OutputFolder::open(dir.path(), SET, &owner("x"), false).expect("open");
         let files = [
             ("a.csv", b"new a".to_vec()),
             ("b.csv", b"new b".to_vec()),
@@ -434,8 +441,8 @@ mod tests {
     #[test]
     fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let _first = OutputFolder::open(dir.path(), SET, &"a".repeat(64), false).expect("open");
-        let second = OutputFolder::open(dir.path(), SET, &"a".repeat(64), false);
+        let _first = OutputFolder::open(dir.path(), SET, &owner("x"), false).expect("open");
+        let second = OutputFolder::open(dir.path(), SET, &owner("x"), false);
         assert!(matches!(second, Err(OutputError::Busy { .. })), "{second:?}");
     }
 
@@ -443,17 +450,34 @@ mod tests {
     fn a_folder_made_for_a_failed_command_is_removed() {
         let parent = tempfile::tempdir().expect("temp dir");
         let path = parent.path().join("new");
-        drop(OutputFolder::open(&path, SET, &"a".repeat(64), false).expect("open"));
+        drop(OutputFolder::open(&path, SET, &owner("x"), false).expect("open"));
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_folder_belongs_to_the_scenario_name_or_its_text() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        fs::write(dir.path().join("a.csv"), "x").expect("write");
+        fs::write(dir.path().join("info.csv"), info('b')).expect("write");
+        let identity = |name: &str, sha: char| Identity {
+            name: name.to_string(),
+            sha256: sha.to_string().repeat(64),
+        };
+        // The same name, edited text: its own folder.
+        assert!(OutputFolder::open(dir.path(), SET, &identity("x", 'a'), false).is_ok());
+        // Another name, the same text: its own folder too.
+        assert!(OutputFolder::open(dir.path(), SET, &identity("y", 'b'), false).is_ok());
+        let refused = OutputFolder::open(dir.path(), SET, &identity("y", 'a'), false);
+        assert!(matches!(refused, Err(OutputError::OtherScenario { .. })), "{refused:?}");
     }
 
     #[test]
     fn files_of_another_scenario_need_force() {
         let dir = tempfile::tempdir().expect("temp dir");
         fs::write(dir.path().join("old.csv"), "someone's").expect("write");
-        let refused = OutputFolder::open(dir.path(), SET, &"a".repeat(64), false);
+        let refused = OutputFolder::open(dir.path(), SET, &owner("x"), false);
         assert!(matches!(refused, Err(ref e) if e.needs_force()), "{refused:?}");
-        assert!(OutputFolder::open(dir.path(), SET, &"a".repeat(64), true).is_ok());
+        assert!(OutputFolder::open(dir.path(), SET, &owner("x"), true).is_ok());
     }
 
     #[cfg(unix)]

@@ -51,15 +51,10 @@ pub enum OutputError {
     #[error("cannot write to the output folder {path}: {source}")]
     NotWritable { path: PathBuf, source: std::io::Error },
     #[error(
-        "the output folder {path} holds the results of another scenario (\"{name}\", scenario_sha256 {theirs}); \
-         this run's scenario has scenario_sha256 {ours}. Add --force to replace those results, or choose another --out folder"
+        "the output folder {path} holds the results of another scenario (\"{name}\"); this run's scenario is \
+         \"{ours}\". Add --force to replace those results, or choose another --out folder"
     )]
-    OtherScenario {
-        path: PathBuf,
-        name: String,
-        theirs: String,
-        ours: String,
-    },
+    OtherScenario { path: PathBuf, name: String, ours: String },
     #[error(
         "the output folder {path} holds {files}, which this run would replace, but {detail}, so they may not be \
          forcegen results; add --force to replace them, or choose another --out folder"
@@ -185,20 +180,25 @@ pub fn owner_of(dir: &Path, files: &[&'static str], info: &str) -> Owner {
     }
 }
 
-/// Refuses, unless `force`, to replace result files in `dir` that are not
-/// from the scenario with SHA-256 `sha256` (a rerun with another seed or
-/// number of trials is fine). Other files in the folder are never touched.
-pub fn check_owner(dir: &Path, sha256: &str, force: bool) -> Result<(), OutputError> {
-    check_owner_of(dir, &schema::RUN_OWNED, schema::RUN_INFO, sha256, force)
+/// Who a command's results belong to: the scenario's name (a folder belongs
+/// to it, so an edited scenario, or one run with `--set`, reruns into its
+/// own folder) and the SHA-256 of its text (recorded in the info file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub sha256: String,
 }
 
-/// [`check_owner`] for other result files: `files`, described by `info`
-/// (see [`owner_of`]).
+/// Refuses, unless `force`, to replace the result files `files` in `dir`
+/// (described by the info file `info`, see [`owner_of`]) that are not
+/// results of the scenario `ours`: one with the same name (or the same
+/// text). A rerun with another seed, trials or `--set` is fine. Other files
+/// in the folder are never touched.
 pub fn check_owner_of(
     dir: &Path,
     files: &[&'static str],
     info: &str,
-    sha256: &str,
+    ours: &Identity,
     force: bool,
 ) -> Result<(), OutputError> {
     if force {
@@ -206,12 +206,11 @@ pub fn check_owner_of(
     }
     match owner_of(dir, files, info) {
         Owner::Empty => Ok(()),
-        Owner::Run { sha256: theirs, .. } if theirs == sha256 => Ok(()),
-        Owner::Run { name, sha256: theirs } => Err(OutputError::OtherScenario {
+        Owner::Run { name, sha256 } if name == ours.name || sha256 == ours.sha256 => Ok(()),
+        Owner::Run { name, .. } => Err(OutputError::OtherScenario {
             path: dir.to_path_buf(),
             name,
-            theirs,
-            ours: sha256.to_string(),
+            ours: ours.name.clone(),
         }),
         Owner::Unknown { files, detail } => Err(OutputError::NotOurs {
             path: dir.to_path_buf(),

@@ -1,8 +1,9 @@
 //! Output safety: results are never lost or mixed up.
-//! - A folder holding results of another scenario (by the `scenario_sha256`
-//!   of its `run_info.csv`), or files with the result names that forcegen did
-//!   not write, is not overwritten without `--force` (run and merge); a rerun
-//!   of the same scenario with another seed or trial count is.
+//! - A folder holding results of another scenario (by the name, or the
+//!   `scenario_sha256`, in its `run_info.csv`), or files with the result
+//!   names that forcegen did not write, is not overwritten without `--force`
+//!   (run and merge); a rerun of the same scenario with another seed or
+//!   trial count, with `--set` or after an edit, is.
 //! - An unwritable folder, a path that is a file, and a full disk give a
 //!   clear error (exit 1) and leave the earlier files as they were, with no
 //!   temporary files behind. Read-only and full folders are small tmpfs

@@ -235,20 +235,35 @@ fn validate_takes_sets_too() {
     assert!(stderr_of(&output).contains("--set simulation.horizon_days=0"));
 }
 
+/// A what-if (`--set`) or an edited scenario reruns into the scenario's own
+/// folder without `--force` (the folder belongs to the scenario's name);
+/// `run_info.csv` records the new fingerprint and the overrides. Another
+/// scenario still needs `--force`.
 #[test]
-fn an_override_changes_the_fingerprint_so_the_folder_needs_force() {
+fn an_override_or_an_edit_reruns_into_the_scenarios_own_folder() {
     let work = tempfile::tempdir().unwrap();
     let scenario = write_file(work.path(), "s.toml", SCENARIO);
     let out = work.path().join("out");
     run_ok(&scenario, &out, &[]);
-    let output = run_output(&scenario, &out, &["--set", "simulation.seed=5"]);
+    let (h, before) = run_info(&out);
+    run_ok(&scenario, &out, &["--set", "simulation.seed=5", "--trials", "100"]);
+    let (h2, info) = run_info(&out);
+    assert_eq!((cell(&h2, &info, "seed"), cell(&h2, &info, "trials")), ("5", "100"));
+    assert_eq!(cell(&h2, &info, "overrides"), "simulation.seed=5");
+    assert_ne!(
+        cell(&h, &before, "scenario_sha256"),
+        cell(&h2, &info, "scenario_sha256")
+    );
+    let edited = write_file(work.path(), "s.toml", &format!("# an edit\n{SCENARIO}"));
+    run_ok(&edited, &out, &[]);
+    let renamed = write_file(
+        work.path(),
+        "t.toml",
+        &SCENARIO.replacen("name = \"", "name = \"Other ", 1),
+    );
+    let output = run_output(&renamed, &out, &[]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("--force"));
-    run_ok(&scenario, &out, &["--set", "simulation.seed=5", "--force"]);
-    // The same override again is the same scenario: no --force needed.
-    run_ok(&scenario, &out, &["--set", "simulation.seed=5", "--trials", "100"]);
-    let (h, info) = run_info(&out);
-    assert_eq!((cell(&h, &info, "seed"), cell(&h, &info, "trials")), ("5", "100"));
 }
 
 #[test]
