@@ -159,7 +159,7 @@ fn baseline_csv_files_are_pinned() {
         ),
         (
             "run_info.csv",
-            "b7f7b67b191f78acb0749311398ea1bc3a698585890a8a5a2fdda12471a00210",
+            "411f13afc6c6c8f8bd41044a4abdb3d79692a046c31561d6af16823930ac8fee",
         ),
     ];
     assert_eq!(pinned.map(|(file, _)| file), FILES);
