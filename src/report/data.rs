@@ -43,7 +43,7 @@ impl Table {
             if rows.len() as u64 >= MAX_CSV_ROWS {
                 return Err(ReportError::Csv {
                     file: file.to_string(),
-                    message: format!("more than {MAX_CSV_ROWS} rows, the limit (see the README's size limits)"),
+                    message: format!("more than {MAX_CSV_ROWS} rows, the limit (see docs/reliability.md, Size limits)"),
                 });
             }
             lines.push(record.position().map_or(0, |p| p.line()));
