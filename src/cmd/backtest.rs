@@ -12,7 +12,7 @@ use super::run::identity;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::backtest::{self, Overall, Provenance, Score};
-use crate::engine::{self, EngineError};
+use crate::engine;
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::number;
@@ -67,9 +67,7 @@ pub fn run(args: &BacktestArgs) -> Result<(), Failure> {
         (backtest::FILE, backtest::render(&scenario, &model, &scores)),
         (backtest::INFO_FILE, backtest::render_info(&provenance)),
     ];
-    if interrupt::requested() {
-        return Err(Failure::Engine(EngineError::Cancelled));
-    }
+    interrupt::check()?;
     folder.commit(&files)?;
     if !args.options.output.quiet {
         print_summary(&scenario, &model, &scores, &out, aggregates.trials, elapsed);

@@ -11,7 +11,6 @@ use super::progress::with_progress;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::compare::{self, Arm, Row};
-use crate::engine::EngineError;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, info_row, sha256_hex};
 use crate::scenario::{self, Scenario};
@@ -73,9 +72,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
             ("scenario_file_sha256s", hashes.join(" | ")),
         ],
     );
-    if interrupt::requested() {
-        return Err(Failure::Engine(EngineError::Cancelled));
-    }
+    interrupt::check()?;
     folder.commit(&[(compare::FILE, compare::render(&rows)), (compare::INFO_FILE, info)])?;
     if !args.options.output.quiet {
         println!(

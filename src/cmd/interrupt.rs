@@ -16,6 +16,15 @@ pub fn install() {
     });
 }
 
+/// Stops the command (exit 130) once Ctrl-C has been pressed: called after
+/// the work and before anything is written.
+pub fn check() -> Result<(), super::Failure> {
+    match requested() {
+        true => Err(super::Failure::Engine(crate::engine::EngineError::Cancelled)),
+        false => Ok(()),
+    }
+}
+
 /// True once Ctrl-C has been pressed.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)

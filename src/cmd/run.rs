@@ -12,7 +12,7 @@ use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
-use crate::engine::{self, Aggregates, EngineError};
+use crate::engine::{self, Aggregates};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{self, Identity, schema};
@@ -106,9 +106,7 @@ fn run_shard(args: &RunArgs, scenario: &Scenario, shard: Shard, path: &Path, thr
     let stem = out_dir(&Default::default(), args.scenario.as_deref(), None);
     let stem = stem.file_name().map(|s| s.to_string_lossy().into_owned());
     let part = Partial::new(scenario, stem, shard, aggregates);
-    if interrupt::requested() {
-        return Err(Failure::Engine(EngineError::Cancelled));
-    }
+    interrupt::check()?;
     partial::write(path, &part)?;
     if !args.options.output.quiet {
         println!(
@@ -204,9 +202,7 @@ impl Results<'_> {
             files.push((schema::WIDE, bytes));
         }
         files.extend(report);
-        if interrupt::requested() {
-            return Err(Failure::Engine(EngineError::Cancelled));
-        }
+        interrupt::check()?;
         let out = folder.path().to_path_buf();
         folder.commit(&files)?;
         if !quiet {

@@ -12,7 +12,6 @@ use super::run::identity;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sensitivity::{self, Outcome, Row};
-use crate::engine::EngineError;
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{info_row, number, sha256_hex};
@@ -74,9 +73,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             ("overrides", args.sets.join("; ")),
         ],
     );
-    if interrupt::requested() {
-        return Err(Failure::Engine(EngineError::Cancelled));
-    }
+    interrupt::check()?;
     folder.commit(&[
         (sensitivity::FILE, sensitivity::render(&rows)),
         (sensitivity::INFO_FILE, info),

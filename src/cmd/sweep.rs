@@ -11,7 +11,7 @@ use super::progress::Meter;
 use super::terminal::{aligned, cell, safe};
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sweep::{self, Grid, Rows};
-use crate::engine::{self, EngineError};
+use crate::engine;
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, sha256_hex};
@@ -71,9 +71,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         }
     }
     meter.clear();
-    if interrupt::requested() {
-        return Err(Failure::Engine(EngineError::Cancelled));
-    }
+    interrupt::check()?;
     let (shown, count) = (std::mem::take(&mut rows.shown), rows.count);
     let info = grid.info(&first, &sha256, &args.sets);
     folder.commit(&[(sweep::FILE, rows.into_bytes()), (sweep::INFO_FILE, info)])?;

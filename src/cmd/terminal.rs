@@ -21,11 +21,7 @@ pub fn safe(text: &str) -> String {
 /// A CSV cell for the terminal: without the spreadsheet guard's apostrophe
 /// (see [`crate::output::cell_text`]), and [`safe`].
 pub fn cell(cell: &str) -> String {
-    let plain = match cell.strip_prefix('\'') {
-        Some(rest) if crate::output::cell_text(rest) == cell => rest,
-        _ => cell,
-    };
-    safe(plain)
+    safe(crate::output::uncell(cell))
 }
 
 /// Rows of cells in left-aligned columns, each line indented by two spaces.

@@ -170,10 +170,7 @@ pub fn owner_of(dir: &Path, files: &[&'static str], info: &str) -> Owner {
     }
     let name = row.get(name_at).unwrap_or_default();
     // Undo the spreadsheet guard of `cell_text`, for the message.
-    let name = match name.strip_prefix('\'') {
-        Some(rest) if cell_text(rest) == name => rest,
-        _ => name,
-    };
+    let name = uncell(name);
     Owner::Run {
         name: name.to_string(),
         sha256: sha256.to_ascii_lowercase(),
@@ -245,6 +242,15 @@ pub fn info_row(name: &str, sha256: &str, seed: u64, trials: u64, extra: &[(&str
     ];
     row.extend(extra.iter().map(|(_, v)| cell_text(v)));
     csv_bytes(&header, [row])
+}
+
+/// A cell as [`cell_text`] wrote it, without the spreadsheet guard: the
+/// text the scenario had.
+pub fn uncell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if cell_text(rest) == cell => rest,
+        _ => cell,
+    }
 }
 
 /// A plain decimal number with at most `decimals` places, no trailing zeros.
@@ -363,20 +369,19 @@ fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> 
 }
 
 fn run_info(scenario: &Scenario, aggregates: &Aggregates) -> Vec<u8> {
-    let header = schema::RUN_INFO_COLUMNS;
-    let row = vec![
-        cell_text(&scenario.name),
-        sha256_hex(&scenario.source),
-        scenario.simulation.seed.to_string(),
-        aggregates.trials.to_string(),
-        env!("CARGO_PKG_VERSION").to_string(),
-        GENERATOR_NAME.to_string(),
-        scenario.simulation.start.format("%Y-%m-%d").to_string(),
-        scenario.simulation.horizon_days.to_string(),
-        scenario.simulation.step.as_str().to_string(),
-        cell_text(&scenario.overrides.join("; ")),
-    ];
-    csv_bytes(&header, [row])
+    let simulation = &scenario.simulation;
+    info_row(
+        &scenario.name,
+        &sha256_hex(&scenario.source),
+        simulation.seed,
+        aggregates.trials,
+        &[
+            ("start", simulation.start.format("%Y-%m-%d").to_string()),
+            ("horizon_days", simulation.horizon_days.to_string()),
+            ("step", simulation.step.as_str().to_string()),
+            ("overrides", scenario.overrides.join("; ")),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -388,6 +393,33 @@ mod tests {
         assert_eq!(cell_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(cell_text("+1"), "'+1");
         assert_eq!(cell_text("Kenya"), "Kenya");
+        let header = |bytes: &[u8]| {
+            String::from_utf8_lossy(bytes)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let info = info_row(
+            "x",
+            "y",
+            1,
+            2,
+            &[
+                ("start", String::new()),
+                ("horizon_days", String::new()),
+                ("step", String::new()),
+                ("overrides", String::new()),
+            ],
+        );
+        assert_eq!(
+            header(&info),
+            schema::RUN_INFO_COLUMNS.join(","),
+            "run_info.csv is an info row"
+        );
+        for text in ["=HYPERLINK(\"x\")", "+1", "Kenya", "'quoted"] {
+            assert_eq!(uncell(&cell_text(text)), text);
+        }
     }
 
     #[test]

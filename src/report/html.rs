@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::charts::{self, CHARTS};
 use super::data::{RunData, Table};
 use super::escape;
+use crate::output::uncell;
 
 const STYLE: &str = "
 body { font-family: sans-serif; color: #111; background: #fff; max-width: 1000px; margin: 1.5em auto; padding: 0 1em; line-height: 1.4; }
@@ -90,18 +91,10 @@ pub fn page(data: &RunData, charts: &[String]) -> String {
 
 /// The scenario's name, and the `--set` overrides of a what-if run.
 fn title(data: &RunData) -> String {
-    let name = plain(data.info("scenario"));
-    match plain(data.info("overrides")) {
+    let name = uncell(data.info("scenario"));
+    match uncell(data.info("overrides")) {
         "" => name.to_string(),
         overrides => format!("{name} (what-if: --set {overrides})"),
-    }
-}
-
-/// A CSV cell without the spreadsheet guard's leading apostrophe.
-fn plain(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if crate::output::cell_text(rest) == cell => rest,
-        _ => cell,
     }
 }
 
@@ -123,7 +116,7 @@ fn findings(html: &mut String, data: &RunData) {
         let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map_or("", String::as_str);
         let share = human_share(cell(Some(p)));
         let error = human_se(cell(Some(se)));
-        let mut sentence = format!("{}: {share} by {horizon} ({error})", plain(cell(Some(t))));
+        let mut sentence = format!("{}: {share} by {horizon} ({error})", uncell(cell(Some(t))));
         match (
             human_date(cell(dates[0])),
             human_date(cell(dates[1])),
@@ -172,7 +165,7 @@ fn human(column: &str, cell: &str) -> String {
     } else if column.starts_with("p_") {
         human_share(cell)
     } else {
-        human_date(cell).unwrap_or_else(|| plain(cell).to_string())
+        human_date(cell).unwrap_or_else(|| uncell(cell).to_string())
     }
 }
 
