@@ -4,7 +4,9 @@
 mod contributors;
 mod correlations;
 mod events;
+mod funding;
 mod host_police;
+mod mission;
 mod population;
 mod simulation;
 mod targets;
@@ -15,5 +17,6 @@ pub(crate) use correlations::CORRELATION_KEYS;
 pub(crate) use events::EVENT_KEYS;
 pub(crate) use host_police::INTAKE_KEYS;
 pub(crate) use targets::TARGET_KEYS;
-pub use targets::parse_metric;
+pub use targets::{MetricNames, parse_metric, parse_metric_v2};
+pub(crate) use funding::{CONTRIBUTION_KEYS, OUTSIDE_KEYS};
 pub(crate) use totals::host_initial_most;
