@@ -33,6 +33,7 @@ use copula::Copula;
 use draw::Chance;
 pub use draw::{Draw, Key};
 pub use inputs::InputTable;
+pub use stepped::{DAYS_PER_MONTH, MAX_MONTHS_OF_COVER};
 pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
 use strength::{Bridge, Schedule, Skipped, daily_rate, strength_at};
 pub(crate) use targets::first_pair_where;
@@ -158,7 +159,9 @@ impl Model {
             })
             .collect();
         let targets: Vec<(Metric, f64)> = scenario.targets.iter().map(|t| (t.metric, t.at_least)).collect();
-        let stepped = scenario.is_stepped().then(|| Box::new(stepped::Plan::new(scenario, shared)));
+        let stepped = scenario
+            .is_stepped()
+            .then(|| Box::new(stepped::Plan::new(scenario, shared)));
         Model {
             seed: scenario.simulation.seed,
             horizon,

@@ -25,9 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::Aggregates;
 use crate::model::{GENERATOR_NAME, Model};
 use crate::scenario::Scenario;
-use stats::{
-    DATE_PERCENTS, date_percentiles, mean_of, share_se, share_within_horizon, shares_by_day,
-};
+use stats::{DATE_PERCENTS, date_percentiles, mean_of, share_se, share_within_horizon, shares_by_day};
 
 /// The CSV files a run writes, in the order they are written.
 pub const FILES: [&str; 5] = schema::RUN_FILES;

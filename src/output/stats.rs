@@ -6,8 +6,8 @@
 //! The rules: docs/MODEL.md §4.3 to §4.5.
 
 use crate::engine::aggregate::{RATIO_SCALE, sum_scale};
-use crate::scenario::Metric;
 use crate::engine::histogram::{DayHistogram, count_value, float_value};
+use crate::scenario::Metric;
 
 /// Percentiles reported for every metric and day.
 pub const PERCENTS: [u32; 5] = [5, 25, 50, 75, 95];
@@ -74,11 +74,23 @@ pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, tri
 
 /// Stats of any metric on report day `day`; `sums` are its fixed-point
 /// sums when it has them ([`Metric::has_sums`]).
-pub fn metric_stats(metric: Metric, histogram: &DayHistogram, sums: Option<(u128, u128)>, day: usize, trials: u64) -> DayStats {
-    match sums {
+pub fn metric_stats(
+    metric: Metric,
+    histogram: &DayHistogram,
+    sums: Option<(u128, u128)>,
+    day: usize,
+    trials: u64,
+) -> DayStats {
+    let mut stats = match sums {
         Some(sums) if metric.has_sums() => scaled_stats(histogram, sums, sum_scale(metric).0, day, trials),
         _ => count_stats(histogram, day, trials),
+    };
+    if metric == Metric::MonthsOfCover {
+        // A bin's midpoint may pass the cap that every value is within.
+        let cap = crate::model::MAX_MONTHS_OF_COVER;
+        stats.percentiles.iter_mut().for_each(|p| *p = p.min(cap));
     }
+    stats
 }
 
 /// Decimals a metric's values are printed with: 4 for ratios, 2 for months

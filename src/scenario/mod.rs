@@ -474,7 +474,10 @@ impl Scenario {
         self.funding.is_some()
             || self.mission.as_ref().is_some_and(|m| m.ceiling.is_some())
             || self.events.iter().any(|e| matches!(e.effect, Effect::Transform { .. }))
-            || self.contributors.iter().any(|c| c.rotation.is_some() || !c.capabilities.is_empty())
+            || self
+                .contributors
+                .iter()
+                .any(|c| c.rotation.is_some() || !c.capabilities.is_empty())
     }
 
     /// The report days (see [`Simulation::report_days`]).

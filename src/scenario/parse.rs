@@ -9,11 +9,11 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
-use super::sections::MetricNames;
-use super::{Effect, Scenario};
 use super::error::{STDIN_NAME, ScenarioError, line_column, not_a_scenario_hint, single};
 use super::limits::{MAX_SCENARIO_BYTES, too_big};
 use super::reader::{Dates, Reader, Tbl};
+use super::sections::MetricNames;
+use super::{Effect, Scenario};
 
 /// Reads and parses a scenario file. The file name appears in every message.
 /// A file larger than [`MAX_SCENARIO_BYTES`] is refused without reading it all.

@@ -308,7 +308,9 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
                 Metric::SecurityPer1000 => (h + international) * 1e3 / p,
                 Metric::Contributor(c) => scenario.contributors.get(c).map_or(0.0, |c| c.deployed as f64),
                 // Day 0's fund and enablers are not worked out here: never "met on day 0".
-                Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => f64::NEG_INFINITY,
+                Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
+                    f64::NEG_INFINITY
+                }
                 Metric::Capability(_) => f64::NEG_INFINITY,
             };
             value >= at_least

@@ -8,9 +8,9 @@ use rand_distr::{Distribution, Exp1};
 use super::super::streams::{StreamRng, stream};
 use super::super::strength::unit;
 use super::super::{ContributorModel, Delivery, Key, Model};
+use super::Day;
 use super::plan::{ContributorRules, CostRule};
 use super::queue::{Pending, Queue};
-use super::Day;
 
 /// People who arrived together: they leave together at the end of their
 /// tour, and their relief is formed on `relief_on`.
@@ -79,7 +79,14 @@ impl Model {
 
 impl Contingent {
     /// The state on day 0: the deployed group and this trial's draws.
-    pub(super) fn start(&mut self, model: &ContributorModel, rules: &ContributorRules, key: &Key, lambda: f64, kinds: usize) {
+    pub(super) fn start(
+        &mut self,
+        model: &ContributorModel,
+        rules: &ContributorRules,
+        key: &Key,
+        lambda: f64,
+        kinds: usize,
+    ) {
         self.groups.clear();
         self.tour = rules.rotation.as_ref().map(|r| Tour {
             days: r.tour.once(key) as u32,
@@ -118,7 +125,13 @@ impl Contingent {
     /// Notes the planned waves (those before the end of mission and the
     /// horizon) and what each brings: a capability's number is split over
     /// the `waves` like people, earlier waves taking the remainder.
-    pub(super) fn plan(&mut self, waves: &[super::super::strength::Arrival], planned: Delivery, rules: &[(usize, u64)], formed: u32) {
+    pub(super) fn plan(
+        &mut self,
+        waves: &[super::super::strength::Arrival],
+        planned: Delivery,
+        rules: &[(usize, u64)],
+        formed: u32,
+    ) {
         self.planned_total = waves.iter().map(|w| w.size).sum();
         self.planned_complete = planned.last_wave_day.is_some();
         self.wave_capabilities.clear();
@@ -211,7 +224,12 @@ impl Contingent {
                 if size > 0 && due <= i64::from(u32::MAX) {
                     let wave = None;
                     let (due, contributor) = (due as u32, c);
-                    queue.push(Pending { due, contributor, size, wave });
+                    queue.push(Pending {
+                        due,
+                        contributor,
+                        size,
+                        wave,
+                    });
                 }
             }
             if group.leaves == day {
@@ -229,7 +247,11 @@ impl Contingent {
     pub(super) fn arrive(&mut self, day: u32, size: u32, wave: Option<u32>) {
         let leaves = self.tour.map_or(u32::MAX, |t| day.saturating_add(t.days.max(1)));
         let relief_on = self.relief_day(leaves, day);
-        self.groups.push(Group { size, leaves, relief_on });
+        self.groups.push(Group {
+            size,
+            leaves,
+            relief_on,
+        });
         self.present = self.present.saturating_add(size);
         if let Some(wave) = wave {
             self.delivered += size;

@@ -93,7 +93,12 @@ impl Fund {
     /// Share of every person-month's cost paid outside the fund on `day`
     /// (the payers who have started, added up, at most 1).
     pub(super) fn outside_share(&self, day: u32) -> f64 {
-        let share: f64 = self.outside.iter().filter(|&&(from, _)| from <= day).map(|&(_, s)| s).sum();
+        let share: f64 = self
+            .outside
+            .iter()
+            .filter(|&&(from, _)| from <= day)
+            .map(|&(_, s)| s)
+            .sum();
         share.min(1.0)
     }
 

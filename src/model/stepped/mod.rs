@@ -84,7 +84,9 @@ impl Model {
     /// Each contingent's day-0 state and its planned waves in the queue.
     fn start_contingents(&self, plan: &Plan, key: &Key, cutoff_all: u32, trial: &mut Trial, buffers: &mut Buffers) {
         buffers.queue.clear();
-        buffers.contingents.resize_with(self.contributors.len(), Contingent::default);
+        buffers
+            .contingents
+            .resize_with(self.contributors.len(), Contingent::default);
         trial.arrivals.resize_with(self.contributors.len(), Vec::new);
         trial.deliveries.resize(self.contributors.len(), Default::default());
         for (c, model) in self.contributors.iter().enumerate() {
@@ -96,7 +98,13 @@ impl Model {
             let planned = self.plan_arrivals(model, key, anchor, || cutoff_all, &mut waves);
             let rules = &plan.contributors[c];
             let contingent = &mut buffers.contingents[c];
-            contingent.start(model, rules, key, daily_rate(model.attrition.once(key)), plan.capabilities);
+            contingent.start(
+                model,
+                rules,
+                key,
+                daily_rate(model.attrition.once(key)),
+                plan.capabilities,
+            );
             // Waves formed: all planned ones when none was cut off, else (a
             // wave cut off brings nothing anyway) as many as asked for.
             let formed = if planned.last_wave_day.is_some() {

@@ -108,7 +108,11 @@ impl Plan {
                     day: Draw::new(&c.day, shared),
                     freeze: c.freeze.as_ref().map(|z| {
                         let path = format!("funding.contributions.{}.freeze_probability", c.name);
-                        (Chance::new(z.probability, &path), Draw::new(&z.day, shared), Draw::new(&z.share, shared))
+                        (
+                            Chance::new(z.probability, &path),
+                            Draw::new(&z.day, shared),
+                            Draw::new(&z.share, shared),
+                        )
                     }),
                 })
                 .collect(),

@@ -102,7 +102,10 @@ mod tests {
     /// waits, or with turn_away never comes.
     #[test]
     fn the_ceiling_lets_in_what_fits_in_order() {
-        for (over, left) in [(OverCeiling::Wait, vec![(0, 30), (2, 50)]), (OverCeiling::TurnAway, vec![])] {
+        for (over, left) in [
+            (OverCeiling::Wait, vec![(0, 30), (2, 50)]),
+            (OverCeiling::TurnAway, vec![]),
+        ] {
             let mut queue = Queue::default();
             queue.push(pending(5, 2, 50));
             queue.push(pending(3, 1, 80));
@@ -116,7 +119,12 @@ mod tests {
             });
             assert_eq!(came, [(1, 80), (0, 10)]);
             assert_eq!(room, 0);
-            let waiting: Vec<(usize, u32)> = queue.items.iter().filter(|p| p.due <= 5).map(|p| (p.contributor, p.size)).collect();
+            let waiting: Vec<(usize, u32)> = queue
+                .items
+                .iter()
+                .filter(|p| p.due <= 5)
+                .map(|p| (p.contributor, p.size))
+                .collect();
             assert_eq!(waiting, left, "{over:?}");
             assert_eq!(queue.items.last().map(|p| p.due), Some(9));
         }

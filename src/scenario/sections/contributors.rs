@@ -30,7 +30,12 @@ pub(crate) const CONTRIBUTOR_KEYS: [&str; 19] = [
 ];
 
 impl Reader<'_> {
-    pub(crate) fn contributors(&mut self, root: &Tbl, events: &[Event], capabilities: &mut Vec<String>) -> Vec<Contributor> {
+    pub(crate) fn contributors(
+        &mut self,
+        root: &Tbl,
+        events: &[Event],
+        capabilities: &mut Vec<String>,
+    ) -> Vec<Contributor> {
         let mut seen = HashSet::new();
         let mut contributors = Vec::new();
         for mut t in self.table_array(root, "contributors") {
@@ -115,9 +120,7 @@ impl Reader<'_> {
     /// `after`: the index of the unlock event the pledge waits for.
     fn after(&mut self, t: &Tbl, events: &[Event]) -> Option<usize> {
         let after = self.string(t, "after")?;
-        let found = events
-            .iter()
-            .position(|e| e.name == after && e.effect.unlocks());
+        let found = events.iter().position(|e| e.name == after && e.effect.unlocks());
         if found.is_none() {
             let unlocks: Vec<&str> = events
                 .iter()

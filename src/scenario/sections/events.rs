@@ -70,42 +70,42 @@ impl Reader<'_> {
             self.problem(v.span(), &t.field("drawdown_days"), message);
         }
         match kind.as_deref() {
-                Some("transform") => {
-                    let ceiling = self.ceiling(&t, "ceiling");
-                    let cost = self.bounded(
-                        &t,
-                        "cost_per_person_month",
-                        0.0,
-                        crate::scenario::MAX_AMOUNT,
-                        false,
-                        "must be a plain number of USD >= 0",
-                    );
-                    Some(Effect::Transform {
-                        ceiling,
-                        cost_per_person_month: cost,
-                    })
-                }
-                Some("unlock") => Some(Effect::Unlock),
-                Some("end_mission") => {
-                    let what = format!("must be a whole number of days from 0 to {MAX_HORIZON_DAYS}");
-                    let drawdown = self.bounded(&t, "drawdown_days", 0.0, f64::from(MAX_HORIZON_DAYS), true, &what);
-                    Some(Effect::EndMission {
-                        drawdown_days: drawdown.unwrap_or(0.0) as u32,
-                    })
-                }
-                Some(other) => {
-                    let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
-                    let message = format!("must be \"unlock\", \"end_mission\" or \"transform\", got \"{other}\"");
-                    self.problem(span, &t.field("effect"), message);
-                    None
-                }
-                None => {
-                    if t.get("effect").is_none() {
-                        self.missing(&t, "effect", "\"unlock\", \"end_mission\" or \"transform\"");
-                    }
-                    None
-                }
+            Some("transform") => {
+                let ceiling = self.ceiling(t, "ceiling");
+                let cost = self.bounded(
+                    t,
+                    "cost_per_person_month",
+                    0.0,
+                    crate::scenario::MAX_AMOUNT,
+                    false,
+                    "must be a plain number of USD >= 0",
+                );
+                Some(Effect::Transform {
+                    ceiling,
+                    cost_per_person_month: cost,
+                })
             }
+            Some("unlock") => Some(Effect::Unlock),
+            Some("end_mission") => {
+                let what = format!("must be a whole number of days from 0 to {MAX_HORIZON_DAYS}");
+                let drawdown = self.bounded(t, "drawdown_days", 0.0, f64::from(MAX_HORIZON_DAYS), true, &what);
+                Some(Effect::EndMission {
+                    drawdown_days: drawdown.unwrap_or(0.0) as u32,
+                })
+            }
+            Some(other) => {
+                let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
+                let message = format!("must be \"unlock\", \"end_mission\" or \"transform\", got \"{other}\"");
+                self.problem(span, &t.field("effect"), message);
+                None
+            }
+            None => {
+                if t.get("effect").is_none() {
+                    self.missing(t, "effect", "\"unlock\", \"end_mission\" or \"transform\"");
+                }
+                None
+            }
+        }
     }
 }
 

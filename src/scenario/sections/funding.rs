@@ -71,7 +71,11 @@ impl Reader<'_> {
                 self.missing(&t, "amount", "the USD paid in, e.g. amount = 40e6");
             }
             if t.get("day").is_none() {
-                self.missing(&t, "day", "the day it is paid in: a day number, a date or a distribution");
+                self.missing(
+                    &t,
+                    "day",
+                    "the day it is paid in: a day number, a date or a distribution",
+                );
             }
             let amount = self.uncertain(&t, "amount", &t.field("amount"), ValueKind::Amount, Dates::No);
             let probability = self.probability(&t, "probability");
@@ -98,7 +102,11 @@ impl Reader<'_> {
             return None;
         }
         if t.get("freeze_day").is_none() {
-            self.missing(t, "freeze_day", "the day the contribution is frozen (with freeze_probability)");
+            self.missing(
+                t,
+                "freeze_day",
+                "the day the contribution is frozen (with freeze_probability)",
+            );
             return None;
         }
         let probability = self.probability(t, "freeze_probability");
@@ -119,7 +127,11 @@ impl Reader<'_> {
                 continue;
             };
             if t.get("share").is_none() {
-                self.missing(&t, "share", "the share of each person-month's cost paid outside the fund, 0 to 1");
+                self.missing(
+                    &t,
+                    "share",
+                    "the share of each person-month's cost paid outside the fund, 0 to 1",
+                );
             }
             let day = self.uncertain_or(&t, "day", ValueKind::Day, 0.0, dates);
             let share = self.uncertain(&t, "share", &t.field("share"), ValueKind::Fraction, Dates::No);

@@ -97,8 +97,12 @@ impl Reader<'_> {
         );
         match (outside, own) {
             (true, Some(_)) => {
-                let span = t.get("cost_per_person_month").map(|v| v.span()).unwrap_or(t.span.clone());
-                let message = "is not charged to the fund when funded_outside = true: give one or the other".to_string();
+                let span = t
+                    .get("cost_per_person_month")
+                    .map(|v| v.span())
+                    .unwrap_or(t.span.clone());
+                let message =
+                    "is not charged to the fund when funded_outside = true: give one or the other".to_string();
                 self.problem(span, &t.field("cost_per_person_month"), message);
                 ContributorCost::Outside
             }
@@ -127,10 +131,8 @@ impl Reader<'_> {
         for (key, count) in table.iter() {
             let name = key.get_ref().to_string();
             let entry = format!("{field}.{name}");
-            let valid_name = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let valid_name =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if !valid_name {
                 let message = "must be a name of letters, digits, _ or - (it names the metric capability:NAME)";
                 self.problem(key.span(), &entry, message.to_string());

@@ -11,10 +11,14 @@ pub(crate) const TARGET_KEYS: [&str; 4] = ["name", "metric", "at_least", "at_lea
 impl Reader<'_> {
     /// A target on a share of the ceiling needs a ceiling and a head count.
     fn ceiling_target(&mut self, t: &Tbl, metric: Option<Metric>, ceiling: bool) {
-        let span = t.get("at_least_share_of_ceiling").map(|v| v.span()).unwrap_or(t.span.clone());
+        let span = t
+            .get("at_least_share_of_ceiling")
+            .map(|v| v.span())
+            .unwrap_or(t.span.clone());
         let field = t.field("at_least_share_of_ceiling");
         if !ceiling {
-            let message = "needs a ceiling: [mission] ceiling = N, or an event with effect = \"transform\" and ceiling".to_string();
+            let message = "needs a ceiling: [mission] ceiling = N, or an event with effect = \"transform\" and ceiling"
+                .to_string();
             self.problem(span, &field, message);
         } else if metric.is_some_and(|m| !m.is_count()) {
             let message = "applies to head-count metrics only (international, contributor:NAME, ...)".to_string();
@@ -108,7 +112,11 @@ impl MetricNames<'_> {
 /// `contributor:NAME`, and with model v2 the fund's and `capability:NAME`.
 pub fn parse_metric_v2(name: &str, names: MetricNames) -> Option<Metric> {
     if let Some(what) = name.strip_prefix("capability:") {
-        return names.capabilities.iter().position(|c| c == what).map(Metric::Capability);
+        return names
+            .capabilities
+            .iter()
+            .position(|c| c == what)
+            .map(Metric::Capability);
     }
     if names.funding
         && let Some(i) = Metric::FUNDING_NAMES.iter().position(|n| *n == name)
