@@ -14,7 +14,7 @@ use std::ops::Range;
 use crate::engine::{self, EngineError, Progress};
 use crate::model::{Model, Trial};
 use crate::output::{cell_text, csv_bytes, number, schema};
-use crate::scenario::{Metric, Scenario, Target, parse_metric};
+use crate::scenario::{Metric, Scenario, Target};
 
 /// Name of the output file.
 pub const FILE: &str = schema::COMPARE;
@@ -134,7 +134,7 @@ impl Arm {
         let target_slots = quantities
             .iter()
             .map(|q| match q {
-                Quantity::Target { metric, at_least, .. } => parse_metric(metric, &scenario.contributors).map(|m| {
+                Quantity::Target { metric, at_least, .. } => scenario.metric_named(metric).map(|m| {
                     targets.push((m, *at_least));
                     targets.len() - 1
                 }),

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use crate::engine::Aggregates;
 use crate::model::{GENERATOR_NAME, Model};
-use crate::output::stats::{PERCENTS, count_stats, date_percentiles, ratio_stats, share_se, share_within_horizon};
+use crate::output::stats::{PERCENTS, date_percentiles, decimals, metric_stats, share_se, share_within_horizon};
 use crate::output::{self, cell_text, number, schema};
 use crate::scenario::overrides::{self, OverrideError};
 use crate::scenario::{MAX_CSV_ROWS, Metric, Scenario};
@@ -362,13 +362,12 @@ fn horizon_medians(model: &Model, aggregates: &Aggregates) -> Vec<String> {
     let mut ratio = 0;
     for (m, metric) in model.metrics.iter().enumerate() {
         let histogram = &aggregates.metrics[m];
-        let text = if metric.is_ratio() {
-            let sums = aggregates.ratio_sums[ratio][last];
+        let sums = metric.has_sums().then(|| {
             ratio += 1;
-            number(ratio_stats(histogram, sums, last, aggregates.trials).percentiles[at], 4)
-        } else {
-            number(count_stats(histogram, last, aggregates.trials).percentiles[at], 0)
-        };
+            aggregates.ratio_sums[ratio - 1][last]
+        });
+        let stats = metric_stats(*metric, histogram, sums, last, aggregates.trials);
+        let text = number(stats.percentiles[at], decimals(*metric));
         if let Some(slot) = Metric::STANDARD.iter().position(|s| s == metric) {
             medians[slot] = text;
         }

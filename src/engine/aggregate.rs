@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::histogram::{DayHistogram, count_key, float_key};
 use crate::model::Model;
+use crate::scenario::Metric;
 
 /// Fixed-point scale for ratio sums: 2^24 units per 1.
 pub const RATIO_SCALE: f64 = 16_777_216.0;
@@ -20,6 +21,20 @@ pub const RATIO_CAP: f64 = 65_536.0;
 /// The largest fixed-point value one trial adds to a ratio sum:
 /// [`RATIO_CAP`] times [`RATIO_SCALE`], 2^40.
 const MAX_FIXED: u128 = 1 << 40;
+/// Money (whole USD) is capped here in the sums, 2^40 (about 1.1 trillion
+/// USD), so that it adds no more than a ratio does.
+pub const MONEY_CAP: f64 = 1_099_511_627_776.0;
+
+/// The fixed-point scale and the cap of a real-valued metric's sums (see
+/// [`Metric::has_sums`]): ratios and months of cover in 2^-24 units up to
+/// [`RATIO_CAP`], money in whole USD up to [`MONEY_CAP`].
+pub fn sum_scale(metric: Metric) -> (f64, f64) {
+    if metric.is_money() {
+        (1.0, MONEY_CAP)
+    } else {
+        (RATIO_SCALE, RATIO_CAP)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aggregates {
@@ -51,7 +66,7 @@ impl Aggregates {
             ratio_sums: model
                 .metrics
                 .iter()
-                .filter(|m| m.is_ratio())
+                .filter(|m| m.has_sums())
                 .map(|_| vec![(0, 0); days])
                 .collect(),
             first_reached: vec![vec![0; day_slots]; model.targets.len()],
@@ -110,7 +125,7 @@ impl Aggregates {
             histogram.check(trials).map_err(|e| format!("metric {}: {e}", m + 1))?;
             // Bins outside their kind's keys would read back as no value
             // (a negative head count, an infinite or NaN ratio).
-            let keys = if metric.is_ratio() {
+            let keys = if metric.has_sums() {
                 float_key(0.0)..=float_key(f64::MAX)
             } else {
                 count_key(0)..=count_key(u32::MAX)
@@ -127,7 +142,7 @@ impl Aggregates {
                         "metric {}, report day {}: bin {key} is not a bin of a {}",
                         m + 1,
                         day + 1,
-                        if metric.is_ratio() { "ratio" } else { "head count" }
+                        if metric.has_sums() { "real value" } else { "head count" }
                     ));
                 }
             }

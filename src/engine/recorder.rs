@@ -2,7 +2,7 @@
 //! space of recording it, until [`Recorder::finish`] gives the aggregates.
 
 use super::Aggregates;
-use super::aggregate::{RATIO_CAP, RATIO_SCALE};
+use super::aggregate::{RATIO_CAP, RATIO_SCALE, sum_scale};
 use super::histogram::{HistogramRecorder, count_key, float_key};
 use crate::model::{CountSeries, Model, Trial};
 use crate::scenario::Metric;
@@ -85,6 +85,15 @@ impl Recorder {
                     record_ratios(histogram, sums, ratios, values);
                     ratios.clear();
                 }
+                Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
+                    let sums = &mut self.ratio_sums[ratio];
+                    ratio += 1;
+                    let fund = &mut self.ratio_values;
+                    trial.values(metric, reports, all_reports, fund);
+                    let (scale, cap) = sum_scale(metric);
+                    record_scaled(histogram, sums, fund, values, scale, cap);
+                    fund.clear();
+                }
                 count => {
                     if let Some(series) = trial.count_series(count) {
                         record_counts(histogram, values, reports, series, all_reports);
@@ -154,10 +163,24 @@ fn record_counts(
 /// and sd. (The values are worked out beforehand, so their divisions
 /// overlap rather than wait in turn.)
 fn record_ratios(histogram: &mut HistogramRecorder, sums: &mut [(u128, u128)], values: &[f64], keys: &mut Vec<u32>) {
+    record_scaled(histogram, sums, values, keys, RATIO_SCALE, RATIO_CAP);
+}
+
+/// [`record_ratios`] for any real-valued metric: its sums in units of
+/// 1/`scale`, its values capped at `cap` in them.
+#[inline(always)]
+fn record_scaled(
+    histogram: &mut HistogramRecorder,
+    sums: &mut [(u128, u128)],
+    values: &[f64],
+    keys: &mut Vec<u32>,
+    scale: f64,
+    cap: f64,
+) {
     for (slot, &value) in sums.iter_mut().zip(values) {
         // Non-negative, so adding 0.5 and truncating rounds.
         // Under 2^41, so the conversion through i64 is exact (and one instruction).
-        let fixed = u128::from((value.min(RATIO_CAP) * RATIO_SCALE + 0.5) as i64 as u64);
+        let fixed = u128::from((value.min(cap) * scale + 0.5) as i64 as u64);
         slot.0 = slot.0.wrapping_add(fixed);
         slot.1 = slot.1.wrapping_add(fixed * fixed);
     }

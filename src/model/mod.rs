@@ -21,6 +21,7 @@ mod days;
 mod draw;
 mod host;
 mod inputs;
+mod stepped;
 mod streams;
 pub mod strength;
 mod targets;
@@ -32,6 +33,7 @@ use copula::Copula;
 use draw::Chance;
 pub use draw::{Draw, Key};
 pub use inputs::InputTable;
+pub use stepped::{DAYS_PER_MONTH, MAX_MONTHS_OF_COVER};
 pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
 use strength::{Bridge, Schedule, Skipped, daily_rate, strength_at};
 pub(crate) use targets::first_pair_where;
@@ -55,6 +57,7 @@ struct IntakeModel {
 
 #[derive(Debug, Clone)]
 struct ContributorModel {
+    #[allow(dead_code)]
     name: String,
     deployed: u32,
     pledged: u32,
@@ -94,7 +97,11 @@ pub struct Model {
     contributors: Vec<ContributorModel>,
     events: Vec<EventModel>,
     ratio_targets: bool,
+    /// Per target: the share of the ceiling it asks for, if it is one.
+    ceiling_shares: Vec<Option<f64>>,
     copula: Option<Copula>,
+    /// Model v2's day-by-day rules, when the scenario uses any.
+    stepped: Option<Box<stepped::Plan>>,
 }
 
 impl Model {
@@ -152,6 +159,9 @@ impl Model {
             })
             .collect();
         let targets: Vec<(Metric, f64)> = scenario.targets.iter().map(|t| (t.metric, t.at_least)).collect();
+        let stepped = scenario
+            .is_stepped()
+            .then(|| Box::new(stepped::Plan::new(scenario, shared)));
         Model {
             seed: scenario.simulation.seed,
             horizon,
@@ -164,6 +174,8 @@ impl Model {
             host,
             contributors,
             events,
+            ceiling_shares: scenario.targets.iter().map(|t| t.share_of_ceiling).collect(),
+            stepped,
             copula,
         }
     }
@@ -172,6 +184,7 @@ impl Model {
     /// scenario against the same targets).
     pub fn set_targets(&mut self, targets: Vec<(Metric, f64)>) {
         self.ratio_targets = targets.iter().any(|(m, _)| m.is_ratio());
+        self.ceiling_shares = vec![None; targets.len()];
         self.targets = targets;
     }
 
@@ -202,6 +215,10 @@ impl Model {
     }
 
     fn run_keyed(&self, key: &Key, trial: &mut Trial) {
+        if let Some(plan) = &self.stepped {
+            self.run_stepped(plan, key, trial);
+            return;
+        }
         let (seed, index) = (key.seed, key.index);
         self.sample_events(key, trial);
         let end_mission = self.end_of_mission(trial);
@@ -218,26 +235,8 @@ impl Model {
         let n = trial.days.len();
 
         Self::fill_population(trial, population0, growth);
-
-        trial.host.resize(n, 0);
-        trial.host_skipped.clear();
+        self.fill_host(key, host_initial, host_lambda, trial);
         let schedule = Schedule::new(&trial.days, &trial.is_report);
-        if let Some(host) = &self.host {
-            // Other groups' arrival days are bridged only if a target needs
-            // them (see `bridge_host`): most trials are settled without.
-            let mut rng = stream(seed, index, host.process);
-            strength_at(
-                host_initial,
-                &trial.host_arrivals,
-                host_lambda,
-                schedule,
-                &mut trial.host,
-                &mut rng,
-                Skipped::Defer(&mut trial.host_skipped),
-            );
-        } else {
-            trial.host.fill(0);
-        }
 
         trial.contributor_strength.resize(n * self.contributors.len(), 0);
         trial.empty.clear();
@@ -267,7 +266,35 @@ impl Model {
             apply_cutoffs(&trial.days, out, trial.cutoffs[c], end_mission);
         }
         self.sum_contributors(trial, most);
+        self.settle_targets(key, host_lambda, trial);
+    }
 
+    /// The host police's head count on the evaluated days. Other groups'
+    /// arrival days are bridged only if a target needs them (see
+    /// `bridge_host`): most trials are settled without.
+    fn fill_host(&self, key: &Key, host_initial: u32, host_lambda: f64, trial: &mut Trial) {
+        trial.host.resize(trial.days.len(), 0);
+        trial.host_skipped.clear();
+        let schedule = Schedule::new(&trial.days, &trial.is_report);
+        if let Some(host) = &self.host {
+            let mut rng = stream(key.seed, key.index, host.process);
+            strength_at(
+                host_initial,
+                &trial.host_arrivals,
+                host_lambda,
+                schedule,
+                &mut trial.host,
+                &mut rng,
+                Skipped::Defer(&mut trial.host_skipped),
+            );
+        } else {
+            trial.host.fill(0);
+        }
+    }
+
+    /// Finds the first day of each target, bridging the host police's
+    /// skipped days first if a target needs them.
+    fn settle_targets(&self, key: &Key, host_lambda: f64, trial: &mut Trial) {
         if self.check_targets(trial) {
             self.bridge_host(key, host_lambda, trial);
             self.check_targets(trial);

@@ -16,9 +16,17 @@ impl Model {
     pub(super) fn check_targets(&self, trial: &mut Trial) -> bool {
         trial.first_reached.clear();
         let mut needs_exact_host = false;
-        for &(metric, at_least) in &self.targets {
+        for (t, &(metric, at_least)) in self.targets.iter().enumerate() {
             let first = match metric {
+                _ if self.ceiling_shares.get(t).copied().flatten().is_some() => {
+                    let share = self.ceiling_shares[t].unwrap_or(f64::NAN);
+                    first_share_of_ceiling_day(trial, metric, share)
+                }
                 Metric::PolicePer100k | Metric::SecurityPer1000 => first_ratio_day(trial, metric, at_least),
+                Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
+                    let values = trial.fund_series(metric).unwrap_or(&[]);
+                    values.iter().position(|&v| v >= at_least)
+                }
                 _ => first_count_day(trial, metric, at_least),
             };
             let inexact = |k: usize| trial.host_skipped.iter().any(|skipped| skipped.contains(&k));
@@ -35,7 +43,20 @@ fn counts_host(metric: Metric) -> bool {
         Metric::HostPolice | Metric::Police | Metric::SecurityForces => true,
         Metric::PolicePer100k | Metric::SecurityPer1000 => true,
         Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => false,
+        Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => false,
+        Metric::Capability(_) => false,
     }
+}
+
+/// The first evaluated day on which a head-count metric is at least
+/// `share` of the ceiling in force that day (`ceil(share * ceiling)` as a
+/// whole number); never on a day without a ceiling.
+fn first_share_of_ceiling_day(trial: &Trial, metric: Metric, share: f64) -> Option<usize> {
+    let series = trial.count_series(metric)?;
+    (0..trial.days.len()).find(|&k| {
+        let ceiling = trial.ceiling.get(k).copied().unwrap_or(u64::MAX);
+        ceiling != u64::MAX && f64::from(series.at(k)) >= (share * ceiling as f64).ceil()
+    })
 }
 
 /// The first evaluated day on which a head-count metric is at least

@@ -50,6 +50,17 @@ pub struct Trial {
     pub(super) event_days: Vec<Option<u32>>,
     /// This trial's values of the correlated inputs.
     pub(super) correlated: Vec<f64>,
+    /// Model v2: each capability's count on each evaluated day,
+    /// `[capability][day]` flattened.
+    pub capability: Vec<u32>,
+    /// Model v2: the fund on each evaluated day: balance, monthly cost,
+    /// arrears and months of cover (the order of [`Metric::FUNDING`]).
+    pub fund: [Vec<f64>; 4],
+    /// Model v2: the ceiling in force on each evaluated day (`u64::MAX`:
+    /// none), kept only when a target is a share of it.
+    pub ceiling: Vec<u64>,
+    /// Model v2's day-by-day state, reused from trial to trial.
+    pub(super) stepped: super::stepped::Buffers,
 }
 
 /// The head counts of a metric on each evaluated day: one series, or two
@@ -95,7 +106,12 @@ impl Trial {
             Metric::Police => CountSeries::Sum(&self.host, &self.international_police),
             Metric::SecurityForces => CountSeries::Sum(&self.host, &self.international),
             Metric::Contributor(c) => CountSeries::One(self.contributor(c)),
+            Metric::Capability(i) => {
+                let n = self.days.len();
+                CountSeries::One(&self.capability[i * n..(i + 1) * n])
+            }
             Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
+            Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => return None,
         })
     }
 
@@ -110,7 +126,28 @@ impl Trial {
     pub fn metric(&self, metric: Metric, k: usize) -> f64 {
         match self.ratio_parts(metric) {
             Some((scale, international)) => ratio(self.host[k], international[k], scale, self.population[k]),
-            None => f64::from(self.count(metric, k).unwrap_or(0)),
+            None => match self.fund_series(metric) {
+                Some(values) => values[k],
+                None => f64::from(self.count(metric, k).unwrap_or(0)),
+            },
+        }
+    }
+
+    /// The fund's series behind a money metric or months of cover.
+    #[inline]
+    pub fn fund_series(&self, metric: Metric) -> Option<&[f64]> {
+        let at = Metric::FUNDING.iter().position(|m| *m == metric)?;
+        Some(&self.fund[at])
+    }
+
+    /// Appends a real-valued metric's values (ratios, money, months) on
+    /// every evaluated day when `every_day`, else on the days at `positions`.
+    #[inline]
+    pub fn values(&self, metric: Metric, positions: &[u32], every_day: bool, out: &mut Vec<f64>) {
+        match self.fund_series(metric) {
+            Some(values) if every_day => out.extend_from_slice(values),
+            Some(values) => out.extend(positions.iter().map(|&k| values[k as usize])),
+            None => self.ratios(metric, positions, every_day, out),
         }
     }
 

@@ -25,9 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::Aggregates;
 use crate::model::{GENERATOR_NAME, Model};
 use crate::scenario::Scenario;
-use stats::{
-    DATE_PERCENTS, count_stats, date_percentiles, mean_of, ratio_stats, share_se, share_within_horizon, shares_by_day,
-};
+use stats::{DATE_PERCENTS, date_percentiles, mean_of, share_se, share_within_horizon, shares_by_day};
 
 /// The CSV files a run writes, in the order they are written.
 pub const FILES: [&str; 5] = schema::RUN_FILES;
@@ -293,13 +291,12 @@ fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
         let mut ratio = 0;
         for (m, metric) in model.metrics.iter().enumerate() {
             let histogram = &aggregates.metrics[m];
-            let (stats, decimals) = if metric.is_ratio() {
-                let sums = aggregates.ratio_sums[ratio][r];
+            let sums = metric.has_sums().then(|| {
                 ratio += 1;
-                (ratio_stats(histogram, sums, r, aggregates.trials), 4)
-            } else {
-                (count_stats(histogram, r, aggregates.trials), 0)
-            };
+                aggregates.ratio_sums[ratio - 1][r]
+            });
+            let stats = stats::metric_stats(*metric, histogram, sums, r, aggregates.trials);
+            let decimals = stats::decimals(*metric);
             let mut row = vec![date(scenario, day), day.to_string(), names[m].clone()];
             row.push(number(stats.mean, 4));
             row.push(number(stats.sd, 4));
@@ -337,7 +334,12 @@ fn summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u
         let mut row = vec![
             cell_text(&target.name),
             cell_text(&target.metric.name(scenario)),
-            number(target.at_least, 6),
+            // A share of the ceiling has no one threshold: left empty.
+            if target.share_of_ceiling.is_some() {
+                String::new()
+            } else {
+                number(target.at_least, 6)
+            },
             number(p, 6),
             number(share_se(p, aggregates.trials), 6),
         ];

@@ -5,8 +5,9 @@
 //!
 //! The rules: docs/MODEL.md §4.3 to §4.5.
 
-use crate::engine::aggregate::RATIO_SCALE;
+use crate::engine::aggregate::{RATIO_SCALE, sum_scale};
 use crate::engine::histogram::{DayHistogram, count_value, float_value};
+use crate::scenario::Metric;
 
 /// Percentiles reported for every metric and day.
 pub const PERCENTS: [u32; 5] = [5, 25, 50, 75, 95];
@@ -68,7 +69,43 @@ pub fn count_stats(histogram: &DayHistogram, day: usize, trials: u64) -> DayStat
 
 /// Stats of a ratio metric on report day `day`.
 pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, trials: u64) -> DayStats {
-    let (mean, sd) = mean_sd(trials, sums.0, sums.1, RATIO_SCALE);
+    scaled_stats(histogram, sums, RATIO_SCALE, day, trials)
+}
+
+/// Stats of any metric on report day `day`; `sums` are its fixed-point
+/// sums when it has them ([`Metric::has_sums`]).
+pub fn metric_stats(
+    metric: Metric,
+    histogram: &DayHistogram,
+    sums: Option<(u128, u128)>,
+    day: usize,
+    trials: u64,
+) -> DayStats {
+    let mut stats = match sums {
+        Some(sums) if metric.has_sums() => scaled_stats(histogram, sums, sum_scale(metric).0, day, trials),
+        _ => count_stats(histogram, day, trials),
+    };
+    if metric == Metric::MonthsOfCover {
+        // A bin's midpoint may pass the cap that every value is within.
+        let cap = crate::model::MAX_MONTHS_OF_COVER;
+        stats.percentiles.iter_mut().for_each(|p| *p = p.min(cap));
+    }
+    stats
+}
+
+/// Decimals a metric's values are printed with: 4 for ratios, 2 for months
+/// of cover, whole numbers for people, things and USD.
+pub fn decimals(metric: Metric) -> usize {
+    match metric {
+        Metric::MonthsOfCover => 2,
+        m if m.is_ratio() => 4,
+        _ => 0,
+    }
+}
+
+/// Stats of a real-valued metric whose sums are in units of 1/`scale`.
+fn scaled_stats(histogram: &DayHistogram, sums: (u128, u128), scale: f64, day: usize, trials: u64) -> DayStats {
+    let (mean, sd) = mean_sd(trials, sums.0, sums.1, scale);
     let keys = histogram.percentile_keys(day, trials, &PERCENTS);
     DayStats {
         mean,

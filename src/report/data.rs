@@ -237,7 +237,8 @@ impl RunData {
         let summary = table(schema::SUMMARY)?;
         // The charts draw each target's threshold.
         if let Ok(col) = summary.column(schema::SUMMARY, "at_least") {
-            for r in 0..summary.rows.len() {
+            // Empty for a target on a share of the ceiling (its line moves).
+            for r in (0..summary.rows.len()).filter(|&r| !summary.rows[r][col].is_empty()) {
                 summary.number(schema::SUMMARY, r, (col, "at_least"), 0.0)?;
             }
         }

@@ -9,6 +9,7 @@ pub mod correlation;
 mod dist;
 mod error;
 mod limits;
+mod mission;
 pub mod overrides;
 mod parse;
 mod reader;
@@ -22,8 +23,9 @@ pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS, MAX_FILE_SEED,
     MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
 };
+pub use mission::{Contribution, ContributorCost, Freeze, Funding, Mission, OutsidePayer, OverCeiling, Rotation};
 pub use parse::{parse_file, parse_str, read_file, read_stdin};
-pub use sections::parse_metric;
+pub use sections::{MetricNames, parse_metric, parse_metric_v2};
 
 /// The built-in Haiti baseline, the same text as `scenarios/haiti-mss-2024-09.toml`.
 pub const BASELINE_TEXT: &str = include_str!("../../scenarios/haiti-mss-2024-09.toml");
@@ -50,6 +52,13 @@ pub struct Scenario {
     pub targets: Vec<Target>,
     /// Rank correlations between inputs drawn once per trial.
     pub correlations: Vec<correlation::Correlation>,
+    /// `[mission]`: its name and authorised ceiling (model v2).
+    pub mission: Option<Mission>,
+    /// `[funding]`: the fund paying the contingents (model v2).
+    pub funding: Option<Funding>,
+    /// The enablers contributors bring (`capabilities = { helicopters = 3 }`),
+    /// by name, in the order they first appear.
+    pub capability_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +118,9 @@ impl Simulation {
 /// "after the horizon" whatever the scenario.
 pub const NEVER_DAY: f64 = MAX_HORIZON_DAYS as f64 + 1.0;
 
+/// The largest amount of money (USD) an input may take: 10^15.
+pub const MAX_AMOUNT: f64 = 1e15;
+
 /// How a sampled value is brought into its allowed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
@@ -122,6 +134,10 @@ pub enum ValueKind {
     Fraction,
     /// A yearly growth rate, > -1.
     Growth,
+    /// An amount of money (USD), >= 0, not rounded.
+    Amount,
+    /// Whole number of days that may be negative (a relief's gap).
+    SignedDay,
 }
 
 impl ValueKind {
@@ -138,6 +154,8 @@ impl ValueKind {
             ValueKind::PositiveCount => value.round().max(1.0),
             ValueKind::Fraction => value.clamp(0.0, 1.0),
             ValueKind::Growth => value.max(-0.99),
+            ValueKind::Amount => value.clamp(0.0, MAX_AMOUNT),
+            ValueKind::SignedDay => value.round().clamp(-NEVER_DAY, NEVER_DAY),
         }
     }
 }
@@ -222,12 +240,34 @@ pub struct Contributor {
     pub attrition_per_year: Input,
     pub withdrawal_per_year: Input,
     pub kind: Kind,
+    /// Tours and reliefs (model v2); `None`: nobody rotates.
+    pub rotation: Option<Rotation>,
+    /// What a person-month costs the fund.
+    pub cost: ContributorCost,
+    /// Enablers the pledged waves bring: (index into
+    /// [`Scenario::capability_names`], number).
+    pub capabilities: Vec<(usize, u64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Effect {
     Unlock,
-    EndMission { drawdown_days: u32 },
+    EndMission {
+        drawdown_days: u32,
+    },
+    /// The mission becomes another (MSS to GSF): an unlock that also sets
+    /// the ceiling and the default cost per person-month from its day.
+    Transform {
+        ceiling: Option<u64>,
+        cost_per_person_month: Option<f64>,
+    },
+}
+
+impl Effect {
+    /// True for the effects contributors can wait for with `after`.
+    pub fn unlocks(self) -> bool {
+        matches!(self, Effect::Unlock | Effect::Transform { .. })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +276,8 @@ pub struct Event {
     pub probability: f64,
     pub day: Input,
     pub effect: Effect,
+    /// A transform's new mission name.
+    pub mission: Option<String>,
 }
 
 /// What a target or a time series measures.
@@ -250,6 +292,16 @@ pub enum Metric {
     SecurityPer1000,
     /// Index into [`Scenario::contributors`].
     Contributor(usize),
+    /// USD in the fund at the end of the day.
+    FundBalance,
+    /// USD per month the fund is charged at that day's strength.
+    MonthlyCost,
+    /// USD of pay in arrears (cost the fund could not pay).
+    FundingGap,
+    /// Fund balance over the monthly cost, capped at 120.
+    MonthsOfCover,
+    /// Index into [`Scenario::capability_names`].
+    Capability(usize),
 }
 
 impl Metric {
@@ -280,9 +332,41 @@ impl Metric {
         matches!(self, Metric::PolicePer100k | Metric::SecurityPer1000)
     }
 
+    /// The fund's metrics (model v2), reported when there is a `[funding]`.
+    pub const FUNDING: [Metric; 4] = [
+        Metric::FundBalance,
+        Metric::MonthlyCost,
+        Metric::FundingGap,
+        Metric::MonthsOfCover,
+    ];
+
+    /// Names of [`Metric::FUNDING`], in order.
+    pub const FUNDING_NAMES: [&'static str; 4] = ["fund_balance", "monthly_cost", "funding_gap", "months_of_cover"];
+
+    /// True for amounts of money (whole USD).
+    pub fn is_money(self) -> bool {
+        matches!(self, Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap)
+    }
+
+    /// True for the real-valued metrics (ratios, money, months), whose
+    /// mean and sd come from fixed-point sums rather than exact bins.
+    pub fn has_sums(self) -> bool {
+        !self.is_count()
+    }
+
+    /// True for metrics that count people or things (whole numbers).
+    pub fn is_count(self) -> bool {
+        !self.is_ratio() && !self.is_money() && self != Metric::MonthsOfCover
+    }
+
     pub fn name(self, scenario: &Scenario) -> String {
         match self {
             Metric::Contributor(i) => format!("contributor:{}", scenario.contributors[i].name),
+            Metric::Capability(i) => format!("capability:{}", scenario.capability_names[i]),
+            Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
+                let at = Metric::FUNDING.iter().position(|m| *m == self).unwrap_or(0);
+                Metric::FUNDING_NAMES[at].to_string()
+            }
             other => {
                 let at = Metric::STANDARD.iter().position(|m| *m == other).unwrap_or(0);
                 Metric::STANDARD_NAMES[at].to_string()
@@ -295,7 +379,12 @@ impl Metric {
 pub struct Target {
     pub name: String,
     pub metric: Metric,
+    /// The threshold; with `share_of_ceiling`, NaN (the line moves with
+    /// the ceiling).
     pub at_least: f64,
+    /// `at_least_share_of_ceiling`: met when the metric is at least this
+    /// share of the ceiling in force that day (model v2).
+    pub share_of_ceiling: Option<f64>,
 }
 
 impl Scenario {
@@ -303,6 +392,10 @@ impl Scenario {
     pub fn metrics(&self) -> Vec<Metric> {
         let mut metrics = Metric::STANDARD.to_vec();
         metrics.extend((0..self.contributors.len()).map(Metric::Contributor));
+        if self.funding.is_some() {
+            metrics.extend(Metric::FUNDING);
+        }
+        metrics.extend((0..self.capability_names.len()).map(Metric::Capability));
         metrics
     }
 
@@ -322,8 +415,27 @@ impl Scenario {
                 &c.attrition_per_year,
                 &c.withdrawal_per_year,
             ]);
+            if let Some(r) = &c.rotation {
+                inputs.extend([&r.tour_days, &r.relief, &r.relief_gap_days]);
+                inputs.extend(&r.first_rotation_days);
+            }
+            if let ContributorCost::Own(cost) = &c.cost {
+                inputs.push(cost);
+            }
         }
         inputs.extend(self.events.iter().map(|e| &e.day));
+        if let Some(f) = &self.funding {
+            inputs.extend([&f.start_balance, &f.cost_per_person_month]);
+            for c in &f.contributions {
+                inputs.extend([&c.amount, &c.day]);
+                if let Some(freeze) = &c.freeze {
+                    inputs.extend([&freeze.day, &freeze.share]);
+                }
+            }
+            for o in &f.outside {
+                inputs.extend([&o.day, &o.share]);
+            }
+        }
         inputs
     }
 
@@ -340,6 +452,32 @@ impl Scenario {
         }
         inputs.extend(self.contributors.iter().map(|c| &c.wave_interval_days));
         inputs
+    }
+
+    /// The metric called `name` in this scenario, if any (the standard
+    /// ones, `contributor:NAME`, the fund's, `capability:NAME`).
+    pub fn metric_named(&self, name: &str) -> Option<Metric> {
+        parse_metric_v2(
+            name,
+            MetricNames {
+                contributors: &self.contributors,
+                funding: self.funding.is_some(),
+                capabilities: &self.capability_names,
+            },
+        )
+    }
+
+    /// True when the scenario uses a model v2 rule that needs the
+    /// day-by-day trial: a fund, a ceiling, a transform, rotations or
+    /// capabilities.
+    pub fn is_stepped(&self) -> bool {
+        self.funding.is_some()
+            || self.mission.as_ref().is_some_and(|m| m.ceiling.is_some())
+            || self.events.iter().any(|e| matches!(e.effect, Effect::Transform { .. }))
+            || self
+                .contributors
+                .iter()
+                .any(|c| c.rotation.is_some() || !c.capabilities.is_empty())
     }
 
     /// The report days (see [`Simulation::report_days`]).

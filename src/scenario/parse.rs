@@ -9,10 +9,11 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
-use super::Scenario;
 use super::error::{STDIN_NAME, ScenarioError, line_column, not_a_scenario_hint, single};
 use super::limits::{MAX_SCENARIO_BYTES, too_big};
 use super::reader::{Dates, Reader, Tbl};
+use super::sections::MetricNames;
+use super::{Effect, Scenario};
 
 /// Reads and parses a scenario file. The file name appears in every message.
 /// A file larger than [`MAX_SCENARIO_BYTES`] is refused without reading it all.
@@ -133,6 +134,8 @@ impl Reader<'_> {
                 "events",
                 "targets",
                 "correlations",
+                "mission",
+                "funding",
             ],
         );
         let name = self.string(root, "name");
@@ -166,8 +169,20 @@ impl Reader<'_> {
         };
         let host_police = self.sub_table(root, "host_police").map(|t| self.host_police(&t, dates));
         let events = self.events(root, dates);
-        let contributors = self.contributors(root, &events);
-        let targets = self.targets(root, &contributors);
+        let mission = self.sub_table(root, "mission").map(|t| self.mission(&t));
+        let funding = self.sub_table(root, "funding").map(|t| self.funding(&t, dates));
+        let mut capability_names = Vec::new();
+        let contributors = self.contributors(root, &events, &mut capability_names);
+        let names = MetricNames {
+            contributors: &contributors,
+            funding: funding.is_some(),
+            capabilities: &capability_names,
+        };
+        let has_ceiling = mission.as_ref().is_some_and(|m| m.ceiling.is_some())
+            || events
+                .iter()
+                .any(|e| matches!(e.effect, Effect::Transform { ceiling: Some(_), .. }));
+        let targets = self.targets(root, names, has_ceiling);
         let mut scenario = Scenario {
             name: name?,
             file: file.to_string(),
@@ -180,6 +195,9 @@ impl Reader<'_> {
             events,
             targets,
             correlations: Vec::new(),
+            mission,
+            funding,
+            capability_names,
         };
         scenario.correlations = self.correlations(root, &scenario);
         Some(scenario)

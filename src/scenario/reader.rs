@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::error::{LineIndex, Problem};
 use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS};
-use super::{Dist, FORMS_HELP, Input, ValueKind};
+use super::{Dist, FORMS_HELP, Input, MAX_AMOUNT, ValueKind};
 
 pub(crate) type Value<'a> = Spanned<DeValue<'a>>;
 
@@ -342,6 +342,12 @@ pub(crate) fn constant_rule(kind: ValueKind, v: f64) -> Option<String> {
             Some(format!("must be a number of days between 0 and {MAX_HORIZON_DAYS}"))
         }
         ValueKind::Fraction if !(0.0..=1.0).contains(&v) => Some("must be a fraction between 0 and 1".to_string()),
+        ValueKind::Amount if !(0.0..=MAX_AMOUNT).contains(&v) => {
+            Some("must be an amount of USD from 0 to 10^15".to_string())
+        }
+        ValueKind::SignedDay if v.abs() > f64::from(MAX_HORIZON_DAYS) => Some(format!(
+            "must be a number of days between -{MAX_HORIZON_DAYS} and {MAX_HORIZON_DAYS}"
+        )),
         ValueKind::Growth if !(-0.99..=10.0).contains(&v) => {
             Some("must be a yearly growth rate between -0.99 and 10".to_string())
         }

@@ -40,7 +40,7 @@ use std::path::Path;
 
 use crate::engine::Aggregates;
 use crate::model::{GENERATOR_NAME, Model};
-use crate::output::stats::{count_stats, ratio_stats};
+use crate::output::stats::metric_stats;
 use crate::output::{cell_text, csv_bytes, number, schema, sha256_hex};
 use crate::scenario::Scenario;
 
@@ -148,13 +148,13 @@ pub fn score(model: &Model, aggregates: &Aggregates, observations: &[Observation
 fn score_one(model: &Model, aggregates: &Aggregates, observation: &Observation, r: usize, m: usize) -> Score {
     let histogram = &aggregates.metrics[m];
     let trials = aggregates.trials;
-    let ratio = model.metrics[m].is_ratio();
-    let percentiles = if ratio {
-        let nth = model.metrics[..m].iter().filter(|x| x.is_ratio()).count();
-        ratio_stats(histogram, aggregates.ratio_sums[nth][r], r, trials).percentiles
-    } else {
-        count_stats(histogram, r, trials).percentiles
-    };
+    let metric = model.metrics[m];
+    let ratio = metric.has_sums();
+    let sums = ratio.then(|| {
+        let nth = model.metrics[..m].iter().filter(|x| x.has_sums()).count();
+        aggregates.ratio_sums[nth][r]
+    });
+    let percentiles = metric_stats(metric, histogram, sums, r, trials).percentiles;
     let forecast = Forecast::from_histogram(histogram, r, trials, ratio);
     let y = observation.value;
     let [p5, p25, _, p75, p95] = percentiles;
@@ -190,7 +190,7 @@ pub fn render(scenario: &Scenario, model: &Model, scores: &[Score]) -> Vec<u8> {
     let mut rows = Vec::new();
     for s in scores {
         let o = &s.observation;
-        let decimals = if o.metric.is_ratio() { 4 } else { 0 };
+        let decimals = crate::output::stats::decimals(o.metric);
         let mut row = vec![
             "observation".to_string(),
             o.date.format("%Y-%m-%d").to_string(),

@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::{MAX_OBSERVATIONS, MAX_OBSERVED_BYTES, MAX_OBSERVED_VALUE, OBSERVED_COLUMNS};
-use crate::scenario::{Metric, Scenario, parse_metric};
+use crate::scenario::{Metric, Scenario};
 
 /// Problems after which reading stops (a file that is not an observed file at all).
 pub(super) const MAX_PROBLEMS: usize = 1000;
@@ -347,7 +347,7 @@ impl<'a> Rules<'a> {
     }
 
     fn metric(&self, text: &str) -> Result<Metric, String> {
-        if let Some(metric) = parse_metric(text, &self.scenario.contributors) {
+        if let Some(metric) = self.scenario.metric_named(text) {
             return Ok(metric);
         }
         let hint = self

@@ -102,6 +102,8 @@ pub fn draws_n(input: &Input, n: usize) -> (Vec<f64>, usize) {
 fn is_clamped(kind: ValueKind, raw: f64) -> bool {
     match kind {
         ValueKind::Day => raw.round() < 0.0,
+        ValueKind::SignedDay => false,
+        ValueKind::Amount => kind.apply(raw) != raw,
         ValueKind::Count | ValueKind::PositiveCount => kind.apply(raw) != raw.round(),
         ValueKind::Fraction | ValueKind::Growth => kind.apply(raw) != raw,
     }

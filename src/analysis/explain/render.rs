@@ -25,8 +25,9 @@ pub fn written(dist: &Dist) -> String {
 pub fn kind_name(kind: ValueKind) -> &'static str {
     match kind {
         ValueKind::Count | ValueKind::PositiveCount => "people",
-        ValueKind::Day => "days",
+        ValueKind::Day | ValueKind::SignedDay => "days",
         ValueKind::Fraction => "fraction",
+        ValueKind::Amount => "USD",
         ValueKind::Growth => "growth",
     }
 }
@@ -37,6 +38,8 @@ pub(super) fn range_words(kind: ValueKind) -> &'static str {
         ValueKind::Count => "0 or more people",
         ValueKind::PositiveCount => "1 or more people",
         ValueKind::Day => "0 or more days",
+        ValueKind::SignedDay => "a whole number of days",
+        ValueKind::Amount => "0 or more USD",
         ValueKind::Fraction => "0 to 1",
         ValueKind::Growth => "-0.99 or more",
     }
@@ -45,14 +48,18 @@ pub(super) fn range_words(kind: ValueKind) -> &'static str {
 /// A value of this kind as printed: whole numbers for people and days.
 pub(super) fn show(kind: ValueKind, value: f64) -> String {
     match kind {
-        ValueKind::Count | ValueKind::PositiveCount | ValueKind::Day => number(value, 0),
+        ValueKind::Count | ValueKind::PositiveCount | ValueKind::Day | ValueKind::SignedDay | ValueKind::Amount => {
+            number(value, 0)
+        }
         ValueKind::Fraction | ValueKind::Growth => number(value, 4),
     }
 }
 
 pub(super) fn show_mean(kind: ValueKind, value: f64) -> String {
     match kind {
-        ValueKind::Count | ValueKind::PositiveCount | ValueKind::Day => number(value, 1),
+        ValueKind::Count | ValueKind::PositiveCount | ValueKind::Day | ValueKind::SignedDay | ValueKind::Amount => {
+            number(value, 1)
+        }
         ValueKind::Fraction | ValueKind::Growth => number(value, 4),
     }
 }

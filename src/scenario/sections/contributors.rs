@@ -4,10 +4,10 @@ use std::collections::HashSet;
 
 use crate::scenario::limits::MAX_WAVES;
 use crate::scenario::reader::{Dates, Reader, Tbl};
-use crate::scenario::{Contributor, Effect, Event, Kind, Metric, ValueKind};
+use crate::scenario::{Contributor, Event, Kind, Metric, ValueKind};
 
 /// The keys of a `[[contributors]]` entry.
-pub(crate) const CONTRIBUTOR_KEYS: [&str; 12] = [
+pub(crate) const CONTRIBUTOR_KEYS: [&str; 19] = [
     "name",
     "deployed",
     "pledged",
@@ -20,10 +20,22 @@ pub(crate) const CONTRIBUTOR_KEYS: [&str; 12] = [
     "attrition_per_year",
     "withdrawal_per_year",
     "kind",
+    "tour_days",
+    "relief",
+    "relief_gap_days",
+    "first_rotation_days",
+    "cost_per_person_month",
+    "funded_outside",
+    "capabilities",
 ];
 
 impl Reader<'_> {
-    pub(crate) fn contributors(&mut self, root: &Tbl, events: &[Event]) -> Vec<Contributor> {
+    pub(crate) fn contributors(
+        &mut self,
+        root: &Tbl,
+        events: &[Event],
+        capabilities: &mut Vec<String>,
+    ) -> Vec<Contributor> {
         let mut seen = HashSet::new();
         let mut contributors = Vec::new();
         for mut t in self.table_array(root, "contributors") {
@@ -38,16 +50,22 @@ impl Reader<'_> {
                 "contributor",
                 "timeseries.csv",
             );
-            contributors.push(self.contributor(&t, name, events));
+            contributors.push(self.contributor(&t, name, events, capabilities));
         }
         contributors
     }
 
     /// The rest of a `[[contributors]]` entry named `name`.
-    fn contributor(&mut self, t: &Tbl, name: String, events: &[Event]) -> Contributor {
+    fn contributor(&mut self, t: &Tbl, name: String, events: &[Event], names: &mut Vec<String>) -> Contributor {
         let deployed = self.count(t, "deployed");
         let pledged = self.count(t, "pledged");
-        self.add_contingent(t, deployed, pledged);
+        let rotation = self.rotation(t);
+        // A relief may arrive before the group it replaces leaves: count
+        // the contingent twice towards the head-count bound.
+        let overlap = if rotation.is_some() { 2 } else { 1 };
+        self.add_contingent(t, deployed.saturating_mul(overlap), pledged.saturating_mul(overlap));
+        let cost = self.contributor_cost(t);
+        let capabilities = self.capabilities(t, names);
         let probability = self.probability(t, "probability");
         let fulfilment = self.uncertain_or(t, "fulfilment", ValueKind::Fraction, 1.0, Dates::No);
         // Durations, not days from the start: no dates here.
@@ -76,6 +94,9 @@ impl Reader<'_> {
             attrition_per_year,
             withdrawal_per_year,
             kind,
+            rotation,
+            cost,
+            capabilities,
         }
     }
 
@@ -99,22 +120,20 @@ impl Reader<'_> {
     /// `after`: the index of the unlock event the pledge waits for.
     fn after(&mut self, t: &Tbl, events: &[Event]) -> Option<usize> {
         let after = self.string(t, "after")?;
-        let found = events
-            .iter()
-            .position(|e| e.name == after && e.effect == Effect::Unlock);
+        let found = events.iter().position(|e| e.name == after && e.effect.unlocks());
         if found.is_none() {
             let unlocks: Vec<&str> = events
                 .iter()
-                .filter(|e| e.effect == Effect::Unlock)
+                .filter(|e| e.effect.unlocks())
                 .map(|e| e.name.as_str())
                 .collect();
             let allowed = if unlocks.is_empty() {
-                "there are no events with effect = \"unlock\"".to_string()
+                "there are no events with effect = \"unlock\" or \"transform\"".to_string()
             } else {
-                format!("unlock events: {}", unlocks.join(", "))
+                format!("unlock and transform events: {}", unlocks.join(", "))
             };
             let span = t.get("after").map(|v| v.span()).unwrap_or(t.span.clone());
-            let message = format!("names no event with effect = \"unlock\": \"{after}\" ({allowed})");
+            let message = format!("names no event with effect = \"unlock\" or \"transform\": \"{after}\" ({allowed})");
             self.problem(span, &t.field("after"), message);
         }
         found

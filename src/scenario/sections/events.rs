@@ -7,7 +7,19 @@ use crate::scenario::reader::{Dates, Reader, Tbl};
 use crate::scenario::{Effect, Event, ValueKind};
 
 /// The keys of an `[[events]]` entry.
-pub(crate) const EVENT_KEYS: [&str; 5] = ["name", "probability", "day", "effect", "drawdown_days"];
+pub(crate) const EVENT_KEYS: [&str; 8] = [
+    "name",
+    "probability",
+    "day",
+    "effect",
+    "drawdown_days",
+    "mission",
+    "ceiling",
+    "cost_per_person_month",
+];
+
+/// The keys only `effect = "transform"` takes.
+const TRANSFORM_KEYS: [&str; 3] = ["mission", "ceiling", "cost_per_person_month"];
 
 impl Reader<'_> {
     pub(crate) fn events(&mut self, root: &Tbl, dates: Dates) -> Vec<Event> {
@@ -22,33 +34,10 @@ impl Reader<'_> {
                 self.missing(&t, "day", "the day it happens: a day number, a date or a distribution");
             }
             let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, dates);
-            let effect = match self.string(&t, "effect").as_deref() {
-                Some("unlock") => {
-                    if let Some(v) = t.get("drawdown_days") {
-                        let message = "only applies to effect = \"end_mission\"".to_string();
-                        self.problem(v.span(), &t.field("drawdown_days"), message);
-                    }
-                    Some(Effect::Unlock)
-                }
-                Some("end_mission") => {
-                    let what = format!("must be a whole number of days from 0 to {MAX_HORIZON_DAYS}");
-                    let drawdown = self.bounded(&t, "drawdown_days", 0.0, f64::from(MAX_HORIZON_DAYS), true, &what);
-                    Some(Effect::EndMission {
-                        drawdown_days: drawdown.unwrap_or(0.0) as u32,
-                    })
-                }
-                Some(other) => {
-                    let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
-                    let message = format!("must be \"unlock\" or \"end_mission\", got \"{other}\"");
-                    self.problem(span, &t.field("effect"), message);
-                    None
-                }
-                None => {
-                    if t.get("effect").is_none() {
-                        self.missing(&t, "effect", "\"unlock\" or \"end_mission\"");
-                    }
-                    None
-                }
+            let effect = self.effect(&t);
+            let mission = match effect {
+                Some(Effect::Transform { .. }) => self.string(&t, "mission"),
+                _ => None,
             };
             if let (Some(day), Some(effect)) = (day, effect) {
                 events.push(Event {
@@ -56,10 +45,67 @@ impl Reader<'_> {
                     probability,
                     day,
                     effect,
+                    mission,
                 });
             }
         }
         events
+    }
+
+    /// `effect` and the keys that go with it.
+    fn effect(&mut self, t: &Tbl) -> Option<Effect> {
+        let kind = self.string(t, "effect");
+        if kind.as_deref() != Some("transform") {
+            for key in TRANSFORM_KEYS {
+                if let Some(v) = t.get(key) {
+                    let message = "only applies to effect = \"transform\"".to_string();
+                    self.problem(v.span(), &t.field(key), message);
+                }
+            }
+        }
+        if kind.as_deref() != Some("end_mission")
+            && let Some(v) = t.get("drawdown_days")
+        {
+            let message = "only applies to effect = \"end_mission\"".to_string();
+            self.problem(v.span(), &t.field("drawdown_days"), message);
+        }
+        match kind.as_deref() {
+            Some("transform") => {
+                let ceiling = self.ceiling(t, "ceiling");
+                let cost = self.bounded(
+                    t,
+                    "cost_per_person_month",
+                    0.0,
+                    crate::scenario::MAX_AMOUNT,
+                    false,
+                    "must be a plain number of USD >= 0",
+                );
+                Some(Effect::Transform {
+                    ceiling,
+                    cost_per_person_month: cost,
+                })
+            }
+            Some("unlock") => Some(Effect::Unlock),
+            Some("end_mission") => {
+                let what = format!("must be a whole number of days from 0 to {MAX_HORIZON_DAYS}");
+                let drawdown = self.bounded(t, "drawdown_days", 0.0, f64::from(MAX_HORIZON_DAYS), true, &what);
+                Some(Effect::EndMission {
+                    drawdown_days: drawdown.unwrap_or(0.0) as u32,
+                })
+            }
+            Some(other) => {
+                let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
+                let message = format!("must be \"unlock\", \"end_mission\" or \"transform\", got \"{other}\"");
+                self.problem(span, &t.field("effect"), message);
+                None
+            }
+            None => {
+                if t.get("effect").is_none() {
+                    self.missing(t, "effect", "\"unlock\", \"end_mission\" or \"transform\"");
+                }
+                None
+            }
+        }
     }
 }
 

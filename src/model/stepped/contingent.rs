@@ -1,0 +1,317 @@
+//! One contingent during a day-by-day trial: its groups (the people who
+//! came together and leave together at the end of their tour), departures
+//! by attrition, withdrawal under a hazard that rises in arrears, reliefs,
+//! what its pledged waves brought (docs/MODEL.md §2.10, §2.11, §2.13).
+
+use rand_distr::{Distribution, Exp1};
+
+use super::super::streams::{StreamRng, stream};
+use super::super::strength::unit;
+use super::super::{ContributorModel, Delivery, Key, Model};
+use super::Day;
+use super::plan::{ContributorRules, CostRule};
+use super::queue::{Pending, Queue};
+
+/// People who arrived together: they leave together at the end of their
+/// tour, and their relief is formed on `relief_on`.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    size: u32,
+    leaves: u32,
+    relief_on: u32,
+}
+
+/// The tour rules drawn for this trial.
+#[derive(Debug, Clone, Copy)]
+struct Tour {
+    days: u32,
+    relief: f64,
+    gap: i64,
+}
+
+/// The drawn withdrawal: the base daily hazard and the Exp(1) wait it is
+/// measured against (the contingent leaves when the hazard summed over
+/// the days reaches the wait).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Withdrawal {
+    rate: f64,
+    wait: f64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(super) struct Contingent {
+    groups: Vec<Group>,
+    /// People present (before any end-of-mission drawdown).
+    pub(super) present: u32,
+    lambda: f64,
+    /// When the next person leaves by attrition (days, continuous).
+    next_departure: f64,
+    rng: Option<StreamRng>,
+    pub(super) withdrawal_wait: Option<Withdrawal>,
+    hazard: f64,
+    pub(super) withdrawn: bool,
+    tour: Option<Tour>,
+    /// USD per person-month: `None` for the fund's default.
+    own_cost: Option<f64>,
+    /// Each capability kind's number that has arrived.
+    capabilities: Vec<u64>,
+    /// Per pledged wave: (capability, number) it brings.
+    wave_capabilities: Vec<Vec<(usize, u64)>>,
+    planned_total: u32,
+    planned_complete: bool,
+    delivered: u32,
+    last_arrival: Option<u32>,
+}
+
+impl Model {
+    /// The drawn withdrawal of a contingent, `None` if it never withdraws
+    /// (the same draws as the event-by-event trial).
+    pub(super) fn withdrawal_wait(&self, model: &ContributorModel, key: &Key) -> Option<Withdrawal> {
+        let per_year = model.withdrawal.once(key);
+        if per_year <= 0.0 {
+            return None;
+        }
+        let rate = super::super::strength::daily_rate(per_year);
+        let wait: f64 = Exp1.sample(&mut stream(self.seed, key.index, model.withdrawal_time));
+        Some(Withdrawal { rate, wait })
+    }
+}
+
+impl Contingent {
+    /// The state on day 0: the deployed group and this trial's draws.
+    pub(super) fn start(
+        &mut self,
+        model: &ContributorModel,
+        rules: &ContributorRules,
+        key: &Key,
+        lambda: f64,
+        kinds: usize,
+    ) {
+        self.groups.clear();
+        self.tour = rules.rotation.as_ref().map(|r| Tour {
+            days: r.tour.once(key) as u32,
+            relief: r.relief.once(key),
+            gap: r.gap.once(key) as i64,
+        });
+        let first = rules.rotation.as_ref().map(|r| match &r.first {
+            Some(first) => first.once(key) as u32,
+            None => r.tour.once(key) as u32,
+        });
+        self.present = model.deployed;
+        if model.deployed > 0 {
+            let leaves = first.unwrap_or(u32::MAX);
+            self.groups.push(Group {
+                size: model.deployed,
+                leaves,
+                relief_on: self.relief_day(leaves, 0),
+            });
+        }
+        self.lambda = lambda;
+        self.rng = Some(stream(key.seed, key.index, model.process));
+        self.next_departure = self.wait_from(0.0);
+        self.hazard = 0.0;
+        self.withdrawn = false;
+        self.own_cost = match &rules.cost {
+            CostRule::Default => None,
+            CostRule::Own(cost) => Some(cost.once(key)),
+            CostRule::Outside => Some(0.0),
+        };
+        self.capabilities.clear();
+        self.capabilities.resize(kinds, 0);
+        self.delivered = 0;
+        self.last_arrival = None;
+    }
+
+    /// Notes the planned waves (those before the end of mission and the
+    /// horizon) and what each brings: a capability's number is split over
+    /// the `waves` like people, earlier waves taking the remainder.
+    pub(super) fn plan(
+        &mut self,
+        waves: &[super::super::strength::Arrival],
+        planned: Delivery,
+        rules: &[(usize, u64)],
+        formed: u32,
+    ) {
+        self.planned_total = waves.iter().map(|w| w.size).sum();
+        self.planned_complete = planned.last_wave_day.is_some();
+        self.wave_capabilities.clear();
+        let formed = u64::from(formed.max(1));
+        for wave in 0..waves.len() as u64 {
+            let share = rules
+                .iter()
+                .map(|&(kind, number)| (kind, number / formed + u64::from(wave < number % formed)))
+                .collect();
+            self.wave_capabilities.push(share);
+        }
+    }
+
+    /// The day a group leaving on `leaves` forms its relief: that day, or
+    /// earlier by the overlap, never before the day after it came.
+    fn relief_day(&self, leaves: u32, came: u32) -> u32 {
+        let gap = self.tour.map_or(0, |t| t.gap.min(0));
+        let day = (i64::from(leaves) + gap).max(i64::from(came) + i64::from(came > 0));
+        day.clamp(0, i64::from(u32::MAX)) as u32
+    }
+
+    /// When the next person leaves, counting from `from`.
+    fn wait_from(&mut self, from: f64) -> f64 {
+        if self.present == 0 || self.lambda <= 0.0 || self.lambda.is_infinite() {
+            return f64::INFINITY;
+        }
+        let rate = f64::from(self.present) * self.lambda;
+        let rng = self.rng.as_mut().expect("started");
+        let wait: f64 = Exp1.sample(rng);
+        from + wait / rate
+    }
+
+    /// Day `day`'s departures, before anyone arrives: withdrawal (hazard
+    /// times `factor`), attrition, and the groups whose tour ends; reliefs
+    /// formed today join `queue`.
+    pub(super) fn depart(&mut self, day: u32, factor: f64, queue: &mut Queue, c: usize) {
+        if self.withdrawn {
+            return;
+        }
+        if let Some(w) = self.withdrawal_wait {
+            let rate = w.rate * factor;
+            // Withdrawal day: the drawn time rounded to the nearest day.
+            if self.hazard + 0.5 * rate >= w.wait {
+                self.withdrawn = true;
+                self.groups.clear();
+                self.present = 0;
+                queue.drop_contributor(c);
+                return;
+            }
+            self.hazard += rate;
+        }
+        if self.lambda.is_infinite() && day > 0 {
+            // Everyone leaves at once: counted only on the day they came.
+            self.groups.clear();
+            self.present = 0;
+            return;
+        }
+        self.attrition(day);
+        self.rotate(day, queue, c);
+    }
+
+    /// Removes each person whose departure time is at most `day`, one at a
+    /// time from a group chosen in proportion to its size (memoryless, so
+    /// exact).
+    fn attrition(&mut self, day: u32) {
+        while self.next_departure <= f64::from(day) && self.present > 0 {
+            let rng = self.rng.as_mut().expect("started");
+            let mut pick = (unit(rng) * f64::from(self.present)) as u32;
+            for group in &mut self.groups {
+                if pick < group.size {
+                    group.size -= 1;
+                    break;
+                }
+                pick -= group.size;
+            }
+            self.present -= 1;
+            let at = self.next_departure;
+            self.next_departure = self.wait_from(at);
+        }
+    }
+
+    /// Forms the reliefs due today and lets the groups whose tour ends go.
+    fn rotate(&mut self, day: u32, queue: &mut Queue, c: usize) {
+        let Some(tour) = self.tour else { return };
+        let mut left = 0;
+        for group in &self.groups {
+            if group.relief_on == day {
+                let size = (f64::from(group.size) * tour.relief).round() as u32;
+                let due = (i64::from(group.leaves) + tour.gap).max(i64::from(day));
+                if size > 0 && due <= i64::from(u32::MAX) {
+                    let wave = None;
+                    let (due, contributor) = (due as u32, c);
+                    queue.push(Pending {
+                        due,
+                        contributor,
+                        size,
+                        wave,
+                    });
+                }
+            }
+            if group.leaves == day {
+                left += group.size;
+            }
+        }
+        if left > 0 {
+            self.groups.retain(|g| g.leaves != day);
+            self.present -= left;
+            self.next_departure = self.wait_from(f64::from(day));
+        }
+    }
+
+    /// `size` people arrive on `day` (of pledged wave `wave`, or a relief).
+    pub(super) fn arrive(&mut self, day: u32, size: u32, wave: Option<u32>) {
+        let leaves = self.tour.map_or(u32::MAX, |t| day.saturating_add(t.days.max(1)));
+        let relief_on = self.relief_day(leaves, day);
+        self.groups.push(Group {
+            size,
+            leaves,
+            relief_on,
+        });
+        self.present = self.present.saturating_add(size);
+        if let Some(wave) = wave {
+            self.delivered += size;
+            self.last_arrival = Some(day);
+            if let Some(brought) = self.wave_capabilities.get_mut(wave as usize) {
+                for (kind, number) in brought.drain(..) {
+                    self.capabilities[kind] += number;
+                }
+            }
+        }
+        self.next_departure = self.wait_from(f64::from(day));
+    }
+
+    /// The head count shown on `today`: nobody after withdrawal, scaled
+    /// down through an end-of-mission drawdown.
+    pub(super) fn shown(&self, today: &Day) -> u32 {
+        if self.withdrawn {
+            return 0;
+        }
+        drawdown(self.present.into(), today) as u32
+    }
+
+    /// USD per person-month charged for this contingent.
+    pub(super) fn cost(&self, default: f64) -> f64 {
+        self.own_cost.unwrap_or(default)
+    }
+
+    /// Adds its capabilities to `out[kind * n + k]`, while anyone is there.
+    pub(super) fn add_capabilities(&self, today: &Day, shown: u32, out: &mut [u32], n: usize, k: usize) {
+        if shown == 0 {
+            return;
+        }
+        for (kind, &number) in self.capabilities.iter().enumerate() {
+            let slot = &mut out[kind * n + k];
+            *slot = slot.saturating_add(drawdown(number, today).min(u64::from(u32::MAX)) as u32);
+        }
+    }
+
+    /// What its pledged waves delivered, and the day the last came if all did.
+    pub(super) fn delivery(&self) -> Delivery {
+        let complete = self.planned_complete && self.planned_total > 0 && self.delivered == self.planned_total;
+        Delivery {
+            delivered: self.delivered,
+            last_wave_day: self.last_arrival.filter(|_| complete),
+        }
+    }
+}
+
+/// `n` scaled through the end-of-mission drawdown in force on `today`:
+/// `floor(n * (D - k) / D)` on the k-th day after the end, 0 from day D.
+fn drawdown(n: u64, today: &Day) -> u64 {
+    match today.end {
+        None => n,
+        Some((end, days)) => {
+            let elapsed = today.day - end;
+            if elapsed >= days {
+                0
+            } else {
+                n * u64::from(days - elapsed) / u64::from(days)
+            }
+        }
+    }
+}
