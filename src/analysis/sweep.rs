@@ -367,7 +367,11 @@ fn horizon_medians(model: &Model, aggregates: &Aggregates) -> Vec<String> {
             ratio += 1;
             number(ratio_stats(histogram, sums, last, aggregates.trials).percentiles[at], 4)
         } else {
-            number(count_stats(histogram, last, aggregates.trials).percentiles[at], 0)
+            let large = aggregates.large_sums[m][last];
+            number(
+                count_stats(histogram, large, last, aggregates.trials).percentiles[at],
+                0,
+            )
         };
         if let Some(slot) = Metric::STANDARD.iter().position(|s| s == metric) {
             medians[slot] = text;

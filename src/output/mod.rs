@@ -298,7 +298,10 @@ fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
                 ratio += 1;
                 (ratio_stats(histogram, sums, r, aggregates.trials), 4)
             } else {
-                (count_stats(histogram, r, aggregates.trials), 0)
+                (
+                    count_stats(histogram, aggregates.large_sums[m][r], r, aggregates.trials),
+                    0,
+                )
             };
             let mut row = vec![date(scenario, day), day.to_string(), names[m].clone()];
             row.push(number(stats.mean, 4));

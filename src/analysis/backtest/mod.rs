@@ -153,7 +153,7 @@ fn score_one(model: &Model, aggregates: &Aggregates, observation: &Observation, 
         let nth = model.metrics[..m].iter().filter(|x| x.is_ratio()).count();
         ratio_stats(histogram, aggregates.ratio_sums[nth][r], r, trials).percentiles
     } else {
-        count_stats(histogram, r, trials).percentiles
+        count_stats(histogram, aggregates.large_sums[m][r], r, trials).percentiles
     };
     let forecast = Forecast::from_histogram(histogram, r, trials, ratio);
     let y = observation.value;
