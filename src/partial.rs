@@ -15,7 +15,7 @@ use crate::engine::Aggregates;
 use crate::output::sha256_hex;
 use crate::scenario::{self, Scenario};
 
-const FORMAT: &str = "forcegen-partial-3";
+const FORMAT: &str = "forcegen-partial-4";
 /// How every partial file starts (the format field comes first).
 pub const HEADER_START: &str = "{\"format\":\"forcegen-partial";
 /// Most shards a run may be split into.
@@ -169,6 +169,17 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Partial, PartialError> {
         detail,
     };
     let partial: Partial = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+    if partial
+        .format
+        .strip_prefix("forcegen-partial-")
+        .is_some_and(|n| ["1", "2", "3"].contains(&n))
+    {
+        return Err(bad(format!(
+            "format \"{}\" was written by an older forcegen, which kept no exact sums of head counts of \
+             65,536 and more; run its shard again with this forcegen (format \"{FORMAT}\")",
+            partial.format
+        )));
+    }
     if partial.format != FORMAT {
         return Err(bad(format!(
             "format \"{}\", expected \"{FORMAT}\"",

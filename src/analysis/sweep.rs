@@ -366,7 +366,8 @@ fn horizon_medians(model: &Model, aggregates: &Aggregates) -> Vec<String> {
             ratio += 1;
             aggregates.ratio_sums[ratio - 1][last]
         });
-        let stats = metric_stats(*metric, histogram, sums, last, aggregates.trials);
+        let large = aggregates.large_sums[m].get(last).copied().unwrap_or((0, 0));
+        let stats = metric_stats(*metric, histogram, sums, large, last, aggregates.trials);
         let text = number(stats.percentiles[at], decimals(*metric));
         if let Some(slot) = Metric::STANDARD.iter().position(|s| s == metric) {
             medians[slot] = text;

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::histogram::{DayHistogram, count_key, float_key};
+use super::histogram::{DayHistogram, EXACT_LIMIT, count_bin_bounds, count_key, count_key_u64, float_key};
 use crate::model::Model;
 use crate::scenario::Metric;
 
@@ -36,14 +36,30 @@ pub fn sum_scale(metric: Metric) -> (f64, f64) {
     }
 }
 
+/// Whole counts are capped here in their exact sums (never in the
+/// percentiles), so that a sum of squares over [`MAX_TRIALS`] trials cannot
+/// overflow a u128: 2^46, about 70 trillion (people never come near it;
+/// money in whole USD neither).
+///
+/// [`MAX_TRIALS`]: crate::scenario::MAX_TRIALS
+pub const LARGE_CAP: u64 = 1 << 46;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aggregates {
     pub trials: u64,
     /// One per metric, in [`Model::metrics`] order.
     pub metrics: Vec<DayHistogram>,
     /// Ratio metrics only: fixed-point sum and sum of squares per report day,
-    /// for the mean and sd (counts get theirs from the exact histogram).
+    /// for the mean and sd.
     pub ratio_sums: Vec<Vec<(u128, u128)>>,
+    /// Per metric, and for a whole-count metric per report day: the exact
+    /// sum and sum of squares of its values of [`EXACT_LIMIT`] or more
+    /// (each capped at [`LARGE_CAP`]), which share bins; with the exact
+    /// bins below, they give its mean and sd exactly. Ratio metrics have
+    /// no days here (their sums are `ratio_sums`). (Absent from older
+    /// partial files, which are refused by their format.)
+    #[serde(default)]
+    pub large_sums: Vec<Vec<(u128, u128)>>,
     /// Per target: trials first meeting it on each day; the last slot is "never".
     pub first_reached: Vec<Vec<u64>>,
     /// Per contributor: trials whose last wave arrived on each day; last slot "never".
@@ -68,6 +84,11 @@ impl Aggregates {
                 .iter()
                 .filter(|m| m.has_sums())
                 .map(|_| vec![(0, 0); days])
+                .collect(),
+            large_sums: model
+                .metrics
+                .iter()
+                .map(|m| vec![(0, 0); if m.has_sums() { 0 } else { days }])
                 .collect(),
             first_reached: vec![vec![0; day_slots]; model.targets.len()],
             last_wave: vec![vec![0; day_slots]; contributors],
@@ -95,6 +116,7 @@ impl Aggregates {
         let days = |a: &Aggregates| a.metrics.iter().map(DayHistogram::days).collect::<Vec<_>>();
         let same = days(self) == days(&expected)
             && ratio_rows(&self.ratio_sums) == ratio_rows(&expected.ratio_sums)
+            && ratio_rows(&self.large_sums) == ratio_rows(&expected.large_sums)
             && rows(&self.first_reached) == rows(&expected.first_reached)
             && rows(&self.last_wave) == rows(&expected.last_wave)
             && self.delivered.len() == expected.delivered.len()
@@ -103,6 +125,7 @@ impl Aggregates {
             return Err("its results do not have the shape of its scenario's".to_string());
         }
         self.check_histograms(model)?;
+        self.check_large_sums()?;
         let trials = self.trials;
         let counts_each_trial = |what: &str, slots: &[Vec<u64>]| {
             for (i, row) in slots.iter().enumerate() {
@@ -128,7 +151,7 @@ impl Aggregates {
             let keys = if metric.has_sums() {
                 float_key(0.0)..=float_key(f64::MAX)
             } else {
-                count_key(0)..=count_key(u32::MAX)
+                count_key(0)..=count_key_u64(u64::MAX)
             };
             for day in 0..histogram.days() {
                 let mut stray = None;
@@ -143,6 +166,44 @@ impl Aggregates {
                         m + 1,
                         day + 1,
                         if metric.has_sums() { "real value" } else { "head count" }
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The sums of large counts agree with their bins: on each day, the
+    /// sum lies between the least and the most the bins' values (capped)
+    /// add up to, and the sum of squares between the sum's square over the
+    /// trials in those bins and the sum times the largest value. So the
+    /// mean and sd they give stay within the bins (no negative variance).
+    fn check_large_sums(&self) -> Result<(), String> {
+        for (m, (histogram, sums)) in self.metrics.iter().zip(&self.large_sums).enumerate() {
+            for (day, &(sum, squares)) in sums.iter().enumerate() {
+                let (mut count, mut least, mut most, mut top) = (0u128, 0u128, 0u128, 0u128);
+                histogram.for_each_count(day, |key, n| {
+                    if key >= i64::from(EXACT_LIMIT) {
+                        let (low, high) = count_bin_bounds(key);
+                        let n = u128::from(n);
+                        count += n;
+                        least += n * u128::from(low.min(LARGE_CAP));
+                        most += n * u128::from(high.min(LARGE_CAP));
+                        top = u128::from(high.min(LARGE_CAP));
+                    }
+                });
+                // Squares: at least sum^2 / count (Cauchy-Schwarz), at most sum * top.
+                let at_least = match (squares.checked_mul(count), sum.checked_mul(sum)) {
+                    (Some(q), Some(s)) => q >= s,
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                };
+                let squares_fit = squares <= sum.saturating_mul(top) && at_least;
+                if !(least..=most).contains(&sum) || !squares_fit {
+                    return Err(format!(
+                        "metric {}, report day {}: sums {sum} and {squares} do not fit its large values' bins",
+                        m + 1,
+                        day + 1
                     ));
                 }
             }
@@ -208,6 +269,12 @@ impl Aggregates {
                 a.1 = a.1.checked_add(b.1).ok_or_else(|| overflow("ratio sums"))?;
             }
         }
+        for (mine, theirs) in self.large_sums.iter_mut().zip(&other.large_sums) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.0 = a.0.checked_add(b.0).ok_or_else(|| overflow("sums of large counts"))?;
+                a.1 = a.1.checked_add(b.1).ok_or_else(|| overflow("sums of large counts"))?;
+            }
+        }
         let add = |mine: &mut [u64], theirs: &[u64], what: &str| {
             for (a, b) in mine.iter_mut().zip(theirs) {
                 *a = a.checked_add(*b).ok_or_else(|| overflow(what))?;
@@ -230,7 +297,12 @@ impl Aggregates {
         for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
             mine.merge(theirs);
         }
-        for (mine, theirs) in self.ratio_sums.iter_mut().zip(&other.ratio_sums) {
+        for (mine, theirs) in self
+            .ratio_sums
+            .iter_mut()
+            .zip(&other.ratio_sums)
+            .chain(self.large_sums.iter_mut().zip(&other.large_sums))
+        {
             for (a, b) in mine.iter_mut().zip(theirs) {
                 a.0 = a.0.wrapping_add(b.0);
                 a.1 = a.1.wrapping_add(b.1);
@@ -273,7 +345,9 @@ mod tests {
         let aggregates = recorder.finish();
         assert_eq!(aggregates.check(&model), Ok(()));
         type Edit = fn(&mut Aggregates);
-        let edits: [(&str, Edit); 6] = [
+        let edits: [(&str, Edit); 8] = [
+            ("large sums without large bins", |a| a.large_sums[0][0].0 = 1),
+            ("missing large sums", |a| a.large_sums.clear()),
             ("a target reached too often", |a| a.first_reached[0][0] += 5000),
             ("a last wave counted twice", |a| a.last_wave[0][0] += 1),
             ("more full deliveries than trials", |a| a.full_delivery[0] = 201),

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use aggregate::Aggregates;
-pub use recorder::Recorder;
+pub use recorder::{Recorder, record_wide_counts};
 
 use crate::model::{Model, Trial};
 

@@ -2,8 +2,10 @@
 //! space of recording it, until [`Recorder::finish`] gives the aggregates.
 
 use super::Aggregates;
-use super::aggregate::{RATIO_CAP, RATIO_SCALE, sum_scale};
-use super::histogram::{HistogramRecorder, count_key, float_key};
+use std::cell::Cell;
+
+use super::aggregate::{LARGE_CAP, RATIO_CAP, RATIO_SCALE, sum_scale};
+use super::histogram::{EXACT_LIMIT, HistogramRecorder, count_key, count_key_u64, float_key};
 use crate::model::{CountSeries, Model, Trial};
 use crate::scenario::Metric;
 
@@ -14,6 +16,7 @@ pub struct Recorder {
     trials: u64,
     metrics: Vec<HistogramRecorder>,
     ratio_sums: Vec<Vec<(u128, u128)>>,
+    large_sums: Vec<Vec<(u128, u128)>>,
     first_reached: Vec<Vec<u64>>,
     last_wave: Vec<Vec<u64>>,
     delivered: Vec<u64>,
@@ -33,6 +36,7 @@ impl Recorder {
             trials,
             metrics: _,
             ratio_sums,
+            large_sums,
             first_reached,
             last_wave,
             delivered,
@@ -47,6 +51,7 @@ impl Recorder {
                 .map(|_| HistogramRecorder::sharing(days, model.metrics.len()))
                 .collect(),
             ratio_sums,
+            large_sums,
             first_reached,
             last_wave,
             delivered,
@@ -96,7 +101,8 @@ impl Recorder {
                 }
                 count => {
                     if let Some(series) = trial.count_series(count) {
-                        record_counts(histogram, values, reports, series, all_reports);
+                        let sums = &mut self.large_sums[m];
+                        record_counts(histogram, sums, values, reports, series, all_reports);
                     }
                 }
             }
@@ -123,6 +129,7 @@ impl Recorder {
             trials: self.trials,
             metrics: self.metrics.into_iter().map(HistogramRecorder::finish).collect(),
             ratio_sums: self.ratio_sums,
+            large_sums: self.large_sums,
             first_reached: self.first_reached,
             last_wave: self.last_wave,
             delivered: self.delivered,
@@ -134,27 +141,91 @@ impl Recorder {
 /// Records a head count, `series` on the evaluated days: from the series
 /// as it is when `all_reports` (every evaluated day is a report day; a sum
 /// of two is worked out in `values` first), else report day by report
-/// day, `reports[r]` the index of report day `r`.
+/// day, `reports[r]` the index of report day `r`. Values of [`EXACT_LIMIT`]
+/// or more (rare) also add to `sums`, the day's exact sums behind the mean
+/// and sd; below it, the bins are exact and nothing more is done.
 #[inline(always)]
 fn record_counts(
     histogram: &mut HistogramRecorder,
+    sums: &mut [(u128, u128)],
     values: &mut Vec<u32>,
     reports: &[u32],
     series: CountSeries,
     all_reports: bool,
 ) {
+    let widen = |v: &u32| u64::from(*v);
     match (series, all_reports) {
-        (CountSeries::One(series), true) => histogram.record_counts(series),
+        (CountSeries::One(series), true) => {
+            if histogram.record_counts(series) {
+                add_large(sums, series.iter().map(widen));
+            }
+        }
         (CountSeries::Sum(a, b), true) => {
             values.clear();
             values.extend(a.iter().zip(b).map(|(&x, &y)| x.saturating_add(y)));
-            histogram.record_counts(values);
+            if histogram.record_counts(values) {
+                add_large(sums, values.iter().map(widen));
+            }
         }
-        (CountSeries::One(series), false) => histogram.record(|r| count_key(series[reports[r] as usize])),
-        (CountSeries::Sum(a, b), false) => histogram.record(|r| {
-            let k = reports[r] as usize;
-            count_key(a[k].saturating_add(b[k]))
-        }),
+        (series, false) => {
+            // Every day's value passes through `value_at` (the recorder asks
+            // for each day at least once), so `bits` is their `or`.
+            let bits = Cell::new(0u32);
+            let value_at = |r: usize| {
+                let value = series.at(reports[r] as usize);
+                bits.set(bits.get() | value);
+                value
+            };
+            histogram.record(|r| count_key(value_at(r)));
+            if bits.get() >= EXACT_LIMIT {
+                add_large(sums, reports.iter().map(|&k| u64::from(series.at(k as usize))));
+            }
+        }
+    }
+}
+
+/// Records a whole-count metric of any size (money in whole USD, say),
+/// `series[k]` on evaluated day `k`, the same way as a head count (see
+/// `record_counts`): its bins, and the exact sums of its values of
+/// [`EXACT_LIMIT`] or more in `sums` (one per report day). The entry point
+/// for `u64` metrics.
+pub fn record_wide_counts(
+    histogram: &mut HistogramRecorder,
+    sums: &mut [(u128, u128)],
+    reports: &[u32],
+    series: &[u64],
+    all_reports: bool,
+) {
+    if all_reports {
+        if histogram.record_wide_counts(series) {
+            add_large(sums, series.iter().copied());
+        }
+        return;
+    }
+    // As in `record_counts`: every day's value passes through `value_at`.
+    let large = Cell::new(false);
+    let value_at = |r: usize| {
+        let value = series[reports[r] as usize];
+        large.set(large.get() | (value >= u64::from(EXACT_LIMIT)));
+        value
+    };
+    histogram.record(|r| count_key_u64(value_at(r)));
+    if large.get() {
+        add_large(sums, reports.iter().map(|&k| series[k as usize]));
+    }
+}
+
+/// Adds each of `values` (one per report day) of [`EXACT_LIMIT`] or more,
+/// capped at [`LARGE_CAP`], to its day's exact sum and sum of squares.
+#[cold]
+#[inline(never)]
+fn add_large(sums: &mut [(u128, u128)], values: impl Iterator<Item = u64>) {
+    for (slot, value) in sums.iter_mut().zip(values) {
+        if value >= u64::from(EXACT_LIMIT) {
+            let x = u128::from(value.min(LARGE_CAP));
+            slot.0 = slot.0.wrapping_add(x);
+            slot.1 = slot.1.wrapping_add(x * x);
+        }
     }
 }
 
@@ -213,5 +284,78 @@ mod tests {
             by_report_day.record_from(&model, &trial, false);
         }
         assert!(from_series.finish() == by_report_day.finish());
+    }
+
+    /// Head counts of 65,536 and more add to the exact sums whichever way
+    /// they are recorded (as the series, or report day by report day),
+    /// and those sums are the values' own; counts below add nothing.
+    #[test]
+    fn large_counts_add_their_exact_sums() {
+        let text = "name = \"large\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 60\nstep = \"day\"\n\
+                    [population]\ninitial = 1000000\n\
+                    [host_police]\ninitial = 66000\nattrition_per_year = 0.9\n\
+                    [[contributors]]\nname = \"A\"\ndeployed = 70\n";
+        let scenario = parse_str(text, "large.toml").expect("a valid scenario");
+        let model = Model::new(&scenario);
+        let host = model
+            .metrics
+            .iter()
+            .position(|&m| m == Metric::HostPolice)
+            .expect("host_police");
+        let mut from_series = Recorder::new(&model);
+        let mut by_report_day = Recorder::new(&model);
+        let mut trial = Trial::default();
+        let mut expected = vec![(0u128, 0u128); model.report_days.len()];
+        for index in 0..300 {
+            model.run_trial(index, &mut trial);
+            from_series.record_from(&model, &trial, true);
+            by_report_day.record_from(&model, &trial, false);
+            for (slot, &count) in expected.iter_mut().zip(&trial.host) {
+                if count >= EXACT_LIMIT {
+                    slot.0 += u128::from(count);
+                    slot.1 += u128::from(count) * u128::from(count);
+                }
+            }
+        }
+        let aggregates = from_series.finish();
+        assert!(aggregates == by_report_day.finish());
+        assert_eq!(aggregates.large_sums[host], expected);
+        // Some days above the limit in some trials, and the last all below.
+        assert!(expected[0].0 == 300 * 66_000 && expected[60].0 == 0);
+        assert!(aggregates.large_sums.iter().enumerate().all(|(m, sums)| m == host
+            || model.metrics[m].is_ratio()
+            || matches!(model.metrics[m], Metric::Police | Metric::SecurityForces)
+            || sums.iter().all(|&s| s == (0, 0))));
+        assert_eq!(aggregates.check(&model), Ok(()));
+    }
+
+    /// `u64` counts record like head counts of the same values: the same
+    /// bins and sums, from the series or report day by report day.
+    #[test]
+    fn wide_counts_record_like_head_counts() {
+        let days = 9;
+        let reports: Vec<u32> = (0..days as u32).collect();
+        let picks: Vec<u32> = (0..days as u32).map(|r| 2 * r).collect();
+        let mut counts = (HistogramRecorder::new(days), vec![(0, 0); days]);
+        let mut wide = (HistogramRecorder::new(days), vec![(0, 0); days]);
+        let mut picked = (HistogramRecorder::new(days), vec![(0, 0); days]);
+        let mut values = Vec::new();
+        for trial in 0..200u32 {
+            let series: Vec<u32> = (0..2 * days as u32)
+                .map(|d| (trial * 997 + d * 40_013) % 150_000)
+                .collect();
+            let on_reports: Vec<u32> = picks.iter().map(|&k| series[k as usize]).collect();
+            let one = CountSeries::One(&on_reports);
+            record_counts(&mut counts.0, &mut counts.1, &mut values, &reports, one, true);
+            let as_u64: Vec<u64> = on_reports.iter().map(|&v| u64::from(v)).collect();
+            record_wide_counts(&mut wide.0, &mut wide.1, &reports, &as_u64, true);
+            let all_u64: Vec<u64> = series.iter().map(|&v| u64::from(v)).collect();
+            record_wide_counts(&mut picked.0, &mut picked.1, &picks, &all_u64, false);
+        }
+        assert!(counts.1.iter().any(|&(sum, _)| sum > 0));
+        assert_eq!(counts.1, wide.1);
+        assert_eq!(counts.1, picked.1);
+        let [counts, wide, picked] = [counts.0, wide.0, picked.0].map(HistogramRecorder::finish);
+        assert!(counts == wide && counts == picked);
     }
 }

@@ -295,7 +295,8 @@ fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
                 ratio += 1;
                 aggregates.ratio_sums[ratio - 1][r]
             });
-            let stats = stats::metric_stats(*metric, histogram, sums, r, aggregates.trials);
+            let large = aggregates.large_sums[m].get(r).copied().unwrap_or((0, 0));
+            let stats = stats::metric_stats(*metric, histogram, sums, large, r, aggregates.trials);
             let decimals = stats::decimals(*metric);
             let mut row = vec![date(scenario, day), day.to_string(), names[m].clone()];
             row.push(number(stats.mean, 4));

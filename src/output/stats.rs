@@ -6,7 +6,7 @@
 //! The rules: docs/MODEL.md §4.3 to §4.5.
 
 use crate::engine::aggregate::{RATIO_SCALE, sum_scale};
-use crate::engine::histogram::{DayHistogram, count_value, float_value};
+use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_value, float_value};
 use crate::scenario::Metric;
 
 /// Percentiles reported for every metric and day.
@@ -46,17 +46,23 @@ fn mean_sd(n: u64, sum: u128, sum_sq: u128, scale: f64) -> (f64, f64) {
     (mean, variance.sqrt())
 }
 
-/// Stats of a whole-person metric on report day `day`.
-pub fn count_stats(histogram: &DayHistogram, day: usize, trials: u64) -> DayStats {
-    let (mut sum, mut sum_sq) = (0u128, 0u128);
+/// Stats of a whole-count metric on report day `day`: the mean and sd
+/// exact at any size, from the exact bins below [`EXACT_LIMIT`] and
+/// `large`, the exact sums of the values from it on (see
+/// [`Aggregates::large_sums`]); the percentiles from the bins.
+///
+/// [`Aggregates::large_sums`]: crate::engine::Aggregates::large_sums
+pub fn count_stats(histogram: &DayHistogram, large: (u128, u128), day: usize, trials: u64) -> DayStats {
+    let (mut sum, mut sum_sq) = large;
     let mut percentiles = histogram.percentile_scan(day, trials, &PERCENTS);
     histogram.for_each_count(day, |key, count| {
         percentiles.add(key, count);
-        // A whole number under 2^64; through u64, as a float to u128
-        // conversion is a call to the C library.
-        let value = u128::from(count_value(key) as u64);
-        sum += value * u128::from(count);
-        sum_sq += value * value * u128::from(count);
+        // Below the limit a bin is its value (larger ones are in `large`).
+        if key < i64::from(EXACT_LIMIT) {
+            let value = key as u128;
+            sum = sum.wrapping_add(value * u128::from(count));
+            sum_sq = sum_sq.wrapping_add(value * value * u128::from(count));
+        }
     });
     let (mean, sd) = mean_sd(trials, sum, sum_sq, 1.0);
     let keys = percentiles.keys();
@@ -73,17 +79,19 @@ pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, tri
 }
 
 /// Stats of any metric on report day `day`; `sums` are its fixed-point
-/// sums when it has them ([`Metric::has_sums`]).
+/// sums when it has them ([`Metric::has_sums`]), `large` a head count's
+/// exact sums of its values of 65,536 and more.
 pub fn metric_stats(
     metric: Metric,
     histogram: &DayHistogram,
     sums: Option<(u128, u128)>,
+    large: (u128, u128),
     day: usize,
     trials: u64,
 ) -> DayStats {
     let mut stats = match sums {
         Some(sums) if metric.has_sums() => scaled_stats(histogram, sums, sum_scale(metric).0, day, trials),
-        _ => count_stats(histogram, day, trials),
+        _ => count_stats(histogram, large, day, trials),
     };
     if metric == Metric::MonthsOfCover {
         // A bin's midpoint may pass the cap that every value is within.

@@ -12,6 +12,7 @@ mod closed_form;
 mod compare;
 mod correlations;
 mod determinism;
+mod exact_sizes;
 mod explain;
 mod friction;
 mod fuzz_read_back;

@@ -154,7 +154,15 @@ fn score_one(model: &Model, aggregates: &Aggregates, observation: &Observation, 
         let nth = model.metrics[..m].iter().filter(|x| x.has_sums()).count();
         aggregates.ratio_sums[nth][r]
     });
-    let percentiles = metric_stats(metric, histogram, sums, r, trials).percentiles;
+    let percentiles = metric_stats(
+        metric,
+        histogram,
+        sums,
+        aggregates.large_sums[m].get(r).copied().unwrap_or((0, 0)),
+        r,
+        trials,
+    )
+    .percentiles;
     let forecast = Forecast::from_histogram(histogram, r, trials, ratio);
     let y = observation.value;
     let [p5, p25, _, p75, p95] = percentiles;

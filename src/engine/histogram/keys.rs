@@ -23,6 +23,37 @@ fn large_count_key(value: u32) -> i64 {
     i64::from(EXACT_LIMIT) + (float_key(f64::from(value)) - float_key(f64::from(EXACT_LIMIT)))
 }
 
+/// The bin key of a whole count of any size (money in whole USD, say):
+/// [`count_key`] for a `u64`, the same key for the same value.
+#[inline]
+pub fn count_key_u64(value: u64) -> i64 {
+    if value < u64::from(EXACT_LIMIT) {
+        value as i64
+    } else {
+        large_count_key_u64(value)
+    }
+}
+
+/// [`count_key_u64`] of a value of [`EXACT_LIMIT`] or more (past 2^53 the
+/// value is rounded to an `f64` first, within its bin's width).
+#[cold]
+#[inline(never)]
+fn large_count_key_u64(value: u64) -> i64 {
+    i64::from(EXACT_LIMIT) + (float_key(value as f64) - float_key(f64::from(EXACT_LIMIT)))
+}
+
+/// The whole values in count bin `key` (one of [`EXACT_LIMIT`] or more):
+/// from the first to the last. Exact for bins below 2^53; past it, values
+/// are rounded to an `f64` to find their bin, so one near an edge may
+/// fall in the bin beside.
+pub fn count_bin_bounds(key: i64) -> (u64, u64) {
+    let float = key - i64::from(EXACT_LIMIT) + float_key(f64::from(EXACT_LIMIT));
+    let low = f64::from_bits((float as u64) << FLOAT_SHIFT).ceil();
+    let next = f64::from_bits(((float + 1) as u64) << FLOAT_SHIFT);
+    // Float to integer conversions saturate, so the last bins end at u64::MAX.
+    (low as u64, (next.ceil() as u64).saturating_sub(1))
+}
+
 /// Ratios below this share one bin, reported as 0; without the floor, a
 /// single 0 would stretch the key range across every tiny float.
 pub const RATIO_FLOOR: f64 = 1e-9;
@@ -73,5 +104,27 @@ mod tests {
         }
         assert_eq!(float_value(float_key(0.0)), 0.0);
         assert!(count_key(65_535) < count_key(65_536) && count_key(65_536) <= count_key(65_600));
+    }
+
+    /// Whole counts of any size share the keys of `u32` counts, and each
+    /// large bin's bounds hold exactly the values keyed to it.
+    #[test]
+    fn u64_counts_key_like_u32_counts_and_bins_know_their_values() {
+        for v in [0u32, 1, 65_535, 65_536, 70_001, 1_234_567, u32::MAX] {
+            assert_eq!(count_key_u64(u64::from(v)), count_key(v), "{v}");
+        }
+        assert!(count_key_u64(u64::MAX) > count_key(u32::MAX));
+        for v in [65_536u64, 65_599, 65_600, 200_000, 1 << 40, (1 << 52) + 7] {
+            let key = count_key_u64(v);
+            let (low, high) = count_bin_bounds(key);
+            assert!(low <= v && v <= high, "{v} in [{low}, {high}]");
+            if low > 65_536 {
+                assert_eq!(count_key_u64(low - 1), key - 1, "{v}: the bin starts at {low}");
+            }
+            if high < u64::MAX {
+                assert_eq!(count_key_u64(high + 1), key + 1, "{v}: the bin ends at {high}");
+            }
+        }
+        assert_eq!(count_bin_bounds(count_key(65_536)).0, 65_536);
     }
 }

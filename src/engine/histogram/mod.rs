@@ -23,7 +23,9 @@ mod saved;
 mod testing;
 
 use column::Column;
-pub use keys::{EXACT_LIMIT, RATIO_FLOOR, count_key, count_value, float_key, float_value};
+pub use keys::{
+    EXACT_LIMIT, RATIO_FLOOR, count_bin_bounds, count_key, count_key_u64, count_value, float_key, float_value,
+};
 pub use recorder::HistogramRecorder;
 
 /// Counts per (day, bin) of finished trials: one [`Column`] per report day

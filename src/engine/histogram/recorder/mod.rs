@@ -16,7 +16,7 @@ mod runs;
 
 use super::DayHistogram;
 use super::column::{Cell, Column};
-use super::keys::{EXACT_LIMIT, count_key};
+use super::keys::{EXACT_LIMIT, count_key, count_key_u64};
 use batch::Offset;
 
 /// Bins buffered per histogram before they are counted (2 MiB): the more
@@ -190,16 +190,28 @@ impl HistogramRecorder {
     /// Records one trial of whole-person counts, `values[r]` on report day
     /// `r`: below [`EXACT_LIMIT`] (the common case) they are their own
     /// keys (see [`HistogramRecorder::record_keys`]), else [`count_key`] makes
-    /// them.
+    /// them. True when some value is [`EXACT_LIMIT`] or more (binned: its
+    /// exact sums are the caller's to keep).
     #[inline(always)]
-    pub fn record_counts(&mut self, values: &[u32]) {
+    pub fn record_counts(&mut self, values: &[u32]) -> bool {
         let (changes, bits) = changes_and_bits(values);
         const _: () = assert!(EXACT_LIMIT.is_power_of_two());
         if bits < EXACT_LIMIT {
             self.record_changing_keys(values, changes);
+            false
         } else {
             self.record(|day| count_key(values[day]));
+            true
         }
+    }
+
+    /// [`HistogramRecorder::record_counts`] for whole counts of any size
+    /// (money in whole USD, say): the same bins for the same values. True
+    /// when some value is [`EXACT_LIMIT`] or more.
+    pub fn record_wide_counts(&mut self, values: &[u64]) -> bool {
+        let large = values.iter().any(|&v| v >= u64::from(EXACT_LIMIT));
+        self.record(|day| count_key_u64(values[day]));
+        large
     }
 
     /// Records one trial by its bins, `keys[r]` on report day `r` (each
@@ -447,6 +459,8 @@ mod tests {
             let days = [0usize, 1, 2, 7, 17, 33, 106, 400][case % 8];
             let mut by_values = HistogramRecorder::new(days);
             let mut by_keys = HistogramRecorder::new(days);
+            // The values as `u64`s, through the entry point for wide counts.
+            let mut by_wide = HistogramRecorder::new(days);
             // The values taken as keys themselves, as ratio bins are.
             let mut as_keys = HistogramRecorder::new(days);
             let mut as_keys_reference = HistogramRecorder::new(days);
@@ -478,7 +492,10 @@ mod tests {
                     })
                     .collect();
                 let counted_before = by_values.pending_trials + by_values.run_trials;
-                by_values.record_counts(&values);
+                let large = by_values.record_counts(&values);
+                assert_eq!(large, values.iter().any(|&v| v >= EXACT_LIMIT));
+                let wide: Vec<u64> = values.iter().map(|&v| u64::from(v)).collect();
+                assert_eq!(by_wide.record_wide_counts(&wide), large);
                 // Counted (the buffers emptied) before the batch was full.
                 let counted = by_values.pending_trials + by_values.run_trials == 0 && counted_before > 0;
                 early_counts += usize::from(counted && counted_before + 1 < by_values.batch);
@@ -486,9 +503,10 @@ mod tests {
                 as_keys.record_keys(&values);
                 as_keys_reference.record(|day| i64::from(values[day]));
             }
-            let [by_values, by_keys, as_keys, as_keys_reference] =
-                [by_values, by_keys, as_keys, as_keys_reference].map(HistogramRecorder::finish);
+            let [by_values, by_keys, by_wide, as_keys, as_keys_reference] =
+                [by_values, by_keys, by_wide, as_keys, as_keys_reference].map(HistogramRecorder::finish);
             assert!(by_values == by_keys, "case {case}: {days} days, {trials} trials");
+            assert!(by_wide == by_keys, "case {case}: {days} days, {trials} trials, wide");
             assert!(
                 as_keys == as_keys_reference,
                 "case {case}: {days} days, {trials} trials, as keys"
