@@ -9,6 +9,7 @@
 //! (`contributors.NAME.withdrawal_day`, `horizon + 1` when not within the
 //! horizon), since whether and when it leaves is random even at a fixed rate.
 
+use super::stepped::Named;
 use super::{Chance, Draw, Key, Model};
 use crate::model::streams::stream;
 use crate::model::strength::unit;
@@ -31,6 +32,8 @@ enum Source {
     WithdrawalDay(usize),
     EventHappens(usize),
     EventDay(usize),
+    /// Model v2's inputs (rotations, costs, the fund), by index.
+    Stepped(usize),
 }
 
 /// The uncertain inputs of a model, named by their scenario paths.
@@ -104,6 +107,13 @@ impl Model {
                 uncertain_chance(&event.happens),
             );
             add(path("day"), Source::EventDay(e), event.day.is_uncertain());
+        }
+        for (i, (path, named)) in self.stepped.iter().flat_map(|p| &p.named).enumerate() {
+            let varies = match named {
+                Named::Draw(draw) => draw.is_uncertain(),
+                Named::Chance(chance) => uncertain_chance(chance),
+            };
+            add(path.clone(), Source::Stepped(i), varies);
         }
         table
     }
@@ -208,6 +218,11 @@ impl Model {
             },
             Source::EventHappens(e) => bit(&self.events[e].happens),
             Source::EventDay(e) => self.events[e].day.once(key),
+            Source::Stepped(i) => match self.stepped.as_ref().and_then(|p| p.named.get(i)) {
+                Some((_, Named::Draw(draw))) => draw.once(key),
+                Some((_, Named::Chance(chance))) => bit(chance),
+                None => f64::NAN,
+            },
         }
     }
 }

@@ -16,7 +16,7 @@ mod fund;
 mod plan;
 mod queue;
 
-pub(super) use plan::Plan;
+pub(super) use plan::{Named, Plan};
 
 use super::strength::daily_rate;
 use super::{Key, Model, Trial};

@@ -19,6 +19,15 @@ pub struct Plan {
     pub(super) arrears_factor: f64,
     /// How many capability kinds the scenario names.
     pub(super) capabilities: usize,
+    /// Model v2's inputs by their scenario paths, for sensitivity analysis.
+    pub(in crate::model) named: Vec<(String, Named)>,
+}
+
+/// A model v2 input as a trial draws it.
+#[derive(Debug, Clone)]
+pub(in crate::model) enum Named {
+    Draw(Draw),
+    Chance(Chance),
 }
 
 /// One contributor's rotation, cost and capabilities.
@@ -123,7 +132,9 @@ impl Plan {
                 .collect(),
         });
         let mission = scenario.mission.as_ref();
+        let named = named_inputs(scenario, shared);
         Plan {
+            named,
             contributors,
             ceiling: mission.and_then(|m| m.ceiling),
             over: mission.map_or(OverCeiling::Wait, |m| m.over_ceiling),
@@ -146,4 +157,50 @@ impl Plan {
         days.sort_by_key(|&(day, _, _)| day);
         days
     }
+}
+
+/// Every model v2 input that can vary, by its path, drawn as the trial
+/// draws it (the same streams, so the same values).
+fn named_inputs(scenario: &Scenario, shared: Option<&Copula>) -> Vec<(String, Named)> {
+    let mut named = Vec::new();
+    let mut draw =
+        |input: &crate::scenario::Input| named.push((input.path.clone(), Named::Draw(Draw::new(input, shared))));
+    for c in &scenario.contributors {
+        if let Some(r) = &c.rotation {
+            draw(&r.tour_days);
+            draw(&r.relief);
+            draw(&r.relief_gap_days);
+            if let Some(first) = &r.first_rotation_days {
+                draw(first);
+            }
+        }
+        if let ContributorCost::Own(cost) = &c.cost {
+            draw(cost);
+        }
+    }
+    if let Some(f) = &scenario.funding {
+        draw(&f.start_balance);
+        draw(&f.cost_per_person_month);
+        for c in &f.contributions {
+            draw(&c.amount);
+            draw(&c.day);
+            if let Some(z) = &c.freeze {
+                draw(&z.day);
+                draw(&z.share);
+            }
+        }
+        for o in &f.outside {
+            draw(&o.day);
+            draw(&o.share);
+        }
+        for c in &f.contributions {
+            let path = format!("funding.contributions.{}.probability", c.name);
+            named.push((path.clone(), Named::Chance(Chance::new(c.probability, &path))));
+            if let Some(z) = &c.freeze {
+                let path = format!("funding.contributions.{}.freeze_probability", c.name);
+                named.push((path.clone(), Named::Chance(Chance::new(z.probability, &path))));
+            }
+        }
+    }
+    named
 }
