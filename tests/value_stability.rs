@@ -143,7 +143,7 @@ fn baseline_csv_files_are_pinned() {
     let pinned = [
         (
             "timeseries.csv",
-            "aeeaba37319093b0bccd17ffdc39a8306504b8cf41dbf2b174b151e6c0abc001",
+            "f61c6a094149abaac8b86fec7fd29e8b60d480cdae8bc02e1fc8f41b79f69245",
         ),
         (
             "targets.csv",
@@ -155,7 +155,7 @@ fn baseline_csv_files_are_pinned() {
         ),
         (
             "contributors.csv",
-            "234b7165f68e67f90a2e912c65133000e89b0fc842a98867ac25c3c6188749a6",
+            "00ae2db0cf3908be61955dec499208b0ef494ac02c9dcf242810b2fed0f2d986",
         ),
         (
             "run_info.csv",

@@ -35,8 +35,9 @@ impl Model {
         }
     }
 
-    /// Day the contingent withdraws (`u32::MAX` if never): exponential with
-    /// `P(within 365 days) = withdrawal_per_year`.
+    /// Day the contingent withdraws (`u32::MAX` if never): an exponential
+    /// wait with `P(within 365 days) = withdrawal_per_year`, rounded to the
+    /// nearest day like every drawn day (halves away from zero).
     pub(super) fn withdrawal_day(&self, model: &ContributorModel, key: &Key) -> u32 {
         let index = key.index;
         let per_year = model.withdrawal.once(key);
@@ -49,7 +50,7 @@ impl Model {
         }
         let wait: f64 =
             rand_distr::Distribution::sample(&rand_distr::Exp1, &mut stream(self.seed, index, model.withdrawal_time));
-        let day = (wait / rate).ceil();
+        let day = (wait / rate).round();
         if day > f64::from(self.horizon) {
             u32::MAX
         } else {
