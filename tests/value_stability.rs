@@ -159,7 +159,7 @@ fn baseline_csv_files_are_pinned() {
         ),
         (
             "run_info.csv",
-            "411f13afc6c6c8f8bd41044a4abdb3d79692a046c31561d6af16823930ac8fee",
+            "dba7c4af63813b21ac5c590163df03c3c69e0510591594b34a033ca52abc9cd2",
         ),
     ];
     assert_eq!(pinned.map(|(file, _)| file), FILES);

@@ -133,6 +133,7 @@ impl Reader<'_> {
                 "events",
                 "targets",
                 "correlations",
+                "benchmarks",
             ],
         );
         let name = self.string(root, "name");
@@ -168,6 +169,7 @@ impl Reader<'_> {
         let events = self.events(root, dates);
         let contributors = self.contributors(root, &events);
         let targets = self.targets(root, &contributors);
+        let benchmarks = self.benchmarks(root, &contributors);
         let mut scenario = Scenario {
             name: name?,
             file: file.to_string(),
@@ -179,6 +181,7 @@ impl Reader<'_> {
             contributors,
             events,
             targets,
+            benchmarks,
             correlations: Vec::new(),
         };
         scenario.correlations = self.correlations(root, &scenario);

@@ -4,7 +4,9 @@
 
 use toml_edit::{Item, TableLike, Value};
 
-use crate::scenario::sections::{CONTRIBUTOR_KEYS, CORRELATION_KEYS, EVENT_KEYS, INTAKE_KEYS, TARGET_KEYS};
+use crate::scenario::sections::{
+    BENCHMARK_KEYS, CONTRIBUTOR_KEYS, CORRELATION_KEYS, EVENT_KEYS, INTAKE_KEYS, TARGET_KEYS,
+};
 
 /// A list of tables a path can go through.
 struct TableList {
@@ -18,7 +20,7 @@ struct TableList {
     keys: &'static [&'static str],
 }
 
-const TABLE_LISTS: [TableList; 5] = [
+const TABLE_LISTS: [TableList; 6] = [
     TableList {
         path: "contributors",
         what: "contributor",
@@ -48,6 +50,12 @@ const TABLE_LISTS: [TableList; 5] = [
         what: "correlation",
         example: "rank_correlation",
         keys: &CORRELATION_KEYS,
+    },
+    TableList {
+        path: "benchmarks",
+        what: "benchmark",
+        example: "value",
+        keys: &BENCHMARK_KEYS,
     },
 ];
 
