@@ -19,8 +19,8 @@ use chrono::NaiveDate;
 pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_params};
 pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
 pub use limits::{
-    LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS, MAX_FILE_SEED,
-    MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
+    LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS,
+    MAX_FILE_SEED, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
 };
 pub use parse::{parse_file, parse_str, read_file, read_stdin};
 pub use sections::parse_metric;

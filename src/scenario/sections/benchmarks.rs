@@ -53,7 +53,11 @@ impl Reader<'_> {
     /// `metric`: required, one of the metric names targets take.
     fn benchmark_metric(&mut self, t: &Tbl, contributors: &[Contributor]) -> Option<Metric> {
         if t.get("metric").is_none() {
-            self.missing(t, "metric", "the metric it is a level of, e.g. metric = \"police_per_100k\"");
+            self.missing(
+                t,
+                "metric",
+                "the metric it is a level of, e.g. metric = \"police_per_100k\"",
+            );
             return None;
         }
         let name = self.string(t, "metric")?;
@@ -103,7 +107,10 @@ mod tests {
         let s = parse_str(&format!("{MINIMAL}{ONE}"), "t.toml").expect("valid");
         assert_eq!(s.benchmarks.len(), 1);
         let b = &s.benchmarks[0];
-        assert_eq!((b.name.as_str(), b.metric, b.value), ("Q", Metric::PolicePer100k, 100.0));
+        assert_eq!(
+            (b.name.as_str(), b.metric, b.value),
+            ("Q", Metric::PolicePer100k, 100.0)
+        );
         assert_eq!(b.source, "RAND");
         let none = parse_str(MINIMAL, "t.toml").expect("valid");
         assert!(none.benchmarks.is_empty());
