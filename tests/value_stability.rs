@@ -7,7 +7,8 @@
 //!   first draws of every distribution form a scenario may name (`Sampler`,
 //!   which rests on rand_distr, whose algorithms may change between releases);
 //! - the SHA-256 of each of the five CSV files of the built-in baseline run
-//!   with `--trials 2000 --seed 7`.
+//!   with `--trials 2000 --seed 7`, and of the four it writes for its report
+//!   (`benchmarks.csv`, `distribution.csv`, `drivers.csv`, `assumptions.csv`).
 //!
 //! Any change that alters a random draw, or the arithmetic or printing of
 //! the results (a dependency update, a new sampling method, a reordered
@@ -159,7 +160,7 @@ fn baseline_csv_files_are_pinned() {
         ),
         (
             "run_info.csv",
-            "411f13afc6c6c8f8bd41044a4abdb3d79692a046c31561d6af16823930ac8fee",
+            "dba7c4af63813b21ac5c590163df03c3c69e0510591594b34a033ca52abc9cd2",
         ),
     ];
     assert_eq!(pinned.map(|(file, _)| file), FILES);
@@ -178,6 +179,55 @@ fn baseline_csv_files_are_pinned() {
     assert!(
         changed.is_empty(),
         "the baseline's results changed (see this file's top comment for what a deliberate change needs):\n{}",
+        changed.join("\n")
+    );
+}
+
+/// The CSV files a run writes for its report (benchmarks, distribution,
+/// drivers, assumptions), pinned as the five are: the drivers' quick pass
+/// and the assumptions' draws are as reproducible as the results.
+#[test]
+fn baseline_report_csv_files_are_pinned() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("out");
+    forcegen()
+        .arg("run")
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--trials", "2000", "--seed", "7", "--threads", "2"])
+        .assert()
+        .success();
+    let pinned = [
+        (
+            "benchmarks.csv",
+            "95737dc32fb48a53587f5b1ebedb20f711e27565cdf028c5b8bce95fddecc5dd",
+        ),
+        (
+            "distribution.csv",
+            "8da678f8033727d55e3b1b2db9f10fca3385d46a9cd48f38ad86baf0a6c78dd3",
+        ),
+        (
+            "drivers.csv",
+            "cf7b601bdf6d28babcbccaf8a4eef8c850ce26ea4815785789d17edf56b5d90c",
+        ),
+        (
+            "assumptions.csv",
+            "201a3b48444c9bde6fb6d5a167fb5be5925dad76a1886680d2bfecac83dbe190",
+        ),
+    ];
+    assert_eq!(pinned.map(|(file, _)| file), forcegen::output::schema::RUN_EXTRA_FILES);
+    let changed: Vec<String> = pinned
+        .iter()
+        .filter_map(|(file, expected)| {
+            let path = out.join(file);
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let got = sha256_hex(&bytes);
+            (got != *expected).then(|| format!("{file}: {got}"))
+        })
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "the baseline's report files changed (see this file's top comment):\n{}",
         changed.join("\n")
     );
 }

@@ -9,8 +9,10 @@
 //! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
 //! - [`explain`]: `forcegen explain`, every input as drawn, and warnings.
 
+pub mod assumptions;
 pub mod backtest;
 pub mod compare;
+pub mod drivers;
 pub mod explain;
 pub mod sensitivity;
 pub mod sweep;

@@ -32,6 +32,9 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         model: &model,
         aggregates: &merged.aggregates,
         elapsed: None,
+        threads: 0,
+        report_day: model.report_days.len().saturating_sub(1),
+        drivers: true,
     };
     results.write(folder, false, args.output.quiet)
 }

@@ -12,6 +12,7 @@ use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
+use crate::analysis::{assumptions, drivers};
 use crate::engine::{self, Aggregates};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
@@ -54,6 +55,15 @@ pub struct RunArgs {
     /// (--set 'contributors.Kenya.fulfilment=beta(8, 2)').
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// The date of distribution.csv and the report's distribution chart
+    /// (YYYY-MM-DD, within the simulated period; the last report date on or
+    /// before it is used) [default: the horizon].
+    #[arg(long, value_name = "DATE")]
+    pub report_date: Option<chrono::NaiveDate>,
+    /// Skip the quick sensitivity pass behind the report's drivers
+    /// (drivers.csv is then not written).
+    #[arg(long)]
+    pub no_drivers: bool,
 }
 
 /// `forcegen run`.
@@ -73,6 +83,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let out = out_dir(&args.options.output, args.scenario.as_deref(), None);
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let model = Model::new(&scenario);
+    let report_day = output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
     let started = Instant::now();
     let total = scenario.simulation.trials;
     let aggregates = with_progress(total, args.options.output.quiet, |progress| {
@@ -83,6 +94,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         model: &model,
         aggregates: &aggregates,
         elapsed: Some(started.elapsed()),
+        threads,
+        report_day,
+        drivers: !args.no_drivers,
     };
     results.write(folder, args.wide, args.options.output.quiet)
 }
@@ -180,6 +194,12 @@ pub struct Results<'a> {
     pub aggregates: &'a Aggregates,
     /// How long the simulation took, for the summary (none for a merge).
     pub elapsed: Option<Duration>,
+    /// Worker threads of the drivers' quick pass (0: one per core).
+    pub threads: usize,
+    /// The index in `model.report_days` of `distribution.csv`'s date.
+    pub report_day: usize,
+    /// Whether to run the drivers' quick pass and write `drivers.csv`.
+    pub drivers: bool,
 }
 
 impl Results<'_> {
@@ -188,6 +208,7 @@ impl Results<'_> {
     /// Ctrl-C before the commit writes nothing.
     pub fn write(&self, folder: OutputFolder, wide: bool, quiet: bool) -> Result<(), Failure> {
         let mut files = output::render(self.scenario, self.model, self.aggregates);
+        files.extend(self.extras()?);
         let report = crate::report::render(&files).map_err(|e| Failure::Internal(e.to_string()))?;
         if wide {
             let bytes = output::wide::from_timeseries(&files[0].1).map_err(|e| Failure::Internal(e.to_string()))?;
@@ -209,6 +230,26 @@ impl Results<'_> {
             self.print_summary(&out);
         }
         Ok(())
+    }
+
+    /// The CSV files of the report besides the five
+    /// ([`schema::RUN_EXTRA_FILES`]): benchmarks, the distribution on the
+    /// chosen date, the drivers (unless skipped) and the assumptions.
+    fn extras(&self) -> Result<Vec<(&'static str, Vec<u8>)>, Failure> {
+        let (scenario, model) = (self.scenario, self.model);
+        let mut files = vec![
+            (schema::BENCHMARKS, output::extras::benchmarks(scenario)),
+            (
+                schema::DISTRIBUTION,
+                output::extras::distribution(scenario, model, self.aggregates, self.report_day),
+            ),
+        ];
+        if self.drivers {
+            let (rows, trials) = drivers::drivers(scenario, model, self.threads)?;
+            files.push((schema::DRIVERS, drivers::render(&rows, trials)));
+        }
+        files.push((schema::ASSUMPTIONS, assumptions::render(scenario)));
+        Ok(files)
     }
 
     fn print_summary(&self, out: &Path) {

@@ -12,6 +12,7 @@
 //! in the owning command's [`folder::FileSet`], and hand it to
 //! [`folder::OutputFolder::commit`] with the others.
 
+pub mod extras;
 pub mod folder;
 pub mod schema;
 pub mod stats;

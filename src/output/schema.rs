@@ -13,19 +13,32 @@ pub const RUN_INFO: &str = "run_info.csv";
 /// `run --wide`: `timeseries.csv` pivoted to one row per date.
 pub const WIDE: &str = "timeseries_wide.csv";
 
+/// The CSV files a run writes besides [`RUN_FILES`], for the report: the
+/// scenario's benchmarks, the distribution on one date, the drivers and the
+/// assumptions. The report reads them when they are there; a folder from
+/// an older forcegen, without them, still gives a report (saying what is
+/// missing).
+pub const RUN_EXTRA_FILES: [&str; 4] = [BENCHMARKS, DISTRIBUTION, DRIVERS, ASSUMPTIONS];
+
+pub const BENCHMARKS: &str = "benchmarks.csv";
+pub const DISTRIBUTION: &str = "distribution.csv";
+pub const DRIVERS: &str = "drivers.csv";
+pub const ASSUMPTIONS: &str = "assumptions.csv";
+
 /// The report page and its charts, in the order they are written.
-pub const REPORT_FILES: [&str; 5] = [
+pub const REPORT_FILES: [&str; 6] = [
     "report.html",
     "chart_international.svg",
     "chart_police_ratio.svg",
     "chart_targets.svg",
     "chart_contributors.svg",
+    "chart_distribution.svg",
 ];
 
 /// Every file a run writes or removes in its output folder: the CSV files,
 /// the wide file and the report. A folder holding any of them is a run's
 /// folder, owned by the scenario named in its `run_info.csv`.
-pub const RUN_OWNED: [&str; 11] = [
+pub const RUN_OWNED: [&str; 16] = [
     TIMESERIES,
     TARGETS,
     SUMMARY,
@@ -37,6 +50,11 @@ pub const RUN_OWNED: [&str; 11] = [
     REPORT_FILES[2],
     REPORT_FILES[3],
     REPORT_FILES[4],
+    REPORT_FILES[5],
+    BENCHMARKS,
+    DISTRIBUTION,
+    DRIVERS,
+    ASSUMPTIONS,
 ];
 
 /// The statistics of each metric and day, in column order (`mean`, `sd`,
@@ -97,9 +115,43 @@ pub const RUN_COLUMNS: [&[&str]; 5] = [
     &RUN_INFO_COLUMNS,
 ];
 
-/// The columns of one of the run's CSV files, by file name.
+pub const BENCHMARKS_COLUMNS: [&str; 4] = ["name", "metric", "value", "source"];
+pub const DISTRIBUTION_COLUMNS: [&str; 4] = ["metric", "date", "value", "share"];
+/// `drivers.csv`: the columns of `sensitivity.csv`, then the trials the
+/// quick pass used.
+pub const DRIVERS_COLUMNS: [&str; 8] = [
+    SENSITIVITY_COLUMNS[0],
+    SENSITIVITY_COLUMNS[1],
+    SENSITIVITY_COLUMNS[2],
+    SENSITIVITY_COLUMNS[3],
+    SENSITIVITY_COLUMNS[4],
+    SENSITIVITY_COLUMNS[5],
+    SENSITIVITY_COLUMNS[6],
+    "trials",
+];
+pub const ASSUMPTIONS_COLUMNS: [&str; 8] = ["kind", "name", "value", "unit", "p5", "p50", "p95", "source"];
+
+/// The header of each file of [`RUN_EXTRA_FILES`], in its order.
+pub const RUN_EXTRA_COLUMNS: [&[&str]; 4] = [
+    &BENCHMARKS_COLUMNS,
+    &DISTRIBUTION_COLUMNS,
+    &DRIVERS_COLUMNS,
+    &ASSUMPTIONS_COLUMNS,
+];
+
+/// The columns of one of the run's CSV files ([`RUN_FILES`] and
+/// [`RUN_EXTRA_FILES`]), by file name.
 pub fn run_columns(file: &str) -> Option<&'static [&'static str]> {
-    RUN_FILES.iter().position(|f| *f == file).map(|i| RUN_COLUMNS[i])
+    RUN_FILES
+        .iter()
+        .position(|f| *f == file)
+        .map(|i| RUN_COLUMNS[i])
+        .or_else(|| {
+            RUN_EXTRA_FILES
+                .iter()
+                .position(|f| *f == file)
+                .map(|i| RUN_EXTRA_COLUMNS[i])
+        })
 }
 
 /// `forcegen sweep`: `sweep.csv` has `point`, one column per swept field,

@@ -17,6 +17,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ReportError;
 use super::data::{RunData, Series};
+use super::extras::Extras;
+use crate::output::uncell;
 
 /// Chart size in pixels (the SVG scales with the page).
 pub const WIDTH: u32 = 960;
@@ -41,33 +43,27 @@ const BLUE: RGBColor = PALETTE[0];
 const VERMILLION: RGBColor = PALETTE[1];
 const GREEN: RGBColor = PALETTE[2];
 const GRID: RGBColor = RGBColor(225, 225, 225);
-const SHADE: RGBColor = RGBColor(222, 222, 222);
-const FONT: &str = "sans-serif";
-
-/// UN benchmark of police per 100,000 inhabitants.
-/// The 222 police per 100,000 that UN reports on Haiti quote: folklore, not
-/// a UN standard (a misreading of a 2010 UNODC/HEUNI table whose median was
-/// 303); drawn as what it is.
-pub const UN_NORM: f64 = 222.0;
-/// The "tranquil policing" range of police per 100,000.
-pub const TRANQUIL: (f64, f64) = (100.0, 400.0);
+pub(super) const FONT: &str = "sans-serif";
 
 /// Element id and title of each chart, in the order of [`super::FILES`]`[1..]`.
-pub const CHARTS: [(&str, &str); 4] = [
+pub const CHARTS: [(&str, &str); 5] = [
     ("chart-international", "International personnel by date"),
     ("chart-police-ratio", "Police per 100,000 inhabitants by date"),
     ("chart-targets", "Probability of reaching each target by date"),
     ("chart-contributors", "Expected strength by contributor (mean, stacked)"),
+    ("chart-distribution", "Distribution of strength on one date"),
 ];
 
-type DrawResult = Result<(), Box<dyn Error>>;
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(super) type DrawResult = Result<(), Box<dyn Error>>;
+pub(super) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type DateChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordi32>, RangedCoordf64>>;
 
-/// The four charts as SVG documents, in the order of [`CHARTS`].
-pub fn draw_all(data: &RunData) -> Result<Vec<String>, ReportError> {
+/// The first four charts as SVG documents, in the order of [`CHARTS`]
+/// (the distribution chart is drawn by `super::distribution`).
+pub fn draw_all(data: &RunData, extras: &Extras) -> Result<Vec<String>, ReportError> {
     Ok(vec![
-        svg(CHARTS[0], 0, |root| international(root, data))?,
-        svg(CHARTS[1], 0, |root| police_ratio(root, data))?,
+        svg(CHARTS[0], 0, |root| international(root, data, extras))?,
+        svg(CHARTS[1], 0, |root| police_ratio(root, data, extras))?,
         svg(CHARTS[2], legend_height(data.targets.len(), 2), |root| {
             targets(root, data)
         })?,
@@ -78,7 +74,11 @@ pub fn draw_all(data: &RunData) -> Result<Vec<String>, ReportError> {
 }
 
 /// Draws one chart (with `legend` pixels under it) into a string and gives the `<svg>` element an id and a title.
-fn svg((id, title): (&str, &str), legend: u32, draw: impl FnOnce(&Area) -> DrawResult) -> Result<String, ReportError> {
+pub(super) fn svg(
+    (id, title): (&str, &str),
+    legend: u32,
+    draw: impl FnOnce(&Area) -> DrawResult,
+) -> Result<String, ReportError> {
     let mut buffer = String::new();
     {
         let root = SVGBackend::with_string(&mut buffer, (WIDTH, HEIGHT + legend)).into_drawing_area();
@@ -151,12 +151,7 @@ fn x_range(data: &RunData) -> std::ops::Range<i32> {
 }
 
 /// Draws the axes: dates along x, `y_desc` along y.
-fn mesh<'a, 'b>(
-    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordi32>, RangedCoordf64>>,
-    data: &RunData,
-    y_desc: &str,
-    y_format: &dyn Fn(&f64) -> String,
-) -> DrawResult {
+fn mesh(chart: &mut DateChart, data: &RunData, y_desc: &str, y_format: &dyn Fn(&f64) -> String) -> DrawResult {
     let x_format = |day: &i32| data.date_of(*day).format("%b %Y").to_string();
     chart
         .configure_mesh()
@@ -173,7 +168,7 @@ fn mesh<'a, 'b>(
     Ok(())
 }
 
-fn builder<'a, 'b>(root: &'a Area<'b>, caption: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+pub(super) fn builder<'a, 'b>(root: &'a Area<'b>, caption: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
     let mut builder = ChartBuilder::on(root);
     builder
         .caption(caption, (FONT, 20))
@@ -205,7 +200,7 @@ fn median(series: &Series) -> Vec<(i32, f64)> {
 
 /// `top` as the top of a y axis from 0, if plotters can draw it (finite:
 /// an infinite range never finishes).
-fn axis_top(top: f64) -> Result<f64, Box<dyn Error>> {
+pub(super) fn axis_top(top: f64) -> Result<f64, Box<dyn Error>> {
     if top.is_finite() && top > 0.0 {
         Ok(top)
     } else {
@@ -237,16 +232,17 @@ fn swatch(color: RGBAColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
     move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], color.filled())
 }
 
-/// Personnel fan chart: p5–p95 and p25–p75 bands, the median, and targets.
-fn international(root: &Area, data: &RunData) -> DrawResult {
+/// Personnel fan chart: p5–p95 and p25–p75 bands, the median, and the
+/// targets and benchmarks on `international`.
+fn international(root: &Area, data: &RunData, extras: &Extras) -> DrawResult {
     root.fill(&WHITE)?;
     let Some(series) = data.series("international") else {
         return no_data(root, "no international personnel in this run");
     };
-    let targets = data.targets_on("international");
-    // Room above the highest target for the legend (top left).
-    let highest = targets.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-    let top = axis_top((max_p95(series) * 1.12).max(highest * 1.4).max(10.0))?;
+    let lines = reference_lines(data, extras, "international");
+    // Room above the highest line for the legend (top left).
+    let (top, above) = scale((max_p95(series) * 1.12).max(10.0), &lines, 1.4);
+    let top = axis_top(top)?;
     let mut chart = builder(root, "International personnel (all contributors) by date")
         .build_cartesian_2d(x_range(data).with_key_points(date_ticks(data)), 0.0..top)?;
     mesh(&mut chart, data, "personnel", &|v| thousands(*v))?;
@@ -265,67 +261,24 @@ fn international(root: &Area, data: &RunData) -> DrawResult {
         .draw_series(LineSeries::new(median(series), BLACK.stroke_width(3)))?
         .label("median")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(3)));
-    let horizon = data.horizon_days as i32;
-    for (i, (name, level)) in targets.iter().enumerate() {
-        let line = DashedLineSeries::new(vec![(0, *level), (horizon, *level)], 10, 6, VERMILLION.stroke_width(2));
-        let drawn = chart.draw_series(line)?;
-        if i == 0 {
-            drawn
-                .label("target (dashed)")
-                .legend(|(x, y)| DashedPathElement::new(vec![(x, y), (x + 24, y)], 6, 4, VERMILLION.stroke_width(2)));
-        }
-        let style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Left, VPos::Bottom));
-        chart.draw_series(std::iter::once(Text::new(
-            format!("target {name}: {}", thousands(*level)),
-            (horizon / 100, *level + top * 0.01),
-            style,
-        )))?;
-    }
+    draw_lines(&mut chart, data, &lines, top, &above)?;
     legend_box(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
-/// Police per 100,000: median and p5–p95 against the UN norm and the
-/// tranquil-policing band.
-fn police_ratio(root: &Area, data: &RunData) -> DrawResult {
+/// Police per 100,000: median and p5–p95, with the targets and benchmarks
+/// on `police_per_100k`; the axis fits the data (see [`scale`]).
+fn police_ratio(root: &Area, data: &RunData, extras: &Extras) -> DrawResult {
     root.fill(&WHITE)?;
     let Some(series) = data.series("police_per_100k") else {
         return no_data(root, "no police ratio in this run");
     };
-    let top = axis_top((max_p95(series) * 1.1).max(TRANQUIL.1 * 1.25))?;
-    let horizon = data.horizon_days.max(1) as i32;
+    let lines = reference_lines(data, extras, "police_per_100k");
+    let (top, above) = scale((max_p95(series) * 1.12).max(1.0), &lines, 1.15);
+    let top = axis_top(top)?;
     let mut chart = builder(root, "Police (host and international) per 100,000 inhabitants")
         .build_cartesian_2d(x_range(data).with_key_points(date_ticks(data)), 0.0..top)?;
     mesh(&mut chart, data, "police per 100,000", &|v| thousands(*v))?;
 
-    chart
-        .draw_series(std::iter::once(Rectangle::new(
-            [(0, TRANQUIL.0), (horizon, TRANQUIL.1)],
-            SHADE.filled(),
-        )))?
-        .label("tranquil policing: 100 to 400")
-        .legend(swatch(SHADE.to_rgba()));
-    chart
-        .draw_series(DashedLineSeries::new(
-            vec![(0, UN_NORM), (horizon, UN_NORM)],
-            12,
-            6,
-            BLACK.stroke_width(2),
-        ))?
-        .label("222 quoted by the UN (not a UN standard)")
-        .legend(|(x, y)| DashedPathElement::new(vec![(x, y), (x + 24, y)], 7, 4, BLACK.stroke_width(2)));
-    let left = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Left, VPos::Bottom));
-    chart.draw_series([
-        Text::new(
-            "222 (quoted by the UN)",
-            (horizon / 100, UN_NORM + top * 0.01),
-            left.clone(),
-        ),
-        Text::new(
-            "tranquil policing band 100 to 400",
-            (horizon / 100, TRANQUIL.1 - top * 0.05),
-            left,
-        ),
-    ])?;
     let band_color = GREEN.mix(0.35);
     chart
         .draw_series(std::iter::once(Polygon::new(band(series, 0, 4), band_color.filled())))?
@@ -335,7 +288,116 @@ fn police_ratio(root: &Area, data: &RunData) -> DrawResult {
         .draw_series(LineSeries::new(median(series), GREEN.stroke_width(3)))?
         .label("median")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], GREEN.stroke_width(3)));
+    draw_lines(&mut chart, data, &lines, top, &above)?;
     legend_box(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// A level drawn across a chart: a target (dashed, vermillion) or a
+/// benchmark (dotted, black), with its label.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct RefLine {
+    pub label: String,
+    pub value: f64,
+    pub benchmark: bool,
+}
+
+impl RefLine {
+    pub(super) fn color(&self) -> RGBColor {
+        if self.benchmark { BLACK } else { VERMILLION }
+    }
+
+    /// Dash and gap lengths.
+    pub(super) fn dashes(&self) -> (u32, u32) {
+        if self.benchmark { (3, 4) } else { (10, 6) }
+    }
+}
+
+/// The targets (from `summary.csv`) and benchmarks (from `benchmarks.csv`)
+/// on `metric`, with their labels.
+pub(super) fn reference_lines(data: &RunData, extras: &Extras, metric: &str) -> Vec<RefLine> {
+    let targets = data.targets_on(metric).into_iter().map(|(name, value)| RefLine {
+        label: format!("target {}: {}", uncell(&name), thousands(value)),
+        value,
+        benchmark: false,
+    });
+    let benchmarks = extras.benchmarks_on(metric).into_iter().map(|(name, value)| RefLine {
+        label: format!("{}: {}", uncell(&name), thousands(value)),
+        value,
+        benchmark: true,
+    });
+    targets.chain(benchmarks).collect()
+}
+
+/// How far past the data a line may be and still widen the axis: lines up
+/// to this many times the data's top are drawn; those above are named in
+/// a note at the top of the chart, so the data never shrinks to a strip.
+pub(super) const REACH: f64 = 3.0;
+
+/// The top of a value axis whose data reach `data_top`, with `headroom`
+/// times the highest line drawn (room for its label, or for a legend
+/// above it), and the lines left above it.
+pub(super) fn scale(data_top: f64, lines: &[RefLine], headroom: f64) -> (f64, Vec<RefLine>) {
+    let within = |l: &&RefLine| l.value <= data_top * REACH;
+    let top = lines
+        .iter()
+        .filter(within)
+        .map(|l| l.value * headroom)
+        .fold(data_top, f64::max);
+    let above = lines.iter().filter(|l| !within(l)).cloned().collect();
+    (top, above)
+}
+
+/// Draws `lines` across a chart by date, each labelled, adds their legend
+/// entries, and notes the lines above the axis.
+fn draw_lines(chart: &mut DateChart, data: &RunData, lines: &[RefLine], top: f64, above: &[RefLine]) -> DrawResult {
+    let horizon = data.horizon_days.max(1) as i32;
+    let mut legend = [false, false];
+    let mut placed: Vec<(f64, bool)> = Vec::new();
+    for line in lines.iter().filter(|l| !above.contains(l)) {
+        let (dash, gap) = line.dashes();
+        let style = line.color().stroke_width(2);
+        let drawn = chart.draw_series(DashedLineSeries::new(
+            vec![(0, line.value), (horizon, line.value)],
+            dash,
+            gap,
+            style,
+        ))?;
+        if !legend[usize::from(line.benchmark)] {
+            legend[usize::from(line.benchmark)] = true;
+            let label = if line.benchmark {
+                "benchmark (dotted)"
+            } else {
+                "target (dashed)"
+            };
+            drawn
+                .label(label)
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 24, y)], dash, gap, style));
+        }
+        // Labels at the left, above the line; one close to the line before
+        // goes below its line instead.
+        let close = placed
+            .last()
+            .is_some_and(|(v, up)| *up && (line.value - v).abs() < top * 0.06);
+        placed.push((line.value, !close));
+        let (v, dy) = if close {
+            (VPos::Top, -0.01)
+        } else {
+            (VPos::Bottom, 0.01)
+        };
+        let text = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Left, v));
+        let at = (horizon / 100, line.value + top * dy);
+        chart.draw_series(std::iter::once(Text::new(line.label.clone(), at, text)))?;
+    }
+    if !above.is_empty() {
+        let names: Vec<&str> = above.iter().map(|l| l.label.as_str()).collect();
+        let text = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Bottom));
+        chart.draw_series(std::iter::once(Text::new(
+            format!("above the chart: {}", names.join("; ")),
+            (horizon - horizon / 100, top * 0.02),
+            text,
+        )))?;
+    }
+    Ok(())
 }
 
 /// Dash and gap lengths of line `i` (0 = solid).
@@ -495,7 +557,7 @@ fn contributors(root: &Area, data: &RunData) -> DrawResult {
     Ok(())
 }
 
-fn no_data(root: &Area, message: &str) -> DrawResult {
+pub(super) fn no_data(root: &Area, message: &str) -> DrawResult {
     let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
     root.draw(&Text::new(
         message.to_string(),
@@ -508,6 +570,21 @@ fn no_data(root: &Area, message: &str) -> DrawResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_far_above_the_data_do_not_stretch_the_axis() {
+        let line = |value: f64| RefLine {
+            label: format!("{value}"),
+            value,
+            benchmark: true,
+        };
+        // Data up to 50: 100 and 150 widen the axis (to 150 x 1.1), 400 is
+        // named above the chart.
+        let (top, above) = scale(50.0, &[line(100.0), line(400.0), line(150.0)], 1.1);
+        assert!((top - 165.0).abs() < 1e-9, "{top}");
+        assert_eq!(above, [line(400.0)]);
+        assert_eq!(scale(50.0, &[], 1.1), (50.0, Vec::new()));
+    }
 
     #[test]
     fn thousands_separators() {

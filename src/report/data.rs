@@ -30,7 +30,7 @@ pub struct Table {
 
 impl Table {
     /// Parses a CSV file of at most [`MAX_CSV_ROWS`] rows.
-    fn parse(file: &str, bytes: &[u8]) -> Result<Table, ReportError> {
+    pub(super) fn parse(file: &str, bytes: &[u8]) -> Result<Table, ReportError> {
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
         let error = |e: csv::Error| ReportError::Csv {
             file: file.to_string(),
@@ -53,7 +53,7 @@ impl Table {
     }
 
     /// The index of column `name`, or an error naming the file.
-    fn column(&self, file: &str, name: &str) -> Result<usize, ReportError> {
+    pub(super) fn column(&self, file: &str, name: &str) -> Result<usize, ReportError> {
         debug_assert!(
             schema::run_columns(file).is_some_and(|columns| columns.contains(&name)),
             "{file} has no column {name} in output/schema.rs"
@@ -68,7 +68,7 @@ impl Table {
     }
 
     /// An error in row `row`, column `name`.
-    fn error(&self, file: &str, row: usize, name: &str, message: String) -> ReportError {
+    pub(super) fn error(&self, file: &str, row: usize, name: &str, message: String) -> ReportError {
         let line = self.lines.get(row).map_or_else(String::new, |l| format!("line {l}, "));
         ReportError::Csv {
             file: file.to_string(),
@@ -78,7 +78,13 @@ impl Table {
 
     /// The number in row `row`, column `col` (named `name`): finite and at
     /// least `low`.
-    fn number(&self, file: &str, row: usize, (col, name): (usize, &str), low: f64) -> Result<f64, ReportError> {
+    pub(super) fn number(
+        &self,
+        file: &str,
+        row: usize,
+        (col, name): (usize, &str),
+        low: f64,
+    ) -> Result<f64, ReportError> {
         let text = &self.rows[row][col];
         match text.parse::<f64>() {
             Ok(value) if value.is_finite() && value >= low => Ok(value),
@@ -103,7 +109,7 @@ impl Table {
 }
 
 /// `text` in quotes, cut short if long.
-fn quoted(text: &str) -> String {
+pub(super) fn quoted(text: &str) -> String {
     match text.char_indices().nth(QUOTED_CHARS) {
         Some((end, _)) => format!("\"{}...\"", text[..end].escape_debug()),
         None => format!("\"{}\"", text.escape_debug()),

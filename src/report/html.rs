@@ -1,11 +1,14 @@
-//! The one-page HTML report: the four charts inline, then the tables.
+//! The one-page HTML report: the findings, the drivers and the
+//! assumptions, then the five charts inline, then the tables.
 //! Self-contained: no script, no font, no image from anywhere else.
 
 use std::fmt::Write;
 
-use super::charts::{self, CHARTS};
+use super::charts::CHARTS;
 use super::data::{RunData, Table};
 use super::escape;
+use super::extras::Extras;
+use crate::output::schema;
 use crate::output::uncell;
 
 const STYLE: &str = "
@@ -24,19 +27,22 @@ td.date { white-space: nowrap; }
 @media print { figure, table { break-inside: avoid; } }
 ";
 
-const CAPTIONS: [&str; 4] = [
+const CAPTIONS: [&str; 5] = [
     "Personnel of all contributors together. The light band holds 90% of the trials (p5 to p95), \
-     the dark band 50% (p25 to p75), the black line is the median; dashed lines are the targets on this metric.",
-    "Host and international police per 100,000 inhabitants: median (line) and 90% of trials (band), \
-     against the 222 per 100,000 quoted in UN reports on Haiti (dashed; often called a UN norm, but it is a \
-     misreading of a 2010 UNODC/HEUNI table whose median was 303) and the 100 to 400 range of tranquil \
-     policing (grey; Quinlivan, RAND).",
-    "Share of trials that had reached each target on or before each date. Lines differ by colour, dash and marker.",
+     the dark band 50% (p25 to p75), the black line is the median; dashed lines are the targets on this metric, \
+     dotted lines the scenario's benchmarks (with their sources under Assumptions).",
+    "Host and international police per 100,000 inhabitants: median (line) and 90% of trials (band); \
+     dashed lines are the targets on this metric, dotted lines the scenario's benchmarks (with their sources \
+     under Assumptions). The axis fits the forecast: a line far above it is named at the foot of the chart.",
+    "Share of trials that had reached each target on or before each date (an S-curve per target). \
+     Lines differ by colour, dash and marker.",
     "Mean strength of each contributor over the trials, stacked: the top edge is the mean international strength.",
+    "Share of trials at each level on one date (distribution.csv): international personnel (top) and police \
+     per 100,000 (bottom); each bar groups nearby values. Dashed lines are targets, dotted lines benchmarks.",
 ];
 
 /// The report page, with the charts (SVG documents, in the order of [`CHARTS`]).
-pub fn page(data: &RunData, charts: &[String]) -> String {
+pub fn page(data: &RunData, extras: &Extras, charts: &[String]) -> String {
     let title = title(data);
     let mut html = String::new();
     let _ = write!(
@@ -54,19 +60,26 @@ pub fn page(data: &RunData, charts: &[String]) -> String {
         horizon = escape(data.info("horizon_days")),
         step = escape(data.info("step")),
     );
+    missing(&mut html, extras);
     findings(&mut html, data);
+    drivers(&mut html, data, extras);
+    assumptions(&mut html, extras);
     let run = format!(
         " Run: {title}; {} trials, seed {}.",
         data.info("trials"),
         data.info("seed")
     );
     for (((_, chart_title), svg), caption) in CHARTS.iter().zip(charts).zip(CAPTIONS) {
+        let date = match (chart_title.contains("one date"), &extras.distribution) {
+            (true, Some(d)) => format!(" Date: {}.", d.date.format("%-d %b %Y")),
+            _ => String::new(),
+        };
         let _ = write!(
             html,
             "<h2>{}</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
             escape(chart_title),
             svg.trim(),
-            escape(&format!("{caption}{run}"))
+            escape(&format!("{caption}{date}{run}"))
         );
     }
     html.push_str("<h2>Targets</h2>\n");
@@ -78,12 +91,12 @@ pub fn page(data: &RunData, charts: &[String]) -> String {
         "contributors.csv: one row per contributor",
         &data.contributors,
     );
-    html.push_str("<h2>Key assumptions</h2>\n");
+    html.push_str("<h2>About this run</h2>\n");
     table(
         &mut html,
-        "assumptions",
+        "run-info",
         "From run_info.csv, contributors.csv and timeseries.csv",
-        &assumptions(data),
+        &about(data),
     );
     html.push_str("</body>\n</html>\n");
     html
@@ -164,6 +177,8 @@ fn human(column: &str, cell: &str) -> String {
         human_se(cell)
     } else if column.starts_with("p_") {
         human_share(cell)
+    } else if cell.is_empty() && matches!(column, "p5" | "p50" | "p95") {
+        String::new()
     } else {
         human_date(cell).unwrap_or_else(|| uncell(cell).to_string())
     }
@@ -201,8 +216,9 @@ fn table(html: &mut String, id: &str, caption: &str, table: &Table) {
     html.push_str("</tbody>\n</table>\n");
 }
 
-/// The scenario's key assumptions, as far as the CSV files record them.
-fn assumptions(data: &RunData) -> Table {
+/// The run and the scenario's main numbers, as far as the five CSV files
+/// record them.
+fn about(data: &RunData) -> Table {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut add = |what: &str, value: String| rows.push(vec![what.to_string(), value]);
     add("scenario", data.info("scenario").to_string());
@@ -243,17 +259,127 @@ fn assumptions(data: &RunData) -> Table {
     {
         add(&format!("target \"{target}\""), value);
     }
-    add(
-        "police per 100,000 quoted in UN reports on Haiti (not a UN standard)",
-        charts::thousands(charts::UN_NORM),
-    );
-    add(
-        "tranquil policing band, police per 100,000",
-        format!("{} to {}", charts::TRANQUIL.0, charts::TRANQUIL.1),
-    );
     Table {
         header: vec!["assumption".to_string(), "value".to_string()],
         rows,
         lines: Vec::new(),
     }
+}
+
+/// A line naming the extra files this folder lacks (written by an older
+/// forcegen, or by a run with `--no-drivers`), and what is left out.
+fn missing(html: &mut String, extras: &Extras) {
+    if extras.missing.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        html,
+        "<p class=\"meta\" id=\"missing\">Not in this folder: {}. This report leaves out what they hold \
+         (benchmark lines, the distribution chart, the drivers, the assumptions table); run the scenario again \
+         with this forcegen to see them.</p>",
+        escape(&extras.missing.join(", "))
+    );
+}
+
+/// An outcome of `drivers.csv` in words (`never`: the day that stands
+/// for "not reached by the horizon").
+fn outcome_words(outcome: &str, never: u32) -> String {
+    match outcome {
+        "international_at_horizon" => "international personnel at the horizon".to_string(),
+        "police_per_100k_at_horizon" => "police per 100,000 at the horizon".to_string(),
+        other => match other.strip_prefix("day_reached:") {
+            Some(target) => format!("day \"{}\" is reached ({never} = not by the horizon)", uncell(target)),
+            None => uncell(other).to_string(),
+        },
+    }
+}
+
+/// A number of `drivers.csv` rounded for people.
+fn rounded(cell: &str, decimals: usize) -> String {
+    cell.parse::<f64>()
+        .map_or_else(|_| cell.to_string(), |v| crate::output::number(v, decimals))
+}
+
+/// The drivers: the top inputs of each outcome from `drivers.csv`, the
+/// outcome named once above its inputs.
+fn drivers(html: &mut String, data: &RunData, extras: &Extras) {
+    html.push_str("<h2>Drivers</h2>\n");
+    let Some(drivers) = &extras.drivers else {
+        html.push_str("<p>No drivers: drivers.csv is not in this folder.</p>\n");
+        return;
+    };
+    if drivers.rows.is_empty() {
+        html.push_str("<p>No uncertain input moves an outcome beyond noise in the quick pass.</p>\n");
+        return;
+    }
+    let column = |name: &str| drivers.header.iter().position(|h| h == name);
+    let columns: Vec<Option<usize>> = schema::DRIVERS_COLUMNS.iter().map(|c| column(c)).collect();
+    let cell = |row: &[String], i: usize| columns[i].and_then(|c| row.get(c)).cloned().unwrap_or_default();
+    let _ = writeln!(
+        html,
+        "<p>The inputs that move each outcome most, from a quick sensitivity pass over the first {} trials \
+         (forcegen sensitivity ranks every input over all trials). Spearman: rank correlation, -1 to 1; \
+         first-order: the share of the outcome's variance the input explains alone; then the outcome's mean \
+         when the input is in its lowest and highest tenth.</p>",
+        escape(&cell(&drivers.rows[0], 7))
+    );
+    let never = data.horizon_days + 1;
+    let mut last = String::new();
+    let rows = drivers
+        .rows
+        .iter()
+        .map(|row| {
+            let outcome = cell(row, 0);
+            let shown = if outcome == last {
+                String::new()
+            } else {
+                outcome_words(&outcome, never)
+            };
+            last = outcome;
+            let mut out = vec![shown, cell(row, 1), cell(row, 2)];
+            out.extend([rounded(&cell(row, 3), 2), rounded(&cell(row, 4), 2)]);
+            out.extend([rounded(&cell(row, 5), 1), rounded(&cell(row, 6), 1)]);
+            out
+        })
+        .collect();
+    let header = [
+        "outcome",
+        "rank",
+        "input",
+        "spearman",
+        "first-order",
+        "outcome mean, input low",
+        "outcome mean, input high",
+    ];
+    let table_data = Table {
+        header: header.iter().map(|h| h.to_string()).collect(),
+        rows,
+        lines: Vec::new(),
+    };
+    table(
+        html,
+        "drivers",
+        "drivers.csv: the top inputs of each outcome",
+        &table_data,
+    );
+}
+
+/// The assumptions table from `assumptions.csv`.
+fn assumptions(html: &mut String, extras: &Extras) {
+    html.push_str("<h2>Assumptions</h2>\n");
+    let Some(assumptions) = &extras.assumptions else {
+        html.push_str("<p>No assumptions table: assumptions.csv is not in this folder.</p>\n");
+        return;
+    };
+    html.push_str(
+        "<p>Every uncertain input as the scenario writes it, with the p5, p50 and p95 of its drawn values \
+         (forcegen explain shows more), every probability, every event (its dates: p5, p50, p95; blank if after \
+         the horizon) and every benchmark with its source.</p>\n",
+    );
+    table(
+        html,
+        "assumptions",
+        "assumptions.csv: inputs, probabilities, events and benchmarks",
+        assumptions,
+    );
 }

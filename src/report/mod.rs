@@ -2,13 +2,18 @@
 //! built only from the CSV files of a run, so that `forcegen run` and
 //! `forcegen report OUTDIR` write the same bytes.
 //!
-//! [`data`] parses the five CSV files; [`charts`] draws the four charts with
-//! plotters' SVG backend; [`html`] puts charts and tables on one page.
+//! [`data`] parses the five CSV files and [`extras`] the others (benchmarks,
+//! distribution, drivers, assumptions: each may be missing in a folder of an
+//! older forcegen); [`charts`] draws four charts with plotters' SVG backend
+//! and [`distribution`] the fifth; [`html`] puts charts and tables on one
+//! page.
 //!
 //! The rules: docs/MODEL.md §5.8.
 
 pub mod charts;
 pub mod data;
+pub mod distribution;
+pub mod extras;
 pub mod html;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use data::RunData;
 
 /// The report file and the charts, in the order they are written.
-pub const FILES: [&str; 5] = crate::output::schema::REPORT_FILES;
+pub const FILES: [&str; 6] = crate::output::schema::REPORT_FILES;
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +54,10 @@ pub fn escape(text: &str) -> String {
 /// `output::render` returns them).
 pub fn render(csv_files: &[(&str, Vec<u8>)]) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
     let data = RunData::parse(csv_files)?;
-    let charts = charts::draw_all(&data)?;
-    let page = html::page(&data, &charts);
+    let extras = extras::Extras::parse(csv_files)?;
+    let mut charts = charts::draw_all(&data, &extras)?;
+    charts.push(distribution::draw(&data, &extras)?);
+    let page = html::page(&data, &extras, &charts);
     let mut files = vec![(FILES[0], page.into_bytes())];
     for (name, chart) in FILES[1..].iter().zip(charts) {
         files.push((*name, chart.into_bytes()));
@@ -58,16 +65,25 @@ pub fn render(csv_files: &[(&str, Vec<u8>)]) -> Result<Vec<(&'static str, Vec<u8
     Ok(files)
 }
 
-/// Reads the five CSV files of a finished run from `dir`: regular files of
-/// at most [`data::MAX_CSV_BYTES`] each.
+/// Reads the CSV files of a finished run from `dir`: the five, which must
+/// be there, and those of [`crate::output::schema::RUN_EXTRA_FILES`] that
+/// are (an older forcegen did not write them); regular files of at most
+/// [`data::MAX_CSV_BYTES`] each.
 pub fn read_csv_files(dir: &Path) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
-    crate::output::FILES
-        .iter()
-        .map(|name| {
-            let path = dir.join(name);
-            crate::readback::read_regular_file(&path, data::MAX_CSV_BYTES)
-                .map(|bytes| (*name, bytes))
-                .map_err(|source| ReportError::Read { path, source })
-        })
-        .collect()
+    let read = |name: &'static str| {
+        let path = dir.join(name);
+        crate::readback::read_regular_file(&path, data::MAX_CSV_BYTES)
+            .map(|bytes| (name, bytes))
+            .map_err(|source| ReportError::Read { path, source })
+    };
+    let mut files = crate::output::FILES
+        .into_iter()
+        .map(read)
+        .collect::<Result<Vec<_>, _>>()?;
+    for name in crate::output::schema::RUN_EXTRA_FILES {
+        if std::fs::symlink_metadata(dir.join(name)).is_ok() {
+            files.push(read(name)?);
+        }
+    }
+    Ok(files)
 }

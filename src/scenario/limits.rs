@@ -54,3 +54,7 @@ pub(crate) fn too_big(file: &str, size: Option<u64>) -> ScenarioError {
         format!("the scenario file is too large ({size} bytes); the limit is {MAX_SCENARIO_BYTES} bytes (10 MiB)"),
     )
 }
+
+/// Most `[[benchmarks]]` entries in a scenario: each is a line on a chart
+/// and a row of `benchmarks.csv`.
+pub const MAX_BENCHMARKS: usize = 1_000;

@@ -20,8 +20,8 @@ use chrono::NaiveDate;
 pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_params};
 pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
 pub use limits::{
-    LAST_DATE, MAX_ARRIVALS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS, MAX_FILE_SEED,
-    MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
+    LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS,
+    MAX_FILE_SEED, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
 };
 pub use mission::{Contribution, ContributorCost, Freeze, Funding, Mission, OutsidePayer, OverCeiling, Rotation};
 pub use parse::{parse_file, parse_str, read_file, read_stdin};
@@ -50,6 +50,9 @@ pub struct Scenario {
     pub contributors: Vec<Contributor>,
     pub events: Vec<Event>,
     pub targets: Vec<Target>,
+    /// Reference levels drawn on the charts (`[[benchmarks]]`); they change
+    /// no result.
+    pub benchmarks: Vec<Benchmark>,
     /// Rank correlations between inputs drawn once per trial.
     pub correlations: Vec<correlation::Correlation>,
     /// `[mission]`: its name and authorised ceiling (model v2).
@@ -385,6 +388,15 @@ pub struct Target {
     /// `at_least_share_of_ceiling`: met when the metric is at least this
     /// share of the ceiling in force that day (model v2).
     pub share_of_ceiling: Option<f64>,
+}
+
+/// A `[[benchmarks]]` entry: a level of a metric, with where it comes from.
+#[derive(Debug, Clone)]
+pub struct Benchmark {
+    pub name: String,
+    pub metric: Metric,
+    pub value: f64,
+    pub source: String,
 }
 
 impl Scenario {

@@ -136,6 +136,7 @@ impl Reader<'_> {
                 "correlations",
                 "mission",
                 "funding",
+                "benchmarks",
             ],
         );
         let name = self.string(root, "name");
@@ -178,11 +179,8 @@ impl Reader<'_> {
             funding: funding.is_some(),
             capabilities: &capability_names,
         };
-        let has_ceiling = mission.as_ref().is_some_and(|m| m.ceiling.is_some())
-            || events
-                .iter()
-                .any(|e| matches!(e.effect, Effect::Transform { ceiling: Some(_), .. }));
-        let targets = self.targets(root, names, has_ceiling);
+        let targets = self.targets(root, names, has_ceiling(mission.as_ref(), &events));
+        let benchmarks = self.benchmarks(root, names);
         let mut scenario = Scenario {
             name: name?,
             file: file.to_string(),
@@ -194,6 +192,7 @@ impl Reader<'_> {
             contributors,
             events,
             targets,
+            benchmarks,
             correlations: Vec::new(),
             mission,
             funding,
@@ -202,6 +201,14 @@ impl Reader<'_> {
         scenario.correlations = self.correlations(root, &scenario);
         Some(scenario)
     }
+}
+
+/// True when some day may have a ceiling: `[mission]`'s or a transform's.
+fn has_ceiling(mission: Option<&super::Mission>, events: &[super::Event]) -> bool {
+    mission.is_some_and(|m| m.ceiling.is_some())
+        || events
+            .iter()
+            .any(|e| matches!(e.effect, Effect::Transform { ceiling: Some(_), .. }))
 }
 
 #[cfg(test)]

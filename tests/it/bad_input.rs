@@ -698,7 +698,7 @@ fn a_bad_scenario_leaves_earlier_results_untouched() {
     assert_same_outputs(&before, &out, "results before and after a refused run");
     assert_eq!(
         entries(&out).len(),
-        FILES.len() + cli_support::REPORT_FILES.len(),
+        FILES.len() + cli_support::REPORT_FILES.len() + cli_support::EXTRA_FILES.len(),
         "the refused run added files: {:?}",
         entries(&out)
     );

@@ -562,4 +562,24 @@ fn the_schema_is_the_public_interface() {
         assert_eq!(*theirs, ours, "{file}");
     }
     assert_eq!(schema::WIDE, "timeseries_wide.csv");
+    assert_eq!(
+        schema::RUN_EXTRA_FILES,
+        ["benchmarks.csv", "distribution.csv", "drivers.csv", "assumptions.csv"]
+    );
+    let extra: [&[&str]; 4] = [
+        &["name", "metric", "value", "source"],
+        &["metric", "date", "value", "share"],
+        &[
+            "outcome",
+            "rank",
+            "input",
+            "spearman",
+            "first_order",
+            "mean_when_input_low",
+            "mean_when_input_high",
+            "trials",
+        ],
+        &["kind", "name", "value", "unit", "p5", "p50", "p95", "source"],
+    ];
+    assert_eq!(schema::RUN_EXTRA_COLUMNS, extra);
 }

@@ -10,7 +10,10 @@ use assert_cmd::Command;
 pub const FILES: [&str; 5] = forcegen::output::schema::RUN_FILES;
 
 /// The report and its charts, written with the CSV files.
-pub const REPORT_FILES: [&str; 5] = forcegen::output::schema::REPORT_FILES;
+pub const REPORT_FILES: [&str; 6] = forcegen::output::schema::REPORT_FILES;
+
+/// The CSV files a run writes for its report besides the five.
+pub const EXTRA_FILES: [&str; 4] = forcegen::output::schema::RUN_EXTRA_FILES;
 
 /// The exact header row of each file, in the order of [`FILES`], written out
 /// here as the public interface they are: `output/schema.rs` must match them
@@ -141,7 +144,12 @@ pub fn entries(dir: &Path) -> Vec<String> {
 
 /// Asserts that `dir` holds the five CSV files and nothing else.
 pub fn assert_exactly_the_five_files(dir: &Path) {
-    let mut expected: Vec<String> = FILES.iter().chain(&REPORT_FILES).map(|f| f.to_string()).collect();
+    let mut expected: Vec<String> = FILES
+        .iter()
+        .chain(&REPORT_FILES)
+        .chain(&EXTRA_FILES)
+        .map(|f| f.to_string())
+        .collect();
     expected.sort();
     assert_eq!(entries(dir), expected, "files in {}", dir.display());
 }

@@ -27,6 +27,7 @@ mod overrides;
 mod properties;
 mod report;
 mod report_browser;
+mod report_run;
 mod samplers;
 mod sensitivity;
 mod spreadsheet;

@@ -261,7 +261,8 @@ fn a_full_disk_fails_cleanly_and_keeps_the_earlier_results() {
     let work = tempfile::tempdir().unwrap();
     let a = write_file(work.path(), "a.toml", &scenario_text("A", 300));
     let out = work.path().join("small");
-    let Some(_mount) = Tmpfs::mount(&out, "size=256k") else {
+    // Room for one run's files, the report and charts included.
+    let Some(_mount) = Tmpfs::mount(&out, "size=2m") else {
         eprintln!("SKIPPED: cannot mount a small tmpfs here; see the /dev/full test");
         return;
     };

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::cli_support::{FILES, REPORT_FILES, forcegen, read_csv};
+use crate::cli_support::{EXTRA_FILES, FILES, REPORT_FILES, forcegen, read_csv};
 
 /// Runs the built-in baseline (small) into `dir/name`, with extra args.
 fn run_baseline(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
@@ -25,7 +25,7 @@ fn run_writes_the_report_and_report_rebuilds_it_byte_for_byte() {
     let out = run_baseline(work.path(), "run", &[]);
     let copy = work.path().join("copy");
     fs::create_dir(&copy).unwrap();
-    for file in FILES {
+    for file in FILES.iter().chain(&EXTRA_FILES) {
         fs::copy(out.join(file), copy.join(file)).unwrap();
     }
     forcegen().arg("report").arg(&copy).assert().code(0);
@@ -40,10 +40,11 @@ fn run_writes_the_report_and_report_rebuilds_it_byte_for_byte() {
         "chart-police-ratio",
         "chart-targets",
         "chart-contributors",
+        "chart-distribution",
     ] {
         assert!(html.contains(&format!("<svg id=\"{id}\"")), "no chart {id}");
     }
-    for id in ["summary", "contributors", "assumptions"] {
+    for id in ["drivers", "assumptions", "summary", "contributors", "run-info"] {
         assert!(html.contains(&format!("<table id=\"{id}\">")), "no table {id}");
     }
     // Self-contained: nothing is loaded from anywhere else.
@@ -129,7 +130,7 @@ fn a_what_if_report_names_its_overrides_and_opens_with_findings() {
         "h1"
     );
     let captions: Vec<&str> = html.split("<figcaption>").skip(1).collect();
-    assert_eq!(captions.len(), 4);
+    assert_eq!(captions.len(), 5);
     for caption in captions {
         let caption = &caption[..caption.find("</figcaption>").unwrap()];
         assert!(

@@ -127,6 +127,7 @@ fn report_renders_in_chromium() {
         ("chart-police-ratio", "Police per 100,000"),
         ("chart-targets", "Probability of reaching each target"),
         ("chart-contributors", "Expected strength by contributor"),
+        ("chart-distribution", "Distribution of strength on one date"),
     ] {
         let at = dom
             .find(&format!("<svg id=\"{id}\""))
@@ -137,8 +138,8 @@ fn report_renders_in_chromium() {
             "title of {id}"
         );
     }
-    assert_eq!(dom.matches("<svg ").count(), 4, "four charts");
-    for id in ["summary", "contributors", "assumptions"] {
+    assert_eq!(dom.matches("<svg ").count(), 5, "five charts");
+    for id in ["drivers", "assumptions", "summary", "contributors", "run-info"] {
         let at = dom
             .find(&format!("<table id=\"{id}\">"))
             .unwrap_or_else(|| panic!("table {id} missing from the DOM"));

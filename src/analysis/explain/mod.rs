@@ -122,6 +122,13 @@ pub fn summarise(input: &Input) -> InputSummary {
     summarise_n(input, DRAWS)
 }
 
+/// Summarises one input from its first [`QUICK_DRAWS`] draws (the report's
+/// assumptions table: a few milliseconds for a whole scenario; the
+/// percentiles may differ from [`summarise`]'s in the last digits).
+pub fn summarise_quick(input: &Input) -> InputSummary {
+    summarise_n(input, QUICK_DRAWS)
+}
+
 /// Summarises one input from its first `n` draws.
 fn summarise_n(input: &Input, n: usize) -> InputSummary {
     let (mut values, clamped) = draws_n(input, n);

@@ -5,7 +5,8 @@
 use toml_edit::{Item, TableLike, Value};
 
 use crate::scenario::sections::{
-    CONTRIBUTION_KEYS, CONTRIBUTOR_KEYS, CORRELATION_KEYS, EVENT_KEYS, INTAKE_KEYS, OUTSIDE_KEYS, TARGET_KEYS,
+    BENCHMARK_KEYS, CONTRIBUTION_KEYS, CONTRIBUTOR_KEYS, CORRELATION_KEYS, EVENT_KEYS, INTAKE_KEYS, OUTSIDE_KEYS,
+    TARGET_KEYS,
 };
 
 /// A list of tables a path can go through.
@@ -20,7 +21,7 @@ struct TableList {
     keys: &'static [&'static str],
 }
 
-const TABLE_LISTS: [TableList; 7] = [
+const TABLE_LISTS: [TableList; 8] = [
     TableList {
         path: "contributors",
         what: "contributor",
@@ -62,6 +63,12 @@ const TABLE_LISTS: [TableList; 7] = [
         what: "outside payer",
         example: "share",
         keys: &OUTSIDE_KEYS,
+    },
+    TableList {
+        path: "benchmarks",
+        what: "benchmark",
+        example: "value",
+        keys: &BENCHMARK_KEYS,
     },
 ];
 
