@@ -42,7 +42,7 @@ const VERMILLION: RGBColor = PALETTE[1];
 const GREEN: RGBColor = PALETTE[2];
 const GRID: RGBColor = RGBColor(225, 225, 225);
 const SHADE: RGBColor = RGBColor(222, 222, 222);
-const FONT: &str = "sans-serif";
+pub const FONT: &str = "sans-serif";
 
 /// UN benchmark of police per 100,000 inhabitants.
 /// The 222 police per 100,000 that UN reports on Haiti quote: folklore, not
@@ -60,8 +60,8 @@ pub const CHARTS: [(&str, &str); 4] = [
     ("chart-contributors", "Expected strength by contributor (mean, stacked)"),
 ];
 
-type DrawResult = Result<(), Box<dyn Error>>;
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub type DrawResult = Result<(), Box<dyn Error>>;
+pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 /// The four charts as SVG documents, in the order of [`CHARTS`].
 pub fn draw_all(data: &RunData) -> Result<Vec<String>, ReportError> {
@@ -78,7 +78,11 @@ pub fn draw_all(data: &RunData) -> Result<Vec<String>, ReportError> {
 }
 
 /// Draws one chart (with `legend` pixels under it) into a string and gives the `<svg>` element an id and a title.
-fn svg((id, title): (&str, &str), legend: u32, draw: impl FnOnce(&Area) -> DrawResult) -> Result<String, ReportError> {
+pub fn svg(
+    (id, title): (&str, &str),
+    legend: u32,
+    draw: impl FnOnce(&Area) -> DrawResult,
+) -> Result<String, ReportError> {
     let mut buffer = String::new();
     {
         let root = SVGBackend::with_string(&mut buffer, (WIDTH, HEIGHT + legend)).into_drawing_area();
@@ -173,7 +177,7 @@ fn mesh<'a, 'b>(
     Ok(())
 }
 
-fn builder<'a, 'b>(root: &'a Area<'b>, caption: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+pub fn builder<'a, 'b>(root: &'a Area<'b>, caption: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
     let mut builder = ChartBuilder::on(root);
     builder
         .caption(caption, (FONT, 20))

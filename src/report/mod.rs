@@ -10,6 +10,7 @@
 pub mod charts;
 pub mod data;
 pub mod html;
+pub mod pages;
 
 use std::path::{Path, PathBuf};
 
