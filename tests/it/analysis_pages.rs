@@ -314,6 +314,19 @@ fn compare_fans_equal_each_run_and_the_difference_compare_csv() {
             assert_eq!(got, expected, "{metric} of {}", scenario.display());
         }
     }
+    // The same bytes on one thread.
+    let one = work.path().join("one");
+    forcegen()
+        .args(["compare", "--trials", "300", "--seed", "4", "-q", "--threads", "1"])
+        .args(&scenarios)
+        .arg("--out")
+        .arg(&one)
+        .assert()
+        .code(0);
+    for file in ["compare.csv", "compare_timeseries.csv", "compare.html"] {
+        let same = std::fs::read(one.join(file)).unwrap() == std::fs::read(out.join(file)).unwrap();
+        assert!(same, "{file} differs between 1 and 2 threads");
+    }
     let (header, rows) = read_csv(&out.join("compare.csv"));
     let expected = rows
         .iter()

@@ -9,7 +9,8 @@
 //! line and column rather than a panic or a chart plotters cannot finish.
 //!
 //! [`draw`] holds what the charts share; each page has its own file.
-//! The rules: docs/MODEL.md §5.8.
+//! The rules: docs/MODEL.md §5.11 to §5.14; what each page shows:
+//! docs/analysis-guide.md, "The pages of the analysis commands".
 
 pub mod backtest;
 pub mod compare;

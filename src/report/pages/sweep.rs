@@ -265,6 +265,20 @@ fn finding(sweep: &Sweep, target: &str) -> Option<String> {
     ))
 }
 
+/// The first rows of `sweep.csv`.
+fn grid_table(body: &mut String, sweep: &Sweep) {
+    let count = sweep.cells.len();
+    body.push_str("<h2>The grid</h2>\n");
+    let header: Vec<&str> = sweep.header.iter().map(String::as_str).collect();
+    let caption = if count > TABLE_ROWS {
+        format!("sweep.csv: its first {TABLE_ROWS} of {count} rows")
+    } else {
+        "sweep.csv: one row per grid point and target".to_string()
+    };
+    let rows = sweep.cells.iter().take(TABLE_ROWS).cloned().collect();
+    table_html(body, "sweep", &caption, &header, rows);
+}
+
 /// `sweep.html` from `sweep.csv` and `sweep_info.csv`.
 pub fn render(files: &Files) -> Result<String, ReportError> {
     let info = Info::read(files, SWEEP_INFO)?;
@@ -322,21 +336,7 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         );
         figure(&mut body, title, &svg, &caption);
     }
-    let count = sweep.cells.len();
-    body.push_str("<h2>The grid</h2>\n");
-    let header: Vec<&str> = sweep.header.iter().map(String::as_str).collect();
-    let caption = if count > TABLE_ROWS {
-        format!("sweep.csv: its first {TABLE_ROWS} of {count} rows")
-    } else {
-        "sweep.csv: one row per grid point and target".to_string()
-    };
-    table_html(
-        &mut body,
-        "sweep",
-        &caption,
-        &header,
-        sweep.cells.iter().take(TABLE_ROWS).cloned().collect(),
-    );
+    grid_table(&mut body, &sweep);
     let mut findings: Vec<String> = targets
         .iter()
         .take(TARGET_CHARTS)
