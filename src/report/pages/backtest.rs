@@ -124,14 +124,21 @@ impl Backtest {
 /// The forecast on the observed dates, one per distinct day (the first
 /// observation's percentiles; every observation of a day shares them).
 fn forecast_by_day<'a>(observed: impl Iterator<Item = &'a Observed>) -> Vec<(f64, [f64; 5])> {
-    let mut days: Vec<(f64, [f64; 5])> = Vec::new();
+    let mut days = std::collections::BTreeMap::new();
     for o in observed {
-        if !days.iter().any(|(d, _)| *d == o.day) {
-            days.push((o.day, o.percentiles));
-        }
+        days.entry(o.day.to_bits()).or_insert((o.day, o.percentiles));
     }
+    let mut days: Vec<(f64, [f64; 5])> = days.into_values().collect();
     days.sort_by(|a, b| a.0.total_cmp(&b.0));
     days
+}
+
+/// Most observations drawn on one chart; past it, every k-th (the caption says so).
+pub const MAX_DRAWN: usize = 5_000;
+
+/// Every how many observations of `metric` one is drawn.
+fn thinning(backtest: &Backtest, metric: &str) -> usize {
+    backtest.of(metric).count().div_ceil(MAX_DRAWN).max(1)
 }
 
 fn fan_chart(backtest: &Backtest, i: usize, metric: &str) -> Result<String, ReportError> {
@@ -171,16 +178,9 @@ fn fan_chart(backtest: &Backtest, i: usize, metric: &str) -> Result<String, Repo
             .draw_series(LineSeries::new(at(2), BLACK.stroke_width(3)))?
             .label("forecast median; bands and whiskers: p25 to p75, p5 to p95")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(3)));
-        let inside: Vec<(f64, f64)> = backtest
-            .of(metric)
-            .filter(|o| o.in_90)
-            .map(|o| (o.day, o.observed))
-            .collect();
-        let outside: Vec<(f64, f64)> = backtest
-            .of(metric)
-            .filter(|o| !o.in_90)
-            .map(|o| (o.day, o.observed))
-            .collect();
+        let drawn: Vec<&Observed> = backtest.of(metric).step_by(thinning(backtest, metric)).collect();
+        let inside: Vec<(f64, f64)> = drawn.iter().filter(|o| o.in_90).map(|o| (o.day, o.observed)).collect();
+        let outside: Vec<(f64, f64)> = drawn.iter().filter(|o| !o.in_90).map(|o| (o.day, o.observed)).collect();
         chart
             .draw_series(inside.into_iter().map(|p| Circle::new(p, 6, BLACK.filled())))?
             .label("observed, inside the 90% band")
@@ -288,9 +288,13 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
     let mut body = String::new();
     for (i, metric) in backtest.metrics().iter().take(METRIC_CHARTS).enumerate() {
         let svg = fan_chart(&backtest, i, metric)?;
+        let every = match thinning(&backtest, metric) {
+            1 => String::new(),
+            k => format!(" (every {k}th of {} observations)", backtest.of(metric).count()),
+        };
         let caption = format!(
             "{metric}: the forecast on the observed dates (median line; p25 to p75 dark band, p5 to p95 light band \
-             and whiskers) and the observed values (dots; triangles outside the 90% band). {run}"
+             and whiskers) and the observed values{every} (dots; triangles outside the 90% band). {run}"
         );
         figure(
             &mut body,

@@ -11,6 +11,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::report::ReportError;
 use crate::report::charts::{self, Area, DrawResult, FONT, PALETTE};
 
+/// How the values on an axis are written.
+pub type Format<'f> = &'f dyn Fn(&f64) -> String;
+
 /// An x or y range of a chart.
 pub type Span = (f64, f64);
 
@@ -71,7 +74,7 @@ pub fn plot<'a, 'b>(
     caption: &str,
     (x, y): (Span, Span),
     (x_desc, y_desc): (&str, &str),
-    (x_format, y_format): (&dyn Fn(&f64) -> String, &dyn Fn(&f64) -> String),
+    (x_format, y_format): (Format, Format),
 ) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
     area.fill(&WHITE)?;
     let mut chart = charts::builder(area, caption).build_cartesian_2d(x.0..x.1, y.0..y.1)?;

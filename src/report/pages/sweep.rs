@@ -111,9 +111,11 @@ impl Sweep {
     pub fn x_of(&self) -> impl Fn(&str) -> f64 + use<> {
         let values = self.x_values();
         let numeric = values.iter().all(|v| v.parse::<f64>().is_ok_and(f64::is_finite));
+        let places: std::collections::HashMap<String, usize> =
+            values.into_iter().enumerate().map(|(i, v)| (v, i)).collect();
         move |v: &str| match (numeric, v.parse::<f64>()) {
             (true, Ok(x)) => x,
-            _ => values.iter().position(|x| x == v).unwrap_or(0) as f64,
+            _ => places.get(v).copied().unwrap_or(0) as f64,
         }
     }
 
@@ -154,14 +156,10 @@ impl Sweep {
     }
 }
 
-fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut out = Vec::new();
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
+/// The distinct items, in first-seen order (a sweep may have a million rows).
+fn distinct<T: Eq + std::hash::Hash + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(|item| seen.insert(item.clone())).collect()
 }
 
 /// Points of one line: (x, y, half band) in x order.
