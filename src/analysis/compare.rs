@@ -149,6 +149,24 @@ impl Arm {
         }
     }
 
+    /// The scenario's model (its targets replaced by the compared ones).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The report days this arm shares with `first`: (index among the
+    /// first arm's report days, index among this arm's).
+    pub fn shared_days(&self, first: &Arm) -> Vec<(usize, usize)> {
+        let mine = &self.model.report_days;
+        first
+            .model
+            .report_days
+            .iter()
+            .enumerate()
+            .filter_map(|(r, day)| mine.binary_search(day).ok().map(|k| (r, k)))
+            .collect()
+    }
+
     fn value(&self, trial: &Trial, quantity: &Quantity, slot: Option<usize>) -> f64 {
         match quantity {
             Quantity::Metric(m) => trial.metric(*m, trial.days.len().saturating_sub(1)),
@@ -161,6 +179,10 @@ impl Arm {
     }
 }
 
+/// The metrics drawn as fans, with their paired difference by date, on
+/// `compare.html` (`compare_timeseries.csv`).
+pub const FAN_METRICS: [Metric; 2] = [Metric::International, Metric::PolicePer100k];
+
 /// Sums over trials: per arm and quantity the value and its square, and the
 /// difference to the first arm and its square.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,14 +190,19 @@ pub struct Sums {
     pub trials: u64,
     pub value: Vec<Vec<(f64, f64)>>,
     pub difference: Vec<Vec<(f64, f64)>>,
+    /// Per arm, [`FAN_METRICS`] entry and report day of the first arm: the
+    /// difference to the first arm and its square (on the days the arm
+    /// reports too; see [`Arm::shared_days`]).
+    pub daily: Vec<Vec<Vec<(f64, f64)>>>,
 }
 
 impl Sums {
-    fn new(arms: usize, quantities: usize) -> Sums {
+    fn new(arms: usize, quantities: usize, days: usize) -> Sums {
         Sums {
             trials: 0,
             value: vec![vec![(0.0, 0.0); quantities]; arms],
             difference: vec![vec![(0.0, 0.0); quantities]; arms],
+            daily: vec![vec![vec![(0.0, 0.0); days]; FAN_METRICS.len()]; arms],
         }
     }
 
@@ -192,6 +219,12 @@ impl Sums {
                 }
             }
         }
+        for (mine, theirs) in self.daily.iter_mut().flatten().zip(other.daily.iter().flatten()) {
+            for (x, y) in mine.iter_mut().zip(theirs) {
+                x.0 += y.0;
+                x.1 += y.1;
+            }
+        }
     }
 }
 
@@ -205,10 +238,13 @@ pub fn run(
     threads: usize,
     progress: &Progress,
 ) -> Result<Sums, EngineError> {
+    let days = arms.first().map_or(0, |a| a.model.report_days.len());
+    let shared: Vec<Vec<(usize, usize)>> = arms.iter().map(|a| a.shared_days(&arms[0])).collect();
     let parts = engine::map_chunks(trials, threads, progress, |chunk| {
-        let mut sums = Sums::new(arms.len(), quantities.len());
+        let mut sums = Sums::new(arms.len(), quantities.len(), days);
         let mut buffers: Vec<Trial> = arms.iter().map(|_| Trial::default()).collect();
         let mut first = vec![0.0; quantities.len()];
+        let mut first_daily = vec![vec![0.0; days]; FAN_METRICS.len()];
         for index in chunk {
             sums.trials += 1;
             for (a, (arm, trial)) in arms.iter().zip(&mut buffers).enumerate() {
@@ -226,15 +262,41 @@ pub fn run(
                     *sum += d;
                     *squares += d * d;
                 }
+                add_daily(&mut sums.daily[a], &mut first_daily, trial, &shared[a], a == 0);
             }
         }
         sums
     })?;
-    let mut total = Sums::new(arms.len(), quantities.len());
+    let mut total = Sums::new(arms.len(), quantities.len(), days);
     for part in &parts {
         total.add(part);
     }
     Ok(total)
+}
+
+/// Adds one trial's paired differences by date to `daily` (one arm's
+/// sums): the first arm (`is_first`) keeps its values in `first`.
+fn add_daily(
+    daily: &mut [Vec<(f64, f64)>],
+    first: &mut [Vec<f64>],
+    trial: &Trial,
+    shared: &[(usize, usize)],
+    is_first: bool,
+) {
+    for ((sums, first), metric) in daily.iter_mut().zip(first.iter_mut()).zip(FAN_METRICS) {
+        for &(r, k) in shared {
+            let Some(&at) = trial.report_positions.get(k) else {
+                continue;
+            };
+            let v = trial.metric(metric, at as usize);
+            if is_first {
+                first[r] = v;
+            }
+            let d = v - first[r];
+            sums[r].0 += d;
+            sums[r].1 += d * d;
+        }
+    }
 }
 
 /// One row of `compare.csv`.
@@ -250,7 +312,7 @@ pub struct Row {
 }
 
 /// Mean and standard error of the mean from a sum and a sum of squares.
-fn mean_se((sum, squares): (f64, f64), n: u64) -> (f64, f64) {
+pub fn mean_se((sum, squares): (f64, f64), n: u64) -> (f64, f64) {
     let n = n.max(1) as f64;
     let mean = sum / n;
     let variance = if n > 1.0 {

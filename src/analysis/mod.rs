@@ -5,13 +5,15 @@
 //!
 //! - [`sensitivity`]: `forcegen sensitivity`, which inputs drive the outcome.
 //! - [`sweep`]: `forcegen sweep`, a grid of `--set` values.
-//! - [`compare`]: `forcegen compare`, scenarios on common random numbers.
+//! - [`compare`]: `forcegen compare`, scenarios on common random numbers;
+//!   [`compare_series`] its fans and paired differences by date.
 //! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
 //! - [`explain`]: `forcegen explain`, every input as drawn, and warnings.
 
 pub mod assumptions;
 pub mod backtest;
 pub mod compare;
+pub mod compare_series;
 pub mod drivers;
 pub mod explain;
 pub mod sensitivity;

@@ -15,12 +15,12 @@ use crate::analysis::backtest::{self, Overall, Provenance, Score};
 use crate::engine;
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::number;
+use crate::output::{number, schema};
 use crate::scenario::Scenario;
 
 /// The files `backtest` owns in its folder.
 const FILES: FileSet = FileSet {
-    owned: &[backtest::FILE, backtest::INFO_FILE],
+    owned: &[backtest::FILE, backtest::INFO_FILE, schema::BACKTEST_PAGE],
     info: backtest::INFO_FILE,
 };
 
@@ -62,11 +62,14 @@ pub fn run(args: &BacktestArgs) -> Result<(), Failure> {
         observed_bytes: &bytes,
         observations: scores.len(),
         trials: aggregates.trials,
+        overrides: &args.sets,
     };
-    let files = [
+    let mut files = vec![
         (backtest::FILE, backtest::render(&scenario, &model, &scores)),
         (backtest::INFO_FILE, backtest::render_info(&provenance)),
     ];
+    let page = crate::report::pages::backtest::render(&files)?;
+    files.push((schema::BACKTEST_PAGE, page.into_bytes()));
     interrupt::check()?;
     folder.commit(&files)?;
     if !args.options.output.quiet {

@@ -7,17 +7,23 @@ use std::time::Instant;
 use clap::Args;
 
 use super::options::out_dir;
-use super::progress::with_progress;
+use super::progress::Meter;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::compare::{self, Arm, Row};
+use crate::analysis::compare_series;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{Identity, info_row, sha256_hex};
+use crate::output::{Identity, info_row, schema, sha256_hex};
 use crate::scenario::{self, Scenario};
 
 /// The files `compare` owns in its folder.
 const FILES: FileSet = FileSet {
-    owned: &[compare::FILE, compare::INFO_FILE],
+    owned: &[
+        compare::FILE,
+        compare::INFO_FILE,
+        schema::COMPARE_TIMESERIES,
+        schema::COMPARE_PAGE,
+    ],
     info: compare::INFO_FILE,
 };
 
@@ -57,9 +63,22 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     let reference = &scenarios[0];
     let trials = reference.simulation.trials;
     let started = Instant::now();
-    let sums = with_progress(trials, args.options.output.quiet, |progress| {
+    // The paired trials, then each scenario's fans on the same trials.
+    let mut meter = Meter::new(
+        trials.saturating_mul(arms.len() as u64 + 1),
+        args.options.output.quiet,
+        None,
+    );
+    let sums = meter.run(trials, |progress| {
         compare::run(&arms, &quantities, 0..trials, threads, progress)
     })?;
+    let mut fans = Vec::new();
+    for arm in &arms {
+        fans.push(meter.run(trials, |progress| {
+            compare_series::fan(arm, 0..trials, threads, progress)
+        })?);
+    }
+    meter.clear();
     let rows = compare::rows(&arms, &quantities, &sums);
     let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
     let info = info_row(
@@ -72,8 +91,18 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
             ("scenario_file_sha256s", hashes.join(" | ")),
         ],
     );
+    let mut files = vec![
+        (compare::FILE, compare::render(&rows)),
+        (compare::INFO_FILE, info),
+        (
+            compare_series::FILE,
+            compare_series::render(reference, &arms, &fans, &sums),
+        ),
+    ];
+    let page = crate::report::pages::compare::render(&files)?;
+    files.push((schema::COMPARE_PAGE, page.into_bytes()));
     interrupt::check()?;
-    folder.commit(&[(compare::FILE, compare::render(&rows)), (compare::INFO_FILE, info)])?;
+    folder.commit(&files)?;
     if !args.options.output.quiet {
         println!(
             "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",

@@ -14,11 +14,11 @@ use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sensitivity::{self, Outcome, Row};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{info_row, number, sha256_hex};
+use crate::output::{info_row, number, schema, sha256_hex};
 
 /// The files `sensitivity` owns in its folder.
 const FILES: FileSet = FileSet {
-    owned: &[sensitivity::FILE, sensitivity::INFO_FILE],
+    owned: &[sensitivity::FILE, sensitivity::INFO_FILE, schema::SENSITIVITY_PAGE],
     info: sensitivity::INFO_FILE,
 };
 
@@ -73,11 +73,14 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             ("overrides", args.sets.join("; ")),
         ],
     );
-    interrupt::check()?;
-    folder.commit(&[
+    let mut files = vec![
         (sensitivity::FILE, sensitivity::render(&rows)),
         (sensitivity::INFO_FILE, info),
-    ])?;
+    ];
+    let page = crate::report::pages::sensitivity::render(&files)?;
+    files.push((schema::SENSITIVITY_PAGE, page.into_bytes()));
+    interrupt::check()?;
+    folder.commit(&files)?;
     if !args.options.output.quiet {
         println!(
             "{}: {} inputs, {} trials (seed {}) in {:.2} s; {}",

@@ -14,11 +14,11 @@ use crate::analysis::sweep::{self, Grid, Rows};
 use crate::engine;
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{Identity, sha256_hex};
+use crate::output::{Identity, schema, sha256_hex};
 
 /// The files a sweep owns in its folder.
 const FILES: FileSet = FileSet {
-    owned: &sweep::FILES,
+    owned: &[sweep::FILE, sweep::INFO_FILE, schema::SWEEP_PAGE],
     info: sweep::INFO_FILE,
 };
 
@@ -74,7 +74,10 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     interrupt::check()?;
     let (shown, count) = (std::mem::take(&mut rows.shown), rows.count);
     let info = grid.info(&first, &sha256, &args.sets);
-    folder.commit(&[(sweep::FILE, rows.into_bytes()), (sweep::INFO_FILE, info)])?;
+    let mut files = vec![(sweep::FILE, rows.into_bytes()), (sweep::INFO_FILE, info)];
+    let page = crate::report::pages::sweep::render(&files)?;
+    files.push((schema::SWEEP_PAGE, page.into_bytes()));
+    folder.commit(&files)?;
     if !quiet {
         println!(
             "{}: {} grid points x {trials} trials (seed {}) in {:.2} s; results in {}",

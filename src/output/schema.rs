@@ -170,9 +170,14 @@ pub const SWEEP_INFO_COLUMNS: [&str; 8] = [
     "sets",
 ];
 
+/// The page of the sweep's charts (built from `sweep.csv` and `sweep_info.csv`).
+pub const SWEEP_PAGE: &str = "sweep.html";
+
 /// `forcegen sensitivity`.
 pub const SENSITIVITY: &str = "sensitivity.csv";
 pub const SENSITIVITY_INFO: &str = "sensitivity_info.csv";
+/// The page of its tornado charts.
+pub const SENSITIVITY_PAGE: &str = "sensitivity.html";
 pub const SENSITIVITY_COLUMNS: [&str; 7] = [
     "outcome",
     "rank",
@@ -186,6 +191,24 @@ pub const SENSITIVITY_COLUMNS: [&str; 7] = [
 /// `forcegen compare`.
 pub const COMPARE: &str = "compare.csv";
 pub const COMPARE_INFO: &str = "compare_info.csv";
+/// Each scenario's fan by date and its paired difference to the first.
+pub const COMPARE_TIMESERIES: &str = "compare_timeseries.csv";
+/// The page of its charts.
+pub const COMPARE_PAGE: &str = "compare.html";
+pub const COMPARE_TIMESERIES_COLUMNS: [&str; 12] = [
+    "date",
+    "day",
+    "scenario",
+    "metric",
+    "mean",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+    "difference_to_first",
+    "difference_se",
+];
 pub const COMPARE_COLUMNS: [&str; 8] = [
     "kind",
     "quantity",
@@ -200,6 +223,8 @@ pub const COMPARE_COLUMNS: [&str; 8] = [
 /// `forcegen backtest`.
 pub const BACKTEST: &str = "backtest.csv";
 pub const BACKTEST_INFO: &str = "backtest_info.csv";
+/// The page of its charts.
+pub const BACKTEST_PAGE: &str = "backtest.html";
 pub const BACKTEST_COLUMNS: [&str; 17] = [
     "row",
     "date",

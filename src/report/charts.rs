@@ -43,7 +43,7 @@ const BLUE: RGBColor = PALETTE[0];
 const VERMILLION: RGBColor = PALETTE[1];
 const GREEN: RGBColor = PALETTE[2];
 const GRID: RGBColor = RGBColor(225, 225, 225);
-pub(super) const FONT: &str = "sans-serif";
+pub const FONT: &str = "sans-serif";
 
 /// Element id and title of each chart, in the order of [`super::FILES`]`[1..]`.
 pub const CHARTS: [(&str, &str); 5] = [
@@ -54,8 +54,8 @@ pub const CHARTS: [(&str, &str); 5] = [
     ("chart-distribution", "Distribution of strength on one date"),
 ];
 
-pub(super) type DrawResult = Result<(), Box<dyn Error>>;
-pub(super) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub type DrawResult = Result<(), Box<dyn Error>>;
+pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DateChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordi32>, RangedCoordf64>>;
 
 /// The first four charts as SVG documents, in the order of [`CHARTS`]
@@ -74,7 +74,7 @@ pub fn draw_all(data: &RunData, extras: &Extras) -> Result<Vec<String>, ReportEr
 }
 
 /// Draws one chart (with `legend` pixels under it) into a string and gives the `<svg>` element an id and a title.
-pub(super) fn svg(
+pub fn svg(
     (id, title): (&str, &str),
     legend: u32,
     draw: impl FnOnce(&Area) -> DrawResult,
@@ -168,7 +168,7 @@ fn mesh(chart: &mut DateChart, data: &RunData, y_desc: &str, y_format: &dyn Fn(&
     Ok(())
 }
 
-pub(super) fn builder<'a, 'b>(root: &'a Area<'b>, caption: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+pub fn builder<'a, 'b>(root: &'a Area<'b>, caption: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
     let mut builder = ChartBuilder::on(root);
     builder
         .caption(caption, (FONT, 20))

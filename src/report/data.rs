@@ -30,7 +30,7 @@ pub struct Table {
 
 impl Table {
     /// Parses a CSV file of at most [`MAX_CSV_ROWS`] rows.
-    pub(super) fn parse(file: &str, bytes: &[u8]) -> Result<Table, ReportError> {
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<Table, ReportError> {
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
         let error = |e: csv::Error| ReportError::Csv {
             file: file.to_string(),

@@ -11,7 +11,7 @@ use super::extras::Extras;
 use crate::output::schema;
 use crate::output::uncell;
 
-const STYLE: &str = "
+pub const STYLE: &str = "
 body { font-family: sans-serif; color: #111; background: #fff; max-width: 1000px; margin: 1.5em auto; padding: 0 1em; line-height: 1.4; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; margin-top: 1.6em; border-bottom: 1px solid #999; }
@@ -192,7 +192,7 @@ fn is_date(text: &str) -> bool {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
 }
 
-fn table(html: &mut String, id: &str, caption: &str, table: &Table) {
+pub fn table(html: &mut String, id: &str, caption: &str, table: &Table) {
     let _ = writeln!(html, "<table id=\"{id}\">\n<caption>{}</caption>", escape(caption));
     html.push_str("<thead><tr>");
     for h in &table.header {

@@ -15,6 +15,7 @@ pub mod data;
 pub mod distribution;
 pub mod extras;
 pub mod html;
+pub mod pages;
 
 use std::path::{Path, PathBuf};
 

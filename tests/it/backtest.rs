@@ -376,10 +376,10 @@ fn results_do_not_depend_on_threads_and_the_default_folder_is_named_after_the_sc
             .assert()
             .success();
         let out = dir.path().join("output/small-backtest");
-        assert_eq!(entries(&out), ["backtest.csv", "backtest_info.csv"]);
+        assert_eq!(entries(&out), ["backtest.csv", "backtest.html", "backtest_info.csv"]);
         fs::rename(&out, dir.path().join(format!("threads-{threads}"))).expect("rename");
     }
-    for file in ["backtest.csv", "backtest_info.csv"] {
+    for file in ["backtest.csv", "backtest_info.csv", "backtest.html"] {
         let one = fs::read(dir.path().join("threads-1").join(file)).expect("read");
         let two = fs::read(dir.path().join("threads-2").join(file)).expect("read");
         assert_eq!(one, two, "{file} differs between 1 and 2 threads");

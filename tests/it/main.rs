@@ -5,6 +5,7 @@
 mod cli_support;
 mod common;
 
+mod analysis_pages;
 mod backtest;
 mod bad_input;
 mod cli;
@@ -24,6 +25,7 @@ mod layout;
 mod limits;
 mod output_safety;
 mod overrides;
+mod pages_browser;
 mod properties;
 mod report;
 mod report_browser;

@@ -23,7 +23,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// The Chromium binary, or a failure that says how to get one.
-fn chromium_or_fail() -> PathBuf {
+pub fn chromium_or_fail() -> PathBuf {
     chromium().unwrap_or_else(|| {
         panic!(
             "report_renders_in_chromium needs Chromium to render report.html and none is on PATH: install it \
@@ -33,7 +33,7 @@ fn chromium_or_fail() -> PathBuf {
 }
 
 /// Runs headless Chromium on `page` with `args`, a fresh profile in `profile`.
-fn headless(chromium: &Path, profile: &Path, page: &Path, args: &[String]) -> std::process::Output {
+pub fn headless(chromium: &Path, profile: &Path, page: &Path, args: &[String]) -> std::process::Output {
     let output = Process::new(chromium)
         .args([
             "--headless",

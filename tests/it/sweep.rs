@@ -354,7 +354,7 @@ fn the_default_folder_and_ownership() {
         .stdout(predicates::str::contains("2 grid points x 50 trials"))
         .stdout(predicates::str::contains("X at 50"));
     let out = work.path().join("output").join("mission-sweep");
-    assert_eq!(entries(&out), ["sweep.csv", "sweep_info.csv"]);
+    assert_eq!(entries(&out), ["sweep.csv", "sweep.html", "sweep_info.csv"]);
     // Another grid of the same scenario replaces it; another scenario needs --force.
     sweep_ok(
         &scenario,

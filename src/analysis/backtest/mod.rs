@@ -239,6 +239,8 @@ pub struct Provenance<'a> {
     pub observed_bytes: &'a [u8],
     pub observations: usize,
     pub trials: u64,
+    /// The `--set` arguments, in order.
+    pub overrides: &'a [String],
 }
 
 /// `backtest_info.csv`: what the backtest was run on.
@@ -255,6 +257,7 @@ pub fn render_info(p: &Provenance) -> Vec<u8> {
         "generator",
         "start",
         "horizon_days",
+        "overrides",
     ];
     let simulation = &p.scenario.simulation;
     let row = vec![
@@ -269,6 +272,7 @@ pub fn render_info(p: &Provenance) -> Vec<u8> {
         GENERATOR_NAME.to_string(),
         simulation.start.format("%Y-%m-%d").to_string(),
         simulation.horizon_days.to_string(),
+        cell_text(&p.overrides.join("; ")),
     ];
     csv_bytes(&header, vec![row])
 }
