@@ -9,9 +9,11 @@
 //!   [`compare_series`] its fans and paired differences by date.
 //! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
 //! - [`explain`]: `forcegen explain`, every input as drawn, and warnings.
+//! - [`calibrate`]: `forcegen calibrate`, priors fitted from pledge records.
 
 pub mod assumptions;
 pub mod backtest;
+pub mod calibrate;
 pub mod compare;
 pub mod compare_series;
 pub mod drivers;

@@ -2,6 +2,7 @@
 //! maps errors to exit codes (docs/MODEL.md §7).
 
 use crate::analysis::backtest::ObservedError;
+use crate::analysis::calibrate::RecordsError;
 use crate::analysis::sweep::SweepError;
 use crate::engine::EngineError;
 use crate::output::OutputError;
@@ -37,6 +38,9 @@ pub enum Failure {
     /// A damaged or unusable observed-data file given to `backtest`.
     #[error("{0}")]
     Observed(#[from] ObservedError),
+    /// A bad pledge-records file (or `--by` column) given to `calibrate`.
+    #[error("{0}")]
+    Records(#[from] RecordsError),
     /// A damaged CSV file given to `report`, or one whose values cannot be
     /// drawn (a run's own report failing is [`Failure::Internal`]).
     #[error("{0}")]
@@ -57,6 +61,7 @@ impl Failure {
             | Failure::Usage(_)
             | Failure::Sweep(_)
             | Failure::Observed(_)
+            | Failure::Records(_)
             | Failure::Report(_) => EXIT_BAD_INPUT,
             Failure::Partial(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Failure::Output(e) if e.is_bad_input() => EXIT_BAD_INPUT,

@@ -15,6 +15,7 @@
 //! in `analysis/`, and name its files in `output/schema.rs`.
 
 pub mod backtest;
+pub mod calibrate;
 pub mod compare;
 pub mod completions;
 pub mod explain;
@@ -85,6 +86,10 @@ pub enum Command {
     /// Print every uncertain input as the simulation uses it (p5, p50, p95,
     /// mean after rounding and clamping) and warnings about the scenario.
     Explain(explain::ExplainArgs),
+    /// Fit priors for pledge inputs (honour probability, fulfilment, delay
+    /// to first arrival) from records of past pledges: writes
+    /// calibration.csv and priors.toml, with bootstrap 90% intervals.
+    Calibrate(calibrate::CalibrateArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Print forcegen's man page (roff), e.g. `forcegen man > forcegen.1`.
@@ -104,6 +109,7 @@ impl Cli {
             Command::Sweep(args) => sweep::run(&args),
             Command::Backtest(args) => backtest::run(&args),
             Command::Explain(args) => explain::run(&args),
+            Command::Calibrate(args) => calibrate::run(&args),
             Command::Completions(args) => completions::completions(&args),
             Command::Man(args) => completions::man(&args),
         }

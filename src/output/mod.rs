@@ -87,6 +87,11 @@ pub fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
+/// SHA-256 of a file's bytes, in hex.
+pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Every output file's name and bytes, ready to write.
 pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<(&'static str, Vec<u8>)> {
     vec![

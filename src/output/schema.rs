@@ -260,3 +260,36 @@ pub const EXPLAIN_COLUMNS: [&str; 9] = [
 
 /// The observed-data file `backtest` reads.
 pub const OBSERVED_COLUMNS: [&str; 3] = ["date", "metric", "value"];
+
+/// The pledge records `forcegen calibrate` reads (docs/calibration.md), in
+/// the order the issue lists them; [`RECORDS_OPTIONAL`] may follow.
+pub const RECORDS_COLUMNS: [&str; 10] = [
+    "mission",
+    "contributor",
+    "region",
+    "kind",
+    "pledge_date",
+    "pledged",
+    "first_arrival_date",
+    "peak_deployed",
+    "peak_date",
+    "as_of_date",
+];
+pub const RECORDS_OPTIONAL: [&str; 1] = ["source"];
+
+/// `forcegen calibrate`: `calibration.csv`, `priors.toml` and the info file.
+pub const CALIBRATION: &str = "calibration.csv";
+pub const PRIORS: &str = "priors.toml";
+pub const CALIBRATION_INFO: &str = "calibration_info.csv";
+pub const CALIBRATION_COLUMNS: [&str; 10] = [
+    "group",
+    "quantity",
+    "estimate",
+    "low_90",
+    "high_90",
+    "records",
+    "censored",
+    "never_honoured",
+    "used",
+    "resamples",
+];

@@ -12,6 +12,7 @@ mod limits;
 mod mission;
 pub mod overrides;
 mod parse;
+pub mod priors;
 mod reader;
 mod sections;
 
@@ -62,6 +63,9 @@ pub struct Scenario {
     /// The enablers contributors bring (`capabilities = { helicopters = 3 }`),
     /// by name, in the order they first appear.
     pub capability_names: Vec<String>,
+    /// The values taken from the `priors` file (`prior(GROUP.FIELD)`), in
+    /// the order read; empty without one.
+    pub prior_uses: Vec<priors::PriorUse>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use toml::de::DeTable;
 
 use super::error::{STDIN_NAME, ScenarioError, line_column, not_a_scenario_hint, single};
 use super::limits::{MAX_SCENARIO_BYTES, too_big};
+use super::priors::{Priors, locate};
 use super::reader::{Dates, Reader, Tbl};
 use super::sections::MetricNames;
 use super::{Effect, Scenario};
@@ -84,6 +85,8 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         international_most: 0,
         head_counts_reported: false,
         lines: None,
+        priors: None,
+        prior_uses: Vec::new(),
     };
     if !errors.is_empty() {
         for e in errors {
@@ -121,24 +124,26 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     }
 }
 
+/// The keys a scenario's top level may hold.
+const ROOT_KEYS: &[&str] = &[
+    "name",
+    "simulation",
+    "population",
+    "host_police",
+    "contributors",
+    "events",
+    "targets",
+    "correlations",
+    "mission",
+    "funding",
+    "benchmarks",
+    "priors",
+];
+
 impl Reader<'_> {
     fn scenario(&mut self, root: &Tbl, text: &str, file: &str) -> Option<Scenario> {
-        self.check_keys(
-            root,
-            &[
-                "name",
-                "simulation",
-                "population",
-                "host_police",
-                "contributors",
-                "events",
-                "targets",
-                "correlations",
-                "mission",
-                "funding",
-                "benchmarks",
-            ],
-        );
+        self.check_keys(root, ROOT_KEYS);
+        self.priors = self.priors_file(root, file);
         let name = self.string(root, "name");
         if root.get("name").is_none() {
             self.missing(root, "name", "the scenario's name, e.g. name = \"Haiti baseline\"");
@@ -197,9 +202,23 @@ impl Reader<'_> {
             mission,
             funding,
             capability_names,
+            prior_uses: std::mem::take(&mut self.prior_uses),
         };
         scenario.correlations = self.correlations(root, &scenario);
         Some(scenario)
+    }
+
+    /// `priors = "FILE"`: the priors file, relative to the scenario's folder.
+    fn priors_file(&mut self, root: &Tbl, file: &str) -> Option<Result<Priors, ()>> {
+        let name = self.string(root, "priors")?;
+        let span = root.get("priors").map(|v| v.span()).unwrap_or(0..0);
+        match Priors::read(&locate(file, &name)) {
+            Ok(priors) => Some(Ok(priors)),
+            Err(message) => {
+                self.problem(span, "priors", message);
+                Some(Err(()))
+            }
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::error::{LineIndex, Problem};
 use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS};
+use super::priors::{PriorUse, Priors, reference};
 use super::{Dist, FORMS_HELP, Input, MAX_AMOUNT, ValueKind};
 
 pub(crate) type Value<'a> = Spanned<DeValue<'a>>;
@@ -57,6 +58,11 @@ pub(crate) struct Reader<'t> {
     pub(crate) head_counts_reported: bool,
     /// Where each line starts, made at the first problem.
     pub(crate) lines: Option<LineIndex>,
+    /// The scenario's `priors` file: `None` without one, `Some(Err(()))`
+    /// when it could not be read (already reported).
+    pub(crate) priors: Option<Result<Priors, ()>>,
+    /// The values taken from it.
+    pub(crate) prior_uses: Vec<PriorUse>,
 }
 
 impl Reader<'_> {
@@ -198,6 +204,15 @@ impl Reader<'_> {
     }
 
     pub(crate) fn probability(&mut self, t: &Tbl, key: &str) -> f64 {
+        if let Some(value) = t.get(key)
+            && let DeValue::String(text) = value.get_ref()
+            && let Some(name) = reference(text)
+        {
+            // A Beta posterior's mean: within [0, 1].
+            return self
+                .prior(value.span(), &t.field(key), name, None)
+                .map_or(1.0, |d| d.mean());
+        }
         self.bounded(t, key, 0.0, 1.0, false, "must be a probability between 0 and 1")
             .unwrap_or(1.0)
     }
@@ -240,6 +255,9 @@ impl Reader<'_> {
         let value = t.get(key)?;
         let field = t.field(key);
         let dist = match value.get_ref() {
+            DeValue::String(s) if reference(s).is_some() => {
+                self.prior(value.span(), &field, reference(s).unwrap_or_default(), Some(kind))?
+            }
             DeValue::String(s) => match Dist::parse(s) {
                 Ok(d) => d,
                 Err(message) => {
@@ -278,6 +296,49 @@ impl Reader<'_> {
             dist,
             kind,
         })
+    }
+
+    /// The distribution `prior(NAME)` gives the field `field` (of `kind`;
+    /// `None` for a plain probability), recorded for `explain`; a problem
+    /// if there is no priors file or no such prior.
+    pub(crate) fn prior(
+        &mut self,
+        span: Range<usize>,
+        field: &str,
+        name: &str,
+        kind: Option<ValueKind>,
+    ) -> Option<Dist> {
+        let found = match &self.priors {
+            None => Err(
+                "needs a priors file: add priors = \"FILE\" (written by forcegen calibrate) at the top of \
+                         the scenario"
+                    .to_string(),
+            ),
+            // The file could not be read: already reported at `priors`.
+            Some(Err(())) => return None,
+            Some(Ok(priors)) => priors
+                .lookup(name, kind)
+                .map(|(dist, text)| (dist.clone(), text.to_string(), priors.file.clone())),
+        };
+        match found {
+            Ok((dist, text, file)) => {
+                let value = match kind {
+                    None => format!("{:.4} (the mean of {text})", dist.mean()),
+                    Some(_) => text,
+                };
+                self.prior_uses.push(PriorUse {
+                    field: field.to_string(),
+                    prior: name.to_string(),
+                    file,
+                    value,
+                });
+                Some(dist)
+            }
+            Err(message) => {
+                self.problem(span, field, format!("\"prior({name})\": {message}"));
+                None
+            }
+        }
     }
 
     pub(crate) fn uncertain_or(&mut self, t: &Tbl, key: &str, kind: ValueKind, default: f64, dates: Dates) -> Input {

@@ -8,6 +8,7 @@ mod common;
 mod analysis_pages;
 mod backtest;
 mod bad_input;
+mod calibrate;
 mod cli;
 mod closed_form;
 mod compare;

@@ -115,8 +115,24 @@ pub fn render_text(scenario: &Scenario, explanation: &Explanation) -> String {
     write_table(&mut text, &header, &rows);
     write_constants(&mut text, scenario, explanation);
     write_correlations(&mut text, scenario);
+    write_priors(&mut text, scenario);
     write_warnings(&mut text, explanation);
     text
+}
+
+/// Where each value taken from the priors file came from (nothing without one).
+fn write_priors(text: &mut String, scenario: &Scenario) {
+    if let Some(first) = scenario.prior_uses.first() {
+        let _ = writeln!(
+            text,
+            "
+Values from priors (forcegen calibrate), file {}:",
+            first.file
+        );
+        for u in &scenario.prior_uses {
+            let _ = writeln!(text, "  {} = prior({}) = {}", u.field, u.prior, u.value);
+        }
+    }
 }
 
 /// The inputs that are the same in every trial.

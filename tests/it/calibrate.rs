@@ -1,0 +1,315 @@
+//! `forcegen calibrate` end to end, and scenarios that use its priors.
+//!
+//! The fits' statistics (recovery of known parameters, censoring, groups)
+//! are tested beside the code, in src/analysis/calibrate/recovery.rs; here
+//! the binary: its files, its determinism, every kind of bad input (exit
+//! code 2, file, line and column named, nothing written), and the shipped
+//! data and calibrated scenario.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cli_support::{entries, forcegen, read_csv, scenarios_dir, stderr_of, write_file};
+
+const HEADER: &str =
+    "mission,contributor,region,kind,pledge_date,pledged,first_arrival_date,peak_deployed,peak_date,as_of_date\n";
+
+/// Ten records in two regions: arrivals, never-honoured and open pledges.
+const ROWS: &str = "\
+M,A,africa,police,2020-01-01,100,2020-03-01,80,,2021-01-01
+M,B,africa,police,2020-01-01,100,2020-06-15,60,,2021-01-01
+M,C,africa,police,2020-01-01,100,,0,,2021-01-01
+M,D,africa,police,2020-01-01,100,,,,2021-01-01
+M,E,africa,police,2020-01-01,100,2020-02-01,100,,2021-01-01
+M,F,americas,military,2020-01-01,50,2020-04-01,50,,2021-01-01
+M,G,americas,military,2020-01-01,50,2020-09-01,20,,2021-01-01
+M,H,americas,military,2020-01-01,50,2020-05-01,35,,2021-01-01
+M,I,americas,military,2020-01-01,50,,,,2021-01-01
+M,J,americas,military,2020-01-01,50,unknown,10,,2021-01-01
+";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn calibrate(args: &[&str]) -> std::process::Output {
+    forcegen().arg("calibrate").args(args).output().expect("forcegen runs")
+}
+
+#[test]
+fn writes_priors_by_group_and_the_same_bytes_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = write_file(dir.path(), "r.csv", &format!("{HEADER}{ROWS}"));
+    let out = dir.path().join("out");
+    let args = [
+        records.to_str().unwrap(),
+        "--by",
+        "region",
+        "--out",
+        out.to_str().unwrap(),
+        "--resamples",
+        "200",
+    ];
+    let first = calibrate(&args);
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("africa") && stdout.contains("americas"), "{stdout}");
+    assert_eq!(
+        entries(&out),
+        ["calibration.csv", "calibration_info.csv", "priors.toml"]
+    );
+    let (header, rows) = read_csv(&out.join("calibration.csv"));
+    assert_eq!(
+        header.join(","),
+        forcegen::output::schema::CALIBRATION_COLUMNS.join(",")
+    );
+    // Three groups (all, africa, americas), eleven quantities each.
+    assert_eq!(rows.len(), 33);
+    let priors = fs::read_to_string(out.join("priors.toml")).unwrap();
+    for table in ["[\"all\"]", "[\"africa\"]", "[\"americas\"]"] {
+        assert!(priors.contains(table), "{priors}");
+    }
+    let bytes = |name: &str| fs::read(out.join(name)).unwrap();
+    let (csv, toml) = (bytes("calibration.csv"), bytes("priors.toml"));
+    let again = calibrate(&args);
+    assert!(again.status.success(), "{}", stderr_of(&again));
+    assert_eq!(bytes("calibration.csv"), csv, "the same seed gives the same intervals");
+    assert_eq!(bytes("priors.toml"), toml);
+    let other_seed = calibrate(&[&args[..], &["--seed", "2"]].concat());
+    assert!(other_seed.status.success());
+    assert_ne!(bytes("calibration.csv"), csv, "another seed, other resamples");
+    // A scenario names the priors by group.
+    let scenario = concat!(
+        "name = \"s\"\npriors = \"out/priors.toml\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 365\n",
+        "[population]\ninitial = 1000\n[[contributors]]\nname = \"K\"\npledged = 100\n",
+        "probability = \"prior(africa.honour)\"\nfulfilment = \"prior(americas.fulfilment)\"\n",
+        "first_arrival_days = \"prior(all.delay)\"\n"
+    );
+    let scenario = write_file(dir.path(), "s.toml", scenario);
+    let explain = forcegen().arg("explain").arg(&scenario).output().unwrap();
+    assert!(explain.status.success(), "{}", stderr_of(&explain));
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(
+        text.contains("contributors.K.probability = prior(africa.honour) = "),
+        "{text}"
+    );
+    assert!(text.contains("out/priors.toml"), "{text}");
+}
+
+/// Runs calibrate on `rows` (after the header, unless `whole`) and returns
+/// stderr, checking exit code 2 and that no output folder was made.
+fn refused(text: &str, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let records = write_file(dir.path(), "r.csv", text);
+    let out = dir.path().join("out");
+    let output = calibrate(&[&[records.to_str().unwrap(), "--out", out.to_str().unwrap()], extra].concat());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(!out.exists(), "nothing is written for bad input");
+    stderr_of(&output)
+}
+
+#[test]
+fn each_bad_input_is_refused_with_its_place() {
+    let row = |line: &str| format!("{HEADER}{line}\n");
+    let cases: [(String, &[&str], &str); 10] = [
+        (
+            row("M,A,x,police,2020-02-30,1,,0,,2021-01-01"),
+            &[],
+            "r.csv:2: column `pledge_date`: \"2020-02-30\" is not a date",
+        ),
+        (
+            row("M,A,x,police,2020-01-01,1.5,,0,,2021-01-01"),
+            &[],
+            "r.csv:2: column `pledged`: must be a whole number",
+        ),
+        (
+            row("M,A,x,police,2020-01-01,5,,7,,2021-01-01"),
+            &[],
+            "r.csv:2: column `peak_deployed`: is above 0 but",
+        ),
+        (
+            row("M,A,x,police,2020-01-01,5,2020-01-05,0,,2021-01-01"),
+            &[],
+            "column `peak_deployed`: is 0 but",
+        ),
+        (
+            row("M,A,x,police,2020-01-01,5,2022-01-05,3,,2021-01-01"),
+            &[],
+            "column `first_arrival_date`: 2022-01-05 is after",
+        ),
+        (
+            row("M,A,x,police,2020-01-01,5,,,,2019-01-01"),
+            &[],
+            "column `as_of_date`: 2019-01-01 is before",
+        ),
+        (
+            row("M,,x,police,2020-01-01,5,,,,2021-01-01"),
+            &[],
+            "r.csv:2: column `contributor`: must not be empty",
+        ),
+        (row("M,A,x"), &[], "r.csv:2: has 3 cells; the header has 10 columns"),
+        (
+            "mission,contributor\nM,A\n".to_string(),
+            &[],
+            "the header has no column `region`",
+        ),
+        (
+            row("M,A,x,police,2020-01-01,5,,,,2021-01-01"),
+            &["--by", "regoin"],
+            "--by regoin: the file has no such column",
+        ),
+    ];
+    for (text, extra, expected) in cases {
+        let stderr = refused(&text, extra);
+        assert!(stderr.contains(expected), "expected {expected:?} in:\n{stderr}");
+    }
+    assert!(refused(HEADER, &[]).contains("has no records"));
+    assert!(refused(&row("M,A,x,police,2020-01-01,5,,,,2021-01-01"), &["--resamples", "5"]).contains("--resamples"));
+    let stderr = refused(&row("M,A,all,police,2020-01-01,5,,,,2021-01-01"), &["--by", "region"]);
+    assert!(
+        stderr.contains("r.csv:2: column `region`: --by: \"all\" cannot be a group's name"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_or_linked_records_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = calibrate(&[
+        dir.path().join("none.csv").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("cannot read the records file"),
+        "{}",
+        stderr_of(&output)
+    );
+    let output = calibrate(&["/dev/zero", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("not a regular file"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn scenario_priors_errors_name_the_field_and_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "p.toml", "[all]\nhonour = \"beta(2, 3)\"\n");
+    let scenario = |priors: &str, probability: &str| {
+        format!(
+            "name = \"s\"\n{priors}[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n[population]\n\
+             initial = 1000\n[[contributors]]\nname = \"K\"\npledged = 10\nprobability = \"{probability}\"\n"
+        )
+    };
+    let cases = [
+        (
+            scenario("priors = \"p.toml\"\n", "prior(asia.honour)"),
+            "s.toml:11:15: field `contributors.K.probability`: \"prior(asia.honour)\": no group \"asia\" in the priors file",
+        ),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.delay)"),
+            "a `delay` prior does not suit this field; it takes honour",
+        ),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.speed)"),
+            "unknown prior field `speed`",
+        ),
+        (
+            scenario("priors = \"none.toml\"\n", "prior(all.honour)"),
+            "s.toml:2:10: field `priors`: cannot read the priors file",
+        ),
+        (scenario("", "prior(all.honour)"), "needs a priors file"),
+    ];
+    for (text, expected) in cases {
+        let file = write_file(dir.path(), "s.toml", &text);
+        let output = forcegen().arg("validate").arg(&file).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            stderr_of(&output).contains(expected),
+            "expected {expected:?} in:\n{}",
+            stderr_of(&output)
+        );
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("p.toml"), dir.path().join("link.toml")).unwrap();
+        let file = write_file(
+            dir.path(),
+            "s.toml",
+            &scenario("priors = \"link.toml\"\n", "prior(all.honour)"),
+        );
+        let output = forcegen().arg("validate").arg(&file).output().unwrap();
+        assert!(
+            stderr_of(&output).contains("is a symbolic link"),
+            "{}",
+            stderr_of(&output)
+        );
+    }
+}
+
+#[test]
+fn the_shipped_records_fit_and_the_calibrated_priors_are_reproduced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = forcegen()
+        .current_dir(repo())
+        .args([
+            "calibrate",
+            "data/pledges.csv",
+            "--by",
+            "region",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("africa") && stdout.contains("americas") && stdout.contains(" to "),
+        "{stdout}"
+    );
+    // data/priors-2024-09.toml is what the command in the calibrated
+    // scenario's header writes, byte for byte.
+    let out = dir.path().join("out-2024-09");
+    let output = forcegen()
+        .current_dir(repo())
+        .args([
+            "calibrate",
+            "data/pledges-2024-09.csv",
+            "--by",
+            "region",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    // Byte for byte after the first line, which names the version that wrote it.
+    let shipped = fs::read_to_string(repo().join("data/priors-2024-09.toml")).unwrap();
+    let written = fs::read_to_string(out.join("priors.toml")).unwrap();
+    let after_version = |text: &str| {
+        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+        assert!(first.starts_with("# Priors fitted by forcegen calibrate "), "{first}");
+        rest.to_string()
+    };
+    assert_eq!(after_version(&written), after_version(&shipped));
+    let explain = forcegen()
+        .arg("explain")
+        .arg(scenarios_dir().join("haiti-mss-2024-09-calibrated.toml"))
+        .output()
+        .unwrap();
+    assert!(explain.status.success(), "{}", stderr_of(&explain));
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(
+        text.contains("contributors.Benin.probability = prior(all.honour)"),
+        "{text}"
+    );
+}
