@@ -56,7 +56,8 @@ pub const CHARTS: [(&str, &str); 5] = [
 
 pub type DrawResult = Result<(), Box<dyn Error>>;
 pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type DateChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordi32>, RangedCoordf64>>;
+pub(super) type DateChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordi32>, RangedCoordf64>>;
 
 /// The first four charts as SVG documents, in the order of [`CHARTS`]
 /// (the distribution chart is drawn by `super::distribution`).
@@ -117,7 +118,7 @@ pub fn thousands(value: f64) -> String {
 
 /// Date ticks on the first of a month: every month, quarter, half year or
 /// year, depending on the horizon.
-fn date_ticks(data: &RunData) -> Vec<i32> {
+pub(super) fn date_ticks(data: &RunData) -> Vec<i32> {
     let horizon = data.horizon_days;
     let step = match horizon {
         0..=250 => 1,
@@ -146,12 +147,17 @@ fn date_ticks(data: &RunData) -> Vec<i32> {
     ticks
 }
 
-fn x_range(data: &RunData) -> std::ops::Range<i32> {
+pub(super) fn x_range(data: &RunData) -> std::ops::Range<i32> {
     0..data.horizon_days.max(1) as i32
 }
 
 /// Draws the axes: dates along x, `y_desc` along y.
-fn mesh(chart: &mut DateChart, data: &RunData, y_desc: &str, y_format: &dyn Fn(&f64) -> String) -> DrawResult {
+pub(super) fn mesh(
+    chart: &mut DateChart,
+    data: &RunData,
+    y_desc: &str,
+    y_format: &dyn Fn(&f64) -> String,
+) -> DrawResult {
     let x_format = |day: &i32| data.date_of(*day).format("%b %Y").to_string();
     chart
         .configure_mesh()
@@ -180,7 +186,7 @@ pub fn builder<'a, 'b>(root: &'a Area<'b>, caption: &str) -> ChartBuilder<'a, 'b
 }
 
 /// Upper percentile forward, lower percentile back: a closed band.
-fn band(series: &Series, lower: usize, upper: usize) -> Vec<(i32, f64)> {
+pub(super) fn band(series: &Series, lower: usize, upper: usize) -> Vec<(i32, f64)> {
     let points = series.days.iter().zip(&series.percentiles);
     points
         .clone()
@@ -189,7 +195,7 @@ fn band(series: &Series, lower: usize, upper: usize) -> Vec<(i32, f64)> {
         .collect()
 }
 
-fn median(series: &Series) -> Vec<(i32, f64)> {
+pub(super) fn median(series: &Series) -> Vec<(i32, f64)> {
     series
         .days
         .iter()
@@ -208,11 +214,11 @@ pub(super) fn axis_top(top: f64) -> Result<f64, Box<dyn Error>> {
     }
 }
 
-fn max_p95(series: &Series) -> f64 {
+pub(super) fn max_p95(series: &Series) -> f64 {
     series.percentiles.iter().map(|p| p[4]).fold(0.0, f64::max)
 }
 
-fn legend_box<'a, 'b: 'a>(
+pub(super) fn legend_box<'a, 'b: 'a>(
     chart: &mut ChartContext<'a, SVGBackend<'b>, impl CoordTranslate>,
     position: SeriesLabelPosition,
 ) -> DrawResult {
@@ -228,7 +234,7 @@ fn legend_box<'a, 'b: 'a>(
     Ok(())
 }
 
-fn swatch(color: RGBAColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+pub(super) fn swatch(color: RGBAColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
     move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], color.filled())
 }
 
@@ -349,7 +355,13 @@ pub(super) fn scale(data_top: f64, lines: &[RefLine], headroom: f64) -> (f64, Ve
 
 /// Draws `lines` across a chart by date, each labelled, adds their legend
 /// entries, and notes the lines above the axis.
-fn draw_lines(chart: &mut DateChart, data: &RunData, lines: &[RefLine], top: f64, above: &[RefLine]) -> DrawResult {
+pub(super) fn draw_lines(
+    chart: &mut DateChart,
+    data: &RunData,
+    lines: &[RefLine],
+    top: f64,
+    above: &[RefLine],
+) -> DrawResult {
     let horizon = data.horizon_days.max(1) as i32;
     let mut legend = [false, false];
     let mut placed: Vec<(f64, bool)> = Vec::new();

@@ -8,6 +8,7 @@ use super::charts::CHARTS;
 use super::data::{RunData, Table};
 use super::escape;
 use super::extras::Extras;
+use super::money_and_layers::SectionChart;
 use crate::output::schema;
 use crate::output::uncell;
 
@@ -42,7 +43,8 @@ const CAPTIONS: [&str; 5] = [
 ];
 
 /// The report page, with the charts (SVG documents, in the order of [`CHARTS`]).
-pub fn page(data: &RunData, extras: &Extras, charts: &[String]) -> String {
+/// `sections` are the inline charts of [`super::money_and_layers`], after them.
+pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[SectionChart]) -> String {
     let title = title(data);
     let mut html = String::new();
     let _ = write!(
@@ -80,6 +82,16 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String]) -> String {
             escape(chart_title),
             svg.trim(),
             escape(&format!("{caption}{date}{run}"))
+        );
+    }
+    for chart in sections {
+        let _ = write!(
+            html,
+            "<h2 id=\"{}-section\">{}</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            chart.id,
+            escape(chart.title),
+            chart.svg.trim(),
+            escape(&format!("{}{run}", chart.caption))
         );
     }
     html.push_str("<h2>Targets</h2>\n");
@@ -146,6 +158,9 @@ fn findings(html: &mut String, data: &RunData) {
                 let _ = write!(sentence, "; median date {median}");
             }
         }
+        let _ = writeln!(html, "<li>{}.</li>", escape(&sentence));
+    }
+    for sentence in super::money_and_layers::findings(data) {
         let _ = writeln!(html, "<li>{}.</li>", escape(&sentence));
     }
     html.push_str("</ul>\n");

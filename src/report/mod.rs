@@ -6,7 +6,8 @@
 //! distribution, drivers, assumptions: each may be missing in a folder of an
 //! older forcegen); [`charts`] draws four charts with plotters' SVG backend
 //! and [`distribution`] the fifth; [`html`] puts charts and tables on one
-//! page.
+//! page; [`money_and_layers`] adds findings and inline charts for model
+//! v2's money, police layers and capabilities when a run has them.
 //!
 //! The rules: docs/MODEL.md §5.8.
 
@@ -15,6 +16,7 @@ pub mod data;
 pub mod distribution;
 pub mod extras;
 pub mod html;
+pub mod money_and_layers;
 pub mod pages;
 
 use std::path::{Path, PathBuf};
@@ -58,7 +60,8 @@ pub fn render(csv_files: &[(&str, Vec<u8>)]) -> Result<Vec<(&'static str, Vec<u8
     let extras = extras::Extras::parse(csv_files)?;
     let mut charts = charts::draw_all(&data, &extras)?;
     charts.push(distribution::draw(&data, &extras)?);
-    let page = html::page(&data, &extras, &charts);
+    let sections = money_and_layers::charts(&data, &extras)?;
+    let page = html::page(&data, &extras, &charts, &sections);
     let mut files = vec![(FILES[0], page.into_bytes())];
     for (name, chart) in FILES[1..].iter().zip(charts) {
         files.push((*name, chart.into_bytes()));

@@ -30,6 +30,7 @@ mod pages_browser;
 mod properties;
 mod report;
 mod report_browser;
+mod report_money;
 mod report_run;
 mod samplers;
 mod sensitivity;
