@@ -77,8 +77,7 @@ impl Model {
         if model.pledged == 0 || !model.honoured.happens(seed, index) {
             return Delivery::default();
         }
-        let fulfilment = model.fulfilment.once(key);
-        let total = (f64::from(model.pledged) * fulfilment).round() as u32;
+        let total = pledged_total(model, key);
         if total == 0 {
             return Delivery::default();
         }
@@ -135,6 +134,12 @@ impl Model {
             }
         }
     }
+}
+
+/// The people a contributor's honoured pledge delivers in this trial
+/// (`round(pledged × fulfilment)`, §2.3), before any cut-off.
+pub(super) fn pledged_total(model: &ContributorModel, key: &Key) -> u32 {
+    (f64::from(model.pledged) * model.fulfilment.once(key)).round() as u32
 }
 
 /// Adds `counts` into `sums`, by `plain` additions (when no sum can pass

@@ -24,6 +24,7 @@ mod hardening_read_back;
 mod hardening_scenario;
 mod layout;
 mod limits;
+mod model_v2;
 mod output_safety;
 mod overrides;
 mod pages_browser;

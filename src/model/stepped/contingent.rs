@@ -146,10 +146,12 @@ impl Contingent {
     }
 
     /// The day a group leaving on `leaves` forms its relief: that day, or
-    /// earlier by the overlap, never before the day after it came.
-    fn relief_day(&self, leaves: u32, came: u32) -> u32 {
+    /// earlier by the overlap, never before `earliest` (day 0 for the group
+    /// deployed on day 0, whose departures come first; the day after for
+    /// an arrival, as the day's departures have passed when it comes).
+    fn relief_day(&self, leaves: u32, earliest: u32) -> u32 {
         let gap = self.tour.map_or(0, |t| t.gap.min(0));
-        let day = (i64::from(leaves) + gap).max(i64::from(came) + i64::from(came > 0));
+        let day = (i64::from(leaves) + gap).max(i64::from(earliest));
         day.clamp(0, i64::from(u32::MAX)) as u32
     }
 
@@ -187,10 +189,20 @@ impl Contingent {
             // Everyone leaves at once: counted only on the day they came.
             self.groups.clear();
             self.present = 0;
-            return;
+        } else {
+            self.attrition(day);
+            self.rotate(day, queue, c);
         }
-        self.attrition(day);
-        self.rotate(day, queue, c);
+        self.release_capabilities(queue, c);
+    }
+
+    /// The capabilities leave with the last person, unless a relief is on
+    /// its way (a rotation with a gap): later pledged waves bring only their
+    /// own (docs/MODEL.md §2.13).
+    fn release_capabilities(&mut self, queue: &Queue, c: usize) {
+        if self.present == 0 && self.capabilities.iter().any(|&n| n > 0) && !queue.has_relief(c) {
+            self.capabilities.fill(0);
+        }
     }
 
     /// Removes each person whose departure time is at most `day`, one at a
@@ -246,7 +258,7 @@ impl Contingent {
     /// `size` people arrive on `day` (of pledged wave `wave`, or a relief).
     pub(super) fn arrive(&mut self, day: u32, size: u32, wave: Option<u32>) {
         let leaves = self.tour.map_or(u32::MAX, |t| day.saturating_add(t.days.max(1)));
-        let relief_on = self.relief_day(leaves, day);
+        let relief_on = self.relief_day(leaves, day.saturating_add(1));
         self.groups.push(Group {
             size,
             leaves,
@@ -312,6 +324,67 @@ fn drawdown(n: u64, today: &Day) -> u64 {
             } else {
                 n * u64::from(days - elapsed) / u64::from(days)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A contingent that rotates 1:1 with these tour rules and no attrition.
+    fn rotating(days: u32, gap: i64) -> Contingent {
+        Contingent {
+            tour: Some(Tour { days, relief: 1.0, gap }),
+            ..Contingent::default()
+        }
+    }
+
+    /// A group that arrives on day 0 forms its relief as one arriving on any
+    /// other day does: on its tour's last day less the overlap, and never
+    /// on the day it came (whose departures have passed).
+    #[test]
+    fn an_arrival_on_day_0_is_relieved_like_any_other() {
+        for (gap, relief_on) in [(-3, 7), (0, 10), (-10, 1)] {
+            for came in [0, 4] {
+                let mut c = rotating(10, gap);
+                let mut queue = Queue::default();
+                c.depart(came, 1.0, &mut queue, 0);
+                c.arrive(came, 20, Some(0));
+                let mut formed = None;
+                for day in came + 1..=came + 10 {
+                    c.depart(day, 1.0, &mut queue, 0);
+                    if formed.is_none() && queue.has_relief(0) {
+                        formed = Some(day - came);
+                    }
+                }
+                assert_eq!(formed, Some(relief_on), "gap {gap}, came on day {came}");
+                assert_eq!(c.present, 0, "the group left at the end of its tour");
+            }
+        }
+    }
+
+    /// The capabilities leave with the last person unless a relief is on
+    /// its way; a pledged wave then brings only its own.
+    #[test]
+    fn capabilities_leave_with_the_last_person_unless_a_relief_comes() {
+        for (relief, kept) in [(1.0, 3), (0.0, 0)] {
+            let mut c = rotating(10, 5);
+            c.tour = Some(Tour {
+                days: 10,
+                relief,
+                gap: 5,
+            });
+            c.capabilities = vec![0];
+            c.wave_capabilities = vec![vec![(0, 3)], vec![(0, 2)]];
+            let mut queue = Queue::default();
+            c.arrive(0, 20, Some(0));
+            for day in 1..=10 {
+                c.depart(day, 1.0, &mut queue, 0);
+            }
+            assert_eq!((c.present, c.capabilities[0]), (0, kept), "relief {relief}");
+            c.arrive(12, 20, Some(1));
+            assert_eq!(c.capabilities[0], kept + 2, "relief {relief}");
         }
     }
 }

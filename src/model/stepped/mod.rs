@@ -18,6 +18,7 @@ mod queue;
 
 pub(super) use plan::{Named, Plan};
 
+use super::contingents::pledged_total;
 use super::strength::daily_rate;
 use super::{Key, Model, Trial};
 use contingent::Contingent;
@@ -105,12 +106,13 @@ impl Model {
                 daily_rate(model.attrition.once(key)),
                 plan.capabilities,
             );
-            // Waves formed: all planned ones when none was cut off, else (a
-            // wave cut off brings nothing anyway) as many as asked for.
-            let formed = if planned.last_wave_day.is_some() {
-                waves.len() as u32
+            // Waves formed: as many as asked for, but never more than the
+            // people delivered (one each), whether or not the horizon or the
+            // end of mission cuts some off (a wave cut off brings nothing).
+            let formed = if waves.is_empty() {
+                0
             } else {
-                model.waves
+                model.waves.min(pledged_total(model, key))
             };
             contingent.plan(&waves, planned, &rules.capabilities, formed);
             let present = model.deployed > 0 || !waves.is_empty();

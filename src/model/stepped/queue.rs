@@ -79,6 +79,11 @@ impl Queue {
         });
     }
 
+    /// Whether a relief of contributor `c` is due or waiting.
+    pub(super) fn has_relief(&self, c: usize) -> bool {
+        self.items.iter().any(|p| p.contributor == c && p.wave.is_none())
+    }
+
     /// Drops every arrival of contributor `c` (it withdrew).
     pub(super) fn drop_contributor(&mut self, c: usize) {
         self.items.retain(|p| p.contributor != c);

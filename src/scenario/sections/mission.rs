@@ -5,7 +5,7 @@ use toml::de::DeValue;
 
 use crate::scenario::limits::MAX_HEAD_COUNT;
 use crate::scenario::reader::{Dates, Reader, Tbl, fmt_num};
-use crate::scenario::{ContributorCost, Mission, OverCeiling, Rotation, ValueKind};
+use crate::scenario::{ContributorCost, Input, Mission, OverCeiling, Rotation, ValueKind};
 
 /// The keys of `[mission]`.
 pub(crate) const MISSION_KEYS: [&str; 3] = ["name", "ceiling", "over_ceiling"];
@@ -69,12 +69,33 @@ impl Reader<'_> {
             ValueKind::Day,
             Dates::No,
         );
+        self.check_overlap(t, &tour_days, &relief_gap_days);
         Some(Rotation {
             tour_days,
             relief,
             relief_gap_days,
             first_rotation_days,
         })
+    }
+
+    /// An overlap (a negative `relief_gap_days`) must be shorter than the
+    /// tour for every draw: a relief comes after the group it relieves. The
+    /// least draw is the quantile at 0, which `Dist::quantile` takes at
+    /// 10^-15 (a normal's tail stays finite).
+    fn check_overlap(&mut self, t: &Tbl, tour: &Input, gap: &Input) {
+        let longest_overlap = -gap.kind.apply(gap.dist.quantile(0.0));
+        let shortest_tour = tour.kind.apply(tour.dist.quantile(0.0)).max(1.0);
+        if longest_overlap > 0.0 && longest_overlap >= shortest_tour {
+            let span = t.get("relief_gap_days").map(|v| v.span()).unwrap_or(t.span.clone());
+            let message = format!(
+                "an overlap (a negative relief_gap_days) must be shorter than the tour: it can be {} days, \
+                 and tour_days can be {} (a relief comes after the group it relieves; give a bounded \
+                 distribution, e.g. uniform or triangular, whose least value is above minus the tour)",
+                fmt_num(longest_overlap),
+                fmt_num(shortest_tour)
+            );
+            self.problem(span, &t.field("relief_gap_days"), message);
+        }
     }
 
     /// What a contributor's person-month costs the fund.
