@@ -5,19 +5,29 @@
 
 use super::streams::stream;
 use super::strength::{Arrival, Bridge, bridge_skipped, daily_rate, unit};
-use super::{Key, Model, Trial};
+use super::{AvailableModel, Key, Model, Trial};
 
 impl Model {
-    /// Samples the host police's initial strength, attrition and graduating classes.
+    /// Samples the host police's initial strength, attrition and graduating
+    /// classes (with a course, each joins the payroll `course_days` after
+    /// its day, if that is within the horizon).
     pub(super) fn plan_host(&self, key: &Key, trial: &mut Trial) -> (u32, f64) {
         let index = key.index;
         trial.host_arrivals.clear();
         let Some(host) = &self.host else { return (0, 0.0) };
         let seed = self.seed;
+        let course = host.course.as_ref().map(|c| c.once(key) as i64);
         for intake in &host.intakes {
             let mut sizes = intake.size.many(seed, index);
             let mut graduates = (intake.graduates.probability < 1.0).then(|| stream(seed, index, intake.graduates.id));
-            for &day in &intake.days {
+            for class in 0..intake.classes {
+                let day = match course {
+                    None => Some(intake.days[class]),
+                    // Joined before the start: among `initial`. Past the horizon: never.
+                    Some(course) => u32::try_from(intake.entries[class] + course)
+                        .ok()
+                        .filter(|&day| day <= self.horizon),
+                };
                 // A one-off class may be correlated: then its size is the copula's.
                 let size = if intake.size.slot.is_some() {
                     intake.size.once(key)
@@ -28,15 +38,54 @@ impl Model {
                     Some(rng) => unit(rng) < intake.graduates.probability,
                     None => true,
                 };
-                if passes && size > 0 {
+                if let Some(day) = day
+                    && passes
+                    && size > 0
+                {
                     trial.host_arrivals.push(Arrival { day, size });
                 }
             }
         }
         trial.host_arrivals.sort_by_key(|a| a.day);
         trial.jump_days.extend(trial.host_arrivals.iter().map(|a| a.day));
+        if let Some(AvailableModel::Series(entries)) = &host.available {
+            // The available series may rise on its days.
+            let days = entries.iter().filter_map(|&(day, _)| u32::try_from(day).ok());
+            trial.jump_days.extend(days.filter(|&day| day <= self.horizon));
+        }
         let initial = host.initial.once(key).min(f64::from(u32::MAX / 4)) as u32;
         (initial, daily_rate(host.attrition.once(key)))
+    }
+
+    /// With layers, the officers available for duty on each evaluated day:
+    /// the payroll, its drawn share (rounded), or the planner's series (the
+    /// count of the latest entry on or before the day, the first entry's
+    /// before it), at most the payroll. Each follows the payroll upwards,
+    /// so a payroll count that is an upper bound gives one too.
+    pub(super) fn fill_available(&self, key: &Key, trial: &mut Trial) {
+        trial.host_available.clear();
+        let Some(available) = self.host.as_ref().and_then(|h| h.available.as_ref()) else {
+            return;
+        };
+        let (payroll, out) = (&trial.host, &mut trial.host_available);
+        match available {
+            AvailableModel::Payroll => out.extend_from_slice(payroll),
+            AvailableModel::Share(share) => {
+                let share = share.once(key);
+                out.extend(payroll.iter().map(|&h| (share * f64::from(h)).round() as u32));
+            }
+            AvailableModel::Series(entries) => {
+                let mut at = 0;
+                let mut count = entries.first().map_or(0.0, |(_, c)| c.once(key)) as u32;
+                for (&day, &h) in trial.days.iter().zip(payroll) {
+                    while let Some((_, next)) = entries.get(at + 1).filter(|(d, _)| *d <= i64::from(day)) {
+                        at += 1;
+                        count = next.once(key) as u32;
+                    }
+                    out.push(count.min(h));
+                }
+            }
+        }
     }
 
     /// Makes the host's counts exact on the days `strength_at` left (the
@@ -54,6 +103,7 @@ impl Model {
             );
         }
         trial.host_skipped.clear();
+        self.fill_available(key, trial);
     }
 }
 
