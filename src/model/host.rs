@@ -181,4 +181,54 @@ at_least = 2350
             "{bridged} bridged, {settled} settled without"
         );
     }
+
+    fn host_scenario(host: &str) -> crate::scenario::Scenario {
+        let text = format!(
+            "name = \"layers\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 100\nstep = \"day\"\n\
+             [population]\ninitial = 1000000\n[host_police]\ninitial = 1000\n{host}"
+        );
+        crate::scenario::parse_str(&text, "layers.toml").expect("a valid scenario")
+    }
+
+    const CLASSES: &str = "[[host_police.intakes]]\nday = 2023-12-22\nsize = 5\n\
+                           [[host_police.intakes]]\nday = 2023-10-01\nsize = 7\n\
+                           [[host_police.intakes]]\nday = 70\nsize = 9\n\
+                           [[host_police.intakes]]\nfirst_day = 2023-12-12\nevery_days = 30\nsize = 1\n";
+
+    fn arrivals(scenario: &crate::scenario::Scenario) -> Vec<(u32, u32)> {
+        let mut trial = Trial::default();
+        Model::new(scenario).run_trial(0, &mut trial);
+        trial.host_arrivals.iter().map(|a| (a.day, a.size)).collect()
+    }
+
+    /// With a course, a class joins `course_days` after its signed day
+    /// (a date before the start counts back from it, not from day 0); one
+    /// that joined before the start is among `initial`, one that would
+    /// join after the horizon never does. Without, dates before the start
+    /// are day 0, as before layers.
+    #[test]
+    fn classes_join_after_their_course_from_their_own_day() {
+        let with = host_scenario(&format!("course_days = 40\n{CLASSES}"));
+        // -10 + 40; -92 + 40 < 0; 70 + 40 > 100; -20, 10, 40, 70 (+ 40).
+        assert_eq!(arrivals(&with), vec![(20, 1), (30, 5), (50, 1), (80, 1)]);
+        let without = host_scenario(CLASSES);
+        assert_eq!(
+            arrivals(&without),
+            vec![(0, 5), (0, 7), (0, 1), (30, 1), (60, 1), (70, 9), (90, 1)]
+        );
+    }
+
+    /// The own series: the first entry's count before its day, each count
+    /// held to the next entry, at most the payroll; no series without layers.
+    #[test]
+    fn the_available_series_is_held_and_capped_by_the_payroll() {
+        let series = "[[host_police.available]]\nday = 5\ncount = 100\n\
+                      [[host_police.available]]\nday = 9\ncount = 2000\n";
+        let mut trial = Trial::default();
+        Model::new(&host_scenario(series)).run_trial(3, &mut trial);
+        let expected: Vec<u32> = (0..=100).map(|d| if d < 9 { 100 } else { 1000 }).collect();
+        assert_eq!(trial.host_available, expected);
+        Model::new(&host_scenario("")).run_trial(3, &mut trial);
+        assert!(trial.host_available.is_empty());
+    }
 }

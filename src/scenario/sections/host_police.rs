@@ -109,7 +109,8 @@ impl Reader<'_> {
             {
                 let span = entry.get("day").map(|v| v.span()).unwrap_or(entry.span.clone());
                 let message = format!(
-                    "days must be in increasing order, each entry after the one before (day {day} comes after day {})",
+                    "must be after the day of the entry before (day {}); got day {day} (entries go in increasing \
+                     order of day, each day once; a date counts from simulation.start)",
                     before.day
                 );
                 self.problem(span, &entry.field("day"), message);
