@@ -139,7 +139,7 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
         }
         0
     };
-    (start..trial.days.len()).find(|&k| {
+    (start..host.len().min(trial.days.len())).find(|&k| {
         let count = f64::from(host[k]) + f64::from(intl[k]);
         count >= margin * trial.population[k] && ratio(host[k], intl[k], scale, trial.population[k]) >= at_least
     })
