@@ -82,7 +82,10 @@ impl Recorder {
             let values = &mut self.count_values;
             match metric {
                 Metric::Contributor(c) if trial.is_empty(c) => histogram.record_constant(count_key(0)),
-                Metric::PolicePer100k | Metric::SecurityPer1000 => {
+                Metric::PolicePer100k
+                | Metric::SecurityPer1000
+                | Metric::PolicePer100kPayroll
+                | Metric::PolicePer100kAvailable => {
                     let sums = &mut self.ratio_sums[ratio];
                     ratio += 1;
                     let ratios = &mut self.ratio_values;

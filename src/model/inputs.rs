@@ -10,7 +10,7 @@
 //! horizon), since whether and when it leaves is random even at a fixed rate.
 
 use super::stepped::Named;
-use super::{Chance, Draw, Key, Model};
+use super::{AvailableModel, Chance, Draw, Key, Model};
 use crate::model::streams::stream;
 use crate::model::strength::unit;
 
@@ -23,6 +23,9 @@ enum Source {
     HostAttrition,
     IntakeSize(usize),
     IntakeGraduates(usize),
+    CourseDays,
+    AvailableShare,
+    AvailableCount(usize),
     Honoured(usize),
     Fulfilment(usize),
     FirstArrival(usize),
@@ -83,7 +86,7 @@ impl Model {
                 attrition,
             );
             for (i, intake) in host.intakes.iter().enumerate() {
-                let fires = !intake.days.is_empty();
+                let fires = intake.classes > 0;
                 let size = fires && intake.size.is_uncertain();
                 add(
                     format!("host_police.intakes.{}.size", i + 1),
@@ -97,6 +100,7 @@ impl Model {
                     graduates,
                 );
             }
+            self.layer_inputs(&mut add);
         }
         self.contributor_inputs(&mut add);
         for (e, event) in self.events.iter().enumerate() {
@@ -116,6 +120,32 @@ impl Model {
             add(path.clone(), Source::Stepped(i), varies);
         }
         table
+    }
+
+    /// The host police layers' uncertain inputs, each passed to `add`.
+    fn layer_inputs(&self, add: &mut impl FnMut(String, Source, bool)) {
+        let Some(host) = &self.host else { return };
+        if let Some(course) = &host.course {
+            add(
+                "host_police.course_days".into(),
+                Source::CourseDays,
+                course.is_uncertain(),
+            );
+        }
+        match &host.available {
+            Some(AvailableModel::Share(share)) => add(
+                "host_police.available_share".into(),
+                Source::AvailableShare,
+                share.is_uncertain(),
+            ),
+            Some(AvailableModel::Series(entries)) => {
+                for (i, (_, count)) in entries.iter().enumerate() {
+                    let path = format!("host_police.available.{}.count", i + 1);
+                    add(path, Source::AvailableCount(i), count.is_uncertain());
+                }
+            }
+            Some(AvailableModel::Payroll) | None => {}
+        }
     }
 
     /// The contingents' uncertain inputs, each passed to `add` (path,
@@ -193,16 +223,23 @@ impl Model {
             Source::HostAttrition => once(host().map(|h| &h.attrition)),
             Source::IntakeSize(i) => host()
                 .and_then(|h| h.intakes.get(i))
-                .map_or(f64::NAN, |intake| intake.size.mean_of_many(key, intake.days.len())),
+                .map_or(f64::NAN, |intake| intake.size.mean_of_many(key, intake.classes)),
             Source::IntakeGraduates(i) => host().and_then(|h| h.intakes.get(i)).map_or(f64::NAN, |intake| {
                 let mut rng = stream(key.seed, key.index, intake.graduates.id);
-                let passed = intake
-                    .days
-                    .iter()
+                let passed = (0..intake.classes)
                     .filter(|_| unit(&mut rng) < intake.graduates.probability)
                     .count();
-                passed as f64 / intake.days.len().max(1) as f64
+                passed as f64 / intake.classes.max(1) as f64
             }),
+            Source::CourseDays => once(host().and_then(|h| h.course.as_ref())),
+            Source::AvailableShare => match host().and_then(|h| h.available.as_ref()) {
+                Some(AvailableModel::Share(share)) => share.once(key),
+                _ => f64::NAN,
+            },
+            Source::AvailableCount(i) => match host().and_then(|h| h.available.as_ref()) {
+                Some(AvailableModel::Series(entries)) => once(entries.get(i).map(|(_, count)| count)),
+                _ => f64::NAN,
+            },
             Source::Honoured(c) => bit(&self.contributors[c].honoured),
             Source::Fulfilment(c) => self.contributors[c].fulfilment.once(key),
             Source::FirstArrival(c) => self.contributors[c].first_arrival.once(key),

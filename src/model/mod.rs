@@ -27,7 +27,7 @@ pub mod strength;
 mod targets;
 mod trial;
 
-use crate::scenario::{Effect, Kind, Metric, Scenario};
+use crate::scenario::{Available, Effect, HostPolice, Kind, Metric, Scenario};
 use contingents::apply_cutoffs;
 use copula::Copula;
 use draw::Chance;
@@ -46,13 +46,31 @@ struct HostModel {
     process: StreamId,
     bridge: StreamId,
     intakes: Vec<IntakeModel>,
+    /// `course_days`: classes join the payroll this long after their day.
+    course: Option<Draw>,
+    /// With layers: how the available-for-duty series follows the payroll.
+    available: Option<AvailableModel>,
 }
 
 #[derive(Debug, Clone)]
 struct IntakeModel {
+    /// The days classes join (without a course).
     days: Vec<u32>,
+    /// The signed days classes enter (with a course).
+    entries: Vec<i64>,
+    /// The classes drawn per trial: `entries` with a course, else `days`.
+    classes: usize,
     size: Draw,
     graduates: Chance,
+}
+
+/// Who of the payroll is available for duty (docs/MODEL.md §2.6).
+#[derive(Debug, Clone)]
+enum AvailableModel {
+    Payroll,
+    Share(Draw),
+    /// Each entry's signed day and count.
+    Series(Vec<(i64, Draw)>),
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +101,44 @@ struct EventModel {
     effect: Effect,
 }
 
+/// The host police compiled for sampling.
+fn host_model(h: &HostPolice, horizon: u32, shared: Option<&Copula>) -> HostModel {
+    let layers = h.layers.as_ref();
+    let course = layers
+        .and_then(|l| l.course_days.as_ref())
+        .map(|c| Draw::new(c, shared));
+    let intakes = h
+        .intakes
+        .iter()
+        .map(|i| {
+            let (days, entries) = (i.class_days(horizon), i.entry_days(horizon));
+            IntakeModel {
+                classes: if course.is_some() { entries.len() } else { days.len() },
+                days,
+                entries,
+                size: Draw::new(&i.size, shared),
+                graduates: Chance::new(i.probability, &format!("{}.graduates", i.size.path)),
+            }
+        })
+        .collect();
+    let available = layers.map(|l| match &l.available {
+        Available::Payroll => AvailableModel::Payroll,
+        Available::Share(share) => AvailableModel::Share(Draw::new(share, shared)),
+        Available::Series(entries) => {
+            AvailableModel::Series(entries.iter().map(|e| (e.day, Draw::new(&e.count, shared))).collect())
+        }
+    });
+    HostModel {
+        initial: Draw::new(&h.initial, shared),
+        attrition: Draw::new(&h.attrition_per_year, shared),
+        process: StreamId::of("host_police.attrition_process"),
+        bridge: StreamId::of("host_police.attrition_bridge"),
+        intakes,
+        course,
+        available,
+    }
+}
+
 /// A scenario compiled for sampling: samplers built and stream names hashed once.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -109,21 +165,7 @@ impl Model {
         let copula = Copula::new(scenario);
         let shared = copula.as_ref();
         let horizon = scenario.simulation.horizon_days;
-        let host = scenario.host_police.as_ref().map(|h| HostModel {
-            initial: Draw::new(&h.initial, shared),
-            attrition: Draw::new(&h.attrition_per_year, shared),
-            process: StreamId::of("host_police.attrition_process"),
-            bridge: StreamId::of("host_police.attrition_bridge"),
-            intakes: h
-                .intakes
-                .iter()
-                .map(|i| IntakeModel {
-                    days: i.class_days(horizon),
-                    size: Draw::new(&i.size, shared),
-                    graduates: Chance::new(i.probability, &format!("{}.graduates", i.size.path)),
-                })
-                .collect(),
-        });
+        let host = scenario.host_police.as_ref().map(|h| host_model(h, horizon, shared));
         let contributors = scenario
             .contributors
             .iter()
@@ -290,6 +332,7 @@ impl Model {
         } else {
             trial.host.fill(0);
         }
+        self.fill_available(key, trial);
     }
 
     /// Finds the first day of each target, bridging the host police's

@@ -22,7 +22,7 @@ impl Model {
                     let share = self.ceiling_shares[t].unwrap_or(f64::NAN);
                     first_share_of_ceiling_day(trial, metric, share)
                 }
-                Metric::PolicePer100k | Metric::SecurityPer1000 => first_ratio_day(trial, metric, at_least),
+                m if m.is_ratio() => first_ratio_day(trial, metric, at_least),
                 Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
                     let values = trial.fund_series(metric).unwrap_or(&[]);
                     values.iter().position(|&v| v >= at_least)
@@ -42,6 +42,8 @@ fn counts_host(metric: Metric) -> bool {
     match metric {
         Metric::HostPolice | Metric::Police | Metric::SecurityForces => true,
         Metric::PolicePer100k | Metric::SecurityPer1000 => true,
+        Metric::HostPayroll | Metric::HostAvailable => true,
+        Metric::PolicePer100kPayroll | Metric::PolicePer100kAvailable => true,
         Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => false,
         Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => false,
         Metric::Capability(_) => false,
@@ -112,7 +114,7 @@ pub(crate) fn first_pair_where(a: &[u32], b: &[u32], test: impl Fn(u32, u32) -> 
 /// over the line are decided by the metric's own division, so the answer is
 /// exactly that of comparing [`Trial::metric`] on every day.
 fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize> {
-    let (scale, intl) = trial.ratio_parts(metric)?;
+    let (scale, host, intl) = trial.ratio_parts(metric)?;
     // Well below: count < at_least * pop / scale by more than rounding can blur.
     let margin = at_least / scale * (1.0 - 1e-9);
     // The population only grows or only shrinks over a trial, so a day
@@ -127,24 +129,19 @@ fn first_ratio_day(trial: &Trial, metric: Metric, at_least: f64) -> Option<usize
     let start = if line <= f64::from(u32::MAX) {
         // (A negative line becomes 0: no day is ruled out. A NaN line takes
         // the other branch, which rules out none either.)
-        let (host, intl) = (&trial.host, &intl[..trial.host.len()]);
+        let intl = &intl[..host.len()];
         let line = line as u32;
         first_pair_where(host, intl, |h, i| h.saturating_add(i) >= line)?
     } else {
-        let most = trial
-            .host
-            .iter()
-            .zip(intl)
-            .map(|(&h, &i)| u64::from(h) + u64::from(i))
-            .max();
+        let most = host.iter().zip(intl).map(|(&h, &i)| u64::from(h) + u64::from(i)).max();
         if most.is_some_and(|most| (most as f64) < line) {
             return None;
         }
         0
     };
-    (start..trial.days.len()).find(|&k| {
-        let count = f64::from(trial.host[k]) + f64::from(intl[k]);
-        count >= margin * trial.population[k] && ratio(trial.host[k], intl[k], scale, trial.population[k]) >= at_least
+    (start..host.len().min(trial.days.len())).find(|&k| {
+        let count = f64::from(host[k]) + f64::from(intl[k]);
+        count >= margin * trial.population[k] && ratio(host[k], intl[k], scale, trial.population[k]) >= at_least
     })
 }
 

@@ -30,6 +30,10 @@ pub struct Trial {
     /// if a target needed it (see `host_skipped`), else the count of the
     /// evaluated day before, which is at least the true count.
     pub host: Vec<u32>,
+    /// With host police layers, the officers available for duty on each
+    /// evaluated day (`host` is then the payroll); empty without layers.
+    /// Exact where `host` is, else at least the true count.
+    pub host_available: Vec<u32>,
     /// Ranges of evaluated days whose `host` count is not yet exact.
     pub(super) host_skipped: Vec<std::ops::Range<usize>>,
     /// All contributors' head count on each evaluated day.
@@ -102,7 +106,8 @@ impl Trial {
         Some(match metric {
             Metric::International => CountSeries::One(&self.international),
             Metric::InternationalPolice => CountSeries::One(&self.international_police),
-            Metric::HostPolice => CountSeries::One(&self.host),
+            Metric::HostPolice | Metric::HostPayroll => CountSeries::One(&self.host),
+            Metric::HostAvailable => CountSeries::One(&self.host_available),
             Metric::Police => CountSeries::Sum(&self.host, &self.international_police),
             Metric::SecurityForces => CountSeries::Sum(&self.host, &self.international),
             Metric::Contributor(c) => CountSeries::One(self.contributor(c)),
@@ -111,6 +116,7 @@ impl Trial {
                 CountSeries::One(&self.capability[i * n..(i + 1) * n])
             }
             Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
+            Metric::PolicePer100kPayroll | Metric::PolicePer100kAvailable => return None,
             Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => return None,
         })
     }
@@ -125,7 +131,7 @@ impl Trial {
     #[inline(always)]
     pub fn metric(&self, metric: Metric, k: usize) -> f64 {
         match self.ratio_parts(metric) {
-            Some((scale, international)) => ratio(self.host[k], international[k], scale, self.population[k]),
+            Some((scale, host, international)) => ratio(host[k], international[k], scale, self.population[k]),
             None => match self.fund_series(metric) {
                 Some(values) => values[k],
                 None => f64::from(self.count(metric, k).unwrap_or(0)),
@@ -151,13 +157,15 @@ impl Trial {
         }
     }
 
-    /// A ratio metric's scale (per `scale` people) and the international
-    /// series whose count it adds to the host's; `None` for head counts.
+    /// A ratio metric's scale (per `scale` people), the host police series
+    /// it counts (the payroll, or those available for duty) and the
+    /// international series whose count it adds; `None` for head counts.
     #[inline(always)]
-    pub(super) fn ratio_parts(&self, metric: Metric) -> Option<(f64, &[u32])> {
+    pub(super) fn ratio_parts(&self, metric: Metric) -> Option<(f64, &[u32], &[u32])> {
         match metric {
-            Metric::PolicePer100k => Some((1e5, &self.international_police)),
-            Metric::SecurityPer1000 => Some((1e3, &self.international)),
+            Metric::PolicePer100k | Metric::PolicePer100kPayroll => Some((1e5, &self.host, &self.international_police)),
+            Metric::PolicePer100kAvailable => Some((1e5, &self.host_available, &self.international_police)),
+            Metric::SecurityPer1000 => Some((1e3, &self.host, &self.international)),
             _ => None,
         }
     }
@@ -169,10 +177,10 @@ impl Trial {
     /// of [`Trial::metric`], to the bit.
     #[inline(always)]
     pub fn ratios(&self, metric: Metric, positions: &[u32], every_day: bool, out: &mut Vec<f64>) {
-        let Some((scale, international)) = self.ratio_parts(metric) else {
+        let Some((scale, host, international)) = self.ratio_parts(metric) else {
             return;
         };
-        let (host, population) = (&self.host, &self.population);
+        let population = &self.population;
         if every_day {
             let international = &international[..host.len()];
             let population = &population[..host.len()];

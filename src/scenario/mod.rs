@@ -194,9 +194,46 @@ pub struct Population {
 
 #[derive(Debug, Clone)]
 pub struct HostPolice {
+    /// The head count on day 0: with layers, the payroll.
     pub initial: Input,
+    /// Applies to the payroll.
     pub attrition_per_year: Input,
     pub intakes: Vec<Intake>,
+    /// Payroll and available-for-duty (`available_share`, `course_days`,
+    /// `[[host_police.available]]`); `None` without any of those keys.
+    pub layers: Option<HostLayers>,
+}
+
+/// The host police's two layers: who is on the payroll, and who of them is
+/// available for duty (docs/MODEL.md §2.6).
+#[derive(Debug, Clone)]
+pub struct HostLayers {
+    /// Days from a class's `day` (academy entry) to joining the payroll,
+    /// drawn once per trial; `None`: classes join on their `day` as
+    /// without layers.
+    pub course_days: Option<Input>,
+    pub available: Available,
+}
+
+/// How many of the payroll are available for duty.
+#[derive(Debug, Clone)]
+pub enum Available {
+    /// Everyone on the payroll (only `course_days` was given).
+    Payroll,
+    /// `available_share`: a share of the payroll, drawn once per trial.
+    Share(Input),
+    /// `[[host_police.available]]`: the planner's own series, each count
+    /// held from its day until the next entry (at most the payroll).
+    Series(Vec<AvailableEntry>),
+}
+
+/// One entry of `[[host_police.available]]`.
+#[derive(Debug, Clone)]
+pub struct AvailableEntry {
+    /// Days from the start; negative for a date before it.
+    pub day: i64,
+    /// Drawn once per trial.
+    pub count: Input,
 }
 
 /// When an intake class graduates.
@@ -209,6 +246,9 @@ pub enum IntakeSchedule {
 #[derive(Debug, Clone)]
 pub struct Intake {
     pub schedule: IntakeSchedule,
+    /// The signed day of `day` or `first_day`: negative for a date before
+    /// the start (which `schedule` holds as day 0).
+    pub signed_first: i64,
     /// Drawn per class.
     pub size: Input,
     pub probability: f64,
@@ -222,6 +262,21 @@ impl Intake {
             IntakeSchedule::Recurring { first_day, every_days } => {
                 (first_day..=horizon).step_by(every_days.max(1) as usize).collect()
             }
+        }
+    }
+
+    /// The signed days (academy entry, before the course) of the classes
+    /// that enter by the horizon, the first possibly before the start.
+    pub fn entry_days(&self, horizon: u32) -> Vec<i64> {
+        let horizon = i64::from(horizon);
+        match self.schedule {
+            IntakeSchedule::Once { .. } => (self.signed_first <= horizon)
+                .then_some(self.signed_first)
+                .into_iter()
+                .collect(),
+            IntakeSchedule::Recurring { every_days, .. } => (self.signed_first..=horizon)
+                .step_by(every_days.max(1) as usize)
+                .collect(),
         }
     }
 }
@@ -309,6 +364,14 @@ pub enum Metric {
     MonthsOfCover,
     /// Index into [`Scenario::capability_names`].
     Capability(usize),
+    /// Host police on the payroll (with layers; equal to `HostPolice`).
+    HostPayroll,
+    /// Host police available for duty (with layers).
+    HostAvailable,
+    /// `(host_payroll + international_police) * 100000 / population`.
+    PolicePer100kPayroll,
+    /// `(host_available + international_police) * 100000 / population`.
+    PolicePer100kAvailable,
 }
 
 impl Metric {
@@ -336,8 +399,31 @@ impl Metric {
 
     /// True for metrics that are ratios rather than whole people.
     pub fn is_ratio(self) -> bool {
-        matches!(self, Metric::PolicePer100k | Metric::SecurityPer1000)
+        matches!(
+            self,
+            Metric::PolicePer100k
+                | Metric::SecurityPer1000
+                | Metric::PolicePer100kPayroll
+                | Metric::PolicePer100kAvailable
+        )
     }
+
+    /// The host police layers' metrics, reported when `[host_police]` has
+    /// a layer key (`available_share`, `course_days`, `available`).
+    pub const LAYERS: [Metric; 4] = [
+        Metric::HostPayroll,
+        Metric::HostAvailable,
+        Metric::PolicePer100kPayroll,
+        Metric::PolicePer100kAvailable,
+    ];
+
+    /// Names of [`Metric::LAYERS`], in order.
+    pub const LAYER_NAMES: [&'static str; 4] = [
+        "host_payroll",
+        "host_available",
+        "police_per_100k_payroll",
+        "police_per_100k_available",
+    ];
 
     /// The fund's metrics (model v2), reported when there is a `[funding]`.
     pub const FUNDING: [Metric; 4] = [
@@ -374,6 +460,13 @@ impl Metric {
                 let at = Metric::FUNDING.iter().position(|m| *m == self).unwrap_or(0);
                 Metric::FUNDING_NAMES[at].to_string()
             }
+            Metric::HostPayroll
+            | Metric::HostAvailable
+            | Metric::PolicePer100kPayroll
+            | Metric::PolicePer100kAvailable => {
+                let at = Metric::LAYERS.iter().position(|m| *m == self).unwrap_or(0);
+                Metric::LAYER_NAMES[at].to_string()
+            }
             other => {
                 let at = Metric::STANDARD.iter().position(|m| *m == other).unwrap_or(0);
                 Metric::STANDARD_NAMES[at].to_string()
@@ -407,6 +500,9 @@ impl Scenario {
     /// Every metric reported in `timeseries.csv`, in output order.
     pub fn metrics(&self) -> Vec<Metric> {
         let mut metrics = Metric::STANDARD.to_vec();
+        if self.has_host_layers() {
+            metrics.extend(Metric::LAYERS);
+        }
         metrics.extend((0..self.contributors.len()).map(Metric::Contributor));
         if self.funding.is_some() {
             metrics.extend(Metric::FUNDING);
@@ -422,6 +518,14 @@ impl Scenario {
             inputs.push(&host.initial);
             inputs.push(&host.attrition_per_year);
             inputs.extend(host.intakes.iter().map(|i| &i.size));
+            if let Some(layers) = &host.layers {
+                inputs.extend(&layers.course_days);
+                match &layers.available {
+                    Available::Payroll => {}
+                    Available::Share(share) => inputs.push(share),
+                    Available::Series(entries) => inputs.extend(entries.iter().map(|e| &e.count)),
+                }
+            }
         }
         for c in &self.contributors {
             inputs.extend([
@@ -479,8 +583,15 @@ impl Scenario {
                 contributors: &self.contributors,
                 funding: self.funding.is_some(),
                 capabilities: &self.capability_names,
+                layers: self.has_host_layers(),
             },
         )
+    }
+
+    /// True when `[host_police]` has a layer key (payroll and available
+    /// for duty are told apart, and their metrics reported).
+    pub fn has_host_layers(&self) -> bool {
+        self.host_police.as_ref().is_some_and(|h| h.layers.is_some())
     }
 
     /// True when the scenario uses a model v2 rule that needs the

@@ -183,6 +183,7 @@ impl Reader<'_> {
             contributors: &contributors,
             funding: funding.is_some(),
             capabilities: &capability_names,
+            layers: host_police.as_ref().is_some_and(|h| h.layers.is_some()),
         };
         let targets = self.targets(root, names, has_ceiling(mission.as_ref(), &events));
         let benchmarks = self.benchmarks(root, names);

@@ -22,6 +22,7 @@ mod fuzz_scenarios;
 mod hardening_output;
 mod hardening_read_back;
 mod hardening_scenario;
+mod host_layers;
 mod layout;
 mod limits;
 mod model_v2;

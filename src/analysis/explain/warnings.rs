@@ -264,10 +264,13 @@ pub(super) fn most_drawn(scenario: &Scenario, metric: Metric, n: usize) -> Optio
         initial * (1.0 + growth).powf(f64::from(horizon) / 365.25)
     };
     Some(match metric {
-        Metric::HostPolice => host,
+        // Those available for duty are at most the payroll.
+        Metric::HostPolice | Metric::HostPayroll | Metric::HostAvailable => host,
         Metric::Police => host + pledges(true),
         Metric::SecurityForces => host + pledges(false),
-        Metric::PolicePer100k => (host + pledges(true)) * 1e5 / smallest_population(),
+        Metric::PolicePer100k | Metric::PolicePer100kPayroll | Metric::PolicePer100kAvailable => {
+            (host + pledges(true)) * 1e5 / smallest_population()
+        }
         Metric::SecurityPer1000 => (host + pledges(false)) * 1e3 / smallest_population(),
         // Contributors' own (checked from their pledges), and model v2's
         // money and enablers: no bound checked here.
@@ -301,10 +304,12 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
             let value = match metric {
                 Metric::International => international,
                 Metric::InternationalPolice => international_police,
-                Metric::HostPolice => h,
+                Metric::HostPolice | Metric::HostPayroll => h,
                 Metric::Police => h + international_police,
                 Metric::SecurityForces => h + international,
-                Metric::PolicePer100k => (h + international_police) * 1e5 / p,
+                Metric::PolicePer100k | Metric::PolicePer100kPayroll => (h + international_police) * 1e5 / p,
+                // Day 0's officers available for duty are not worked out here.
+                Metric::HostAvailable | Metric::PolicePer100kAvailable => f64::NEG_INFINITY,
                 Metric::SecurityPer1000 => (h + international) * 1e3 / p,
                 Metric::Contributor(c) => scenario.contributors.get(c).map_or(0.0, |c| c.deployed as f64),
                 // Day 0's fund and enablers are not worked out here: never "met on day 0".

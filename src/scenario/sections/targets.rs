@@ -39,11 +39,19 @@ impl Reader<'_> {
                 let found = parse_metric_v2(&m, scenario);
                 if found.is_none() {
                     let span = t.get("metric").map(|v| v.span()).unwrap_or(t.span.clone());
-                    let message = format!(
-                        "unknown metric \"{m}\"; allowed: {}, or contributor:NAME with NAME one of the contributors{}",
-                        Metric::STANDARD_NAMES.join(", "),
-                        scenario.more_allowed()
-                    );
+                    let message = if Metric::LAYER_NAMES.contains(&m.as_str()) {
+                        format!(
+                            "\"{m}\" needs the host police layers: give [host_police] available_share, \
+                             course_days or [[host_police.available]] entries"
+                        )
+                    } else {
+                        format!(
+                            "unknown metric \"{m}\"; allowed: {}, or contributor:NAME with NAME one of the \
+                             contributors{}",
+                            Metric::STANDARD_NAMES.join(", "),
+                            scenario.more_allowed()
+                        )
+                    };
                     self.problem(span, &t.field("metric"), message);
                 }
                 found
@@ -92,12 +100,17 @@ pub struct MetricNames<'a> {
     pub contributors: &'a [Contributor],
     pub funding: bool,
     pub capabilities: &'a [String],
+    /// `[host_police]` has a layer key: the layers' metrics exist.
+    pub layers: bool,
 }
 
 impl MetricNames<'_> {
     /// What else is allowed, for messages.
     fn more_allowed(&self) -> String {
         let mut more = String::new();
+        if self.layers {
+            more.push_str(&format!(", {}", Metric::LAYER_NAMES.join(", ")));
+        }
         if self.funding {
             more.push_str(&format!(", {}", Metric::FUNDING_NAMES.join(", ")));
         }
@@ -122,6 +135,11 @@ pub fn parse_metric_v2(name: &str, names: MetricNames) -> Option<Metric> {
         && let Some(i) = Metric::FUNDING_NAMES.iter().position(|n| *n == name)
     {
         return Some(Metric::FUNDING[i]);
+    }
+    if names.layers
+        && let Some(i) = Metric::LAYER_NAMES.iter().position(|n| *n == name)
+    {
+        return Some(Metric::LAYERS[i]);
     }
     parse_metric(name, names.contributors)
 }
