@@ -43,7 +43,11 @@ fn without_layers() -> String {
         out.push_str("[[benchmarks]]");
         out.push_str(block);
     }
-    assert_ne!(out, fs::read_to_string(shipped()).unwrap(), "the shipped file has layer keys");
+    assert_ne!(
+        out,
+        fs::read_to_string(shipped()).unwrap(),
+        "the shipped file has layer keys"
+    );
     out
 }
 
@@ -101,7 +105,10 @@ fn it_runs_with_its_targets_the_fund_and_the_layers_the_same_on_1_and_2_threads(
     check_targets(&out);
     let names = metrics(&out);
     for metric in FUND_METRICS.iter().chain(&LAYER_METRICS) {
-        assert!(names.iter().any(|n| n == metric), "timeseries.csv lacks {metric}: {names:?}");
+        assert!(
+            names.iter().any(|n| n == metric),
+            "timeseries.csv lacks {metric}: {names:?}"
+        );
     }
 }
 
@@ -114,9 +121,15 @@ fn without_its_layer_keys_it_runs_with_its_targets_and_the_fund_and_no_layer_row
     check_targets(&out);
     let names = metrics(&out);
     for metric in FUND_METRICS {
-        assert!(names.iter().any(|n| n == metric), "timeseries.csv lacks {metric}: {names:?}");
+        assert!(
+            names.iter().any(|n| n == metric),
+            "timeseries.csv lacks {metric}: {names:?}"
+        );
     }
     for metric in LAYER_METRICS {
-        assert!(!names.iter().any(|n| n == metric), "{metric} without a layer key: {names:?}");
+        assert!(
+            !names.iter().any(|n| n == metric),
+            "{metric} without a layer key: {names:?}"
+        );
     }
 }
