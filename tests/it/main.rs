@@ -19,6 +19,7 @@ mod explain;
 mod friction;
 mod fuzz_read_back;
 mod fuzz_scenarios;
+mod gsf_scenario;
 mod hardening_output;
 mod hardening_read_back;
 mod hardening_scenario;
