@@ -87,7 +87,6 @@ fn run_twice(scenario: &Path, work: &Path) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs the host police layers (#17 point 4)"]
 fn the_shipped_file_validates() {
     forcegen()
         .arg("validate")
@@ -98,7 +97,6 @@ fn the_shipped_file_validates() {
 }
 
 #[test]
-#[ignore = "needs the host police layers (#17 point 4)"]
 fn it_runs_with_its_targets_the_fund_and_the_layers_the_same_on_1_and_2_threads() {
     let work = tempfile::tempdir().unwrap();
     let out = run_twice(&shipped(), work.path());
@@ -109,6 +107,20 @@ fn it_runs_with_its_targets_the_fund_and_the_layers_the_same_on_1_and_2_threads(
             names.iter().any(|n| n == metric),
             "timeseries.csv lacks {metric}: {names:?}"
         );
+    }
+    // The report answers the questions: the chance of each target,
+    // the months of money left, and both police ratios.
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    for expected in [
+        "GSF at 5,500: ",
+        "Money on ",
+        "months of cover in the median trial",
+        "Police per 100,000 on the payroll",
+        "Police per 100,000 available for duty",
+        "<svg id=\"chart-money\"",
+        "<svg id=\"chart-police-layers\"",
+    ] {
+        assert!(report.contains(expected), "report.html lacks {expected}");
     }
 }
 
