@@ -6,7 +6,8 @@
 //! distribution, drivers, assumptions: each may be missing in a folder of an
 //! older forcegen); [`charts`] draws four charts with plotters' SVG backend
 //! and [`distribution`] the fifth; [`html`] puts charts and tables on one
-//! page.
+//! page; [`workbook`] puts the CSV files and native charts in
+//! `results.xlsx` (`--xlsx`).
 //!
 //! The rules: docs/MODEL.md §5.8.
 
@@ -16,6 +17,7 @@ pub mod distribution;
 pub mod extras;
 pub mod html;
 pub mod pages;
+pub mod workbook;
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +35,8 @@ pub enum ReportError {
     Csv { file: String, message: String },
     #[error("cannot draw {chart}: {message}")]
     Draw { chart: String, message: String },
+    #[error("cannot write {}: {message}", crate::output::schema::WORKBOOK)]
+    Workbook { message: String },
 }
 
 /// Text made safe for HTML.
