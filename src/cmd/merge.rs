@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::run::{FILES, Results, identity};
+use super::run::{FILES, Results, XlsxOption, identity};
 use super::{Failure, OutputOptions, interrupt};
 use crate::model::Model;
 use crate::output::folder::OutputFolder;
@@ -18,6 +18,8 @@ pub struct MergeArgs {
     pub partials: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputOptions,
+    #[command(flatten)]
+    pub xlsx: XlsxOption,
 }
 
 /// `forcegen merge`.
@@ -36,5 +38,5 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         report_day: model.report_days.len().saturating_sub(1),
         drivers: true,
     };
-    results.write(folder, false, args.output.quiet)
+    results.write(folder, false, args.xlsx.xlsx, args.output.quiet)
 }

@@ -6,14 +6,24 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Failure;
+use super::run::{XlsxOption, workbook};
 use super::terminal::safe;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, Owner, owner, schema};
+use crate::report::ReportError;
 
 /// The files `report` replaces: the page and its charts, owned by the run
 /// whose `run_info.csv` is beside them.
 const FILES: FileSet = FileSet {
     owned: &schema::REPORT_FILES,
+    info: schema::RUN_INFO,
+};
+
+/// The files `report --xlsx` replaces: those and the workbook. Without
+/// `--xlsx` a workbook already there is left as it is (it was built from
+/// the same CSV files).
+const FILES_AND_WORKBOOK: FileSet = FileSet {
+    owned: &schema::REPORT_AND_WORKBOOK,
     info: schema::RUN_INFO,
 };
 
@@ -24,6 +34,8 @@ pub struct ReportArgs {
     /// Do not print where the report was written.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub xlsx: XlsxOption,
 }
 
 /// `forcegen report`: the run's CSV files must be there, with the
@@ -40,12 +52,31 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
     };
     // Locked first, so that no run can replace the CSV files between
     // reading them and writing the report beside them.
-    let folder = OutputFolder::open(&args.dir, FILES, &Identity { name, sha256 }, false)?;
-    let files = crate::report::read_csv_files(&args.dir)?;
-    let report = crate::report::render(&files)?;
+    let set = if args.xlsx.xlsx { FILES_AND_WORKBOOK } else { FILES };
+    let folder = OutputFolder::open(&args.dir, set, &Identity { name, sha256 }, false)?;
+    let mut files = crate::report::read_csv_files(&args.dir)?;
+    let mut report = crate::report::render(&files)?;
+    if args.xlsx.xlsx {
+        // The wide file too, as `run --wide --xlsx` put it in the workbook.
+        if std::fs::symlink_metadata(args.dir.join(schema::WIDE)).is_ok() {
+            let path = args.dir.join(schema::WIDE);
+            let bytes = crate::readback::read_regular_file(&path, crate::report::data::MAX_CSV_BYTES)
+                .map_err(|source| ReportError::Read { path, source })?;
+            files.push((schema::WIDE, bytes));
+        }
+        report.push((schema::WORKBOOK, workbook(&files, args.quiet)?));
+    }
     let written = folder.commit(&report)?;
-    if let (false, Some(page)) = (args.quiet, written.first()) {
-        println!("report: {}", safe(&page.display().to_string()));
+    if !args.quiet {
+        let shown = [
+            ("report", written.first()),
+            ("workbook", written.get(schema::REPORT_FILES.len())),
+        ];
+        for (what, path) in shown {
+            if let Some(path) = path {
+                println!("{what}: {}", safe(&path.display().to_string()));
+            }
+        }
     }
     Ok(())
 }

@@ -48,6 +48,8 @@ pub struct RunArgs {
     /// metric and statistic (international_mean, international_p5, ...).
     #[arg(long)]
     pub wide: bool,
+    #[command(flatten)]
+    pub xlsx: XlsxOption,
     /// Change one value of the scenario (repeatable). PATH is the dotted path
     /// used in error messages (simulation.horizon_days,
     /// contributors.Kenya.probability, host_police.intakes.1.size,
@@ -64,6 +66,16 @@ pub struct RunArgs {
     /// (drivers.csv is then not written).
     #[arg(long)]
     pub no_drivers: bool,
+}
+
+/// `--xlsx`, shared by `run`, `merge` and `report`.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct XlsxOption {
+    /// Also write results.xlsx: the CSV files in one workbook (one sheet
+    /// each: typed cells, frozen header, percent formats) with native charts
+    /// of the fan and the target curves.
+    #[arg(long)]
+    pub xlsx: bool,
 }
 
 /// `forcegen run`.
@@ -98,7 +110,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         report_day,
         drivers: !args.no_drivers,
     };
-    results.write(folder, args.wide, args.options.output.quiet)
+    results.write(folder, args.wide, args.xlsx.xlsx, args.options.output.quiet)
 }
 
 /// One shard's trials, written as a partial result.
@@ -203,10 +215,10 @@ pub struct Results<'a> {
 }
 
 impl Results<'_> {
-    /// Renders the CSV files, the report and (with `wide`) the wide file,
-    /// commits them to the folder, and prints a summary unless `quiet`.
-    /// Ctrl-C before the commit writes nothing.
-    pub fn write(&self, folder: OutputFolder, wide: bool, quiet: bool) -> Result<(), Failure> {
+    /// Renders the CSV files, the report, (with `wide`) the wide file and
+    /// (with `xlsx`) the workbook, commits them to the folder, and prints a
+    /// summary unless `quiet`. Ctrl-C before the commit writes nothing.
+    pub fn write(&self, folder: OutputFolder, wide: bool, xlsx: bool, quiet: bool) -> Result<(), Failure> {
         let mut files = output::render(self.scenario, self.model, self.aggregates);
         files.extend(self.extras()?);
         let report = crate::report::render(&files).map_err(|e| Failure::Internal(e.to_string()))?;
@@ -222,7 +234,12 @@ impl Results<'_> {
             }
             files.push((schema::WIDE, bytes));
         }
+        // After the CSV files it is built from, so that it is renamed into
+        // place after them.
+        let workbook = xlsx.then(|| workbook(&files, quiet)).transpose();
+        let workbook = workbook.map_err(|e| Failure::Internal(e.to_string()))?;
         files.extend(report);
+        files.extend(workbook.map(|bytes| (schema::WORKBOOK, bytes)));
         interrupt::check()?;
         let out = folder.path().to_path_buf();
         folder.commit(&files)?;
@@ -281,6 +298,18 @@ impl Results<'_> {
             println!("  {}: {:.1}% by {horizon}{median}", safe(&target.name), 100.0 * p);
         }
     }
+}
+
+/// `results.xlsx` from the CSV files `files`; its notes (what it leaves
+/// out) are printed unless `quiet`.
+pub(super) fn workbook(files: &[(&str, Vec<u8>)], quiet: bool) -> Result<Vec<u8>, crate::report::ReportError> {
+    let rendered = crate::report::workbook::render(files)?;
+    if !quiet {
+        for note in &rendered.notes {
+            eprintln!("note: {}: {}", schema::WORKBOOK, safe(note));
+        }
+    }
+    Ok(rendered.bytes)
 }
 
 /// The number of columns in a CSV file's header (the wide file's names are

@@ -35,10 +35,25 @@ pub const REPORT_FILES: [&str; 6] = [
     "chart_distribution.svg",
 ];
 
+/// `--xlsx` (`run`, `merge`, `report`): the CSV files in one workbook, with
+/// charts.
+pub const WORKBOOK: &str = "results.xlsx";
+
+/// The files `report --xlsx` replaces: the report and the workbook.
+pub const REPORT_AND_WORKBOOK: [&str; 7] = [
+    REPORT_FILES[0],
+    REPORT_FILES[1],
+    REPORT_FILES[2],
+    REPORT_FILES[3],
+    REPORT_FILES[4],
+    REPORT_FILES[5],
+    WORKBOOK,
+];
+
 /// Every file a run writes or removes in its output folder: the CSV files,
-/// the wide file and the report. A folder holding any of them is a run's
-/// folder, owned by the scenario named in its `run_info.csv`.
-pub const RUN_OWNED: [&str; 16] = [
+/// the wide file, the report and the workbook. A folder holding any of them
+/// is a run's folder, owned by the scenario named in its `run_info.csv`.
+pub const RUN_OWNED: [&str; 17] = [
     TIMESERIES,
     TARGETS,
     SUMMARY,
@@ -55,6 +70,7 @@ pub const RUN_OWNED: [&str; 16] = [
     DISTRIBUTION,
     DRIVERS,
     ASSUMPTIONS,
+    WORKBOOK,
 ];
 
 /// The statistics of each metric and day, in column order (`mean`, `sd`,

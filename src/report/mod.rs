@@ -7,7 +7,9 @@
 //! older forcegen); [`charts`] draws four charts with plotters' SVG backend
 //! and [`distribution`] the fifth; [`html`] puts charts and tables on one
 //! page; [`money_and_layers`] adds findings and inline charts for model
-//! v2's money, police layers and capabilities when a run has them.
+//! v2's money, police layers and capabilities when a run has them;
+//! [`workbook`] puts the CSV files and native charts in `results.xlsx`
+//! (`--xlsx`).
 //!
 //! The rules: docs/MODEL.md §5.8.
 
@@ -18,6 +20,7 @@ pub mod extras;
 pub mod html;
 pub mod money_and_layers;
 pub mod pages;
+pub mod workbook;
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +38,8 @@ pub enum ReportError {
     Csv { file: String, message: String },
     #[error("cannot draw {chart}: {message}")]
     Draw { chart: String, message: String },
+    #[error("cannot write {}: {message}", crate::output::schema::WORKBOOK)]
+    Workbook { message: String },
 }
 
 /// Text made safe for HTML.

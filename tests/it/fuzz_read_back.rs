@@ -11,7 +11,7 @@
 //! - partials: `partial::parse` each, `partial::merge_partials`, and for a
 //!   merge that succeeds, the CSV files (`output::render`: every number
 //!   finite, every share from 0 to 1) and the report (`report::render`);
-//! - CSV files: `report::render`.
+//! - CSV files: `report::render` and `report::workbook::render`.
 //!
 //! Nothing may panic (each case runs under `catch_unwind`), every error must
 //! name its file, and each case must finish within a time limit (5 s; it
@@ -486,6 +486,7 @@ fn check_report_error(error: &ReportError) -> Result<(), String> {
         ReportError::Read { .. } => true,
         ReportError::Csv { file, message } => file.ends_with(".csv") && !message.trim().is_empty(),
         ReportError::Draw { chart, message } => chart.starts_with("chart-") && !message.trim().is_empty(),
+        ReportError::Workbook { message } => !message.trim().is_empty(),
     };
     if named {
         Ok(())
@@ -526,10 +527,16 @@ fn check_merged_csvs(files: &[(&'static str, Vec<u8>)]) -> Result<(), String> {
 /// panic is caught by the caller).
 fn check_case(case: &Case) -> Result<bool, String> {
     match case {
-        Case::Csvs(files) => match report::render(files) {
-            Ok(_) => Ok(true),
-            Err(e) => check_report_error(&e).map(|()| false),
-        },
+        Case::Csvs(files) => {
+            // `report --xlsx`: the workbook from the same files.
+            if let Err(e) = report::workbook::render(files) {
+                check_report_error(&e)?;
+            }
+            match report::render(files) {
+                Ok(_) => Ok(true),
+                Err(e) => check_report_error(&e).map(|()| false),
+            }
+        }
         Case::Partials(files) => {
             let mut parts = Vec::new();
             for (i, bytes) in files.iter().enumerate() {

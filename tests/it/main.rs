@@ -41,3 +41,4 @@ mod spreadsheet;
 mod sweep;
 #[path = "../value_stability.rs"]
 mod value_stability;
+mod workbook;

@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::cli_support::forcegen;
 
 const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
-const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
+pub const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 
 /// CSV import options: comma, double quote, UTF-8, from line 1, default
@@ -24,7 +24,8 @@ const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 /// special numbers (dates).
 const CSV_FILTER: &str = "CSV:44,34,76,1,,1033,false,true";
 
-fn soffice() -> Option<PathBuf> {
+/// LibreOffice: `FORCEGEN_SOFFICE`, or `soffice`, `libreoffice` or `localc` on PATH.
+pub fn soffice() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("FORCEGEN_SOFFICE") {
         return Some(PathBuf::from(path));
     }
@@ -55,9 +56,9 @@ fn kind_of(column: &str) -> Kind {
 
 /// One cell as Calc stored it: value type and value.
 #[derive(Debug, Clone, PartialEq)]
-struct Cell {
-    kind: String,
-    value: String,
+pub struct Cell {
+    pub kind: String,
+    pub value: String,
 }
 
 /// The cells of the first sheet of a .fods file, row by row.
@@ -68,8 +69,19 @@ fn read_fods(path: &Path, max_columns: usize) -> Vec<Vec<Cell>> {
         .descendants()
         .find(|n| n.has_tag_name((TABLE, "table")))
         .expect("a sheet");
+    table_cells(table, max_columns)
+}
+
+/// The cells of one sheet (a `table:table` element), row by row, at most
+/// `max_columns` of each (rows repeated by Calc are not repeated here).
+pub fn table_cells(table: roxmltree::Node, max_columns: usize) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
-    for row in table.descendants().filter(|n| n.has_tag_name((TABLE, "table-row"))) {
+    // Not the rows of a chart's own data table, embedded in the sheet.
+    let own = |row: &roxmltree::Node| row.ancestors().skip(1).find(|a| a.has_tag_name((TABLE, "table"))) == Some(table);
+    for row in table
+        .descendants()
+        .filter(|n| n.has_tag_name((TABLE, "table-row")) && own(n))
+    {
         let mut cells = Vec::new();
         for cell in row.children().filter(|n| n.has_tag_name((TABLE, "table-cell"))) {
             let repeat: usize = cell
@@ -78,7 +90,7 @@ fn read_fods(path: &Path, max_columns: usize) -> Vec<Vec<Cell>> {
                 .unwrap_or(1);
             let kind = cell.attribute((OFFICE, "value-type")).unwrap_or("").to_string();
             let value = match kind.as_str() {
-                "float" => cell.attribute((OFFICE, "value")).unwrap_or("").to_string(),
+                "float" | "percentage" => cell.attribute((OFFICE, "value")).unwrap_or("").to_string(),
                 "date" => cell.attribute((OFFICE, "date-value")).unwrap_or("").to_string(),
                 _ => cell
                     .descendants()
