@@ -14,6 +14,8 @@
 //! - `<!-- rows: COMMAND; file PATH -->`: each line of the block is a line of
 //!   the file PATH that COMMAND writes (`<!-- rows: file PATH -->`: a file of
 //!   the repository);
+//! - `<!-- synopsis -->`: each line `forcegen COMMAND [--flag ...]` names a
+//!   command whose `--help` lists every flag of the line;
 //! - `<!-- file: NAME -->`: the block is the file NAME that the document's
 //!   commands use; `<!-- before: COMMAND -->` runs COMMAND first;
 //! - `<!-- not checked: REASON -->` skips a block;
@@ -72,6 +74,8 @@ enum Check {
         skip: usize,
         shown: Vec<(Vec<String>, Vec<String>)>,
     },
+    /// The job is `forcegen COMMAND --help`: it succeeds and lists `flags`.
+    Synopsis { at: String, job: Job, flags: Vec<String> },
     /// Each row is a line of `file` (in the job's folder, or the repository).
     Rows {
         at: String,
@@ -84,7 +88,7 @@ enum Check {
 impl Check {
     fn jobs(&self) -> Vec<&Job> {
         match self {
-            Check::Succeeds { job, .. } | Check::Transcript { job, .. } => vec![job],
+            Check::Succeeds { job, .. } | Check::Transcript { job, .. } | Check::Synopsis { job, .. } => vec![job],
             Check::Output { jobs, .. } => jobs.iter().collect(),
             Check::Rows { job, .. } => job.iter().collect(),
         }
@@ -167,6 +171,38 @@ fn transcript(block: &Block) -> Result<(Vec<Step>, Shown), String> {
     Ok((steps, shown))
 }
 
+/// A synopsis's checks: one per line `forcegen COMMAND ...`.
+fn synopsis(at: &str, lines: &[String]) -> Result<Vec<Check>, String> {
+    let mut checks = Vec::new();
+    for line in lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let ["forcegen", command, ..] = words.as_slice() else {
+            return Err(format!("a synopsis line must start `forcegen COMMAND`: `{line}`"));
+        };
+        let steps = vec![Step::Forcegen(vec![command.to_string(), "--help".to_string()])];
+        let job = Job {
+            steps,
+            files: Vec::new(),
+        };
+        let flags = markdown::flags(line);
+        checks.push(Check::Synopsis {
+            at: at.to_string(),
+            job,
+            flags,
+        });
+    }
+    Ok(checks)
+}
+
+/// The steps of a block's `<!-- before: COMMAND -->` markers.
+fn before_steps(block: &Block) -> Result<Vec<Step>, String> {
+    let commands = block.markers.iter().filter_map(|m| match m {
+        Marker::Before(command) => Some(command),
+        _ => None,
+    });
+    commands.map(|c| one_step(c, false)).collect()
+}
+
 /// The checks one block asks for. `last_sh` holds the jobs of the nearest
 /// ```sh block above (one per command), and how many `before` steps each
 /// starts with.
@@ -177,17 +213,7 @@ fn block_checks(
     last_sh: &mut Option<(usize, Vec<Job>)>,
 ) -> Result<Vec<Check>, String> {
     let mut checks = Vec::new();
-    let before: Vec<Step> = block
-        .markers
-        .iter()
-        .filter_map(|m| {
-            if let Marker::Before(c) = m {
-                Some(one_step(c, false))
-            } else {
-                None
-            }
-        })
-        .collect::<Result<_, _>>()?;
+    let before = before_steps(block)?;
     let skip = before.len();
     let with_before = |step: Step| job(before.iter().cloned().chain([step]).collect(), files);
     if matches!(block.lang.as_str(), "sh" | "bash" | "shell") {
@@ -236,6 +262,7 @@ fn block_checks(
                     rows: expected,
                 });
             }
+            Marker::Synopsis => checks.extend(synopsis(&at, &block.body)?),
             _ => {}
         }
     }
@@ -448,8 +475,27 @@ fn evaluate(check: &Check, ran: &BTreeMap<Job, Ran>) -> Option<String> {
                 paste.join("\n")
             ))
         }
+        Check::Synopsis { at, job, flags } => synopsis_problem(at, job, &ran_of(job).outputs[0], flags),
         Check::Rows { at, job, file, rows } => rows_problem(at, job.as_ref().map(|j| (j, ran_of(j))), file, rows),
     }
+}
+
+/// A synopsis line's problem: its command's `--help` fails or does not list
+/// one of its flags.
+fn synopsis_problem(at: &str, job: &Job, (code, help): &(Option<i32>, String), flags: &[String]) -> Option<String> {
+    let listed = |flag: &String| {
+        help.match_indices(flag.as_str()).any(|(i, _)| {
+            let next = help[i + flag.len()..].chars().next();
+            !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    };
+    let missing: Vec<&String> = flags.iter().filter(|f| !listed(f)).collect();
+    (*code != Some(0) || !missing.is_empty()).then(|| {
+        format!(
+            "{at}: `{}` (exit code {code:?}) does not list {missing:?}:\n{help}",
+            show(&job.steps[0])
+        )
+    })
 }
 
 /// Each quoted row must be a line of the file; a missing one is shown with

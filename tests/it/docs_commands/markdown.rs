@@ -16,6 +16,9 @@ pub enum Marker {
     Before(String),
     /// `<!-- not checked: REASON -->`.
     NotChecked(String),
+    /// `<!-- synopsis -->`: each line `forcegen COMMAND ...` names a command
+    /// and flags that its `--help` lists.
+    Synopsis,
 }
 
 /// One fenced block of a document.
@@ -59,6 +62,7 @@ fn marker(line: &str) -> Result<Option<Marker>, String> {
     };
     Ok(Some(match key {
         "output" if value.is_empty() => Marker::OutputAbove,
+        "synopsis" if value.is_empty() => Marker::Synopsis,
         "output" => Marker::OutputOf(value.to_string()),
         "file" => Marker::File(need("a file name")?),
         "before" => Marker::Before(need("a command")?),
@@ -264,6 +268,10 @@ fn shell_words_and_elisions() {
     assert!(matches(&lines("a|...|b|..."), &lines("a|b")));
     assert!(!matches(&lines("a|...|c"), &lines("a|b|c|d")));
     assert!(!matches(&lines("a|b"), &lines("a|b|c")));
+    assert_eq!(
+        flags("forcegen run [--set PATH=V]... [--shard K/N --partial FILE]"),
+        ["--set", "--shard", "--partial"]
+    );
     let joined = logical_lines(&lines("forcegen run \\|  --out x|forcegen merge"));
     assert_eq!(
         joined,
@@ -300,4 +308,21 @@ fn markers_belong_to_the_next_block() {
     );
     assert!(blocks("<!-- a comment -->\nprose\n```text\n```\n").is_ok());
     assert!(blocks("<!-- not checked: -->\n```text\n```\n").is_err());
+}
+
+/// The flags (`--name`) a synopsis line names.
+pub fn flags(line: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = line;
+    while let Some(pos) = rest.find("--") {
+        rest = &rest[pos + 2..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(rest.len());
+        if end > 0 {
+            found.push(format!("--{}", &rest[..end]));
+        }
+        rest = &rest[end..];
+    }
+    found
 }
