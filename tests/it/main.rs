@@ -14,6 +14,7 @@ mod closed_form;
 mod compare;
 mod correlations;
 mod determinism;
+mod docs_commands;
 mod exact_sizes;
 mod explain;
 mod friction;
