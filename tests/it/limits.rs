@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::cli_support::{self, cell, forcegen, read_csv, write_file};
+use crate::scenario_text::many_contributors;
 use forcegen::scenario::{self, MAX_ARRIVALS, MAX_CSV_ROWS, MAX_SCENARIO_BYTES, MAX_TRIALS};
 
 const HEAD: &str = "name = \"limits\"\n\n[simulation]\nstart = 2024-01-01\nhorizon_days = 730\n";
@@ -185,24 +186,6 @@ fn too_many_arrivals_in_one_trial_are_refused() {
     assert_eq!(MAX_ARRIVALS, 1_000_000);
 }
 
-fn many_contributors(count: usize, step: &str, horizon: u32) -> String {
-    let mut text = format!(
-        "name = \"many\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = {horizon}\nstep = \"{step}\"\nseed = 1\n\
-         [population]\ninitial = 11000000\n[host_police]\ninitial = 5000\nattrition_per_year = 0.1\n"
-    );
-    for i in 0..count {
-        text.push_str(&format!(
-            "[[contributors]]\nname = \"C{i}\"\ndeployed = {}\npledged = {}\nprobability = 0.7\n\
-             fulfilment = \"beta(8, 2)\"\nfirst_arrival_days = \"triangular(10, 60, 200)\"\nwaves = 3\n\
-             wave_interval_days = \"uniform(20, 60)\"\nattrition_per_year = 0.05\nwithdrawal_per_year = 0.05\n",
-            i % 50,
-            100 + i % 400
-        ));
-    }
-    text.push_str("[[targets]]\nname = \"t\"\nmetric = \"international\"\nat_least = 100000\n");
-    text
-}
-
 #[test]
 fn more_rows_than_a_spreadsheet_holds_are_refused() {
     let work = tempfile::tempdir().unwrap();
@@ -285,88 +268,6 @@ fn a_scenario_file_over_10_mib_is_refused_at_once() {
         scenario::parse_file(&path).is_ok(),
         "a file of exactly 10 MiB is accepted"
     );
-}
-
-/// Runs `forcegen ARGS` as a child and returns its exit code and peak
-/// resident memory in MiB (from `wait4`, which also reaps the child).
-#[allow(clippy::zombie_processes)]
-fn run_measured(args: &[&std::ffi::OsStr]) -> (i32, f64) {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_forcegen"))
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start forcegen");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid, and wait4 waits for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (code, usage.ru_maxrss as f64 / 1024.0)
-}
-
-#[test]
-fn a_pledge_of_100_million_on_daily_steps_stays_within_memory() {
-    let work = tempfile::tempdir().unwrap();
-    let text = "name = \"big pledge\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 730\nstep = \"day\"\n\
-                [population]\ninitial = 11000000\n\
-                [[contributors]]\nname = \"Huge\"\npledged = 100000000\nprobability = 0.5\n\
-                [[targets]]\nname = \"t\"\nmetric = \"police_per_100k\"\nat_least = 222\n";
-    let path = write_file(work.path(), "big.toml", text);
-    let out = work.path().join("out");
-    let (code, peak) = run_measured(&[
-        "run".as_ref(),
-        path.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-        "--trials".as_ref(),
-        "20000".as_ref(),
-    ]);
-    eprintln!("pledged = 100,000,000, probability 0.5, daily for 730 days, 20,000 trials: peak RSS {peak:.0} MiB");
-    assert_eq!(code, 0);
-    assert!(peak < 300.0, "peak resident memory {peak:.0} MiB");
-    let (h, rows) = read_csv(&out.join("timeseries.csv"));
-    let last = rows
-        .iter()
-        .rfind(|r| cell(&h, r, "metric") == "contributor:Huge")
-        .expect("rows for Huge");
-    // Half the trials get everyone, within the 0.05% bins above 65,535.
-    let p95: f64 = cell(&h, last, "p95").parse().unwrap();
-    assert!((p95 - 1e8).abs() <= 1e8 * 0.0005, "p95 {p95}");
-    assert_eq!(cell(&h, last, "p5"), "0");
-}
-
-#[test]
-fn three_thousand_contributors_still_run() {
-    let work = tempfile::tempdir().unwrap();
-    let path = write_file(work.path(), "many.toml", &many_contributors(3_000, "month", 730));
-    let out = work.path().join("out");
-    let started = Instant::now();
-    let (code, peak) = run_measured(&[
-        "run".as_ref(),
-        path.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-        "--trials".as_ref(),
-        "200".as_ref(),
-    ]);
-    let elapsed = started.elapsed();
-    eprintln!(
-        "3,000 contributors, monthly for 730 days, 200 trials: {:.1} s, peak RSS {peak:.0} MiB",
-        elapsed.as_secs_f64()
-    );
-    assert_eq!(code, 0);
-    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
-    let (_, rows) = read_csv(&out.join("timeseries.csv"));
-    assert_eq!(rows.len(), 25 * 3_007, "25 monthly report days of 3,007 metrics");
-    let (_, rows) = read_csv(&out.join("contributors.csv"));
-    assert_eq!(rows.len(), 3_000);
 }
 
 #[test]

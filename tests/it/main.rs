@@ -37,6 +37,7 @@ mod report_browser;
 mod report_money;
 mod report_run;
 mod samplers;
+mod scenario_text;
 mod sensitivity;
 mod spreadsheet;
 mod sweep;
