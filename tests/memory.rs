@@ -118,4 +118,3 @@ fn three_thousand_contributors_still_run() {
     let (_, rows) = read_csv(&out.join("contributors.csv"));
     assert_eq!(rows.len(), 3_000);
 }
-

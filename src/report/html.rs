@@ -63,7 +63,7 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
         step = escape(data.info("step")),
     );
     missing(&mut html, extras);
-    findings(&mut html, data);
+    findings(&mut html, data, report_day(data, extras));
     drivers(&mut html, data, extras);
     assumptions(&mut html, extras);
     let run = format!(
@@ -123,9 +123,26 @@ fn title(data: &RunData) -> String {
     }
 }
 
-/// The findings in sentences: each target's chance by the horizon, with
-/// its standard error, and when the median trial reached it.
-fn findings(html: &mut String, data: &RunData) {
+/// The report date (`--report-date`, the date of `distribution.csv`) as a
+/// day, when it is before the horizon.
+fn report_day(data: &RunData, extras: &Extras) -> Option<i32> {
+    let date = extras.distribution.as_ref()?.date;
+    let day = i32::try_from((date - data.start).num_days()).ok()?;
+    (day >= 0 && day < data.horizon_days as i32).then_some(day)
+}
+
+/// A target's chance by `day` (its last report day on or before it), as
+/// `targets.csv` has it.
+fn p_by_day(data: &RunData, target: &str, day: i32) -> Option<f64> {
+    let series = data.targets.iter().find(|t| t.name == target)?;
+    let at = series.days.iter().rposition(|&d| d <= day)?;
+    series.p_reached.get(at).copied()
+}
+
+/// The findings in sentences: each target's chance by the report date (when
+/// one was chosen before the horizon) and by the horizon, with its standard
+/// error, and when the median trial reached it.
+fn findings(html: &mut String, data: &RunData, report_day: Option<i32>) {
     let column = |name: &str| data.summary.header.iter().position(|h| h == name);
     let (Some(t), Some(p), Some(se)) = (
         column("target"),
@@ -141,7 +158,13 @@ fn findings(html: &mut String, data: &RunData) {
         let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map_or("", String::as_str);
         let share = human_share(cell(Some(p)));
         let error = human_se(cell(Some(se)));
-        let mut sentence = format!("{}: {share} by {horizon} ({error})", uncell(cell(Some(t))));
+        let name = uncell(cell(Some(t)));
+        let mut sentence = format!("{name}: ");
+        if let Some((day, p)) = report_day.and_then(|day| Some((day, p_by_day(data, cell(Some(t)), day)?))) {
+            let date = data.date_of(day).format("%-d %b %Y");
+            let _ = write!(sentence, "{:.1}% by {date}, ", 100.0 * p);
+        }
+        let _ = write!(sentence, "{share} by {horizon} ({error})");
         match (
             human_date(cell(dates[0])),
             human_date(cell(dates[1])),
@@ -160,7 +183,7 @@ fn findings(html: &mut String, data: &RunData) {
         }
         let _ = writeln!(html, "<li>{}.</li>", escape(&sentence));
     }
-    for sentence in super::money_and_layers::findings(data) {
+    for sentence in super::money_and_layers::findings(data, report_day) {
         let _ = writeln!(html, "<li>{}.</li>", escape(&sentence));
     }
     html.push_str("</ul>\n");

@@ -7,6 +7,8 @@
 //! a run without these metrics writes the same files, byte for byte, as
 //! before they existed.
 
+use std::fmt::Write;
+
 use plotters::prelude::*;
 
 use super::ReportError;
@@ -122,13 +124,16 @@ fn draw_fans(root: &Area, data: &RunData, extras: &Extras, title: &str, y_desc: 
 }
 
 /// The findings in sentences for the money, the police layers and the
-/// capabilities, on the horizon (empty for a run without them).
-pub fn findings(data: &RunData) -> Vec<String> {
-    let horizon = data.date_of(data.horizon_days as i32).format("%-d %b %Y").to_string();
+/// capabilities, on the report date `day` if one was chosen, else on the
+/// horizon (empty for a run without them).
+pub fn findings(data: &RunData, day: Option<i32>) -> Vec<String> {
+    let day = day.unwrap_or(data.horizon_days as i32);
+    let date = data.date_of(day).format("%-d %b %Y").to_string();
+    let at = |metric: &str| at_day(data, metric, day);
     let mut sentences = Vec::new();
-    if let Some(cover) = at_horizon(data, "months_of_cover") {
+    if let Some(cover) = at("months_of_cover") {
         let mut sentence = format!(
-            "Money on {horizon}: {} months of cover in the median trial (90% of trials: {} to {})",
+            "Money on {date}: {} months of cover in the median trial (90% of trials: {} to {})",
             one_decimal(cover[2]),
             one_decimal(cover[0]),
             one_decimal(cover[4])
@@ -138,11 +143,11 @@ pub fn findings(data: &RunData) -> Vec<String> {
             ("monthly_cost", "monthly cost"),
             ("funding_gap", "pay in arrears"),
         ] {
-            if let Some(p) = at_horizon(data, metric) {
-                sentence.push_str(&format!("; {what} USD {} (median)", thousands(p[2])));
+            if let Some(p) = at(metric) {
+                let _ = write!(sentence, "; {what} USD {} (median)", thousands(p[2]));
             }
         }
-        if at_horizon(data, "funding_gap").is_some_and(|p| p[2] > 0.0) {
+        if at("funding_gap").is_some_and(|p| p[2] > 0.0) {
             sentence.push_str("; the median trial is in arrears");
         }
         sentences.push(sentence);
@@ -159,8 +164,8 @@ pub fn findings(data: &RunData) -> Vec<String> {
         ("host_payroll", "Host police on the payroll"),
         ("host_available", "Host police available for duty"),
     ] {
-        if let Some(p) = at_horizon(data, metric) {
-            sentences.push(format!("{what} on {horizon}: {}", median_and_band(&p)));
+        if let Some(p) = at(metric) {
+            sentences.push(format!("{what} on {date}: {}", median_and_band(&p)));
         }
     }
     for series in data
@@ -168,17 +173,22 @@ pub fn findings(data: &RunData) -> Vec<String> {
         .iter()
         .filter(|s| uncell(&s.metric).starts_with("capability:"))
     {
-        if let Some(p) = series.percentiles.last() {
+        if let Some(p) = on_day(series, day) {
             let name = uncell(&series.metric).trim_start_matches("capability:");
-            sentences.push(format!("Capability {name} on {horizon}: {}", median_and_band(p)));
+            sentences.push(format!("Capability {name} on {date}: {}", median_and_band(&p)));
         }
     }
     sentences
 }
 
-/// The percentiles of `metric` on the horizon (its last report day).
-fn at_horizon(data: &RunData, metric: &str) -> Option<[f64; 5]> {
-    data.series(metric)?.percentiles.last().copied()
+/// The percentiles of `metric` on its last report day on or before `day`.
+fn at_day(data: &RunData, metric: &str, day: i32) -> Option<[f64; 5]> {
+    on_day(data.series(metric)?, day)
+}
+
+fn on_day(series: &Series, day: i32) -> Option<[f64; 5]> {
+    let at = series.days.iter().rposition(|&d| d <= day)?;
+    series.percentiles.get(at).copied()
 }
 
 fn median_and_band(p: &[f64; 5]) -> String {

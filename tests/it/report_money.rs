@@ -77,3 +77,36 @@ fn a_run_without_money_has_no_money_section() {
         assert!(!report.contains(absent), "{absent} in a run without [funding]");
     }
 }
+
+#[test]
+fn with_a_report_date_the_findings_say_it_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(dir.path(), "funded.toml", FUNDED);
+    let out = dir.path().join("out");
+    run_ok(&scenario, &out, &["--report-date", "2025-03-01"]);
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    // Each target by the report date and by the horizon, the money on the
+    // report date (its p50 in timeseries.csv).
+    let (header, rows) = read_csv(&out.join("targets.csv"));
+    let p = |date: &str| -> f64 {
+        let row = rows
+            .iter()
+            .find(|r| cell(&header, r, "date") == date)
+            .expect("the date's row");
+        cell(&header, row, "p_reached").parse().unwrap()
+    };
+    let sentence = format!(
+        "six months of cover: {:.1}% by 1 Mar 2025, {:.1}% by 1 May 2025",
+        100.0 * p("2025-03-01"),
+        100.0 * p("2025-05-01")
+    );
+    assert!(report.contains(&sentence), "no `{sentence}` in the findings");
+    let (header, rows) = read_csv(&out.join("timeseries.csv"));
+    let row = rows
+        .iter()
+        .find(|r| cell(&header, r, "metric") == "months_of_cover" && cell(&header, r, "date") == "2025-03-01")
+        .expect("months_of_cover on 1 Mar 2025");
+    let months: f64 = cell(&header, row, "p50").parse().unwrap();
+    let sentence = format!("Money on 1 Mar 2025: {months:.1} months of cover");
+    assert!(report.contains(&sentence), "no `{sentence}` in the findings");
+}
