@@ -148,11 +148,11 @@ fn baseline_csv_files_are_pinned() {
         ),
         (
             "targets.csv",
-            "afeda9b102f1a51851299701333b5a5dd5d5135f14ed99fddd1866cc967a7a5b",
+            "dacb8a77aadf6427cef45b3ca4d4f37746631927d7533166971b2f520ea49987",
         ),
         (
             "summary.csv",
-            "2d440962f997986918096226dfbb0618985a6b2e17c834c0dba84e65dc50cdd3",
+            "b0d50810615ceb6e3880154a7be5a4dda8eca3374cf2062581df6cb4310a8f6b",
         ),
         (
             "contributors.csv",
@@ -160,7 +160,7 @@ fn baseline_csv_files_are_pinned() {
         ),
         (
             "run_info.csv",
-            "dba7c4af63813b21ac5c590163df03c3c69e0510591594b34a033ca52abc9cd2",
+            "afec97a298cc0e346345d525b7df409dbc3c49e4650e9cbfbf53d2a1270e04b6",
         ),
     ];
     assert_eq!(pinned.map(|(file, _)| file), FILES);
@@ -200,7 +200,7 @@ fn baseline_report_csv_files_are_pinned() {
     let pinned = [
         (
             "benchmarks.csv",
-            "95737dc32fb48a53587f5b1ebedb20f711e27565cdf028c5b8bce95fddecc5dd",
+            "b7acf18b195132b0d0023a4e6826ca1baee459ed02f096e285fbe267f2f8f82b",
         ),
         (
             "distribution.csv",
@@ -212,7 +212,7 @@ fn baseline_report_csv_files_are_pinned() {
         ),
         (
             "assumptions.csv",
-            "201a3b48444c9bde6fb6d5a167fb5be5925dad76a1886680d2bfecac83dbe190",
+            "44f21a265014c94aa327386124892c7fa84a7a2da8292e2754bcb8a73d0be894",
         ),
     ];
     assert_eq!(pinned.map(|(file, _)| file), forcegen::output::schema::RUN_EXTRA_FILES);
