@@ -314,3 +314,30 @@ fn correlations_are_echoed_with_their_sampled_rank_correlation() {
         assert!(off < 4.0 * se, "{line}: {:.2} SE off", off / se);
     }
 }
+
+/// `explain --set` explains the what-if: the header names the overrides,
+/// and an overridden distribution is the one listed.
+#[test]
+fn explain_with_set_names_the_what_if() {
+    let stdout = explain_stdout(&[
+        "--set".as_ref(),
+        "contributors.Kenya.probability=0.3".as_ref(),
+        "--set".as_ref(),
+        "contributors.Kenya.fulfilment=beta(2, 2)".as_ref(),
+    ]);
+    assert!(
+        stdout.contains(
+            "  what-if: --set contributors.Kenya.probability=0.3; contributors.Kenya.fulfilment=beta(2, 2)\n"
+        ),
+        "{stdout}"
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("contributors.Kenya.fulfilment "))
+        .expect("the fulfilment's row");
+    assert!(line.contains("beta(2, 2)"), "{line}");
+    assert!(
+        !explain_stdout(&[]).contains("what-if"),
+        "no what-if line without --set"
+    );
+}

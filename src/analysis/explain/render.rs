@@ -82,6 +82,9 @@ pub fn render_text(scenario: &Scenario, explanation: &Explanation) -> String {
     let horizon = scenario.simulation.horizon_days;
     let _ = writeln!(text, "{}", scenario.name);
     let _ = writeln!(text, "  file: {}", scenario.file);
+    if !scenario.overrides.is_empty() {
+        let _ = writeln!(text, "  what-if: --set {}", scenario.overrides.join("; "));
+    }
     let _ = writeln!(
         text,
         "  simulated period: {} to {} (day 0 to day {horizon})\n",
