@@ -8,6 +8,7 @@ use clap::Args;
 use super::options::out_dir;
 use super::terminal::{aligned, safe};
 use super::{Failure, OutputOptions};
+use crate::analysis::calibrate::honour::quantile;
 use crate::analysis::calibrate::write::{calibration_csv, info, priors_toml, range, short};
 use crate::analysis::calibrate::{self, Calibration, GroupFit, MAX_RESAMPLES, RESAMPLES, SEED};
 use crate::output::folder::{FileSet, OutputFolder};
@@ -78,7 +79,10 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
             safe(&out.join(PRIORS).display().to_string())
         );
         print!("{}", table(&calibration));
-        println!("Values: estimate (90% bootstrap interval). Use one in a scenario as \"prior(GROUP.honour)\".");
+        println!(
+            "Values: estimate (90% bootstrap interval; for a group whose resamples are all alike, the honour's \
+             posterior 90% interval). Use one in a scenario as \"prior(GROUP.honour)\"."
+        );
     }
     Ok(())
 }
@@ -106,6 +110,12 @@ fn table(calibration: &Calibration) -> String {
 fn row(g: &GroupFit) -> Vec<String> {
     let values = g.fit.values();
     let with = |q: usize| match (values[q], g.intervals[q]) {
+        // Every resample alike (too few records to vary): the honour's own
+        // posterior interval says how little is known.
+        (Some(v), Some((l, h))) if q == 0 && l == h => {
+            let (l, h) = (quantile(g.fit.honour, 0.05), quantile(g.fit.honour, 0.95));
+            format!("{} (posterior {} to {})", short(v), short(l), short(h))
+        }
         (Some(v), Some((l, h))) => format!("{} ({} to {})", short(v), short(l), short(h)),
         (Some(v), None) => format!("{} (no interval)", short(v)),
         (None, _) => "-".to_string(),
