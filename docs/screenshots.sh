@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
     --set events.mandate_lapse.probability=0,0.15,0.5
 "$forcegen" compare -q --out "$work/compare" "$baseline" scenarios/haiti-un-transition.toml
 "$forcegen" backtest -q --out "$work/backtest" "$baseline" scenarios/haiti-observed-example.csv
-"$forcegen" run -q --out "$work/report-gsf" --report-date 2026-10-02 scenarios/haiti-gsf-2026-04.toml
+"$forcegen" run -q --out "$work/report-gsf" scenarios/haiti-gsf-2026-04.toml
 
 mkdir -p docs/screenshots
 for page in report sensitivity sweep compare backtest report-gsf; do

@@ -8,6 +8,7 @@ use clap::Args;
 use super::run::{FILES, Results, XlsxOption, identity};
 use super::{Failure, OutputOptions, interrupt};
 use crate::model::Model;
+use crate::output;
 use crate::output::folder::OutputFolder;
 use crate::partial;
 
@@ -29,13 +30,16 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
     let out = args.output.out.clone().unwrap_or_else(|| merged.default_out_dir());
     let folder = OutputFolder::open(&out, FILES, &identity(&merged.scenario), args.output.force)?;
     let model = Model::new(&merged.scenario);
+    // The scenario's `report_date`, as a single run without --report-date.
+    let report_date = merged.scenario.simulation.report_date;
+    let report_day = output::extras::distribution_day(&merged.scenario, &model, report_date).map_err(Failure::Usage)?;
     let results = Results {
         scenario: &merged.scenario,
         model: &model,
         aggregates: &merged.aggregates,
         elapsed: None,
         threads: 0,
-        report_day: model.report_days.len().saturating_sub(1),
+        report_day,
         drivers: true,
     };
     results.write(folder, false, args.xlsx.xlsx, args.output.quiet)

@@ -59,7 +59,8 @@ pub struct RunArgs {
     pub sets: Vec<String>,
     /// The date of distribution.csv and the report's distribution chart
     /// (YYYY-MM-DD, within the simulated period; the last report date on or
-    /// before it is used) [default: the horizon].
+    /// before it is used) [default: the scenario's simulation.report_date,
+    /// else the horizon].
     #[arg(long, value_name = "DATE")]
     pub report_date: Option<chrono::NaiveDate>,
     /// Skip the quick sensitivity pass behind the report's drivers
@@ -95,7 +96,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let out = out_dir(&args.options.output, args.scenario.as_deref(), None);
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let model = Model::new(&scenario);
-    let report_day = output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
+    // The command line's date before the scenario's `report_date`.
+    let report_date = args.report_date.or(scenario.simulation.report_date);
+    let report_day = output::extras::distribution_day(&scenario, &model, report_date).map_err(Failure::Usage)?;
     let started = Instant::now();
     let total = scenario.simulation.trials;
     let aggregates = with_progress(total, args.options.output.quiet, |progress| {
@@ -288,14 +291,28 @@ impl Results<'_> {
             safe(&out.display().to_string())
         );
         let horizon = scenario.date_of(self.model.horizon);
+        let report_days = &self.model.report_days;
+        // The report date, when it is before the horizon: its share as
+        // `targets.csv` has it.
+        let report_day = report_days.get(self.report_day).filter(|&&d| d < self.model.horizon);
         for (t, target) in scenario.targets.iter().enumerate() {
             let slots = &aggregates.first_reached[t];
             let p = output::stats::share_within_horizon(slots, aggregates.trials);
-            let median = output::stats::date_percentiles(slots, &self.model.report_days, aggregates.trials, &[50])[0];
+            let by_report_date = report_day
+                .map(|&day| {
+                    let shares = output::stats::shares_by_day(slots, report_days, aggregates.trials);
+                    format!("{:.1}% by {}, ", 100.0 * shares[self.report_day], scenario.date_of(day))
+                })
+                .unwrap_or_default();
+            let median = output::stats::date_percentiles(slots, report_days, aggregates.trials, &[50])[0];
             let median = median
                 .map(|d| format!(", median date {}", scenario.date_of(d)))
                 .unwrap_or_default();
-            println!("  {}: {:.1}% by {horizon}{median}", safe(&target.name), 100.0 * p);
+            println!(
+                "  {}: {by_report_date}{:.1}% by {horizon}{median}",
+                safe(&target.name),
+                100.0 * p
+            );
         }
     }
 }

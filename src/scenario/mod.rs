@@ -92,6 +92,9 @@ pub struct Simulation {
     pub step: Step,
     pub trials: u64,
     pub seed: u64,
+    /// `report_date`: the default of `run --report-date` (the date of
+    /// `distribution.csv` and of the report's findings), within the period.
+    pub report_date: Option<NaiveDate>,
 }
 
 impl Simulation {

@@ -34,6 +34,7 @@ mod pages_browser;
 mod properties;
 mod report;
 mod report_browser;
+mod report_date;
 mod report_money;
 mod report_run;
 mod samplers;

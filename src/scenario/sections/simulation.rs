@@ -37,7 +37,7 @@ impl Reader<'_> {
 
     /// The rest of `[simulation]`, given its `start` (read by [`Reader::start`]).
     pub(crate) fn simulation(&mut self, t: &Tbl, start: Option<NaiveDate>) -> Option<Simulation> {
-        self.check_keys(t, &["start", "horizon_days", "step", "trials", "seed"]);
+        self.check_keys(t, &["start", "horizon_days", "step", "trials", "seed", "report_date"]);
         let horizon = if t.get("horizon_days").is_some() {
             let what = format!("must be a whole number of days from 1 to {MAX_HORIZON_DAYS}");
             self.bounded(t, "horizon_days", 1.0, f64::from(MAX_HORIZON_DAYS), true, &what)
@@ -65,6 +65,7 @@ impl Reader<'_> {
         );
         let trials = self.bounded(t, "trials", 1.0, MAX_TRIALS as f64, true, &trials_what);
         let seed = self.seed(t);
+        let report_date = self.report_date(t, start, horizon);
         let trials = if t.get("trials").is_some() { trials? } else { 10_000.0 };
         let seed = if t.get("seed").is_some() { seed? } else { 0 };
         if let (Some(start), Some(horizon)) = (start, horizon) {
@@ -86,7 +87,48 @@ impl Reader<'_> {
             step: step?,
             trials: trials as u64,
             seed,
+            report_date,
         })
+    }
+
+    /// `simulation.report_date`: a TOML date (or the text `"YYYY-MM-DD"`)
+    /// from `start` to `start + horizon_days`; `None` if absent or wrong
+    /// (then with a problem naming the period, when it is known).
+    fn report_date(&mut self, t: &Tbl, start: Option<NaiveDate>, horizon: Option<f64>) -> Option<NaiveDate> {
+        let value = t.get("report_date")?;
+        let field = t.field("report_date");
+        let date = match value.get_ref() {
+            DeValue::Datetime(dt) => self.date_value(value, &field, dt)?,
+            other => match other
+                .as_str()
+                .map(|text| (text, NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")))
+            {
+                Some((_, Ok(date))) => date,
+                found => {
+                    let found = match found {
+                        Some((text, _)) => format!("`{text}`, which is not a date"),
+                        None => other.type_str().to_string(),
+                    };
+                    let message = format!("must be a date such as 2024-09-30, found {found}");
+                    self.problem(value.span(), &field, message);
+                    return None;
+                }
+            },
+        };
+        let end = start
+            .zip(horizon)
+            .and_then(|(s, h)| Some((s, s.checked_add_days(chrono::Days::new(h as u64))?)));
+        if let Some((start, end)) = end
+            && (date < start || date > end)
+        {
+            let message = format!(
+                "must be a date within the simulated period, {start} to {end} (start to start + horizon_days), \
+                 got {date}"
+            );
+            self.problem(value.span(), &field, message);
+            return None;
+        }
+        Some(date)
     }
 
     /// `simulation.seed`: a whole number up to [`MAX_FILE_SEED`], read
@@ -165,6 +207,52 @@ mod tests {
             assert_eq!(p.len(), 1, "{bad}: {p:?}");
             assert!(p[0].message.contains("from 0 to 9007199254740992"), "{bad}: {p:?}");
             assert!(p[0].message.contains(&format!("got {bad}")), "{bad}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn a_report_date_is_a_date_within_the_simulated_period() {
+        let with = |value: &str| {
+            parse_str(
+                &MINIMAL.replace(
+                    "horizon_days = 30",
+                    &format!("horizon_days = 30\nreport_date = {value}"),
+                ),
+                "t.toml",
+            )
+        };
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        assert_eq!(
+            parse_str(MINIMAL, "t.toml").expect("valid").simulation.report_date,
+            None
+        );
+        for (value, expected) in [
+            ("2024-01-10", "2024-01-10"),
+            ("\"2024-01-10\"", "2024-01-10"),
+            ("2024-01-01", "2024-01-01"),
+            ("2024-01-31", "2024-01-31"),
+        ] {
+            let s = with(value).expect("valid");
+            assert_eq!(s.simulation.report_date, date(expected), "{value}");
+        }
+        for (value, says) in [
+            (
+                "2024-02-01",
+                "within the simulated period, 2024-01-01 to 2024-01-31 (start to start + horizon_days), got 2024-02-01",
+            ),
+            ("2023-12-31", "2024-01-01 to 2024-01-31"),
+            ("\"2024-13-01\"", "found `2024-13-01`, which is not a date"),
+            ("10", "must be a date such as 2024-09-30, found integer"),
+            ("2024-01-10T12:00:00", "must be a date such as 2024-09-30"),
+        ] {
+            let p = with(value).expect_err("invalid").problems;
+            assert_eq!(p.len(), 1, "{value}: {p:?}");
+            assert_eq!(
+                (p[0].field.as_str(), p[0].line),
+                ("simulation.report_date", 5),
+                "{value}: {p:?}"
+            );
+            assert!(p[0].message.contains(says), "{value}: {p:?}");
         }
     }
 }
