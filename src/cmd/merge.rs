@@ -31,8 +31,7 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
     let folder = OutputFolder::open(&out, FILES, &identity(&merged.scenario), args.output.force)?;
     let model = Model::new(&merged.scenario);
     // The scenario's `report_date`, as a single run without --report-date.
-    let report_date = merged.scenario.simulation.report_date;
-    let report_day = output::extras::distribution_day(&merged.scenario, &model, report_date).map_err(Failure::Usage)?;
+    let report_day = output::extras::distribution_day(&merged.scenario, &model, None).map_err(Failure::Usage)?;
     let results = Results {
         scenario: &merged.scenario,
         model: &model,

@@ -96,9 +96,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let out = out_dir(&args.options.output, args.scenario.as_deref(), None);
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let model = Model::new(&scenario);
-    // The command line's date before the scenario's `report_date`.
-    let report_date = args.report_date.or(scenario.simulation.report_date);
-    let report_day = output::extras::distribution_day(&scenario, &model, report_date).map_err(Failure::Usage)?;
+    let report_day = output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
     let started = Instant::now();
     let total = scenario.simulation.trials;
     let aggregates = with_progress(total, args.options.output.quiet, |progress| {

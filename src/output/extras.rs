@@ -30,12 +30,13 @@ pub fn benchmarks(scenario: &Scenario) -> Vec<u8> {
     csv_bytes(&schema::BENCHMARKS_COLUMNS, rows)
 }
 
-/// The report day [`distribution`] describes for `date` (`None`: the
-/// horizon): the last report day on or before it. `Err` names the range
-/// when the date is before the start or after the horizon.
+/// The report day [`distribution`] describes for `date` (`--report-date`;
+/// `None`: the scenario's `report_date`, else the horizon): the last report
+/// day on or before it. `Err` names the range when the date is before the
+/// start or after the horizon.
 pub fn distribution_day(scenario: &Scenario, model: &Model, date: Option<chrono::NaiveDate>) -> Result<usize, String> {
     let last = model.report_days.len().saturating_sub(1);
-    let Some(date) = date else {
+    let Some(date) = date.or(scenario.simulation.report_date) else {
         return Ok(last);
     };
     let (start, end) = (scenario.simulation.start, scenario.date_of(model.horizon));

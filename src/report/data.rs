@@ -116,6 +116,11 @@ pub(super) fn quoted(text: &str) -> String {
     }
 }
 
+/// The index of the last of `days` (ascending report days) on or before `day`.
+pub fn last_on_or_before(days: &[i32], day: i32) -> Option<usize> {
+    days.iter().rposition(|&d| d <= day)
+}
+
 /// One metric of `timeseries.csv`, by report date.
 #[derive(Debug, Clone)]
 pub struct Series {

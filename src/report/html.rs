@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::charts::CHARTS;
-use super::data::{RunData, Table};
+use super::data::{RunData, Table, last_on_or_before};
 use super::escape;
 use super::extras::Extras;
 use super::money_and_layers::SectionChart;
@@ -76,23 +76,10 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
             (true, Some(d)) => format!(" Date: {}.", d.date.format("%-d %b %Y")),
             _ => String::new(),
         };
-        let _ = write!(
-            html,
-            "<h2>{}</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            escape(chart_title),
-            svg.trim(),
-            escape(&format!("{caption}{date}{run}"))
-        );
+        figure(&mut html, chart_title, svg, &format!("{caption}{date}{run}"));
     }
     for chart in sections {
-        let _ = write!(
-            html,
-            "<h2 id=\"{}-section\">{}</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            chart.id,
-            escape(chart.title),
-            chart.svg.trim(),
-            escape(&format!("{}{run}", chart.caption))
-        );
+        figure(&mut html, chart.title, &chart.svg, &format!("{}{run}", chart.caption));
     }
     html.push_str("<h2>Targets</h2>\n");
     table(&mut html, "summary", "summary.csv: one row per target", &data.summary);
@@ -112,6 +99,17 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
     );
     html.push_str("</body>\n</html>\n");
     html
+}
+
+/// One chart under its heading, with its caption.
+fn figure(html: &mut String, title: &str, svg: &str, caption: &str) {
+    let _ = write!(
+        html,
+        "<h2>{}</h2>\n<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+        escape(title),
+        svg.trim(),
+        escape(caption)
+    );
 }
 
 /// The scenario's name, and the `--set` overrides of a what-if run.
@@ -135,8 +133,7 @@ fn report_day(data: &RunData, extras: &Extras) -> Option<i32> {
 /// `targets.csv` has it.
 fn p_by_day(data: &RunData, target: &str, day: i32) -> Option<f64> {
     let series = data.targets.iter().find(|t| t.name == target)?;
-    let at = series.days.iter().rposition(|&d| d <= day)?;
-    series.p_reached.get(at).copied()
+    series.p_reached.get(last_on_or_before(&series.days, day)?).copied()
 }
 
 /// The findings in sentences: each target's chance by the report date (when

@@ -16,13 +16,12 @@ use super::charts::{
     Area, DrawResult, PALETTE, axis_top, band, builder, date_ticks, draw_lines, legend_box, max_p95, median, mesh,
     reference_lines, scale, svg, swatch, thousands, x_range,
 };
-use super::data::{RunData, Series};
+use super::data::{RunData, Series, last_on_or_before};
 use super::extras::Extras;
 use crate::output::uncell;
 
-/// A chart of this section: its element id, title, SVG and caption.
+/// A chart of this section: its title, SVG (whose element has the id) and caption.
 pub struct SectionChart {
-    pub id: &'static str,
     pub title: &'static str,
     pub svg: String,
     pub caption: &'static str,
@@ -58,7 +57,6 @@ pub fn charts(data: &RunData, extras: &Extras) -> Result<Vec<SectionChart>, Repo
             color: PALETTE[4],
         }];
         charts.push(SectionChart {
-            id: MONEY.0,
             title: MONEY.1,
             svg: svg(MONEY, 0, |root| draw_fans(root, data, extras, MONEY.1, "months", &fans))?,
             caption: MONEY_CAPTION,
@@ -78,7 +76,6 @@ pub fn charts(data: &RunData, extras: &Extras) -> Result<Vec<SectionChart>, Repo
             },
         ];
         charts.push(SectionChart {
-            id: LAYERS.0,
             title: LAYERS.1,
             svg: svg(LAYERS, 0, |root| {
                 draw_fans(root, data, extras, LAYERS.1, "police per 100,000", &fans)
@@ -187,8 +184,7 @@ fn at_day(data: &RunData, metric: &str, day: i32) -> Option<[f64; 5]> {
 }
 
 fn on_day(series: &Series, day: i32) -> Option<[f64; 5]> {
-    let at = series.days.iter().rposition(|&d| d <= day)?;
-    series.percentiles.get(at).copied()
+    series.percentiles.get(last_on_or_before(&series.days, day)?).copied()
 }
 
 fn median_and_band(p: &[f64; 5]) -> String {

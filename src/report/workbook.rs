@@ -59,7 +59,7 @@ pub enum Kind {
 }
 
 /// Columns of the run's files that hold names and labels.
-const TEXT_COLUMNS: [&str; 15] = [
+pub const TEXT_COLUMNS: [&str; 15] = [
     "target",
     "metric",
     "contributor",

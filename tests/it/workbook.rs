@@ -192,23 +192,7 @@ fn column_rules(column: &str) -> (bool, bool) {
 
 /// What a CSV field must be in the sheet: problems, if any.
 fn check_cell(at: &str, column: &str, field: &str, cell: &Cell) -> Option<String> {
-    let text_columns = [
-        "target",
-        "metric",
-        "contributor",
-        "scenario",
-        "scenario_sha256",
-        "forcegen_version",
-        "generator",
-        "step",
-        "overrides",
-        "kind",
-        "name",
-        "unit",
-        "source",
-        "outcome",
-        "input",
-    ];
+    let text_columns = forcegen::report::workbook::TEXT_COLUMNS;
     let (date, percent) = column_rules(column);
     let number = field
         .parse::<f64>()
