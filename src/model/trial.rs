@@ -47,8 +47,15 @@ pub struct Trial {
     pub first_reached: Vec<Option<u32>>,
     /// Per contributor: nobody on any day (lets recording skip it).
     pub(super) empty: Vec<bool>,
+    /// Per contributor: its waves (planned; for one not followed, those
+    /// before its withdrawal).
     pub(super) arrivals: Vec<Vec<Arrival>>,
+    /// Per contributor not followed: its withdrawal day (`u32::MAX`: none).
     pub(super) cutoffs: Vec<u32>,
+    /// Per contributor: its drawn withdrawal, if it may withdraw.
+    pub(super) withdrawals: Vec<Option<super::withdrawal::Withdrawal>>,
+    /// Per contributor: followed event by event (docs/MODEL.md §2.10)?
+    pub(super) followed: Vec<bool>,
     pub(super) host_arrivals: Vec<Arrival>,
     pub(super) jump_days: Vec<u32>,
     pub(super) event_days: Vec<Option<u32>>,
@@ -63,8 +70,8 @@ pub struct Trial {
     /// Model v2: the ceiling in force on each evaluated day (`u64::MAX`:
     /// none), kept only when a target is a share of it.
     pub ceiling: Vec<u64>,
-    /// Model v2's day-by-day state, reused from trial to trial.
-    pub(super) stepped: super::stepped::Buffers,
+    /// The followed contingents' state and course, reused from trial to trial.
+    pub(super) timeline: super::timeline::Buffers,
 }
 
 /// The head counts of a metric on each evaluated day: one series, or two

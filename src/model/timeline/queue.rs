@@ -79,6 +79,15 @@ impl Queue {
         });
     }
 
+    /// The first day after `day` on which an arrival falls due (`u32::MAX`:
+    /// none). Those due by `day` and still waiting are offered again on
+    /// every day anything happens: only a departure, a payment or a new
+    /// ceiling can make room or money for them.
+    pub(super) fn next_due_after(&self, day: u32) -> u32 {
+        let later = self.items.partition_point(|p| p.due <= day);
+        self.items.get(later).map_or(u32::MAX, |p| p.due)
+    }
+
     /// Whether a relief of contributor `c` is due or waiting.
     pub(super) fn has_relief(&self, c: usize) -> bool {
         self.items.iter().any(|p| p.contributor == c && p.wave.is_none())

@@ -1,0 +1,370 @@
+//! The contingents followed event by event: rotations, a ceiling that
+//! arrivals wait for, missions that transform, a fund that pays (or does
+//! not), and the enablers contingents bring. The ceiling and the fund
+//! couple the contingents (room, money), so when either can bind, every
+//! contingent is followed here together; otherwise only those with
+//! rotations or capabilities are, each as if alone, and the others keep
+//! the exact sampling on their own days (docs/MODEL.md §2.10).
+//!
+//! The clock jumps from one day on which something happens to the next
+//! (a departure, a withdrawal, a tour's end or a relief formed, an
+//! arrival due, a payment, a freeze, a payer starting, a transform, the
+//! fund running out, a day of an end-of-mission drawdown); between two
+//! such days nothing changes but the money, whose daily cost is then
+//! constant and is paid for all those days at once. The course of each
+//! count, capability and the fund is kept as its changes (`history`), from
+//! which the evaluated days are filled.
+//!
+//! Here: the compiled rules ([`Plan`]) and the walk; each contingent's
+//! state in `contingent`, the fund in `fund`, arrivals waiting for room or
+//! money in `queue`, the changes and the fills in `history`.
+//!
+//! The rules: docs/MODEL.md §2.10 to §2.13.
+
+mod contingent;
+mod fund;
+mod history;
+mod plan;
+mod queue;
+
+use history::History;
+pub(super) use plan::{Named, Plan};
+
+use super::strength::Arrival;
+use super::withdrawal::Withdrawal;
+use super::{Delivery, Key, Model, Trial};
+use contingent::Contingent;
+use fund::Fund;
+use queue::{Pending, Queue};
+
+/// Days in an average month: a person-month's cost is spread over them.
+pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
+
+/// Months of cover reported when nothing is charged to a fund that has money.
+pub const MAX_MONTHS_OF_COVER: f64 = 120.0;
+
+/// The walk's state, kept between trials to reuse its memory.
+#[derive(Debug, Default, Clone)]
+pub struct Buffers {
+    contingents: Vec<Contingent>,
+    queue: Queue,
+    pub(super) history: History,
+    /// Each capability kind's count on the day being processed.
+    capability_sums: Vec<u32>,
+}
+
+/// What holds on one day for every contingent: the ceiling, the default
+/// cost and the end of the mission.
+struct Day {
+    day: u32,
+    ceiling: u64,
+    default_cost: f64,
+    /// The end of mission in force, if any: its day and drawdown.
+    end: Option<(u32, u32)>,
+}
+
+/// A contingent to follow: its index, planned waves and withdrawal.
+struct Followed<'a> {
+    contributor: usize,
+    waves: &'a [Arrival],
+    /// What all the planned waves would deliver.
+    planned: Delivery,
+    withdrawal: Option<Withdrawal>,
+}
+
+impl Model {
+    /// Follows the contingents marked in `trial.followed` from day 0 to
+    /// the horizon, with the ceiling and the fund as gates when `gated`
+    /// (every contingent is then followed). Leaves their course in
+    /// `trial.timeline.history`, their deliveries in `trial.deliveries`,
+    /// and, when there are targets, the days anything happened in
+    /// `trial.jump_days`.
+    pub(super) fn follow(&self, plan: &Plan, key: &Key, end: Option<(u32, u32)>, gated: bool, trial: &mut Trial) {
+        let mut buffers = std::mem::take(&mut trial.timeline);
+        buffers.history.clear(self.contributors.len(), plan.capabilities);
+        buffers.queue.clear();
+        buffers
+            .contingents
+            .resize_with(self.contributors.len(), Contingent::default);
+        buffers.capability_sums.clear();
+        buffers.capability_sums.resize(plan.capabilities, 0);
+        for c in 0..self.contributors.len() {
+            if trial.followed[c] {
+                let followed = Followed {
+                    contributor: c,
+                    waves: &trial.arrivals[c],
+                    planned: trial.deliveries[c],
+                    withdrawal: trial.withdrawals[c],
+                };
+                self.start_contingent(plan, key, &followed, &mut buffers);
+            }
+        }
+        let mut fund = if gated {
+            plan.fund.as_ref().map(|f| Fund::new(f, key))
+        } else {
+            None
+        };
+        self.walk(plan, end, gated, trial, &mut buffers, fund.as_mut());
+        for (c, contingent) in buffers.contingents.iter().enumerate() {
+            if trial.followed[c] {
+                trial.deliveries[c] = contingent.delivery();
+            }
+        }
+        if !self.targets.is_empty() {
+            trial.jump_days.extend_from_slice(&buffers.history.days);
+            buffers
+                .history
+                .gap_crossings(&self.targets, self.horizon, &mut trial.jump_days);
+        }
+        trial.timeline = buffers;
+    }
+
+    /// A followed contingent's day-0 state and its planned waves in the queue.
+    fn start_contingent(&self, plan: &Plan, key: &Key, followed: &Followed, buffers: &mut Buffers) {
+        let c = followed.contributor;
+        let model = &self.contributors[c];
+        let rules = &plan.contributors[c];
+        let contingent = &mut buffers.contingents[c];
+        contingent.start(
+            model,
+            rules,
+            key,
+            super::strength::daily_rate(model.attrition.once(key)),
+            plan.capabilities,
+        );
+        // Waves formed: as many as asked for, but never more than the
+        // people delivered (one each), whether or not the horizon or the
+        // end of mission cuts some off (a wave cut off brings nothing).
+        let formed = if followed.waves.is_empty() {
+            0
+        } else {
+            model.waves.min(super::contingents::pledged_total(model, key))
+        };
+        contingent.plan(followed.waves, followed.planned, &rules.capabilities, formed);
+        contingent.set_withdrawal(followed.withdrawal, self.horizon);
+        for (wave, arrival) in followed.waves.iter().enumerate() {
+            buffers.queue.push(Pending {
+                due: arrival.day,
+                contributor: c,
+                size: arrival.size,
+                wave: Some(wave as u32),
+            });
+        }
+    }
+
+    /// Walks the days on which anything happens, from day 0 to the horizon.
+    fn walk(
+        &self,
+        plan: &Plan,
+        end: Option<(u32, u32)>,
+        gated: bool,
+        trial: &Trial,
+        buffers: &mut Buffers,
+        mut fund: Option<&mut Fund>,
+    ) {
+        let mut today = Day {
+            day: 0,
+            ceiling: if gated {
+                plan.ceiling.unwrap_or(u64::MAX)
+            } else {
+                u64::MAX
+            },
+            default_cost: fund.as_ref().map_or(0.0, |f| f.default_cost),
+            end: None,
+        };
+        let transforms = plan.transform_days(&trial.event_days);
+        let mut transform = 0;
+        // The arrears at the end of the day before, and the factor on
+        // the withdrawal hazard in force.
+        let (mut arrears, mut factor) = (false, 1.0);
+        let mut day = 0;
+        loop {
+            today.day = day;
+            today.end = end.filter(|&(e, _)| day >= e);
+            buffers.history.note_day(day);
+            while let Some(&(_, ceiling, cost)) = transforms.get(transform).filter(|t| t.0 == day) {
+                if gated {
+                    today.ceiling = ceiling.unwrap_or(today.ceiling);
+                }
+                today.default_cost = cost.unwrap_or(today.default_cost);
+                transform += 1;
+            }
+            if let Some(fund) = fund.as_deref_mut() {
+                fund.receive(day);
+            }
+            let wanted = if arrears { plan.arrears_factor } else { 1.0 };
+            if wanted != factor {
+                factor = wanted;
+                for (c, contingent) in buffers.contingents.iter_mut().enumerate() {
+                    if trial.followed[c] {
+                        contingent.set_withdrawal_factor(day, factor, self.horizon);
+                    }
+                }
+            }
+            for (c, contingent) in buffers.contingents.iter_mut().enumerate() {
+                if trial.followed[c] {
+                    contingent.depart(day, &mut buffers.queue, c);
+                }
+            }
+            if end.is_none_or(|(e, _)| day < e) {
+                self.arrive(plan, &today, gated, fund.as_deref(), buffers);
+            }
+            let daily = self.note_counts(&today, trial, buffers, fund.as_deref());
+            if let Some(fund) = fund.as_deref_mut() {
+                fund.pay(daily);
+                arrears = fund.gap > 0.0;
+                buffers.history.note_fund(day, fund, daily * DAYS_PER_MONTH);
+            }
+            let later = &transforms[transform..];
+            let mut next = self.next_day(&today, end, trial, buffers, fund.as_deref().map(|f| (f, daily)), later);
+            // Arrears that start or end today change tomorrow's hazard.
+            if (if arrears { plan.arrears_factor } else { 1.0 }) != factor {
+                next = next.min(day + 1);
+            }
+            if next > self.horizon {
+                break;
+            }
+            if let Some(fund) = fund.as_deref_mut() {
+                fund.pay_days(next - day - 1, daily);
+            }
+            day = next;
+        }
+    }
+
+    /// The next day after `today` on which anything happens.
+    fn next_day(
+        &self,
+        today: &Day,
+        end: Option<(u32, u32)>,
+        trial: &Trial,
+        buffers: &Buffers,
+        fund: Option<(&Fund, f64)>,
+        transforms: &[(u32, Option<u64>, Option<f64>)],
+    ) -> u32 {
+        let day = today.day;
+        let mut next = transforms.first().map_or(u32::MAX, |t| t.0);
+        next = next.min(buffers.queue.next_due_after(day));
+        if let Some((fund, daily)) = fund {
+            next = next.min(fund.next_event(day, daily));
+        }
+        if let Some((e, drawdown)) = end {
+            // Every day of a drawdown scales the counts anew.
+            next = next.min(if day < e {
+                e
+            } else if day < e.saturating_add(drawdown) {
+                day + 1
+            } else {
+                u32::MAX
+            });
+        }
+        for (c, contingent) in buffers.contingents.iter().enumerate() {
+            if trial.followed[c] {
+                next = next.min(contingent.next_event(day));
+            }
+        }
+        next
+    }
+
+    /// Notes each followed contingent's count and the capabilities on the
+    /// day just processed, and returns the day's cost to the fund.
+    fn note_counts(&self, today: &Day, trial: &Trial, buffers: &mut Buffers, fund: Option<&Fund>) -> f64 {
+        let Buffers {
+            contingents,
+            history,
+            capability_sums,
+            ..
+        } = buffers;
+        capability_sums.fill(0);
+        let mut monthly = 0.0;
+        for (c, contingent) in contingents.iter().enumerate() {
+            if !trial.followed[c] {
+                continue;
+            }
+            let shown = contingent.shown(today);
+            history.note_count(c, today.day, shown);
+            monthly += f64::from(shown) * contingent.cost(today.default_cost);
+            contingent.add_capabilities(today, shown, capability_sums);
+        }
+        history.note_capabilities(today.day, capability_sums);
+        match fund {
+            Some(fund) => monthly * (1.0 - fund.outside_share(today.day)) / DAYS_PER_MONTH,
+            None => 0.0,
+        }
+    }
+
+    /// Lets in what is due and fits (ceiling, money), in the order it was due.
+    fn arrive(&self, plan: &Plan, today: &Day, gated: bool, fund: Option<&Fund>, buffers: &mut Buffers) {
+        let Buffers { contingents, queue, .. } = buffers;
+        let mut room = if gated {
+            let present: u64 = contingents.iter().map(|c| u64::from(c.present)).sum();
+            today.ceiling.saturating_sub(present)
+        } else {
+            u64::MAX
+        };
+        let cover = |c: &Contingent, size: u32| match fund {
+            Some(fund) => {
+                let monthly = f64::from(size) * c.cost(today.default_cost) * (1.0 - fund.outside_share(today.day));
+                fund.balance >= plan.cover_months * monthly
+            }
+            None => true,
+        };
+        queue.admit(today.day, plan.over, &mut room, |pending, size| {
+            let contingent = &mut contingents[pending.contributor];
+            if contingent.withdrawn {
+                return Admit::Drop;
+            }
+            if !cover(contingent, size) {
+                return Admit::Wait;
+            }
+            contingent.arrive(today.day, size, pending.wave);
+            Admit::Done
+        });
+    }
+}
+
+/// What became of a pending arrival offered a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Admit {
+    /// It arrived.
+    Done,
+    /// It waits (no money yet): so do its contingent's later arrivals.
+    Wait,
+    /// It never comes (its contingent withdrew).
+    Drop,
+}
+
+impl Model {
+    /// The capabilities, the fund and the ceiling on the evaluated days,
+    /// from the course of the followed contingents (nothing without them).
+    pub(super) fn fill_followed(&self, trial: &mut Trial) {
+        let n = trial.days.len();
+        trial.capability.clear();
+        trial.ceiling.clear();
+        let Some(plan) = &self.timeline else {
+            trial.fund.iter_mut().for_each(Vec::clear);
+            return;
+        };
+        trial.capability.resize(n * plan.capabilities, 0);
+        let history = &trial.timeline.history;
+        if trial.followed.iter().any(|&f| f) {
+            for (kind, out) in trial.capability.chunks_exact_mut(n.max(1)).enumerate() {
+                history.fill_capability(kind, &trial.days, out);
+            }
+        }
+        if plan.fund.is_some() {
+            history.fill_fund(&trial.days, &mut trial.fund);
+        }
+        if self.ceiling_shares.iter().any(Option::is_some) {
+            let changes = plan.ceilings(&trial.event_days);
+            let mut at = 0;
+            let mut ceiling = plan.ceiling.unwrap_or(u64::MAX);
+            for &day in &trial.days {
+                while let Some(&(_, new)) = changes.get(at).filter(|c| c.0 <= day) {
+                    ceiling = new;
+                    at += 1;
+                }
+                trial.ceiling.push(ceiling);
+            }
+        }
+    }
+}
