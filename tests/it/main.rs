@@ -15,6 +15,7 @@ mod compare;
 mod correlations;
 mod determinism;
 mod docs_commands;
+mod engine_agreement;
 mod exact_sizes;
 mod explain;
 mod friction;
