@@ -39,13 +39,10 @@ impl Model {
             most_present += u64::from(model.deployed) + arrivals.iter().map(|a| u64::from(a.size)).sum::<u64>();
             trial.arrivals[c] = arrivals;
         }
-        let gated = self
-            .timeline
-            .as_ref()
-            .is_some_and(|plan| plan.gated(&trial.event_days, most_present));
+        let gated = self.timeline.gated(&trial.event_days, most_present);
         trial.followed.clear();
         for c in 0..count {
-            let followed = gated || self.timeline.as_ref().is_some_and(|plan| plan.follows(c));
+            let followed = gated || self.timeline.follows(c);
             trial.followed.push(followed);
             if followed {
                 continue;

@@ -112,7 +112,7 @@ impl Model {
             );
             add(path("day"), Source::EventDay(e), event.day.is_uncertain());
         }
-        for (i, (path, named)) in self.timeline.iter().flat_map(|p| &p.named).enumerate() {
+        for (i, (path, named)) in self.timeline.named.iter().enumerate() {
             let varies = match named {
                 Named::Draw(draw) => draw.is_uncertain(),
                 Named::Chance(chance) => uncertain_chance(chance),
@@ -255,7 +255,7 @@ impl Model {
             },
             Source::EventHappens(e) => bit(&self.events[e].happens),
             Source::EventDay(e) => self.events[e].day.once(key),
-            Source::Stepped(i) => match self.timeline.as_ref().and_then(|p| p.named.get(i)) {
+            Source::Stepped(i) => match self.timeline.named.get(i) {
                 Some((_, Named::Draw(draw))) => draw.once(key),
                 Some((_, Named::Chance(chance))) => bit(chance),
                 None => f64::NAN,

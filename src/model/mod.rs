@@ -158,9 +158,8 @@ pub struct Model {
     ceiling_shares: Vec<Option<f64>>,
     copula: Option<Copula>,
     /// The rules of contingents followed event by event (rotations,
-    /// capabilities, a ceiling, a fund, transforms), when the scenario
-    /// uses any.
-    timeline: Option<Box<timeline::Plan>>,
+    /// capabilities, a ceiling, a fund, transforms).
+    timeline: Box<timeline::Plan>,
 }
 
 impl Model {
@@ -204,9 +203,7 @@ impl Model {
             })
             .collect();
         let targets: Vec<(Metric, f64)> = scenario.targets.iter().map(|t| (t.metric, t.at_least)).collect();
-        let timeline = scenario
-            .is_stepped()
-            .then(|| Box::new(timeline::Plan::new(scenario, shared)));
+        let timeline = Box::new(timeline::Plan::new(scenario, shared));
         Model {
             seed: scenario.simulation.seed,
             horizon,
@@ -269,10 +266,8 @@ impl Model {
 
         trial.jump_days.clear();
         let gated = self.plan_contingents(key, cutoff_all, trial);
-        if let Some(plan) = &self.timeline
-            && trial.followed.iter().any(|&f| f)
-        {
-            self.follow(plan, key, end_mission, gated, trial);
+        if trial.followed.iter().any(|&f| f) {
+            self.follow(&self.timeline, key, end_mission, gated, trial);
         }
         let (host_initial, host_lambda) = self.plan_host(key, trial);
         let growth = self.growth.once(key);

@@ -597,19 +597,6 @@ impl Scenario {
         self.host_police.as_ref().is_some_and(|h| h.layers.is_some())
     }
 
-    /// True when the scenario uses a model v2 rule that needs the
-    /// day-by-day trial: a fund, a ceiling, a transform, rotations or
-    /// capabilities.
-    pub fn is_stepped(&self) -> bool {
-        self.funding.is_some()
-            || self.mission.as_ref().is_some_and(|m| m.ceiling.is_some())
-            || self.events.iter().any(|e| matches!(e.effect, Effect::Transform { .. }))
-            || self
-                .contributors
-                .iter()
-                .any(|c| c.rotation.is_some() || !c.capabilities.is_empty())
-    }
-
     /// The report days (see [`Simulation::report_days`]).
     pub fn report_days(&self) -> Vec<u32> {
         self.simulation.report_days()

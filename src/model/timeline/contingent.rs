@@ -5,11 +5,9 @@
 //! §2.10, §2.11, §2.13). It says when it next needs attention
 //! ([`Contingent::next_event`]); on other days nothing about it changes.
 
-use rand_distr::{Distribution, Exp1};
-
 use super::super::contingents::drawn_down;
-use super::super::streams::{StreamRng, stream};
-use super::super::strength::unit;
+use super::super::streams::stream;
+use super::super::strength::Departures;
 use super::super::withdrawal::Withdrawal;
 use super::super::{ContributorModel, Delivery, Key};
 use super::Day;
@@ -38,10 +36,8 @@ pub(super) struct Contingent {
     groups: Vec<Group>,
     /// People present (before any end-of-mission drawdown).
     pub(super) present: u32,
-    lambda: f64,
-    /// When the next person leaves by attrition (days, continuous).
-    next_departure: f64,
-    rng: Option<StreamRng>,
+    /// Attrition, departure by departure.
+    departures: Departures,
     pub(super) withdrawal: Option<Withdrawal>,
     /// The day it withdraws (`None`: not within the horizon).
     withdrawal_day: Option<u32>,
@@ -88,9 +84,7 @@ impl Contingent {
                 relief_on: self.relief_day(leaves, 0),
             });
         }
-        self.lambda = lambda;
-        self.rng = Some(stream(key.seed, key.index, model.process));
-        self.next_departure = self.wait_from(0.0);
+        self.departures = Departures::new(lambda, stream(key.seed, key.index, model.process), self.present);
         self.withdrawal = None;
         self.withdrawal_day = None;
         self.withdrawn = false;
@@ -138,17 +132,6 @@ impl Contingent {
         day.clamp(0, i64::from(u32::MAX)) as u32
     }
 
-    /// When the next person leaves, counting from `from`.
-    fn wait_from(&mut self, from: f64) -> f64 {
-        if self.present == 0 || self.lambda <= 0.0 || self.lambda.is_infinite() {
-            return f64::INFINITY;
-        }
-        let rate = f64::from(self.present) * self.lambda;
-        let rng = self.rng.as_mut().expect("started");
-        let wait: f64 = Exp1.sample(rng);
-        from + wait / rate
-    }
-
     /// Sets the contingent's drawn withdrawal (if it has anyone to withdraw).
     pub(super) fn set_withdrawal(&mut self, withdrawal: Option<Withdrawal>, horizon: u32) {
         self.withdrawal = withdrawal;
@@ -173,13 +156,9 @@ impl Contingent {
         if self.withdrawn {
             return u32::MAX;
         }
-        let departure = if self.next_departure.is_finite() {
-            self.next_departure.ceil().min(f64::from(u32::MAX)) as u32
-        } else {
-            u32::MAX
-        };
+        let departure = self.departures.next_day();
         let mut next = departure.min(self.withdrawal_day.unwrap_or(u32::MAX));
-        if self.lambda.is_infinite() && self.present > 0 {
+        if self.departures.all_at_once() && self.present > 0 {
             // Everyone who came today leaves tomorrow.
             next = next.min(today.saturating_add(1));
         }
@@ -206,7 +185,7 @@ impl Contingent {
             queue.drop_contributor(c);
             return;
         }
-        if self.lambda.is_infinite() && day > 0 {
+        if self.departures.all_at_once() && day > 0 {
             // Everyone leaves at once: counted only on the day they came.
             self.groups.clear();
             self.present = 0;
@@ -226,24 +205,19 @@ impl Contingent {
         }
     }
 
-    /// Removes each person whose departure time is at most `day`, one at a
-    /// time from a group chosen in proportion to its size (memoryless, so
-    /// exact).
+    /// Attrition up to `day`: each person who leaves is taken from a group
+    /// chosen in proportion to its size (memoryless, so exact).
     fn attrition(&mut self, day: u32) {
-        while self.next_departure <= f64::from(day) && self.present > 0 {
-            let rng = self.rng.as_mut().expect("started");
-            let mut pick = (unit(rng) * f64::from(self.present)) as u32;
-            for group in &mut self.groups {
+        let groups = &mut self.groups;
+        self.departures.leave_until(day, &mut self.present, |mut pick| {
+            for group in groups.iter_mut() {
                 if pick < group.size {
                     group.size -= 1;
                     break;
                 }
                 pick -= group.size;
             }
-            self.present -= 1;
-            let at = self.next_departure;
-            self.next_departure = self.wait_from(at);
-        }
+        });
     }
 
     /// Forms the reliefs due today and lets the groups whose tour ends go.
@@ -272,7 +246,7 @@ impl Contingent {
         if left > 0 {
             self.groups.retain(|g| g.leaves != day);
             self.present -= left;
-            self.next_departure = self.wait_from(f64::from(day));
+            self.departures.restart(f64::from(day), self.present);
         }
     }
 
@@ -295,7 +269,7 @@ impl Contingent {
                 }
             }
         }
-        self.next_departure = self.wait_from(f64::from(day));
+        self.departures.restart(f64::from(day), self.present);
     }
 
     /// The head count shown on `today`: nobody after withdrawal, scaled

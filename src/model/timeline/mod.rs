@@ -340,10 +340,7 @@ impl Model {
         let n = trial.days.len();
         trial.capability.clear();
         trial.ceiling.clear();
-        let Some(plan) = &self.timeline else {
-            trial.fund.iter_mut().for_each(Vec::clear);
-            return;
-        };
+        let plan = &self.timeline;
         trial.capability.resize(n * plan.capabilities, 0);
         let history = &trial.timeline.history;
         if trial.followed.iter().any(|&f| f) {
