@@ -199,7 +199,7 @@ impl Contingent {
     /// The capabilities leave with the last person, unless a relief is on
     /// its way (a rotation with a gap): later pledged waves bring only their
     /// own (docs/MODEL.md §2.13).
-    fn release_capabilities(&mut self, queue: &Queue, c: usize) {
+    pub(super) fn release_capabilities(&mut self, queue: &Queue, c: usize) {
         if self.present == 0 && self.capabilities.iter().any(|&n| n > 0) && !queue.has_relief(c) {
             self.capabilities.fill(0);
         }

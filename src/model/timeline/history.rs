@@ -166,17 +166,26 @@ fn note(changes: &mut Vec<(u32, u32)>, day: u32, count: u32) {
     }
 }
 
-/// Each of `days`' count from step changes (0 before the first).
+/// Each of `days`' count from step changes (0 before the first): each
+/// stretch of days between two changes filled at once. Where the days run
+/// without a gap (daily steps) a change's place is its day; elsewhere it is
+/// found walking forward, both series being in order.
 fn fill_steps(changes: &[(u32, u32)], days: &[u32], out: &mut [u32]) {
-    let mut at = 0;
-    let mut count = 0;
-    for (slot, &day) in out.iter_mut().zip(days) {
-        while let Some(&(_, n)) = changes.get(at).filter(|c| c.0 <= day) {
-            count = n;
-            at += 1;
-        }
-        *slot = count;
+    let first = days.first().copied().unwrap_or(0);
+    let contiguous = days
+        .last()
+        .is_some_and(|&last| (last - first) as usize + 1 == days.len());
+    let (mut from, mut count) = (0, 0);
+    for &(day, n) in changes {
+        let to = if contiguous {
+            (day.saturating_sub(first) as usize).clamp(from, days.len())
+        } else {
+            from + days[from..].iter().take_while(|&&d| d < day).count()
+        };
+        out[from..to].fill(count);
+        (from, count) = (to, n);
     }
+    out[from..].fill(count);
 }
 
 #[cfg(test)]

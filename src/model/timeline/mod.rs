@@ -21,6 +21,7 @@
 //!
 //! The rules: docs/MODEL.md §2.10 to §2.13.
 
+mod buffers;
 mod contingent;
 mod fund;
 mod history;
@@ -51,6 +52,17 @@ pub struct Buffers {
     pub(super) history: History,
     /// Each capability kind's count on the day being processed.
     capability_sums: Vec<u32>,
+    /// The followed contributors, and those of them with capabilities.
+    followed: Vec<usize>,
+    with_capabilities: Vec<usize>,
+    /// Per contributor: brings capabilities?
+    capabilities_of: Vec<bool>,
+    /// Per contributor: its next day (`u32::MAX`: none, or not followed).
+    next: Vec<u32>,
+    /// Per contributor: its count as last noted.
+    shown: Vec<u32>,
+    /// Per contributor: changed today (to be noted, its next day found again).
+    touched: Vec<bool>,
 }
 
 /// What holds on one day for every contingent: the ceiling, the default
@@ -153,6 +165,9 @@ impl Model {
     }
 
     /// Walks the days on which anything happens, from day 0 to the horizon.
+    /// On each, only the contingents with something due are visited (and
+    /// those an arrival or a new hazard concerns); every count is kept as
+    /// last noted, and so is each contingent's next day.
     fn walk(
         &self,
         plan: &Plan,
@@ -177,16 +192,22 @@ impl Model {
         // The arrears at the end of the day before, and the factor on
         // the withdrawal hazard in force.
         let (mut arrears, mut factor) = (false, 1.0);
+        buffers.start_walk(&trial.followed, plan);
+        // What the counts cost a month, found again when they or the
+        // default cost change.
+        let mut monthly = 0.0;
         let mut day = 0;
         loop {
             today.day = day;
             today.end = end.filter(|&(e, _)| day >= e);
             buffers.history.note_day(day);
+            let mut repriced = day == 0;
             while let Some(&(_, ceiling, cost)) = transforms.get(transform).filter(|t| t.0 == day) {
                 if gated {
                     today.ceiling = ceiling.unwrap_or(today.ceiling);
                 }
                 today.default_cost = cost.unwrap_or(today.default_cost);
+                repriced |= cost.is_some();
                 transform += 1;
             }
             if let Some(fund) = fund.as_deref_mut() {
@@ -195,28 +216,28 @@ impl Model {
             let wanted = if arrears { plan.arrears_factor } else { 1.0 };
             if wanted != factor {
                 factor = wanted;
-                for (c, contingent) in buffers.contingents.iter_mut().enumerate() {
-                    if trial.followed[c] {
-                        contingent.set_withdrawal_factor(day, factor, self.horizon);
-                    }
-                }
+                buffers.set_withdrawal_factor(day, factor, self.horizon);
             }
-            for (c, contingent) in buffers.contingents.iter_mut().enumerate() {
-                if trial.followed[c] {
-                    contingent.depart(day, &mut buffers.queue, c);
-                }
-            }
-            if end.is_none_or(|(e, _)| day < e) {
+            buffers.depart(day);
+            if today.end.is_some() {
+                // Each day of a drawdown scales every count anew.
+                buffers.touch_all();
+            } else {
                 self.arrive(plan, &today, gated, fund.as_deref(), buffers);
             }
-            let daily = self.note_counts(&today, trial, buffers, fund.as_deref());
+            let changed = buffers.note_touched(&today);
+            let mut daily = 0.0;
             if let Some(fund) = fund.as_deref_mut() {
+                if changed || repriced {
+                    monthly = buffers.monthly_cost(&today);
+                }
+                daily = monthly * (1.0 - fund.outside_share(day)) / DAYS_PER_MONTH;
                 fund.pay(daily);
                 arrears = fund.gap > 0.0;
                 buffers.history.note_fund(day, fund, daily * DAYS_PER_MONTH);
             }
             let later = &transforms[transform..];
-            let mut next = self.next_day(&today, end, trial, buffers, fund.as_deref().map(|f| (f, daily)), later);
+            let mut next = self.next_day(&today, end, buffers, fund.as_deref().map(|f| (f, daily)), later);
             // Arrears that start or end today change tomorrow's hazard.
             if (if arrears { plan.arrears_factor } else { 1.0 }) != factor {
                 next = next.min(day + 1);
@@ -236,7 +257,6 @@ impl Model {
         &self,
         today: &Day,
         end: Option<(u32, u32)>,
-        trial: &Trial,
         buffers: &Buffers,
         fund: Option<(&Fund, f64)>,
         transforms: &[(u32, Option<u64>, Option<f64>)],
@@ -248,7 +268,6 @@ impl Model {
             next = next.min(fund.next_event(day, daily));
         }
         if let Some((e, drawdown)) = end {
-            // Every day of a drawdown scales the counts anew.
             next = next.min(if day < e {
                 e
             } else if day < e.saturating_add(drawdown) {
@@ -257,44 +276,18 @@ impl Model {
                 u32::MAX
             });
         }
-        for (c, contingent) in buffers.contingents.iter().enumerate() {
-            if trial.followed[c] {
-                next = next.min(contingent.next_event(day));
-            }
-        }
-        next
+        buffers.next.iter().fold(next, |next, &due| next.min(due))
     }
 
-    /// Notes each followed contingent's count and the capabilities on the
-    /// day just processed, and returns the day's cost to the fund.
-    fn note_counts(&self, today: &Day, trial: &Trial, buffers: &mut Buffers, fund: Option<&Fund>) -> f64 {
+    /// Lets in what is due and fits (ceiling, money), in the order it was
+    /// due; the contingents an arrival concerned are touched.
+    fn arrive(&self, plan: &Plan, today: &Day, gated: bool, fund: Option<&Fund>, buffers: &mut Buffers) {
         let Buffers {
             contingents,
-            history,
-            capability_sums,
+            queue,
+            touched,
             ..
         } = buffers;
-        capability_sums.fill(0);
-        let mut monthly = 0.0;
-        for (c, contingent) in contingents.iter().enumerate() {
-            if !trial.followed[c] {
-                continue;
-            }
-            let shown = contingent.shown(today);
-            history.note_count(c, today.day, shown);
-            monthly += f64::from(shown) * contingent.cost(today.default_cost);
-            contingent.add_capabilities(today, shown, capability_sums);
-        }
-        history.note_capabilities(today.day, capability_sums);
-        match fund {
-            Some(fund) => monthly * (1.0 - fund.outside_share(today.day)) / DAYS_PER_MONTH,
-            None => 0.0,
-        }
-    }
-
-    /// Lets in what is due and fits (ceiling, money), in the order it was due.
-    fn arrive(&self, plan: &Plan, today: &Day, gated: bool, fund: Option<&Fund>, buffers: &mut Buffers) {
-        let Buffers { contingents, queue, .. } = buffers;
         let mut room = if gated {
             let present: u64 = contingents.iter().map(|c| u64::from(c.present)).sum();
             today.ceiling.saturating_sub(present)
@@ -308,8 +301,9 @@ impl Model {
             }
             None => true,
         };
-        queue.admit(today.day, plan.over, &mut room, |pending, size| {
+        let offer = |pending: &Pending, size: u32| {
             let contingent = &mut contingents[pending.contributor];
+            touched[pending.contributor] = true;
             if contingent.withdrawn {
                 return Admit::Drop;
             }
@@ -318,7 +312,12 @@ impl Model {
             }
             contingent.arrive(today.day, size, pending.wave);
             Admit::Done
-        });
+        };
+        queue.admit(today.day, plan.over, &mut room, offer);
+        // Turned away (no room): what they would have brought is gone too.
+        for c in queue.turned_away() {
+            touched[c] = true;
+        }
     }
 }
 
