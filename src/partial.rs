@@ -15,7 +15,7 @@ use crate::engine::Aggregates;
 use crate::output::sha256_hex;
 use crate::scenario::{self, Scenario};
 
-const FORMAT: &str = "forcegen-partial-4";
+const FORMAT: &str = "forcegen-partial-5";
 /// How every partial file starts (the format field comes first).
 pub const HEADER_START: &str = "{\"format\":\"forcegen-partial";
 /// Most shards a run may be split into.

@@ -230,6 +230,27 @@ impl Model {
         self.targets = targets;
     }
 
+    /// The earlier metric whose series metric `m` always is, if any: the
+    /// payroll is the host police (and its ratio theirs); with no layer
+    /// but the payroll, so are those available for duty.
+    pub fn same_series_as(&self, m: usize) -> Option<usize> {
+        let all_available = matches!(
+            self.host.as_ref().and_then(|h| h.available.as_ref()),
+            Some(AvailableModel::Payroll)
+        );
+        let original = match self.metrics.get(m)? {
+            Metric::HostPayroll => Metric::HostPolice,
+            Metric::PolicePer100kPayroll => Metric::PolicePer100k,
+            Metric::HostAvailable if all_available => Metric::HostPolice,
+            Metric::PolicePer100kAvailable if all_available => Metric::PolicePer100k,
+            _ => return None,
+        };
+        self.metrics
+            .iter()
+            .position(|&metric| metric == original)
+            .filter(|&o| o < m)
+    }
+
     pub fn contributor_count(&self) -> usize {
         self.contributors.len()
     }

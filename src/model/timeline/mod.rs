@@ -201,15 +201,7 @@ impl Model {
             today.day = day;
             today.end = end.filter(|&(e, _)| day >= e);
             buffers.history.note_day(day);
-            let mut repriced = day == 0;
-            while let Some(&(_, ceiling, cost)) = transforms.get(transform).filter(|t| t.0 == day) {
-                if gated {
-                    today.ceiling = ceiling.unwrap_or(today.ceiling);
-                }
-                today.default_cost = cost.unwrap_or(today.default_cost);
-                repriced |= cost.is_some();
-                transform += 1;
-            }
+            let repriced = apply_transforms(&mut today, &transforms, &mut transform, gated) || day == 0;
             if let Some(fund) = fund.as_deref_mut() {
                 fund.receive(day);
             }
@@ -319,6 +311,27 @@ impl Model {
             touched[c] = true;
         }
     }
+}
+
+/// Applies the transforms of `today` (from `transforms[*next]` on, by
+/// day): the new ceiling (when it is a gate) and default cost. Returns
+/// whether the cost changed.
+fn apply_transforms(
+    today: &mut Day,
+    transforms: &[(u32, Option<u64>, Option<f64>)],
+    next: &mut usize,
+    gated: bool,
+) -> bool {
+    let mut repriced = false;
+    while let Some(&(_, ceiling, cost)) = transforms.get(*next).filter(|t| t.0 == today.day) {
+        if gated {
+            today.ceiling = ceiling.unwrap_or(today.ceiling);
+        }
+        today.default_cost = cost.unwrap_or(today.default_cost);
+        repriced |= cost.is_some();
+        *next += 1;
+    }
+    repriced
 }
 
 /// What became of a pending arrival offered a place.
