@@ -94,7 +94,11 @@ pub fn cycles(krate: &Crate) -> Vec<Cycle> {
                 .windows(2)
                 .map(|w| format!("{} -> {}: {}", w[0], w[1], graph[&w[0]][&w[1]]))
                 .collect();
-            let message = format!("in {}: {} ({})", shown(&module), cycle.join(" -> "), steps.join("; "));
+            let mut message = format!("in {}: {} ({})", shown(&module), cycle.join(" -> "), steps.join("; "));
+            if parts.len() + 1 > cycle.len() {
+                let all: Vec<&str> = parts.iter().map(String::as_str).collect();
+                message.push_str(&format!("; {} are all in cycles with each other", all.join(", ")));
+            }
             found.push(Cycle { module, parts, message });
         }
     }
@@ -287,6 +291,22 @@ mod tests {
         let expected = "in model: a -> b -> c -> a \
                         (a -> b: src/model/a.rs:1; b -> c: src/model/b.rs:1; c -> a: src/model/c.rs:1)";
         assert_eq!(wrong, [expected]);
+    }
+
+    #[test]
+    fn a_cycle_names_every_part_caught_in_it() {
+        let wrong = cycles_in_model(&[
+            ("src/model/a.rs", "use super::{b, c};"),
+            ("src/model/b.rs", "use super::a;"),
+            ("src/model/c.rs", "use super::d;"),
+            ("src/model/d.rs", "use super::a;"),
+        ]);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert!(wrong[0].starts_with("in model: a -> b -> a "), "{wrong:?}");
+        assert!(
+            wrong[0].ends_with("; a, b, c, d are all in cycles with each other"),
+            "{wrong:?}"
+        );
     }
 
     #[test]
