@@ -104,13 +104,13 @@ fn check_every_input_ranked_once(header: &[String], rows: &[Vec<String>]) {
     ];
     assert_eq!(rows.len(), inputs.len() * outcomes.len());
     for outcome in outcomes {
-        let rows = block(&rows, &header, outcome);
-        let mut names: Vec<&str> = rows.iter().map(|r| cell(&header, r, "input")).collect();
+        let rows = block(rows, header, outcome);
+        let mut names: Vec<&str> = rows.iter().map(|r| cell(header, r, "input")).collect();
         names.sort_unstable();
         let mut expected = inputs.to_vec();
         expected.sort_unstable();
         assert_eq!(names, expected, "{outcome}: every input once");
-        let ranks: Vec<&str> = rows.iter().map(|r| cell(&header, r, "rank")).collect();
+        let ranks: Vec<&str> = rows.iter().map(|r| cell(header, r, "rank")).collect();
         assert_eq!(ranks, ["1", "2", "3", "4", "5"], "{outcome}: ranks in order");
     }
 }
