@@ -3,6 +3,7 @@
 //!
 //! The rules: docs/MODEL.md §2.3 to §2.5.
 
+use super::rules::drawn_down;
 use super::strength::Arrival;
 use super::withdrawal::Withdrawal;
 use super::{ContributorModel, Delivery, Key, Model, Trial};
@@ -10,7 +11,7 @@ use super::{ContributorModel, Delivery, Key, Model, Trial};
 impl Model {
     /// Each contingent's planned waves (cut off by `cutoff_all`, an end of
     /// mission, and the horizon), its withdrawal, and whether it is
-    /// followed event by event (`trial.followed`); those that are not have
+    /// followed event by event (`trial.plans.followed`); those that are not have
     /// their waves cut off at their withdrawal day too, and their arrival
     /// days added to `jump_days`. Returns whether the ceiling or the fund
     /// can bind in this trial: then every contingent is followed, together
@@ -18,39 +19,40 @@ impl Model {
     #[inline(always)]
     pub(super) fn plan_contingents(&self, key: &Key, cutoff_all: u32, trial: &mut Trial) -> bool {
         let count = self.contributors.len();
-        trial.arrivals.resize_with(count, Vec::new);
-        trial.cutoffs.resize(count, u32::MAX);
+        trial.plans.arrivals.resize_with(count, Vec::new);
+        trial.plans.cutoffs.resize(count, u32::MAX);
         trial.deliveries.resize(count, Delivery::default());
-        trial.withdrawals.clear();
+        trial.plans.withdrawals.clear();
         let mut most_present = 0u64;
         for (c, model) in self.contributors.iter().enumerate() {
             let anchor = match model.after {
                 None => Some(0),
                 Some(event) => trial.event_days[event],
             };
-            let mut arrivals = std::mem::take(&mut trial.arrivals[c]);
+            let mut arrivals = std::mem::take(&mut trial.plans.arrivals[c]);
             trial.deliveries[c] = self.plan_arrivals(model, key, anchor, || cutoff_all, &mut arrivals);
             let present = model.deployed > 0 || !arrivals.is_empty();
             // Drawn (from its own stream) only for a contingent that has
             // someone to withdraw.
             trial
+                .plans
                 .withdrawals
                 .push(if present { Withdrawal::draw(model, key) } else { None });
             most_present += u64::from(model.deployed) + arrivals.iter().map(|a| u64::from(a.size)).sum::<u64>();
-            trial.arrivals[c] = arrivals;
+            trial.plans.arrivals[c] = arrivals;
         }
         let gated = self.timeline.gated(&trial.event_days, most_present);
-        trial.followed.clear();
+        trial.plans.followed.clear();
         for c in 0..count {
             let followed = gated || self.timeline.follows(c);
-            trial.followed.push(followed);
+            trial.plans.followed.push(followed);
             if followed {
                 continue;
             }
-            let withdrawal_day = trial.withdrawals[c].map_or(u32::MAX, |w| w.day(self.horizon));
-            let arrivals = &mut trial.arrivals[c];
+            let withdrawal_day = trial.plans.withdrawals[c].map_or(u32::MAX, |w| w.day(self.horizon));
+            let arrivals = &mut trial.plans.arrivals[c];
             trial.deliveries[c] = cut_off(arrivals, withdrawal_day, trial.deliveries[c]);
-            trial.cutoffs[c] = withdrawal_day;
+            trial.plans.cutoffs[c] = withdrawal_day;
             trial.jump_days.extend(arrivals.iter().map(|a| a.day));
         }
         gated
@@ -60,58 +62,6 @@ impl Model {
     /// nobody to withdraw), as the trial draws it (docs/MODEL.md §2.4).
     pub(super) fn withdrawal_day(&self, model: &ContributorModel, key: &Key) -> u32 {
         Withdrawal::draw(model, key).map_or(u32::MAX, |w| w.day(self.horizon))
-    }
-
-    /// Fills `arrivals` with the waves that arrive before `cutoff()` (asked
-    /// only when something is to arrive) and within the horizon, and says
-    /// what was delivered.
-    pub(super) fn plan_arrivals(
-        &self,
-        model: &ContributorModel,
-        key: &Key,
-        anchor: Option<u32>,
-        cutoff: impl FnOnce() -> u32,
-        arrivals: &mut Vec<Arrival>,
-    ) -> Delivery {
-        arrivals.clear();
-        let (seed, index) = (key.seed, key.index);
-        let Some(anchor) = anchor else {
-            return Delivery::default();
-        };
-        if model.pledged == 0 || !model.honoured.happens(seed, index) {
-            return Delivery::default();
-        }
-        let total = pledged_total(model, key);
-        if total == 0 {
-            return Delivery::default();
-        }
-        let waves = model.waves;
-        let mut day = u64::from(anchor) + model.first_arrival.once(key) as u64;
-        let mut gaps = model.interval.many(seed, index);
-        let limit = u64::from(cutoff().min(self.horizon.saturating_add(1)));
-        let mut delivered = 0;
-        let mut last_wave_day = None;
-        for wave in 0..waves {
-            if wave > 0 {
-                day += gaps.next() as u64;
-            }
-            let size = total / waves + u32::from(wave < total % waves);
-            if size == 0 {
-                break;
-            }
-            if day >= limit {
-                last_wave_day = None;
-                break;
-            }
-            arrivals.push(Arrival { day: day as u32, size });
-            delivered += size;
-            last_wave_day = Some(day as u32);
-        }
-        let complete = delivered == total;
-        Delivery {
-            delivered,
-            last_wave_day: last_wave_day.filter(|_| complete),
-        }
     }
 
     /// Sums the contingents' head counts, saturating like every head count.
@@ -154,12 +104,6 @@ fn cut_off(arrivals: &mut Vec<Arrival>, limit: u32, planned: Delivery) -> Delive
     }
 }
 
-/// The people a contributor's honoured pledge delivers in this trial
-/// (`round(pledged × fulfilment)`, §2.3), before any cut-off.
-pub(super) fn pledged_total(model: &ContributorModel, key: &Key) -> u32 {
-    (f64::from(model.pledged) * model.fulfilment.once(key)).round() as u32
-}
-
 /// Adds `counts` into `sums`, by `plain` additions (when no sum can pass
 /// `u32::MAX`) or saturating ones.
 #[inline(always)]
@@ -169,24 +113,6 @@ fn add_counts(sums: &mut [u32], counts: &[u32], plain: bool) {
         pairs.for_each(|(sum, &count)| *sum += count);
     } else {
         pairs.for_each(|(sum, &count)| *sum = sum.saturating_add(count));
-    }
-}
-
-/// `n` scaled through the end-of-mission drawdown `end` (its day e and
-/// length D) on `day`: `floor(n × (D − (day − e)) / D)` from e, 0 from
-/// e + D, in exact whole-number arithmetic (docs/MODEL.md §2.5).
-#[inline]
-pub(super) fn drawn_down(n: u64, day: u32, end: Option<(u32, u32)>) -> u64 {
-    match end {
-        Some((end, drawdown)) if day >= end => {
-            let elapsed = day - end;
-            if elapsed >= drawdown {
-                0
-            } else {
-                n * u64::from(drawdown - elapsed) / u64::from(drawdown)
-            }
-        }
-        _ => n,
     }
 }
 

@@ -21,6 +21,7 @@ mod days;
 mod draw;
 mod host;
 mod inputs;
+mod rules;
 mod streams;
 pub mod strength;
 mod targets;
@@ -34,11 +35,12 @@ use copula::Copula;
 use draw::Chance;
 pub use draw::{Draw, Key};
 pub use inputs::InputTable;
+pub use rules::Delivery;
 pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
 use strength::{Bridge, Schedule, Skipped, daily_rate, strength_at};
 pub(crate) use targets::first_pair_where;
 pub use timeline::{DAYS_PER_MONTH, MAX_MONTHS_OF_COVER};
-pub use trial::{CountSeries, Delivery, Trial};
+pub use trial::{CountSeries, Trial};
 
 #[derive(Debug, Clone)]
 struct HostModel {
@@ -287,8 +289,16 @@ impl Model {
 
         trial.jump_days.clear();
         let gated = self.plan_contingents(key, cutoff_all, trial);
-        if trial.followed.iter().any(|&f| f) {
-            self.follow(&self.timeline, key, end_mission, gated, trial);
+        let followed = trial.plans.followed.iter().any(|&f| f);
+        if followed {
+            let course = timeline::Course {
+                plans: &trial.plans,
+                event_days: &trial.event_days,
+                end: end_mission,
+                gated,
+            };
+            let (deliveries, jumps) = (&mut trial.deliveries, &mut trial.jump_days);
+            self.follow(key, &course, deliveries, jumps, &mut trial.timeline);
         }
         let (host_initial, host_lambda) = self.plan_host(key, trial);
         let growth = self.growth.once(key);
@@ -300,7 +310,8 @@ impl Model {
         Self::fill_population(trial, population0, growth);
         self.fill_host(key, host_initial, host_lambda, trial);
         let most = self.fill_contributors(key, end_mission, trial);
-        self.fill_followed(trial);
+        let (days, events, history) = (&trial.days, &trial.event_days, &trial.timeline.history);
+        self.fill_series(days, events, history, followed, &mut trial.followed);
         self.sum_contributors(trial, most);
         self.settle_targets(key, host_lambda, trial);
     }
@@ -318,7 +329,7 @@ impl Model {
         let mut most = 0;
         for (c, model) in self.contributors.iter().enumerate() {
             let out = &mut trial.contributor_strength[c * n..(c + 1) * n];
-            if trial.followed[c] {
+            if trial.plans.followed[c] {
                 let history = &trial.timeline.history;
                 let highest = history.most(c);
                 most += u64::from(highest);
@@ -326,7 +337,8 @@ impl Model {
                 history.fill_count(c, &trial.days, out);
                 continue;
             }
-            let total = u64::from(model.deployed) + trial.arrivals[c].iter().map(|a| u64::from(a.size)).sum::<u64>();
+            let total =
+                u64::from(model.deployed) + trial.plans.arrivals[c].iter().map(|a| u64::from(a.size)).sum::<u64>();
             most += total;
             if total == 0 {
                 out.fill(0);
@@ -338,14 +350,14 @@ impl Model {
             let mut bridge = Bridge::new(key.seed, key.index, model.bridge);
             strength_at(
                 model.deployed,
-                &trial.arrivals[c],
+                &trial.plans.arrivals[c],
                 lambda,
                 schedule,
                 out,
                 &mut rng,
                 Skipped::Bridge(&mut bridge),
             );
-            apply_cutoffs(&trial.days, out, trial.cutoffs[c], end_mission);
+            apply_cutoffs(&trial.days, out, trial.plans.cutoffs[c], end_mission);
         }
         most
     }

@@ -64,26 +64,9 @@ struct Tally {
     below: [u64; 3],
 }
 
-#[test]
-fn the_engine_agrees_with_the_day_by_day_trial_on_the_gsf_scenario() {
-    let text = include_str!("../data/gsf-2026-04-v2-reference.toml");
-    let scenario = forcegen::scenario::parse_str(text, "gsf-2026-04-v2-reference.toml").expect("the scenario");
-    let model = Model::new(&scenario);
-    let names: Vec<String> = model.metrics.iter().map(|m| m.name(&scenario)).collect();
-    let rows = reference();
-    let metric_rows: Vec<(usize, &Row)> = rows
-        .iter()
-        .filter(|r| r.kind == "metric")
-        .map(|r| {
-            (
-                names
-                    .iter()
-                    .position(|n| *n == r.name)
-                    .expect("a metric of the scenario"),
-                r,
-            )
-        })
-        .collect();
+/// The new engine's tallies over `TRIALS` trials: per checked (metric,
+/// day) row, and per target the trials that reached it by day 155 and 365.
+fn tally(model: &Model, metric_rows: &[(usize, &Row)]) -> (Vec<Tally>, Vec<[u64; 2]>) {
     let mut tallies = vec![Tally::default(); metric_rows.len()];
     let mut reached = vec![[0u64; 2]; model.targets.len()];
     let mut trial = Trial::default();
@@ -111,33 +94,64 @@ fn the_engine_agrees_with_the_day_by_day_trial_on_the_gsf_scenario() {
             }
         }
     }
+    (tallies, reached)
+}
+
+/// The disagreements of one metric row's mean and percentiles.
+fn metric_failures(row: &Row, tally: &Tally, failures: &mut Vec<String>) {
     let n = TRIALS as f64;
-    let mut failures = Vec::new();
-    for ((_, row), tally) in metric_rows.iter().zip(&tallies) {
-        let mean = tally.sum / n;
-        let sd = (tally.sum_sq / n - mean * mean).max(0.0).sqrt();
-        let se = (row.sd * row.sd / REFERENCE_TRIALS + sd * sd / n).sqrt();
-        // The reference's printed precision (4 decimals).
-        if (mean - row.mean).abs() > Z * se + 1e-4 * (1.0 + row.mean.abs() * 1e-6) {
+    let mean = tally.sum / n;
+    let sd = (tally.sum_sq / n - mean * mean).max(0.0).sqrt();
+    let se = (row.sd * row.sd / REFERENCE_TRIALS + sd * sd / n).sqrt();
+    // The reference's printed precision (4 decimals).
+    if (mean - row.mean).abs() > Z * se + 1e-4 * (1.0 + row.mean.abs() * 1e-6) {
+        failures.push(format!(
+            "{} day {}: mean {mean} against {} (se {se})",
+            row.name, row.day, row.mean
+        ));
+    }
+    for (p, &(share, q)) in row.percentiles.iter().enumerate() {
+        let tolerance = Z * (share * (1.0 - share) * (1.0 / REFERENCE_TRIALS + 1.0 / n)).sqrt();
+        let at_or_below = tally.at_or_below[p] as f64 / n;
+        let below = tally.below[p] as f64 / n;
+        if at_or_below < share - tolerance || below > share + tolerance {
             failures.push(format!(
-                "{} day {}: mean {mean} against {} (se {se})",
-                row.name, row.day, row.mean
+                "{} day {}: p{} = {q}: {at_or_below} at or below, {below} below",
+                row.name,
+                row.day,
+                share * 100.0
             ));
         }
-        for (p, &(share, q)) in row.percentiles.iter().enumerate() {
-            let tolerance = Z * (share * (1.0 - share) * (1.0 / REFERENCE_TRIALS + 1.0 / n)).sqrt();
-            let at_or_below = tally.at_or_below[p] as f64 / n;
-            let below = tally.below[p] as f64 / n;
-            if at_or_below < share - tolerance || below > share + tolerance {
-                failures.push(format!(
-                    "{} day {}: p{} = {q}: {at_or_below} at or below, {below} below",
-                    row.name,
-                    row.day,
-                    share * 100.0
-                ));
-            }
-        }
     }
+}
+
+#[test]
+fn the_engine_agrees_with_the_day_by_day_trial_on_the_gsf_scenario() {
+    let text = include_str!("../data/gsf-2026-04-v2-reference.toml");
+    let scenario = forcegen::scenario::parse_str(text, "gsf-2026-04-v2-reference.toml").expect("the scenario");
+    let model = Model::new(&scenario);
+    let names: Vec<String> = model.metrics.iter().map(|m| m.name(&scenario)).collect();
+    let rows = reference();
+    let metric_rows: Vec<(usize, &Row)> = rows
+        .iter()
+        .filter(|r| r.kind == "metric")
+        .map(|r| {
+            (
+                names
+                    .iter()
+                    .position(|n| *n == r.name)
+                    .expect("a metric of the scenario"),
+                r,
+            )
+        })
+        .collect();
+    assert_eq!(metric_rows.len(), 330, "every metric on ten days");
+    let (tallies, reached) = tally(&model, &metric_rows);
+    let mut failures = Vec::new();
+    for ((_, row), tally) in metric_rows.iter().zip(&tallies) {
+        metric_failures(row, tally, &mut failures);
+    }
+    let n = TRIALS as f64;
     for row in rows.iter().filter(|r| r.kind == "target") {
         let t = scenario
             .targets
@@ -154,6 +168,5 @@ fn the_engine_agrees_with_the_day_by_day_trial_on_the_gsf_scenario() {
             ));
         }
     }
-    assert_eq!(metric_rows.len(), 330, "every metric on ten days");
     assert!(failures.is_empty(), "the engine disagrees:\n{}", failures.join("\n"));
 }

@@ -5,7 +5,7 @@
 //! §2.10, §2.11, §2.13). It says when it next needs attention
 //! ([`Contingent::next_event`]); on other days nothing about it changes.
 
-use super::super::contingents::drawn_down;
+use super::super::rules::drawn_down;
 use super::super::streams::stream;
 use super::super::strength::Departures;
 use super::super::withdrawal::Withdrawal;

@@ -28,12 +28,13 @@ mod history;
 mod plan;
 mod queue;
 
-use history::History;
+pub(super) use history::History;
 pub(super) use plan::{Named, Plan};
 
+use super::rules::Plans;
 use super::strength::Arrival;
 use super::withdrawal::Withdrawal;
-use super::{Delivery, Key, Model, Trial};
+use super::{Delivery, Key, Model};
 use contingent::Contingent;
 use fund::Fund;
 use queue::{Pending, Queue};
@@ -84,15 +85,46 @@ struct Followed<'a> {
     withdrawal: Option<Withdrawal>,
 }
 
+/// The capabilities, the fund and the ceiling on each evaluated day of a
+/// trial, filled from the course of its followed contingents.
+#[derive(Debug, Default, Clone)]
+pub struct Series {
+    /// Each capability's count, `[capability][day]` flattened.
+    pub capability: Vec<u32>,
+    /// The fund: balance, monthly cost, arrears and months of cover (the
+    /// order of [`crate::scenario::Metric::FUNDING`]).
+    pub fund: [Vec<f64>; 4],
+    /// The ceiling in force (`u64::MAX`: none), kept only when a target is
+    /// a share of it.
+    pub ceiling: Vec<u64>,
+}
+
+/// What a trial gives the walk: each contributor's plan, the days its
+/// events happen, its end of mission, and whether the ceiling and the
+/// fund are gates (every contingent then followed).
+pub(super) struct Course<'a> {
+    pub(super) plans: &'a Plans,
+    pub(super) event_days: &'a [Option<u32>],
+    pub(super) end: Option<(u32, u32)>,
+    pub(super) gated: bool,
+}
+
 impl Model {
-    /// Follows the contingents marked in `trial.followed` from day 0 to
-    /// the horizon, with the ceiling and the fund as gates when `gated`
-    /// (every contingent is then followed). Leaves their course in
-    /// `trial.timeline.history`, their deliveries in `trial.deliveries`,
-    /// and, when there are targets, the days anything happened in
-    /// `trial.jump_days`.
-    pub(super) fn follow(&self, plan: &Plan, key: &Key, end: Option<(u32, u32)>, gated: bool, trial: &mut Trial) {
-        let mut buffers = std::mem::take(&mut trial.timeline);
+    /// Follows the contingents marked in `course.plans.followed` from day
+    /// 0 to the horizon. Leaves their course in `buffers.history`, their
+    /// deliveries in `deliveries` (which hold what their planned waves
+    /// would deliver), and, when there are targets, the days anything
+    /// happened in `jump_days`.
+    pub(super) fn follow(
+        &self,
+        key: &Key,
+        course: &Course,
+        deliveries: &mut [Delivery],
+        jump_days: &mut Vec<u32>,
+        buffers: &mut Buffers,
+    ) {
+        let plan = &self.timeline;
+        let plans = course.plans;
         buffers.history.clear(self.contributors.len(), plan.capabilities);
         buffers.queue.clear();
         buffers
@@ -101,34 +133,31 @@ impl Model {
         buffers.capability_sums.clear();
         buffers.capability_sums.resize(plan.capabilities, 0);
         for c in 0..self.contributors.len() {
-            if trial.followed[c] {
+            if plans.followed[c] {
                 let followed = Followed {
                     contributor: c,
-                    waves: &trial.arrivals[c],
-                    planned: trial.deliveries[c],
-                    withdrawal: trial.withdrawals[c],
+                    waves: &plans.arrivals[c],
+                    planned: deliveries[c],
+                    withdrawal: plans.withdrawals[c],
                 };
-                self.start_contingent(plan, key, &followed, &mut buffers);
+                self.start_contingent(plan, key, &followed, buffers);
             }
         }
-        let mut fund = if gated {
+        let mut fund = if course.gated {
             plan.fund.as_ref().map(|f| Fund::new(f, key))
         } else {
             None
         };
-        self.walk(plan, end, gated, trial, &mut buffers, fund.as_mut());
+        self.walk(plan, course, buffers, fund.as_mut());
         for (c, contingent) in buffers.contingents.iter().enumerate() {
-            if trial.followed[c] {
-                trial.deliveries[c] = contingent.delivery();
+            if plans.followed[c] {
+                deliveries[c] = contingent.delivery();
             }
         }
         if !self.targets.is_empty() {
-            trial.jump_days.extend_from_slice(&buffers.history.days);
-            buffers
-                .history
-                .gap_crossings(&self.targets, self.horizon, &mut trial.jump_days);
+            jump_days.extend_from_slice(&buffers.history.days);
+            buffers.history.gap_crossings(&self.targets, self.horizon, jump_days);
         }
-        trial.timeline = buffers;
     }
 
     /// A followed contingent's day-0 state and its planned waves in the queue.
@@ -150,7 +179,7 @@ impl Model {
         let formed = if followed.waves.is_empty() {
             0
         } else {
-            model.waves.min(super::contingents::pledged_total(model, key))
+            model.waves.min(super::rules::pledged_total(model, key))
         };
         contingent.plan(followed.waves, followed.planned, &rules.capabilities, formed);
         contingent.set_withdrawal(followed.withdrawal, self.horizon);
@@ -168,15 +197,8 @@ impl Model {
     /// On each, only the contingents with something due are visited (and
     /// those an arrival or a new hazard concerns); every count is kept as
     /// last noted, and so is each contingent's next day.
-    fn walk(
-        &self,
-        plan: &Plan,
-        end: Option<(u32, u32)>,
-        gated: bool,
-        trial: &Trial,
-        buffers: &mut Buffers,
-        mut fund: Option<&mut Fund>,
-    ) {
+    fn walk(&self, plan: &Plan, course: &Course, buffers: &mut Buffers, mut fund: Option<&mut Fund>) {
+        let (end, gated) = (course.end, course.gated);
         let mut today = Day {
             day: 0,
             ceiling: if gated {
@@ -187,12 +209,12 @@ impl Model {
             default_cost: fund.as_ref().map_or(0.0, |f| f.default_cost),
             end: None,
         };
-        let transforms = plan.transform_days(&trial.event_days);
+        let transforms = plan.transform_days(course.event_days);
         let mut transform = 0;
         // The arrears at the end of the day before, and the factor on
         // the withdrawal hazard in force.
         let (mut arrears, mut factor) = (false, 1.0);
-        buffers.start_walk(&trial.followed, plan);
+        buffers.start_walk(&course.plans.followed, plan);
         // What the counts cost a month, found again when they or the
         // default cost change.
         let mut monthly = 0.0;
@@ -346,33 +368,39 @@ pub(super) enum Admit {
 }
 
 impl Model {
-    /// The capabilities, the fund and the ceiling on the evaluated days,
-    /// from the course of the followed contingents (nothing without them).
-    pub(super) fn fill_followed(&self, trial: &mut Trial) {
-        let n = trial.days.len();
-        trial.capability.clear();
-        trial.ceiling.clear();
+    /// The capabilities, the fund and the ceiling on the evaluated `days`,
+    /// from the course in `history` (none when nothing was `followed`).
+    pub(super) fn fill_series(
+        &self,
+        days: &[u32],
+        event_days: &[Option<u32>],
+        history: &History,
+        followed: bool,
+        series: &mut Series,
+    ) {
         let plan = &self.timeline;
-        trial.capability.resize(n * plan.capabilities, 0);
-        let history = &trial.timeline.history;
-        if trial.followed.iter().any(|&f| f) {
-            for (kind, out) in trial.capability.chunks_exact_mut(n.max(1)).enumerate() {
-                history.fill_capability(kind, &trial.days, out);
+        let n = days.len();
+        series.capability.clear();
+        series.ceiling.clear();
+        series.capability.resize(n * plan.capabilities, 0);
+        if followed {
+            for (kind, out) in series.capability.chunks_exact_mut(n.max(1)).enumerate() {
+                history.fill_capability(kind, days, out);
             }
         }
         if plan.fund.is_some() {
-            history.fill_fund(&trial.days, &mut trial.fund);
+            history.fill_fund(days, &mut series.fund);
         }
         if self.ceiling_shares.iter().any(Option::is_some) {
-            let changes = plan.ceilings(&trial.event_days);
+            let changes = plan.ceilings(event_days);
             let mut at = 0;
             let mut ceiling = plan.ceiling.unwrap_or(u64::MAX);
-            for &day in &trial.days {
+            for &day in days {
                 while let Some(&(_, new)) = changes.get(at).filter(|c| c.0 <= day) {
                     ceiling = new;
                     at += 1;
                 }
-                trial.ceiling.push(ceiling);
+                series.ceiling.push(ceiling);
             }
         }
     }
