@@ -291,7 +291,8 @@ pub const RECORDS_COLUMNS: [&str; 10] = [
     "peak_date",
     "as_of_date",
 ];
-pub const RECORDS_OPTIONAL: [&str; 1] = ["source"];
+/// `exclude`: a reason to keep the row out of the fit (docs/calibration.md).
+pub const RECORDS_OPTIONAL: [&str; 5] = ["id", "source", "confidence", "exclude", "notes"];
 
 /// `forcegen calibrate`: `calibration.csv`, `priors.toml` and the info file.
 pub const CALIBRATION: &str = "calibration.csv";

@@ -31,6 +31,7 @@ mod model_v2;
 mod output_safety;
 mod overrides;
 mod pages_browser;
+mod pledge_records;
 mod properties;
 mod report;
 mod report_browser;

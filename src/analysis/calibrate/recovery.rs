@@ -151,6 +151,7 @@ fn groups_are_fitted_apart() {
     let records = Records {
         header: vec!["mission".into(), "contributor".into(), "region".into()],
         rows,
+        excluded: Vec::new(),
     };
     let c = calibrate(&records, &["region".to_string()], 1, 50, "r.csv").unwrap();
     let names: Vec<&str> = c.groups.iter().map(|g| g.name.as_str()).collect();
