@@ -5,6 +5,7 @@
 mod cli_support;
 mod common;
 
+mod age_priors;
 mod analysis_pages;
 mod backtest;
 mod bad_input;
