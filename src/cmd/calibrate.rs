@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::options::out_dir;
 use super::terminal::{aligned, safe};
-use super::{Failure, OutputOptions};
+use super::{Failure, OutputOptions, interrupt};
 use crate::analysis::calibrate::honour::quantile;
 use crate::analysis::calibrate::write::{calibration_csv, info, priors_toml, range, short};
 use crate::analysis::calibrate::{self, Calibration, GroupFit, MAX_RESAMPLES, RESAMPLES, SEED};
@@ -44,6 +44,8 @@ pub struct CalibrateArgs {
 /// `forcegen calibrate`: reads and checks the records, fits every group,
 /// writes the three files at once, prints a table.
 pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
+    // From the start, so that Ctrl-C at any point exits with 130 and writes nothing.
+    interrupt::install();
     if args.resamples < 10 || args.resamples > MAX_RESAMPLES {
         return Err(Failure::Usage(format!(
             "--resamples must be from 10 to {MAX_RESAMPLES}, got {}",
@@ -55,13 +57,16 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     let sha256 = sha256_bytes_hex(&bytes);
     // Check the groups before the folder is opened: nothing is made for bad input.
     calibrate::groups(&records, &args.by, &file)?;
+    calibrate::check_work(records.rows.len(), args.resamples).map_err(Failure::Usage)?;
     let out = out_dir(&args.output, Some(&args.records), Some("calibrate"));
     let owner = Identity {
         name: file.clone(),
         sha256: sha256.clone(),
     };
     let folder = OutputFolder::open(&out, FILES, &owner, args.output.force)?;
-    let calibration = calibrate::calibrate(&records, &args.by, args.seed, args.resamples, &file)?;
+    let stop = || interrupt::requested();
+    let calibration = calibrate::calibrate(&records, &args.by, (args.seed, args.resamples), &file, &stop)?;
+    interrupt::check()?;
     let priors = priors_toml(&calibration, &file, &sha256);
     folder.commit(&[
         (CALIBRATION, calibration_csv(&calibration)),

@@ -320,3 +320,80 @@ fn the_shipped_records_fit_and_the_calibrated_priors_are_reproduced() {
         "{text}"
     );
 }
+
+/// `n` records of one region, a third of them still open (for the limits).
+fn many_records(n: usize) -> String {
+    let mut text = HEADER.to_string();
+    for i in 0..n {
+        let row = match i % 3 {
+            0 => format!(
+                "M,C{i},x,police,2020-01-01,100,2020-0{}-15,{},,2021-01-01\n",
+                2 + i % 7,
+                1 + i % 100
+            ),
+            1 => format!("M,C{i},x,police,2020-01-01,100,,0,,2021-01-01\n"),
+            _ => format!("M,C{i},x,police,2020-01-01,100,,,,2021-0{}-01\n", 1 + i % 9),
+        };
+        text.push_str(&row);
+    }
+    text
+}
+
+#[test]
+fn records_times_resamples_is_bounded_up_front() {
+    let stderr = refused(&many_records(2000), &["--resamples", "10000"]);
+    assert!(
+        stderr.contains("2000 records x 10000 resamples = 20000000")
+            && stderr.contains("at most 10000000")
+            && stderr.contains("lower --resamples to 5000"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn by_columns_whose_joined_names_collide_are_refused() {
+    let text = format!("{HEADER}M,A,x/y,z,2020-01-01,5,,,,2021-01-01\nM,B,x,y/z,2020-01-01,5,,,,2021-01-01\n");
+    let stderr = refused(&text, &["--by", "region", "--by", "kind"]);
+    assert!(
+        stderr.contains("(\"x\", \"y/z\") and (\"x/y\", \"z\") both make the group name \"x/y/z\""),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_calibrate_with_130_and_writes_nothing() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let records = write_file(dir.path(), "r.csv", &many_records(10_000));
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_forcegen"))
+        .args(["calibrate", records.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "calibrate ended before Ctrl-C");
+    // SAFETY: sends SIGINT to our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("still running 10 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        signalled.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        signalled.elapsed()
+    );
+    let written: Vec<String> = if out.exists() { entries(&out) } else { Vec::new() };
+    assert!(written.is_empty(), "nothing is written: {written:?}");
+}

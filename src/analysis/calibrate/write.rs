@@ -72,9 +72,10 @@ pub fn priors_toml(calibration: &Calibration, file: &str, sha256: &str) -> Strin
          # fulfilment: the share of an honoured pledge delivered at its peak (beta,\n\
          #   maximum likelihood).\n\
          # delay: days from pledge to first arrival (lognormal, censored maximum\n\
-         #   likelihood) as \"A to B\", its 5th and 95th percentiles.\n\
+         #   likelihood); the comment gives its 5th to 95th percentiles.\n\
          # In a scenario: priors = \"priors.toml\", then e.g.\n\
-         #   probability = \"prior(all.honour)\". See docs/calibration.md.\n",
+         #   probability = \"prior(all.honour)\"; for a pledge already made and not\n\
+         #   arrived, \"prior(all.honour, pledged = 2024-02-26)\". See docs/calibration.md.\n",
     );
     for group in &calibration.groups {
         group_table(&mut text, group);
@@ -133,9 +134,9 @@ fn group_table(text: &mut String, g: &GroupFit) {
             let (p5, p95) = range(mu, sigma);
             let _ = writeln!(
                 text,
-                "delay = \"{p5} to {p95}\"  # days; lognormal({}, {}); median {} days, {}",
-                short(mu),
-                short(sigma),
+                "delay = \"lognormal({}, {})\"  # days; 5th to 95th {p5} to {p95}; median {} days, {}",
+                num(mu),
+                num(sigma),
                 short(mu.exp()),
                 interval(9)
             );
