@@ -298,6 +298,9 @@ pub const RECORDS_OPTIONAL: [&str; 5] = ["id", "source", "confidence", "exclude"
 pub const CALIBRATION: &str = "calibration.csv";
 pub const PRIORS: &str = "priors.toml";
 pub const CALIBRATION_INFO: &str = "calibration_info.csv";
+/// `calibrate --validate COLUMN`: the held-out scores (docs/calibration.md).
+pub const VALIDATION: &str = "validation.csv";
+pub const VALIDATION_COLUMNS: [&str; 5] = ["mission", "records", "score", "fitted", "flat"];
 pub const CALIBRATION_COLUMNS: [&str; 10] = [
     "group",
     "quantity",

@@ -397,3 +397,52 @@ fn ctrl_c_stops_calibrate_with_130_and_writes_nothing() {
     let written: Vec<String> = if out.exists() { entries(&out) } else { Vec::new() };
     assert!(written.is_empty(), "nothing is written: {written:?}");
 }
+
+#[test]
+fn validate_holds_out_each_mission_and_scores_the_flat_prior_as_its_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    // Mission N: one arrival after 100 days watched 366, 80 of 100 delivered.
+    let text = format!("{HEADER}{ROWS}N,K,africa,police,2020-01-01,100,2020-04-10,80,,2021-01-01\n");
+    let records = write_file(dir.path(), "r.csv", &text);
+    let out = dir.path().join("out");
+    let args = [
+        "calibrate",
+        records.to_str().unwrap(),
+        "--validate",
+        "mission",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = forcegen().args(args).output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Held out one mission at a time"), "{stdout}");
+    let (header, rows) = read_csv(&out.join("validation.csv"));
+    assert_eq!(header, ["mission", "records", "score", "fitted", "flat"]);
+    // Two missions and "all", four scores each.
+    let held: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        held,
+        ["M", "M", "M", "M", "N", "N", "N", "N", "all", "all", "all", "all"]
+    );
+    let scores: Vec<&str> = rows[4..8].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(scores, ["honour_brier", "delay_log", "delay_crps", "fulfilment_crps"]);
+    let flat = |k: usize| rows[4 + k][4].parse::<f64>().unwrap();
+    let (mu, t, c, y) = (180f64.ln(), 100f64, 366f64, 0.8f64);
+    let arrived_by = 0.5 * crate::common::normal_cdf(c.ln() - mu);
+    assert!((flat(0) - (arrived_by - 1.0).powi(2)).abs() < 2e-6, "{}", flat(0));
+    let log = 0.5 * (t.ln() - mu).powi(2) + (t * (2.0 * std::f64::consts::PI).sqrt()).ln();
+    assert!((flat(1) - log).abs() < 2e-6, "{}", flat(1));
+    assert!(
+        (flat(3) - (y.powi(3) + (1.0 - y).powi(3)) / 3.0).abs() < 2e-6,
+        "{}",
+        flat(3)
+    );
+    // The fitted prediction of N comes from M alone: each score is there.
+    assert!(rows[4..8].iter().all(|r| !r[3].is_empty() && r[1] == "1"), "{rows:?}");
+    let stderr = refused(&text, &["--validate", "regoin"]);
+    assert!(
+        stderr.contains("--validate regoin: the file has no such column"),
+        "{stderr}"
+    );
+}

@@ -23,6 +23,7 @@ pub mod records;
 #[cfg(test)]
 mod recovery;
 mod simplex;
+pub mod validate;
 pub mod write;
 
 use std::collections::BTreeMap;

@@ -166,5 +166,5 @@ fn groups_are_fitted_apart() {
         honour(1),
         honour(2)
     );
-    assert!(calibrate(&records, &["nope".to_string()], 1, 50, "r.csv").is_err());
+    assert!(calibrate(&records, &["nope".to_string()], (1, 50), "r.csv", &never).is_err());
 }

@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
+use super::validate::ValidationRow;
 use super::{Calibration, GroupFit, QUANTITIES, honour};
-use crate::output::schema::CALIBRATION_COLUMNS;
+use crate::output::schema::{CALIBRATION_COLUMNS, VALIDATION_COLUMNS};
 use crate::output::{csv_bytes, info_row};
 use crate::scenario::Z95;
 
@@ -36,6 +37,21 @@ pub fn calibration_csv(calibration: &Calibration) -> Vec<u8> {
         })
     });
     csv_bytes(&CALIBRATION_COLUMNS, rows)
+}
+
+/// `validation.csv`: one row per held-out value and score; a score nothing
+/// could be computed for has empty cells.
+pub fn validation_csv(rows: &[ValidationRow]) -> Vec<u8> {
+    let rows = rows.iter().map(|r| {
+        vec![
+            crate::output::cell_text(&r.held_out),
+            r.records.to_string(),
+            r.score.to_string(),
+            r.fitted.map(num).unwrap_or_default(),
+            r.flat.map(num).unwrap_or_default(),
+        ]
+    });
+    csv_bytes(&VALIDATION_COLUMNS, rows)
 }
 
 /// `calibration_info.csv`: the records file's name and SHA-256 (in the
