@@ -100,7 +100,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
         print!("{}", table(&calibration));
         println!(
             "Values: estimate (90% bootstrap interval; for a group whose resamples are all alike, the honour's \
-             posterior 90% interval). Use one in a scenario as \"prior(GROUP.honour)\"."
+             posterior 90% interval). Shrinkage: each group's weight on the pooled fit (honour/fulfilment/delay; \
+             0 alone, 1 pooled). Use one in a scenario as \"prior(GROUP.honour)\"."
         );
         if let (Some(column), Some(rows)) = (&args.validate, &validation) {
             println!(
@@ -153,6 +154,7 @@ fn table(calibration: &Calibration) -> String {
             "fulfilment",
             "delay days (5th to 95th)",
             "median delay",
+            "shrinkage h/f/d",
         ]
         .map(String::from)
         .to_vec(),
@@ -187,5 +189,16 @@ fn row(g: &GroupFit) -> Vec<String> {
         with(3),
         delay,
         with(9),
+        shrinkage(g),
     ]
+}
+
+/// The weights on the pooled fit of honour, fulfilment and delay; `-` for
+/// the pooled group (and a quantity not fitted).
+fn shrinkage(g: &GroupFit) -> String {
+    let Some(s) = g.shrinkage else {
+        return "-".to_string();
+    };
+    let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+    format!("{}/{}/{}", show(Some(s.honour)), show(s.fulfilment), show(s.delay))
 }

@@ -301,7 +301,7 @@ pub const CALIBRATION_INFO: &str = "calibration_info.csv";
 /// `calibrate --validate COLUMN`: the held-out scores (docs/calibration.md).
 pub const VALIDATION: &str = "validation.csv";
 pub const VALIDATION_COLUMNS: [&str; 5] = ["mission", "records", "score", "fitted", "flat"];
-pub const CALIBRATION_COLUMNS: [&str; 10] = [
+pub const CALIBRATION_COLUMNS: [&str; 11] = [
     "group",
     "quantity",
     "estimate",
@@ -312,4 +312,5 @@ pub const CALIBRATION_COLUMNS: [&str; 10] = [
     "never_honoured",
     "used",
     "resamples",
+    "shrinkage",
 ];

@@ -19,6 +19,7 @@ pub mod bootstrap;
 pub mod delay;
 pub mod fulfilment;
 pub mod honour;
+pub mod pooling;
 pub mod records;
 #[cfg(test)]
 mod recovery;
@@ -35,6 +36,7 @@ pub use records::{
 };
 
 use crate::scenario::Z95;
+use pooling::{Counts, Pooling, Shrinkage, pooling_of};
 
 /// The name of the group of all records.
 pub const POOLED: &str = "all";
@@ -121,6 +123,8 @@ pub struct GroupFit {
     pub fit: Fit,
     /// The 90% bootstrap interval of each of [`QUANTITIES`].
     pub intervals: [Option<(f64, f64)>; 11],
+    /// How far the fit moved toward the pooled one (`None` for the pooled group).
+    pub shrinkage: Option<Shrinkage>,
 }
 
 /// Everything `calibrate` found.
@@ -152,9 +156,25 @@ pub fn fit(rows: &[&Record]) -> Fit {
     }
 }
 
-/// Fits the group `name` and its bootstrap intervals.
-pub fn fit_group(name: &str, rows: &[&Record], seed: u64, resamples: usize, stop: Stop) -> GroupFit {
-    let point = fit(rows);
+/// Fits the group `name` (shrunk by `pooling`, if any) and its bootstrap intervals.
+pub fn fit_group(
+    name: &str,
+    rows: &[&Record],
+    (seed, resamples): (u64, usize),
+    pooling: Option<&Pooling>,
+    stop: Stop,
+) -> GroupFit {
+    let shrunk = |picked: &[&Record]| {
+        let own = fit(picked);
+        match pooling {
+            Some(p) => {
+                let (fit, s) = p.shrink(&own, &Counts::of(picked));
+                (fit, Some(s))
+            }
+            None => (own, None),
+        }
+    };
+    let (point, shrinkage) = shrunk(rows);
     let fits: Vec<[Option<f64>; 11]> = (0..resamples as u64)
         .into_par_iter()
         .map(|k| {
@@ -165,7 +185,7 @@ pub fn fit_group(name: &str, rows: &[&Record], seed: u64, resamples: usize, stop
                 .into_iter()
                 .map(|i| rows[i])
                 .collect();
-            fit(&picked).values()
+            shrunk(&picked).0.values()
         })
         .collect();
     let intervals = std::array::from_fn(|q| {
@@ -180,6 +200,7 @@ pub fn fit_group(name: &str, rows: &[&Record], seed: u64, resamples: usize, stop
         shares: rows.iter().filter(|r| r.fulfilment().is_some()).count(),
         fit: point,
         intervals,
+        shrinkage,
     }
 }
 
@@ -286,9 +307,16 @@ pub fn calibrate(
     file: &str,
     stop: Stop,
 ) -> Result<Calibration, RecordsError> {
-    let groups = groups(records, by, file)?
-        .into_iter()
-        .map(|(name, rows)| fit_group(&name, &rows, seed, resamples, stop))
+    let groups = groups(records, by, file)?;
+    let pooling = pooling_of(&groups);
+    let groups = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (name, rows))| {
+            // The first group is all the records: it is the pooled fit.
+            let pooling = pooling.as_ref().filter(|_| i > 0);
+            fit_group(name, rows, (seed, resamples), pooling, stop)
+        })
         .collect();
     Ok(Calibration {
         by: by.to_vec(),

@@ -82,7 +82,7 @@ fn simulated_records_are_fitted_back_within_their_intervals() {
         let mut rng = stream(20, r as u64, StreamId::of("recovery"));
         let rows = simulate(TRUTH, RECORDS, &mut rng, "x");
         let refs: Vec<&Record> = rows.iter().collect();
-        let g = fit_group("all", &refs, r as u64, RESAMPLES, &never);
+        let g = fit_group("all", &refs, (r as u64, RESAMPLES), None, &never);
         for (k, (q, value)) in truths(TRUTH).into_iter().enumerate() {
             let (low, high) = g.intervals[q].expect("an interval");
             covered[k] += usize::from(low <= value && value <= high);
@@ -114,7 +114,7 @@ fn censored_records_are_not_dropped() {
     let mut rng = stream(21, 0, StreamId::of("censoring"));
     let rows = simulate(truth, 2000, &mut rng, "x");
     let refs: Vec<&Record> = rows.iter().collect();
-    let g = fit_group("all", &refs, 5, 200, &never);
+    let g = fit_group("all", &refs, (5, 200), None, &never);
     let arrived: Vec<f64> = rows
         .iter()
         .filter_map(|r| r.delay_days())

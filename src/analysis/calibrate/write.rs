@@ -22,6 +22,11 @@ pub fn calibration_csv(calibration: &Calibration) -> Vec<u8> {
                 g.records
             };
             let (low, high) = g.intervals[q].map_or((String::new(), String::new()), |(l, h)| (num(l), num(h)));
+            let shrinkage = g.shrinkage.and_then(|s| match name.split('_').next() {
+                Some("honour") => Some(s.honour),
+                Some("fulfilment") => s.fulfilment,
+                _ => s.delay,
+            });
             vec![
                 crate::output::cell_text(&g.name),
                 name.to_string(),
@@ -33,6 +38,7 @@ pub fn calibration_csv(calibration: &Calibration) -> Vec<u8> {
                 g.never.to_string(),
                 used.to_string(),
                 calibration.resamples.to_string(),
+                shrinkage.map(num).unwrap_or_default(),
             ]
         })
     });
@@ -113,6 +119,15 @@ fn group_table(text: &mut String, g: &GroupFit) {
         "records = {}\ncensored = {}  # still open at as_of_date\nnever_honoured = {}",
         g.records, g.censored, g.never
     );
+    if let Some(s) = g.shrinkage {
+        let _ = writeln!(
+            text,
+            "# shrunk toward \"all\" (0: fitted alone, 1: the pooled fit): honour {}, fulfilment {}, delay {}",
+            short(s.honour),
+            s.fulfilment.map_or("-".to_string(), short),
+            s.delay.map_or("-".to_string(), short)
+        );
+    }
     let (a, b) = g.fit.honour;
     let _ = writeln!(
         text,
