@@ -225,7 +225,24 @@ fn scenario_priors_errors_name_the_field_and_what_exists() {
             "s.toml:2:10: field `priors`: cannot read the priors file",
         ),
         (scenario("", "prior(all.honour)"), "needs a priors file"),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.honour, pledged = 2024-02-30)"),
+            "s.toml:11:15: field `contributors.K.probability`: \"prior(all.honour, pledged = 2024-02-30)\": pledged = \"2024-02-30\" is not a date",
+        ),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.honour, pledged = 2024-01-02)"),
+            "pledged = 2024-01-02 is after the scenario's start 2024-01-01",
+        ),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.honour, pledged = 2023-01-02)"),
+            "an age-aware prior needs the group's delay",
+        ),
+        (
+            scenario("priors = \"bad.toml\"\n", "prior(all.honour)"),
+            "bad.toml:2:10: `all.honour`: \"uniform(5, 7)\" can fall outside what a `honour` prior allows",
+        ),
     ];
+    write_file(dir.path(), "bad.toml", "[all]\nhonour = \"uniform(5, 7)\"\n");
     for (text, expected) in cases {
         let file = write_file(dir.path(), "s.toml", &text);
         let output = forcegen().arg("validate").arg(&file).output().unwrap();
@@ -236,6 +253,34 @@ fn scenario_priors_errors_name_the_field_and_what_exists() {
             stderr_of(&output)
         );
     }
+    // A prior fitted to one record is warned of, in validate and run.
+    write_file(dir.path(), "one.toml", "[asia]\nrecords = 1\nhonour = \"beta(1, 2)\"\n");
+    let file = write_file(
+        dir.path(),
+        "s.toml",
+        &scenario("priors = \"one.toml\"\n", "prior(asia.honour)"),
+    );
+    let output = forcegen().arg("validate").arg(&file).output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let expected = "warning: contributors.K.probability: prior(asia.honour) of ";
+    assert!(stderr_of(&output).contains(expected), "{}", stderr_of(&output));
+    let out = dir.path().join("run");
+    let output = forcegen()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--trials",
+            "10",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stderr_of(&output).contains("was fitted to one record"),
+        "{}",
+        stderr_of(&output)
+    );
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(dir.path().join("p.toml"), dir.path().join("link.toml")).unwrap();
@@ -253,72 +298,90 @@ fn scenario_priors_errors_name_the_field_and_what_exists() {
     }
 }
 
+/// Runs `forcegen calibrate ARGS --out OUT -q` in the repository.
+fn calibrate_shipped(args: &[&str], out: &Path) -> String {
+    let output = forcegen()
+        .current_dir(repo())
+        .arg("calibrate")
+        .args(args)
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A priors file after its first line (which names the version that wrote it).
+fn after_version(text: &str) -> String {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    assert!(first.starts_with("# Priors fitted by forcegen calibrate "), "{first}");
+    rest.to_string()
+}
+
 #[test]
 fn the_shipped_records_fit_and_the_calibrated_priors_are_reproduced() {
     let dir = tempfile::tempdir().unwrap();
+    let stdout = calibrate_shipped(&["data/pledges.csv", "--by", "region"], &dir.path().join("out"));
+    assert!(stdout.contains("54 records in 4 groups"), "{stdout}");
+    for region in ["africa", "americas", "asia"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{region} ")))
+            .expect("a row");
+        // Each group's weights on the pooled fit are shown.
+        assert!(
+            row.trim_end().split(' ').next_back().unwrap().matches('/').count() == 2,
+            "{row}"
+        );
+    }
+    // Each shipped priors file is what the command in its scenario writes,
+    // byte for byte after the version line.
+    for (records, priors) in [
+        ("data/pledges-2024-09.csv", "data/priors-2024-09.toml"),
+        ("data/pledges-2026-04.csv", "data/priors-2026-04.toml"),
+    ] {
+        let out = dir.path().join(priors.replace('/', "-"));
+        calibrate_shipped(&[records, "--by", "region", "-q"], &out);
+        let shipped = fs::read_to_string(repo().join(priors)).unwrap();
+        let written = fs::read_to_string(out.join("priors.toml")).unwrap();
+        assert_eq!(after_version(&written), after_version(&shipped), "{priors}");
+    }
+    for (scenario, field, prior) in [
+        (
+            "haiti-mss-2024-09-calibrated.toml",
+            "contributors.Benin.probability",
+            "prior(africa.honour, pledged = 2024-02-26)",
+        ),
+        (
+            "haiti-gsf-2026-04.toml",
+            "contributors.Chad.first_arrival_days",
+            "prior(africa.delay, pledged = 2025-12-09)",
+        ),
+    ] {
+        let explain = forcegen()
+            .arg("explain")
+            .arg(scenarios_dir().join(scenario))
+            .output()
+            .unwrap();
+        assert!(explain.status.success(), "{}", stderr_of(&explain));
+        let text = String::from_utf8_lossy(&explain.stdout);
+        assert!(text.contains(&format!("{field} = {prior} = ")), "{text}");
+    }
+}
+
+#[test]
+fn the_shipped_records_validate_by_mission() {
+    let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = forcegen()
-        .current_dir(repo())
-        .args([
-            "calibrate",
-            "data/pledges.csv",
-            "--by",
-            "region",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("africa") && stdout.contains("americas") && stdout.contains(" to "),
-        "{stdout}"
-    );
-    // Asia's one record: every resample alike, so the honour's posterior
-    // interval (Beta(1, 2): 0.025 to 0.776) is shown, not "0.333 to 0.333".
-    let asia = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("asia "))
-        .expect("asia's row");
-    assert!(asia.contains("0.333 (posterior 0.025 to 0.776)"), "{asia}");
-    // data/priors-2024-09.toml is what the command in the calibrated
-    // scenario's header writes, byte for byte.
-    let out = dir.path().join("out-2024-09");
-    let output = forcegen()
-        .current_dir(repo())
-        .args([
-            "calibrate",
-            "data/pledges-2024-09.csv",
-            "--by",
-            "region",
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    // Byte for byte after the first line, which names the version that wrote it.
-    let shipped = fs::read_to_string(repo().join("data/priors-2024-09.toml")).unwrap();
-    let written = fs::read_to_string(out.join("priors.toml")).unwrap();
-    let after_version = |text: &str| {
-        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-        assert!(first.starts_with("# Priors fitted by forcegen calibrate "), "{first}");
-        rest.to_string()
-    };
-    assert_eq!(after_version(&written), after_version(&shipped));
-    let explain = forcegen()
-        .arg("explain")
-        .arg(scenarios_dir().join("haiti-mss-2024-09-calibrated.toml"))
-        .output()
-        .unwrap();
-    assert!(explain.status.success(), "{}", stderr_of(&explain));
-    let text = String::from_utf8_lossy(&explain.stdout);
-    assert!(
-        text.contains("contributors.Benin.probability = prior(all.honour)"),
-        "{text}"
-    );
+    let stdout = calibrate_shipped(&["data/pledges.csv", "--validate", "mission"], &out);
+    let (_, rows) = read_csv(&out.join("validation.csv"));
+    // 13 missions less the excluded-only ECOMIL, and "all"; four scores each.
+    assert_eq!(rows.len(), 13 * 4, "{stdout}");
+    let all: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "all").collect();
+    assert_eq!(all[0][1], "54");
+    // The records beat the flat prior on the honour Brier score.
+    let (fitted, flat): (f64, f64) = (all[0][3].parse().unwrap(), all[0][4].parse().unwrap());
+    assert!(fitted < flat, "{fitted} vs {flat}");
 }
 
 /// `n` records of one region, a third of them still open (for the limits).
