@@ -206,6 +206,10 @@ impl Reader<'_> {
             funding,
             capability_names,
             prior_uses: std::mem::take(&mut self.prior_uses),
+            priors_sha256: match &self.priors {
+                Some(Ok(priors)) => Some(priors.sha256.clone()),
+                _ => None,
+            },
         };
         scenario.correlations = self.correlations(root, &scenario);
         Some(scenario)

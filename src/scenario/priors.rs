@@ -56,6 +56,8 @@ pub struct PriorUse {
 pub struct Priors {
     /// Its path, as found from the scenario's folder.
     pub file: String,
+    /// The SHA-256 of its bytes (in the scenario's fingerprint).
+    pub sha256: String,
     /// Group, then field, to the distribution and its text.
     groups: BTreeMap<String, BTreeMap<String, (Dist, String)>>,
     /// Group to its `records`, where the file gives it.
@@ -106,6 +108,12 @@ fn cut(text: &str) -> String {
         Some((at, _)) => format!("{}...", &text[..at]),
         None => text.to_string(),
     }
+}
+
+/// The SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `GROUP.FIELD` of a string `prior(GROUP.FIELD)`, if it is one.
@@ -191,6 +199,7 @@ impl Priors {
         }
         Ok(Priors {
             file: file.to_string(),
+            sha256: sha256_hex(text.as_bytes()),
             groups,
             records,
         })

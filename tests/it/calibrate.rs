@@ -509,3 +509,65 @@ fn validate_holds_out_each_mission_and_scores_the_flat_prior_as_its_formulas() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_priors_file_is_in_the_scenario_fingerprint_so_shards_with_other_priors_do_not_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let priors = dir.path().join("p.toml");
+    fs::write(&priors, "[all]\nrecords = 5\nhonour = \"beta(9, 1)\"\n").unwrap();
+    let text = "name = \"s\"\npriors = \"p.toml\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n\
+                [population]\ninitial = 1000\n[[contributors]]\nname = \"K\"\npledged = 10\n\
+                probability = \"prior(all.honour)\"\n";
+    let scenario = write_file(dir.path(), "s.toml", text);
+    let shard = |k: &str, part: &str| {
+        let output = forcegen()
+            .args([
+                "run",
+                scenario.to_str().unwrap(),
+                "-q",
+                "--trials",
+                "100",
+                "--shard",
+                k,
+                "--partial",
+            ])
+            .arg(dir.path().join(part))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    };
+    let merge = |parts: &[&str], out: &str| {
+        forcegen()
+            .arg("merge")
+            .args(parts.iter().map(|p| dir.path().join(p)))
+            .args(["--out", dir.path().join(out).to_str().unwrap(), "-q"])
+            .output()
+            .unwrap()
+    };
+    shard("1/2", "a1.part");
+    shard("2/2", "a2.part");
+    let ok = merge(&["a1.part", "a2.part"], "merged");
+    assert!(ok.status.success(), "{}", stderr_of(&ok));
+    // run_info.csv's scenario_sha256 is not the text's alone.
+    let (header, rows) = read_csv(&dir.path().join("merged/run_info.csv"));
+    let at = header.iter().position(|h| h == "scenario_sha256").unwrap();
+    assert_ne!(rows[0][at], forcegen::output::sha256_hex(text));
+    // The same text with other priors: the shards do not merge, and a merge
+    // after the file changed is refused too.
+    fs::write(&priors, "[all]\nrecords = 5\nhonour = \"beta(1, 9)\"\n").unwrap();
+    shard("2/2", "b2.part");
+    let refused = merge(&["a1.part", "b2.part"], "mixed");
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr_of(&refused));
+    assert!(
+        stderr_of(&refused).contains("scenario (SHA-256)"),
+        "{}",
+        stderr_of(&refused)
+    );
+    let stale = merge(&["a1.part", "a2.part"], "stale");
+    assert_eq!(stale.status.code(), Some(2), "{}", stderr_of(&stale));
+    assert!(
+        stderr_of(&stale).contains("the priors changed since the shards ran"),
+        "{}",
+        stderr_of(&stale)
+    );
+}
