@@ -196,7 +196,7 @@ pub(super) fn check_target(path: &Path, scenario: Option<&Path>, start: &[u8], f
 pub fn identity(scenario: &Scenario) -> Identity {
     Identity {
         name: scenario.name.clone(),
-        sha256: output::sha256_hex(&scenario.source),
+        sha256: scenario.fingerprint(),
     }
 }
 

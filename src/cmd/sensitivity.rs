@@ -14,7 +14,7 @@ use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sensitivity::{self, Outcome, Row};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{info_row, number, schema, sha256_hex};
+use crate::output::{info_row, number, schema};
 
 /// The files `sensitivity` owns in its folder.
 const FILES: FileSet = FileSet {
@@ -54,7 +54,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
         )));
     }
     let out = out_dir(&args.options.output, args.scenario.as_deref(), Some("sensitivity"));
-    let sha256 = sha256_hex(&scenario.source);
+    let sha256 = scenario.fingerprint();
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let started = Instant::now();
     let samples = with_progress(trials, args.options.output.quiet, |progress| {

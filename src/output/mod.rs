@@ -381,7 +381,7 @@ fn run_info(scenario: &Scenario, aggregates: &Aggregates) -> Vec<u8> {
     let simulation = &scenario.simulation;
     info_row(
         &scenario.name,
-        &sha256_hex(&scenario.source),
+        &scenario.fingerprint(),
         simulation.seed,
         aggregates.trials,
         &[

@@ -291,13 +291,17 @@ pub const RECORDS_COLUMNS: [&str; 10] = [
     "peak_date",
     "as_of_date",
 ];
-pub const RECORDS_OPTIONAL: [&str; 1] = ["source"];
+/// `exclude`: a reason to keep the row out of the fit (docs/calibration.md).
+pub const RECORDS_OPTIONAL: [&str; 5] = ["id", "source", "confidence", "exclude", "notes"];
 
 /// `forcegen calibrate`: `calibration.csv`, `priors.toml` and the info file.
 pub const CALIBRATION: &str = "calibration.csv";
 pub const PRIORS: &str = "priors.toml";
 pub const CALIBRATION_INFO: &str = "calibration_info.csv";
-pub const CALIBRATION_COLUMNS: [&str; 10] = [
+/// `calibrate --validate COLUMN`: the held-out scores (docs/calibration.md).
+pub const VALIDATION: &str = "validation.csv";
+pub const VALIDATION_COLUMNS: [&str; 5] = ["mission", "records", "score", "fitted", "flat"];
+pub const CALIBRATION_COLUMNS: [&str; 11] = [
     "group",
     "quantity",
     "estimate",
@@ -308,4 +312,5 @@ pub const CALIBRATION_COLUMNS: [&str; 10] = [
     "never_honoured",
     "used",
     "resamples",
+    "shrinkage",
 ];

@@ -18,7 +18,9 @@ mod sections;
 
 use chrono::NaiveDate;
 
-pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_params};
+pub use dist::{
+    Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, lognormal_survival, normal_cdf, normal_survival, range_params,
+};
 pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
 pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS,
@@ -66,6 +68,25 @@ pub struct Scenario {
     /// The values taken from the `priors` file (`prior(GROUP.FIELD)`), in
     /// the order read; empty without one.
     pub prior_uses: Vec<priors::PriorUse>,
+    /// The SHA-256 of the `priors` file's bytes, when the scenario names one.
+    pub priors_sha256: Option<String>,
+}
+
+/// The scenario's fingerprint (`scenario_sha256`): the SHA-256 of its text,
+/// and with a priors file, of its text and the file's SHA-256, so that runs
+/// of one text with different priors never pass for the same scenario.
+pub fn fingerprint(source: &str, priors_sha256: Option<&str>) -> String {
+    match priors_sha256 {
+        None => priors::sha256_hex(source.as_bytes()),
+        Some(priors) => priors::sha256_hex(format!("{source}\n# priors file SHA-256 {priors}\n").as_bytes()),
+    }
+}
+
+impl Scenario {
+    /// [`fingerprint`] of this scenario.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.source, self.priors_sha256.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

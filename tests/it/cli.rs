@@ -107,8 +107,13 @@ fn date_percentile_columns(header: &[String], row: &[String], columns: &[&str], 
 /// temporary leftovers), exact headers, ISO dates consistent with the day
 /// numbers, plain numbers, and a run_info row that matches the scenario file.
 fn check_run_folder(dir: &Path, scenario_bytes: &[u8], trials: u64) {
+    check_run_folder_with(dir, scenario_bytes, &sha256_hex(scenario_bytes), trials);
+}
+
+/// [`check_run_folder`] with the expected `scenario_sha256`.
+fn check_run_folder_with(dir: &Path, scenario_bytes: &[u8], expected_sha256: &str, trials: u64) {
     check_files_and_headers(dir);
-    let (start, horizon) = check_run_info(dir, scenario_bytes, trials);
+    let (start, horizon) = check_run_info(dir, expected_sha256, trials);
     let date_of_day = |day: &str, what: &str| -> NaiveDate {
         let day = whole_number(day, what);
         assert!(day <= horizon, "{what}: day {day} is past the horizon {horizon}");
@@ -141,17 +146,13 @@ fn check_files_and_headers(dir: &Path) {
 
 /// run_info.csv matches the scenario and the run; returns its start date
 /// and horizon.
-fn check_run_info(dir: &Path, scenario_bytes: &[u8], trials: u64) -> (NaiveDate, u64) {
+fn check_run_info(dir: &Path, expected_sha256: &str, trials: u64) -> (NaiveDate, u64) {
     let (h, info) = run_info(dir);
     assert!(
         !cell(&h, &info, "scenario").is_empty(),
         "run_info scenario name is empty"
     );
-    assert_eq!(
-        cell(&h, &info, "scenario_sha256"),
-        sha256_hex(scenario_bytes),
-        "scenario_sha256"
-    );
+    assert_eq!(cell(&h, &info, "scenario_sha256"), expected_sha256, "scenario_sha256");
     whole_number(cell(&h, &info, "seed"), "run_info seed");
     assert_eq!(
         whole_number(cell(&h, &info, "trials"), "run_info trials"),
@@ -345,7 +346,13 @@ fn every_shipped_scenario_runs_and_writes_well_formed_csv() {
             .assert()
             .code(0)
             .stderr(predicate::function(only_out_of_reach_warnings));
-        check_run_folder(&out, &fs::read(&scenario).unwrap(), 1000);
+        // With a priors file, the fingerprint covers its bytes too.
+        let text = fs::read_to_string(&scenario).unwrap();
+        let expected = match forcegen::scenario::parse_file(&scenario).unwrap().priors_sha256 {
+            Some(priors) => sha256_hex(format!("{text}\n# priors file SHA-256 {priors}\n").as_bytes()),
+            None => sha256_hex(text.as_bytes()),
+        };
+        check_run_folder_with(&out, text.as_bytes(), &expected, 1000);
     }
 }
 

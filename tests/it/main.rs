@@ -5,6 +5,7 @@
 mod cli_support;
 mod common;
 
+mod age_priors;
 mod analysis_pages;
 mod backtest;
 mod bad_input;
@@ -32,6 +33,7 @@ mod model_v2;
 mod output_safety;
 mod overrides;
 mod pages_browser;
+mod pledge_records;
 mod properties;
 mod report;
 mod report_browser;
