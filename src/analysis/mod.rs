@@ -10,6 +10,7 @@
 //! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
 //! - [`explain`]: `forcegen explain`, every input as drawn, and warnings.
 //! - [`calibrate`]: `forcegen calibrate`, priors fitted from pledge records.
+//! - [`precision`]: `--until-se`, trials added in batches until precise enough.
 
 pub mod assumptions;
 pub mod backtest;
@@ -18,6 +19,7 @@ pub mod compare;
 pub mod compare_series;
 pub mod drivers;
 pub mod explain;
+pub mod precision;
 pub mod sensitivity;
 pub mod sweep;
 

@@ -34,7 +34,7 @@ pub mod validate;
 use clap::{Parser, Subcommand};
 
 pub use failure::Failure;
-pub use options::{OutputOptions, RunOptions};
+pub use options::{OutputOptions, PrecisionOptions, RunOptions};
 
 const EXIT_CODES: &str = "\
 Exit codes:

@@ -42,6 +42,7 @@ mod scenario_text;
 mod sensitivity;
 mod spreadsheet;
 mod sweep;
+mod until_se;
 #[path = "../value_stability.rs"]
 mod value_stability;
 mod workbook;
