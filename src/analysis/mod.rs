@@ -5,6 +5,7 @@
 //!
 //! - [`sensitivity`]: `forcegen sensitivity`, which inputs drive the outcome.
 //! - [`sweep`]: `forcegen sweep`, a grid of `--set` values.
+//! - [`solve`]: `forcegen solve`, the value of an input that reaches a goal.
 //! - [`compare`]: `forcegen compare`, scenarios on common random numbers;
 //!   [`compare_series`] its fans and paired differences by date.
 //! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
@@ -21,6 +22,7 @@ pub mod drivers;
 pub mod explain;
 pub mod precision;
 pub mod sensitivity;
+pub mod solve;
 pub mod sweep;
 
 use crate::scenario::{MAX_TRIALS, Scenario};

@@ -40,6 +40,7 @@ mod report_run;
 mod samplers;
 mod scenario_text;
 mod sensitivity;
+mod solve;
 mod spreadsheet;
 mod sweep;
 mod until_se;

@@ -228,3 +228,40 @@ fn compare_until_se_equals_a_plain_compare_of_its_trials() {
     // in the same order, chunk by chunk.
     assert_same_but_the_precision(&a, &b, "compare_info.csv");
 }
+
+#[test]
+fn solve_until_se_equals_a_plain_solve_of_its_trials() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (a, b) = (dir.path().join("until"), dir.path().join("plain"));
+    let question = [
+        "solve",
+        "--target",
+        "MSS at 1,000",
+        "--chance",
+        "0.8",
+        "--vary",
+        "contributors.Kenya.probability",
+        "--range",
+        "0..1",
+        "--quiet",
+    ];
+    let until = [
+        &question[..],
+        &["--until-se", "0.006", "--trials", "500", "--threads", "2"][..],
+    ]
+    .concat();
+    ok(&until, &a);
+    let (trials, precision) = trials_and_precision(&a.join("solve_info.csv"));
+    assert_eq!(precision[4], "yes");
+    assert!(precision[2].parse::<u32>().expect("a count") >= 2, "{precision:?}");
+    // The chance at the answer within the error asked for.
+    let (header, rows) = read_csv(&a.join("solve_summary.csv"));
+    let se: f64 = cell(&header, &rows[0], "chance_se").parse().expect("a number");
+    assert!(se <= 0.006, "{se}");
+    // Every value tried on all the trials.
+    let (header, rows) = read_csv(&a.join("solve.csv"));
+    assert!(rows.iter().all(|r| cell(&header, r, "trials") == trials), "{rows:?}");
+    let plain = [&question[..], &["--trials", &trials, "--threads", "1"][..]].concat();
+    ok(&plain, &b);
+    assert_same_but_the_precision(&a, &b, "solve_info.csv");
+}
