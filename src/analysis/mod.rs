@@ -3,7 +3,8 @@
 //! computations: each returns values and its own error type; the command
 //! layer (`cmd/`) prints, draws progress and writes.
 //!
-//! - [`sensitivity`]: `forcegen sensitivity`, which inputs drive the outcome.
+//! - [`sensitivity`]: `forcegen sensitivity`, which inputs drive the outcome;
+//!   [`sobol`] its variance-based indices (`--sobol`).
 //! - [`sweep`]: `forcegen sweep`, a grid of `--set` values.
 //! - [`solve`]: `forcegen solve`, the value of an input that reaches a goal.
 //! - [`compare`]: `forcegen compare`, scenarios on common random numbers;
@@ -22,6 +23,7 @@ pub mod drivers;
 pub mod explain;
 pub mod precision;
 pub mod sensitivity;
+pub mod sobol;
 pub mod solve;
 pub mod sweep;
 

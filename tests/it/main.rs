@@ -40,6 +40,7 @@ mod report_run;
 mod samplers;
 mod scenario_text;
 mod sensitivity;
+mod sobol;
 mod solve;
 mod spreadsheet;
 mod sweep;

@@ -16,6 +16,7 @@ pub mod backtest;
 pub mod compare;
 pub mod draw;
 pub mod sensitivity;
+pub mod sobol;
 pub mod solve;
 pub mod sweep;
 
