@@ -111,9 +111,11 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
         (sensitivity::FILE, sensitivity::render(&rows)),
         (sensitivity::INFO_FILE, info),
     ];
+    let mut sobol_line = None;
     if let Some(pass) = sobol_pass {
         files[1].1 = with_columns(&files[1].1, &pass.info);
         files.push((sobol::FILE, pass.csv));
+        sobol_line = Some(pass.line);
     }
     let page = crate::report::pages::sensitivity::render(&files)?;
     files.push((schema::SENSITIVITY_PAGE, page.into_bytes()));
@@ -130,6 +132,9 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             safe(&out.join(sensitivity::FILE).display().to_string())
         );
         print_ranking(&outcomes, &rows, trials);
+        if let Some(line) = sobol_line {
+            println!("{}", safe(&line));
+        }
     }
     Ok(())
 }
@@ -190,6 +195,8 @@ struct SobolPlan {
 struct SobolPass {
     csv: Vec<u8>,
     info: Vec<(&'static str, String)>,
+    /// What the terminal says of it, after the ranking.
+    line: String,
 }
 
 impl SobolPlan {
@@ -271,19 +278,18 @@ impl SobolPlan {
             ("sobol_inputs", factors.len().to_string()),
             ("sobol_not_inputs", self.left.join("; ")),
         ];
-        if !quiet {
-            println!(
-                "  sobol.csv: {} inputs x {} outputs from {} rows ({} trials), by {}",
-                factors.len(),
-                outputs.len(),
-                self.rows,
-                self.rows.saturating_mul(factors.len() as u64 + 2),
-                self.date
-            );
-        }
+        let line = format!(
+            "  sobol.csv: {} inputs x {} outputs from {} rows ({} trials), on {}",
+            factors.len(),
+            outputs.len(),
+            self.rows,
+            self.rows.saturating_mul(factors.len() as u64 + 2),
+            self.date
+        );
         Ok(SobolPass {
             csv: sobol::render(&rows),
             info,
+            line,
         })
     }
 }
