@@ -9,9 +9,11 @@ use clap::Args;
 use super::options::out_dir;
 use super::progress::Meter;
 use super::terminal::safe;
-use super::{Failure, RunOptions, interrupt};
-use crate::analysis::compare::{self, Arm, Row};
+use super::{Failure, PrecisionOptions, RunOptions, interrupt};
+use crate::analysis::compare::{self, Arm, Quantity, Row, Sums};
 use crate::analysis::compare_series;
+use crate::analysis::precision::{self, Rule, Stop};
+use crate::engine::Aggregates;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, info_row, schema, sha256_hex};
 use crate::scenario::{self, Scenario};
@@ -34,6 +36,8 @@ pub struct CompareArgs {
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
     pub options: RunOptions,
+    #[command(flatten)]
+    pub precision: PrecisionOptions,
 }
 
 /// `forcegen compare`.
@@ -41,6 +45,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     interrupt::install();
     let scenarios = load_all(args)?;
     let threads = args.options.threads()?;
+    let rule = args.precision.rule(scenarios[0].simulation.trials)?;
     let quantities = compare::quantities(&scenarios).map_err(|e| Failure::Usage(e.to_string()))?;
     let arms: Vec<Arm> = scenarios
         .iter()
@@ -61,36 +66,34 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let reference = &scenarios[0];
-    let trials = reference.simulation.trials;
+    let quiet = args.options.output.quiet;
     let started = Instant::now();
-    // The paired trials, then each scenario's fans on the same trials.
-    let mut meter = Meter::new(
-        trials.saturating_mul(arms.len() as u64 + 1),
-        args.options.output.quiet,
-        None,
-    );
-    let sums = meter.run(trials, |progress| {
-        compare::run(&arms, &quantities, 0..trials, threads, progress)
-    })?;
-    let mut fans = Vec::new();
-    for arm in &arms {
-        fans.push(meter.run(trials, |progress| {
-            compare_series::fan(arm, 0..trials, threads, progress)
-        })?);
-    }
-    meter.clear();
+    let first_batch = reference.simulation.trials;
+    let (sums, fans, stop) = match rule {
+        None => {
+            let (sums, fans) = compare_once(&arms, &quantities, first_batch, threads, quiet)?;
+            (sums, fans, None)
+        }
+        Some(rule) => {
+            let (sums, fans, stop) = compare_until(&arms, &quantities, &rule, first_batch, threads, quiet)?;
+            (sums, fans, Some(stop))
+        }
+    };
+    let trials = sums.trials;
     let rows = compare::rows(&arms, &quantities, &sums);
-    let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
-    let info = info_row(
-        &owner.name,
-        &sha256,
-        reference.simulation.seed,
-        trials,
-        &[
-            ("scenario_files", paths.join(" | ")),
-            ("scenario_file_sha256s", hashes.join(" | ")),
-        ],
-    );
+    let mut columns = vec![
+        (
+            "scenario_files",
+            scenarios
+                .iter()
+                .map(|s| s.file.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        ),
+        ("scenario_file_sha256s", hashes.join(" | ")),
+    ];
+    columns.extend(stop.map(|s| s.info_columns()).unwrap_or_default());
+    let info = info_row(&owner.name, &sha256, reference.simulation.seed, trials, &columns);
     let mut files = vec![
         (compare::FILE, compare::render(&rows)),
         (compare::INFO_FILE, info),
@@ -103,7 +106,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     files.push((schema::COMPARE_PAGE, page.into_bytes()));
     interrupt::check()?;
     folder.commit(&files)?;
-    if !args.options.output.quiet {
+    if !quiet {
         println!(
             "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",
             arms.len(),
@@ -112,9 +115,64 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
             started.elapsed().as_secs_f64(),
             safe(&out.join(compare::FILE).display().to_string())
         );
+        super::terminal::print_precision(stop.as_ref(), "every scenario's target probability");
         print_targets(&rows);
     }
     Ok(())
+}
+
+/// The paired trials, then each scenario's fans on the same trials.
+fn compare_once(
+    arms: &[Arm],
+    quantities: &[Quantity],
+    trials: u64,
+    threads: usize,
+    quiet: bool,
+) -> Result<(Sums, Vec<Aggregates>), Failure> {
+    let mut meter = Meter::new(trials.saturating_mul(arms.len() as u64 + 1), quiet, None);
+    let sums = meter.run(trials, |progress| {
+        compare::run(arms, quantities, 0..trials, threads, progress)
+    })?;
+    let mut fans = Vec::new();
+    for arm in arms {
+        fans.push(meter.run(trials, |progress| {
+            compare_series::fan(arm, 0..trials, threads, progress)
+        })?);
+    }
+    meter.clear();
+    Ok((sums, fans))
+}
+
+/// `--until-se`: the paired trials and the fans in batches, until every
+/// scenario's target probabilities by the horizon are precise enough.
+fn compare_until(
+    arms: &[Arm],
+    quantities: &[Quantity],
+    rule: &Rule,
+    trials: u64,
+    threads: usize,
+    quiet: bool,
+) -> Result<(Sums, Vec<Aggregates>, Stop), Failure> {
+    let mut sums = Sums::empty(arms, quantities);
+    let mut fans: Vec<Aggregates> = arms.iter().map(|arm| Aggregates::new(arm.model())).collect();
+    let stop = precision::batches(rule, trials, |range, batch| {
+        let count = range.end - range.start;
+        let label = Some(format!("batch {batch}"));
+        let mut meter = Meter::new(count.saturating_mul(arms.len() as u64 + 1), quiet, label);
+        meter.run(count, |progress| {
+            compare::add_run(&mut sums, arms, quantities, range.clone(), threads, progress)
+        })?;
+        for (arm, fan) in arms.iter().zip(&mut fans) {
+            let part = meter.run(count, |progress| {
+                compare_series::fan(arm, range.clone(), threads, progress)
+            })?;
+            fan.merge(&part);
+        }
+        let rows = compare::rows(arms, quantities, &sums);
+        let targets = rows.iter().filter(|r| r.kind == "target");
+        Ok::<f64, Failure>(targets.map(|r| r.value_se).fold(0.0, f64::max))
+    })?;
+    Ok((sums, fans, stop))
 }
 
 /// Reads every scenario, each with the first one's seed and trials (or the

@@ -204,6 +204,44 @@ pub const SENSITIVITY_COLUMNS: [&str; 7] = [
     "mean_when_input_high",
 ];
 
+/// `forcegen sensitivity --sobol`: first- and total-order Sobol indices.
+pub const SOBOL: &str = "sobol.csv";
+pub const SOBOL_COLUMNS: [&str; 8] = [
+    "output",
+    "input",
+    "first",
+    "first_low",
+    "first_high",
+    "total",
+    "total_low",
+    "total_high",
+];
+
+/// `forcegen solve`: every value tried, one answer per input, what
+/// produced them, and the page of its charts.
+pub const SOLVE: &str = "solve.csv";
+pub const SOLVE_SUMMARY: &str = "solve_summary.csv";
+pub const SOLVE_INFO: &str = "solve_info.csv";
+pub const SOLVE_PAGE: &str = "solve.html";
+pub const SOLVE_COLUMNS: [&str; 5] = ["input", "value", "chance", "chance_se", "trials"];
+pub const SOLVE_SUMMARY_COLUMNS: [&str; 6] = ["input", "answer", "low", "high", "chance", "chance_se"];
+pub const SOLVE_INFO_COLUMNS: [&str; 14] = [
+    INFO_COLUMNS[0],
+    INFO_COLUMNS[1],
+    INFO_COLUMNS[2],
+    INFO_COLUMNS[3],
+    INFO_COLUMNS[4],
+    INFO_COLUMNS[5],
+    "target",
+    "by",
+    "event",
+    "goal",
+    "direction",
+    "band_se",
+    "overrides",
+    "varies",
+];
+
 /// `forcegen compare`.
 pub const COMPARE: &str = "compare.csv";
 pub const COMPARE_INFO: &str = "compare_info.csv";

@@ -8,6 +8,7 @@
 pub mod correlation;
 mod dist;
 mod error;
+mod inputs;
 mod limits;
 mod mission;
 pub mod overrides;
@@ -533,69 +534,6 @@ impl Scenario {
         }
         metrics.extend((0..self.capability_names.len()).map(Metric::Capability));
         metrics
-    }
-
-    /// Every uncertain input with its path, in scenario order.
-    pub fn inputs(&self) -> Vec<&Input> {
-        let mut inputs = vec![&self.population.initial, &self.population.annual_growth];
-        if let Some(host) = &self.host_police {
-            inputs.push(&host.initial);
-            inputs.push(&host.attrition_per_year);
-            inputs.extend(host.intakes.iter().map(|i| &i.size));
-            if let Some(layers) = &host.layers {
-                inputs.extend(&layers.course_days);
-                match &layers.available {
-                    Available::Payroll => {}
-                    Available::Share(share) => inputs.push(share),
-                    Available::Series(entries) => inputs.extend(entries.iter().map(|e| &e.count)),
-                }
-            }
-        }
-        for c in &self.contributors {
-            inputs.extend([
-                &c.fulfilment,
-                &c.first_arrival_days,
-                &c.wave_interval_days,
-                &c.attrition_per_year,
-                &c.withdrawal_per_year,
-            ]);
-            if let Some(r) = &c.rotation {
-                inputs.extend([&r.tour_days, &r.relief, &r.relief_gap_days]);
-                inputs.extend(&r.first_rotation_days);
-            }
-            if let ContributorCost::Own(cost) = &c.cost {
-                inputs.push(cost);
-            }
-        }
-        inputs.extend(self.events.iter().map(|e| &e.day));
-        if let Some(f) = &self.funding {
-            inputs.extend([&f.start_balance, &f.cost_per_person_month]);
-            for c in &f.contributions {
-                inputs.extend([&c.amount, &c.day]);
-                if let Some(freeze) = &c.freeze {
-                    inputs.extend([&freeze.day, &freeze.share]);
-                }
-            }
-            for o in &f.outside {
-                inputs.extend([&o.day, &o.share]);
-            }
-        }
-        inputs
-    }
-
-    /// The inputs drawn anew for each intake class or wave gap rather than
-    /// once per trial (a one-off class's size is drawn once).
-    pub fn per_class_inputs(&self) -> Vec<&Input> {
-        let mut inputs: Vec<&Input> = Vec::new();
-        if let Some(host) = &self.host_police {
-            let recurring = host
-                .intakes
-                .iter()
-                .filter(|i| matches!(i.schedule, IntakeSchedule::Recurring { .. }));
-            inputs.extend(recurring.map(|i| &i.size));
-        }
-        inputs.extend(self.contributors.iter().map(|c| &c.wave_interval_days));
-        inputs
     }
 
     /// The metric called `name` in this scenario, if any (the standard

@@ -43,8 +43,11 @@ mod report_run;
 mod samplers;
 mod scenario_text;
 mod sensitivity;
+mod sobol;
+mod solve;
 mod spreadsheet;
 mod sweep;
+mod until_se;
 #[path = "../value_stability.rs"]
 mod value_stability;
 mod workbook;

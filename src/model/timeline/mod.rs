@@ -132,12 +132,12 @@ impl Model {
             .resize_with(self.contributors.len(), Contingent::default);
         buffers.capability_sums.clear();
         buffers.capability_sums.resize(plan.capabilities, 0);
-        for c in 0..self.contributors.len() {
+        for (c, &planned) in deliveries.iter().enumerate() {
             if plans.followed[c] {
                 let followed = Followed {
                     contributor: c,
                     waves: &plans.arrivals[c],
-                    planned: deliveries[c],
+                    planned,
                     withdrawal: plans.withdrawals[c],
                 };
                 self.start_contingent(plan, key, &followed, buffers);
