@@ -32,7 +32,7 @@ fn plain(kind: ValueKind, value: f64) -> String {
         ValueKind::Count | ValueKind::PositiveCount | ValueKind::Day | ValueKind::SignedDay | ValueKind::Amount => {
             number(value, 0)
         }
-        ValueKind::Fraction | ValueKind::Growth => number(value, 4),
+        ValueKind::Fraction | ValueKind::Growth | ValueKind::Factor => number(value, 4),
     }
 }
 
@@ -69,6 +69,39 @@ fn probability_row(path: &str, probability: f64) -> Vec<String> {
     )
 }
 
+/// An event's effect in words: "transform to GSF, ceiling 5500", "pause_arrivals
+/// of Chad, Benin", "cancel_pledges of all contributors".
+fn effect_text(scenario: &Scenario, e: &crate::scenario::Event) -> String {
+    match e.effect {
+        Effect::Unlock => "unlock".to_string(),
+        Effect::EndMission { drawdown_days } => format!("end_mission (drawdown {drawdown_days} days)"),
+        Effect::Transform {
+            ceiling,
+            cost_per_person_month,
+        } => {
+            let mut text = format!("transform to {}", e.mission.as_deref().unwrap_or("a new mission"));
+            if let Some(c) = ceiling {
+                text.push_str(&format!(", ceiling {c}"));
+            }
+            if let Some(c) = cost_per_person_month {
+                text.push_str(&format!(", USD {} per person-month", number(c, 0)));
+            }
+            text
+        }
+        shock => {
+            let whom = match &e.contributors {
+                None if shock == Effect::FreezeFunds => "the fund".to_string(),
+                None => "all contributors".to_string(),
+                Some(list) => {
+                    let names: Vec<&str> = list.iter().map(|&c| scenario.contributors[c].name.as_str()).collect();
+                    names.join(", ")
+                }
+            };
+            format!("{} of {whom}", shock.name())
+        }
+    }
+}
+
 /// The rows of honour, intake and event probabilities and of events.
 fn chance_rows(scenario: &Scenario) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
@@ -89,23 +122,7 @@ fn chance_rows(scenario: &Scenario) -> Vec<Vec<String>> {
             &format!("events.{}.probability", e.name),
             e.probability,
         ));
-        let effect = match e.effect {
-            Effect::Unlock => "unlock".to_string(),
-            Effect::EndMission { drawdown_days } => format!("end_mission (drawdown {drawdown_days} days)"),
-            Effect::Transform {
-                ceiling,
-                cost_per_person_month,
-            } => {
-                let mut text = format!("transform to {}", e.mission.as_deref().unwrap_or("a new mission"));
-                if let Some(c) = ceiling {
-                    text.push_str(&format!(", ceiling {c}"));
-                }
-                if let Some(c) = cost_per_person_month {
-                    text.push_str(&format!(", USD {} per person-month", number(c, 0)));
-                }
-                text
-            }
-        };
+        let effect = effect_text(scenario, e);
         let s = explain::summarise_quick(&e.day);
         let dates = [s.p5, s.p50, s.p95].map(|d| date_within(scenario, d));
         rows.push(row("event", &format!("events.{}", e.name), effect, "date", dates, ""));

@@ -19,43 +19,103 @@ impl Model {
     #[inline(always)]
     pub(super) fn plan_contingents(&self, key: &Key, cutoff_all: u32, trial: &mut Trial) -> bool {
         let count = self.contributors.len();
-        trial.plans.arrivals.resize_with(count, Vec::new);
-        trial.plans.cutoffs.resize(count, u32::MAX);
+        let plans = &mut trial.plans;
+        plans.arrivals.resize_with(count, Vec::new);
+        plans.cutoffs.resize(count, u32::MAX);
+        plans.cancel_days.resize_with(count, Vec::new);
         trial.deliveries.resize(count, Delivery::default());
-        trial.plans.withdrawals.clear();
+        plans.withdrawals.clear();
+        plans.max_wait.clear();
         let mut most_present = 0u64;
         for (c, model) in self.contributors.iter().enumerate() {
             let anchor = match model.after {
                 None => Some(0),
                 Some(event) => trial.event_days[event],
             };
-            let mut arrivals = std::mem::take(&mut trial.plans.arrivals[c]);
+            let mut arrivals = std::mem::take(&mut plans.arrivals[c]);
             trial.deliveries[c] = self.plan_arrivals(model, key, anchor, || cutoff_all, &mut arrivals);
             let present = model.deployed > 0 || !arrivals.is_empty();
-            // Drawn (from its own stream) only for a contingent that has
-            // someone to withdraw.
-            trial
-                .plans
+            // Drawn (each from its own stream) only where they can matter.
+            plans
                 .withdrawals
                 .push(if present { Withdrawal::draw(model, key) } else { None });
-            most_present += u64::from(model.deployed) + arrivals.iter().map(|a| u64::from(a.size)).sum::<u64>();
-            trial.plans.arrivals[c] = arrivals;
+            let waits = model.max_wait.as_ref().filter(|_| !arrivals.is_empty());
+            plans.max_wait.push(waits.map(|w| w.once(key) as u32));
+            self.cancel_days(&trial.shocks, key, c, arrivals.len(), &mut plans.cancel_days[c]);
+            if !model.outside {
+                most_present += u64::from(model.deployed) + arrivals.iter().map(|a| u64::from(a.size)).sum::<u64>();
+            }
+            plans.arrivals[c] = arrivals;
         }
-        let gated = self.timeline.gated(&trial.event_days, most_present);
+        let gated = self.requires_gate || self.timeline.gated(&trial.event_days, most_present);
         trial.plans.followed.clear();
         for c in 0..count {
             let followed = gated || self.timeline.follows(c);
             trial.plans.followed.push(followed);
-            if followed {
-                continue;
+            if !followed {
+                self.plan_own_days(c, cutoff_all, trial);
             }
-            let withdrawal_day = trial.plans.withdrawals[c].map_or(u32::MAX, |w| w.day(self.horizon));
-            let arrivals = &mut trial.plans.arrivals[c];
-            trial.deliveries[c] = cut_off(arrivals, withdrawal_day, trial.deliveries[c]);
-            trial.plans.cutoffs[c] = withdrawal_day;
-            trial.jump_days.extend(arrivals.iter().map(|a| a.day));
         }
         gated
+    }
+
+    /// A contingent sampled on its own days: the shocks move, lapse or
+    /// cancel its waves and speed its withdrawal, and its waves are cut off
+    /// at its withdrawal day; their days join `jump_days`.
+    fn plan_own_days(&self, c: usize, cutoff_all: u32, trial: &mut Trial) {
+        let plans = &mut trial.plans;
+        let mut withdrawal = plans.withdrawals[c];
+        if let Some(w) = &mut withdrawal {
+            self.shocked_withdrawal(&trial.shocks, c, w);
+        }
+        let withdrawal_day = withdrawal.map_or(u32::MAX, |w| w.day(self.horizon));
+        let arrivals = &mut plans.arrivals[c];
+        if !trial.shocks.is_empty() {
+            let limit = cutoff_all.min(self.horizon.saturating_add(1));
+            let shocked = Shocked {
+                cancel: &plans.cancel_days[c],
+                max_wait: plans.max_wait[c],
+                limit,
+            };
+            trial.deliveries[c] = self.shock_waves(c, &trial.shocks, &shocked, arrivals, trial.deliveries[c]);
+        }
+        trial.deliveries[c] = cut_off(arrivals, withdrawal_day, trial.deliveries[c]);
+        plans.cutoffs[c] = withdrawal_day;
+        trial.jump_days.extend(arrivals.iter().map(|a| a.day));
+    }
+
+    /// Contributor `c`'s planned waves under the shocks: each held past
+    /// every pause (lapsing when held longer than `max_wait`), cancelled
+    /// when not come by its cancel day, dropped at `limit` (the end of
+    /// mission, the horizon); says what the rest deliver (`planned`: what
+    /// all would have).
+    fn shock_waves(
+        &self,
+        c: usize,
+        shocks: &[super::shocks::Shock],
+        shocked: &Shocked,
+        arrivals: &mut Vec<Arrival>,
+        planned: Delivery,
+    ) -> Delivery {
+        let mut kept = 0;
+        for k in 0..arrivals.len() {
+            let wave = arrivals[k];
+            let day = self.held_until(shocks, c, wave.day);
+            let lapsed = shocked.max_wait.is_some_and(|wait| day - wave.day > wait);
+            let cancelled = shocked.cancel.get(k).is_some_and(|&on| on <= day);
+            if !(lapsed || cancelled || day >= shocked.limit) {
+                arrivals[kept] = Arrival { day, size: wave.size };
+                kept += 1;
+            }
+        }
+        if kept == arrivals.len() {
+            return planned;
+        }
+        arrivals.truncate(kept);
+        Delivery {
+            delivered: arrivals.iter().map(|a| a.size).sum(),
+            last_wave_day: None,
+        }
     }
 
     /// Day the contingent withdraws (`u32::MAX` if never, or if it has
@@ -88,6 +148,14 @@ impl Model {
             }
         }
     }
+}
+
+/// What the shocks do to one contributor's waves: their cancel days, how
+/// long one may wait, and the day from which none comes.
+struct Shocked<'a> {
+    cancel: &'a [u32],
+    max_wait: Option<u32>,
+    limit: u32,
 }
 
 /// Drops the waves due on or after `limit` (a withdrawal), and says what

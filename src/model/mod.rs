@@ -22,6 +22,7 @@ mod draw;
 mod host;
 mod inputs;
 mod rules;
+mod shocks;
 mod streams;
 pub mod strength;
 mod targets;
@@ -94,6 +95,12 @@ struct ContributorModel {
     process: StreamId,
     bridge: StreamId,
     police: bool,
+    /// `in_mission = false`: outside the mission (no ceiling, no fund).
+    outside: bool,
+    /// What each arrival waits for (docs/MODEL.md §2.14).
+    requires: Vec<crate::scenario::Requirement>,
+    /// Days a pledged wave may wait before it lapses.
+    max_wait: Option<Draw>,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +162,11 @@ pub struct Model {
     host: Option<HostModel>,
     contributors: Vec<ContributorModel>,
     events: Vec<EventModel>,
+    /// The events that are shocks (docs/MODEL.md §2.14).
+    shocks: Vec<shocks::ShockModel>,
+    /// Some contributor's arrivals wait for something another one does
+    /// (`requires`): every trial is followed event by event, together.
+    requires_gate: bool,
     ratio_targets: bool,
     /// Per target: the share of the ceiling it asks for, if it is one.
     ceiling_shares: Vec<Option<f64>>,
@@ -191,6 +203,9 @@ impl Model {
                     process: StreamId::of(&format!("{path}.attrition_process")),
                     bridge: StreamId::of(&format!("{path}.attrition_bridge")),
                     police: c.kind == Kind::Police,
+                    outside: !c.in_mission,
+                    requires: c.requires.clone(),
+                    max_wait: c.max_wait_days.as_ref().map(|m| Draw::new(m, shared)),
                 }
             })
             .collect();
@@ -206,6 +221,8 @@ impl Model {
             .collect();
         let targets: Vec<(Metric, f64)> = scenario.targets.iter().map(|t| (t.metric, t.at_least)).collect();
         let timeline = Box::new(timeline::Plan::new(scenario, shared));
+        let names: Vec<String> = scenario.contributors.iter().map(|c| c.name.clone()).collect();
+        let shocks = shocks::ShockModel::compile(&scenario.events, &names, shared);
         Model {
             seed: scenario.simulation.seed,
             horizon,
@@ -220,6 +237,8 @@ impl Model {
             events,
             ceiling_shares: scenario.targets.iter().map(|t| t.share_of_ceiling).collect(),
             timeline,
+            shocks,
+            requires_gate: scenario.contributors.iter().any(|c| !c.requires.is_empty()),
             copula,
         }
     }
@@ -284,6 +303,7 @@ impl Model {
     /// evaluated days, every head count on them, the sums and the targets.
     fn run_keyed(&self, key: &Key, trial: &mut Trial) {
         self.sample_events(key, trial);
+        self.sample_shocks(key, &trial.event_days, &mut trial.shocks);
         let end_mission = self.end_of_mission(trial);
         let cutoff_all = end_mission.map_or(u32::MAX, |(day, _)| day);
 

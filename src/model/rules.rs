@@ -19,6 +19,11 @@ pub struct Plans {
     pub(super) withdrawals: Vec<Option<Withdrawal>>,
     /// Per contributor: followed event by event (docs/MODEL.md §2.10)?
     pub(super) followed: Vec<bool>,
+    /// Per contributor and planned wave: the day a shock cancels it if it
+    /// has not come by then (`u32::MAX`: never).
+    pub(super) cancel_days: Vec<Vec<u32>>,
+    /// Per contributor: the days a pledged wave may wait before it lapses.
+    pub(super) max_wait: Vec<Option<u32>>,
 }
 
 /// What one contributor did in one trial, besides its head counts.

@@ -41,6 +41,8 @@ pub struct Trial {
     pub(super) empty: Vec<bool>,
     /// Each contributor's waves, withdrawal and way of sampling.
     pub(super) plans: super::rules::Plans,
+    /// The shocks that happen in this trial.
+    pub(super) shocks: Vec<super::shocks::Shock>,
     pub(super) host_arrivals: Vec<Arrival>,
     pub(super) jump_days: Vec<u32>,
     pub(super) event_days: Vec<Option<u32>>,

@@ -152,6 +152,8 @@ pub const NEVER_DAY: f64 = MAX_HORIZON_DAYS as f64 + 1.0;
 
 /// The largest amount of money (USD) an input may take: 10^15.
 pub const MAX_AMOUNT: f64 = 1e15;
+/// The largest factor on a rate (a shock's `withdrawal_factor`).
+pub const MAX_FACTOR: f64 = 1e6;
 
 /// How a sampled value is brought into its allowed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +168,8 @@ pub enum ValueKind {
     Fraction,
     /// A yearly growth rate, > -1.
     Growth,
+    /// A factor on a rate, >= 1 (a shock's `withdrawal_factor`).
+    Factor,
     /// An amount of money (USD), >= 0, not rounded.
     Amount,
     /// Whole number of days that may be negative (a relief's gap).
@@ -186,6 +190,7 @@ impl ValueKind {
             ValueKind::PositiveCount => value.round().max(1.0),
             ValueKind::Fraction => value.clamp(0.0, 1.0),
             ValueKind::Growth => value.max(-0.99),
+            ValueKind::Factor => value.clamp(1.0, MAX_FACTOR),
             ValueKind::Amount => value.clamp(0.0, MAX_AMOUNT),
             ValueKind::SignedDay => value.round().clamp(-NEVER_DAY, NEVER_DAY),
         }
@@ -334,6 +339,29 @@ pub struct Contributor {
     /// Enablers the pledged waves bring: (index into
     /// [`Scenario::capability_names`], number).
     pub capabilities: Vec<(usize, u64)>,
+    /// `in_mission = false`: a force outside the mission (not under its
+    /// ceiling, paid by no fund), counted in `outside_forces`.
+    pub in_mission: bool,
+    /// What each of its arrivals waits for (all must hold).
+    pub requires: Vec<Requirement>,
+    /// Days a pledged wave may wait (for a pause, its requirements, room
+    /// or money) before it lapses; `None`: it waits as long as it takes.
+    pub max_wait_days: Option<Input>,
+}
+
+/// A condition an arrival waits for (`requires`, docs/MODEL.md §2.14).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Requirement {
+    /// The event (index into [`Scenario::events`]) has happened.
+    Event(usize),
+    /// At least this many of a capability (index into
+    /// [`Scenario::capability_names`]) are in the mission.
+    Capability { kind: usize, at_least: u64 },
+    /// That contributor (index) has people in the mission: deployed on day
+    /// 0, or a pledged wave arrived.
+    Arrived(usize),
+    /// The fund covers at least this many months at the day's cost.
+    CoverMonths(f64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -348,12 +376,42 @@ pub enum Effect {
         ceiling: Option<u64>,
         cost_per_person_month: Option<f64>,
     },
+    /// Shocks (docs/MODEL.md §2.14), each lasting `duration_days` and
+    /// hitting `contributors`: no arrivals while it lasts;
+    PauseArrivals,
+    /// the withdrawal hazard times `withdrawal_factor` while it lasts;
+    RaiseWithdrawal,
+    /// each wave not yet arrived cancelled with chance `share`, on its day;
+    CancelPledges,
+    /// `share` of the fund's balance and later payments frozen while it lasts.
+    FreezeFunds,
 }
 
 impl Effect {
     /// True for the effects contributors can wait for with `after`.
     pub fn unlocks(self) -> bool {
         matches!(self, Effect::Unlock | Effect::Transform { .. })
+    }
+
+    /// True for the shocks: effects that last and hit contributors.
+    pub fn is_shock(self) -> bool {
+        matches!(
+            self,
+            Effect::PauseArrivals | Effect::RaiseWithdrawal | Effect::CancelPledges | Effect::FreezeFunds
+        )
+    }
+
+    /// The effect's name as a scenario writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Unlock => "unlock",
+            Effect::EndMission { .. } => "end_mission",
+            Effect::Transform { .. } => "transform",
+            Effect::PauseArrivals => "pause_arrivals",
+            Effect::RaiseWithdrawal => "raise_withdrawal",
+            Effect::CancelPledges => "cancel_pledges",
+            Effect::FreezeFunds => "freeze_funds",
+        }
     }
 }
 
@@ -365,6 +423,14 @@ pub struct Event {
     pub effect: Effect,
     /// A transform's new mission name.
     pub mission: Option<String>,
+    /// A shock's duration in days, drawn once per trial (`None`: to the
+    /// horizon).
+    pub duration_days: Option<Input>,
+    /// The contributors a shock hits (indices; `None`: all).
+    pub contributors: Option<Vec<usize>>,
+    /// A shock's size: `withdrawal_factor` (raise_withdrawal) or `share`
+    /// (cancel_pledges, freeze_funds), drawn once per trial.
+    pub size: Option<Input>,
 }
 
 /// What a target or a time series measures.

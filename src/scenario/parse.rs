@@ -88,6 +88,9 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         priors: None,
         prior_uses: Vec::new(),
         start: None,
+        shock_names: Vec::new(),
+        requires: Vec::new(),
+        contributors_read: 0,
     };
     if !errors.is_empty() {
         for e in errors {
@@ -176,11 +179,13 @@ impl Reader<'_> {
             }
         };
         let host_police = self.sub_table(root, "host_police").map(|t| self.host_police(&t, dates));
-        let events = self.events(root, dates);
+        let mut events = self.events(root, dates);
         let mission = self.sub_table(root, "mission").map(|t| self.mission(&t));
         let funding = self.sub_table(root, "funding").map(|t| self.funding(&t, dates));
         let mut capability_names = Vec::new();
-        let contributors = self.contributors(root, &events, &mut capability_names);
+        let mut contributors = self.contributors(root, &events, &mut capability_names);
+        self.resolve_shocks(&mut events, &contributors);
+        self.resolve_requires(&mut contributors, &events, &capability_names);
         let names = MetricNames {
             contributors: &contributors,
             funding: funding.is_some(),

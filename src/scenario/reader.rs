@@ -65,6 +65,12 @@ pub(crate) struct Reader<'t> {
     pub(crate) prior_uses: Vec<PriorUse>,
     /// `simulation.start`, once read (an age-aware prior counts from it).
     pub(crate) start: Option<NaiveDate>,
+    /// The contributors each shock names, resolved once all are read.
+    pub(crate) shock_names: Vec<super::sections::Names>,
+    /// Each contributor's `requires`, resolved once all are read.
+    pub(crate) requires: Vec<super::sections::Names>,
+    /// Contributors read so far.
+    pub(crate) contributors_read: usize,
 }
 
 impl Reader<'_> {
@@ -417,6 +423,9 @@ pub(crate) fn constant_rule(kind: ValueKind, v: f64) -> Option<String> {
         )),
         ValueKind::Growth if !(-0.99..=10.0).contains(&v) => {
             Some("must be a yearly growth rate between -0.99 and 10".to_string())
+        }
+        ValueKind::Factor if !(1.0..=super::MAX_FACTOR).contains(&v) => {
+            Some("must be a factor from 1 to 10^6".to_string())
         }
         _ => None,
     }

@@ -105,7 +105,7 @@ fn is_clamped(kind: ValueKind, raw: f64) -> bool {
         ValueKind::SignedDay => false,
         ValueKind::Amount => kind.apply(raw) != raw,
         ValueKind::Count | ValueKind::PositiveCount => kind.apply(raw) != raw.round(),
-        ValueKind::Fraction | ValueKind::Growth => kind.apply(raw) != raw,
+        ValueKind::Fraction | ValueKind::Growth | ValueKind::Factor => kind.apply(raw) != raw,
     }
 }
 

@@ -30,6 +30,7 @@ pub fn kind_name(kind: ValueKind) -> &'static str {
         ValueKind::Fraction => "fraction",
         ValueKind::Amount => "USD",
         ValueKind::Growth => "growth",
+        ValueKind::Factor => "factor",
     }
 }
 
@@ -43,6 +44,7 @@ pub(super) fn range_words(kind: ValueKind) -> &'static str {
         ValueKind::Amount => "0 or more USD",
         ValueKind::Fraction => "0 to 1",
         ValueKind::Growth => "-0.99 or more",
+        ValueKind::Factor => "1 or more",
     }
 }
 
@@ -52,7 +54,7 @@ pub(super) fn show(kind: ValueKind, value: f64) -> String {
         ValueKind::Count | ValueKind::PositiveCount | ValueKind::Day | ValueKind::SignedDay | ValueKind::Amount => {
             number(value, 0)
         }
-        ValueKind::Fraction | ValueKind::Growth => number(value, 4),
+        ValueKind::Fraction | ValueKind::Growth | ValueKind::Factor => number(value, 4),
     }
 }
 
@@ -61,7 +63,7 @@ pub(super) fn show_mean(kind: ValueKind, value: f64) -> String {
         ValueKind::Count | ValueKind::PositiveCount | ValueKind::Day | ValueKind::SignedDay | ValueKind::Amount => {
             number(value, 1)
         }
-        ValueKind::Fraction | ValueKind::Growth => number(value, 4),
+        ValueKind::Fraction | ValueKind::Growth | ValueKind::Factor => number(value, 4),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::scenario::reader::{Dates, Reader, Tbl};
 use crate::scenario::{Contributor, Event, Kind, Metric, ValueKind};
 
 /// The keys of a `[[contributors]]` entry.
-pub(crate) const CONTRIBUTOR_KEYS: [&str; 19] = [
+pub(crate) const CONTRIBUTOR_KEYS: [&str; 22] = [
     "name",
     "deployed",
     "pledged",
@@ -27,6 +27,9 @@ pub(crate) const CONTRIBUTOR_KEYS: [&str; 19] = [
     "cost_per_person_month",
     "funded_outside",
     "capabilities",
+    "in_mission",
+    "requires",
+    "max_wait_days",
 ];
 
 impl Reader<'_> {
@@ -81,6 +84,15 @@ impl Reader<'_> {
         self.add_arrivals(t, key, u64::from(waves).min(pledged), "contributor");
         let kind = self.kind(t);
         let after = self.after(t, events);
+        let in_mission = self.in_mission(t);
+        if let Some(names) = self.name_list(t, "requires") {
+            let (owner, field) = (self.contributors_read, t.field("requires"));
+            self.requires.push(super::shocks::Names { owner, field, names });
+        }
+        self.contributors_read += 1;
+        let max_wait_days = t
+            .get("max_wait_days")
+            .and_then(|_| self.uncertain(t, "max_wait_days", &t.field("max_wait_days"), ValueKind::Day, Dates::No));
         Contributor {
             name,
             deployed,
@@ -97,6 +109,23 @@ impl Reader<'_> {
             rotation,
             cost,
             capabilities,
+            in_mission,
+            requires: Vec::new(),
+            max_wait_days,
+        }
+    }
+
+    /// `in_mission`: true (the default), or false for a force outside the
+    /// mission (not under its ceiling, paid by no fund).
+    fn in_mission(&mut self, t: &Tbl) -> bool {
+        match t.get("in_mission").map(|v| (v, v.get_ref())) {
+            None => true,
+            Some((_, toml::de::DeValue::Boolean(b))) => *b,
+            Some((v, other)) => {
+                let message = format!("must be true or false, found {}", other.type_str());
+                self.problem(v.span(), &t.field("in_mission"), message);
+                true
+            }
         }
     }
 

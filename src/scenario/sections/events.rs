@@ -1,4 +1,4 @@
-//! `[[events]]`: unlocks and mission ends.
+//! `[[events]]`: unlocks, mission ends, transforms and shocks.
 
 use std::collections::HashSet;
 
@@ -7,7 +7,7 @@ use crate::scenario::reader::{Dates, Reader, Tbl};
 use crate::scenario::{Effect, Event, ValueKind};
 
 /// The keys of an `[[events]]` entry.
-pub(crate) const EVENT_KEYS: [&str; 8] = [
+pub(crate) const EVENT_KEYS: [&str; 12] = [
     "name",
     "probability",
     "day",
@@ -16,7 +16,15 @@ pub(crate) const EVENT_KEYS: [&str; 8] = [
     "mission",
     "ceiling",
     "cost_per_person_month",
+    "duration_days",
+    "contributors",
+    "withdrawal_factor",
+    "share",
 ];
+
+/// The effects, as a message lists them.
+const EFFECTS: &str = "\"unlock\", \"end_mission\", \"transform\", \"pause_arrivals\", \"raise_withdrawal\", \
+                       \"cancel_pledges\" or \"freeze_funds\"";
 
 /// The keys only `effect = "transform"` takes.
 const TRANSFORM_KEYS: [&str; 3] = ["mission", "ceiling", "cost_per_person_month"];
@@ -39,6 +47,7 @@ impl Reader<'_> {
                 Some(Effect::Transform { .. }) => self.string(&t, "mission"),
                 _ => None,
             };
+            let shock = self.shock(&t, effect, events.len());
             if let (Some(day), Some(effect)) = (day, effect) {
                 events.push(Event {
                     name,
@@ -46,6 +55,9 @@ impl Reader<'_> {
                     day,
                     effect,
                     mission,
+                    duration_days: shock.duration,
+                    contributors: None,
+                    size: shock.size,
                 });
             }
         }
@@ -93,15 +105,19 @@ impl Reader<'_> {
                     drawdown_days: drawdown.unwrap_or(0.0) as u32,
                 })
             }
+            Some("pause_arrivals") => Some(Effect::PauseArrivals),
+            Some("raise_withdrawal") => Some(Effect::RaiseWithdrawal),
+            Some("cancel_pledges") => Some(Effect::CancelPledges),
+            Some("freeze_funds") => Some(Effect::FreezeFunds),
             Some(other) => {
                 let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
-                let message = format!("must be \"unlock\", \"end_mission\" or \"transform\", got \"{other}\"");
+                let message = format!("must be {EFFECTS}, got \"{other}\"");
                 self.problem(span, &t.field("effect"), message);
                 None
             }
             None => {
                 if t.get("effect").is_none() {
-                    self.missing(t, "effect", "\"unlock\", \"end_mission\" or \"transform\"");
+                    self.missing(t, "effect", EFFECTS);
                 }
                 None
             }
