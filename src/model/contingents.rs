@@ -136,16 +136,29 @@ impl Model {
         trial.international.resize(n, 0);
         trial.international_police.clear();
         trial.international_police.resize(n, 0);
+        trial.outside.clear();
+        trial.all_forces.clear();
+        if self.has_outside {
+            trial.outside.resize(n, 0);
+        }
         let plain = most <= u64::from(u32::MAX);
         for (c, model) in self.contributors.iter().enumerate() {
             if trial.empty[c] {
                 continue;
             }
             let counts = &trial.contributor_strength[c * n..(c + 1) * n];
+            if model.outside {
+                add_counts(&mut trial.outside, counts, plain);
+                continue;
+            }
             add_counts(&mut trial.international, counts, plain);
             if model.police {
                 add_counts(&mut trial.international_police, counts, plain);
             }
+        }
+        if self.has_outside {
+            trial.all_forces.extend_from_slice(&trial.international);
+            add_counts(&mut trial.all_forces, &trial.outside, plain);
         }
     }
 }

@@ -167,6 +167,8 @@ pub struct Model {
     /// Some contributor's arrivals wait for something another one does
     /// (`requires`): every trial is followed event by event, together.
     requires_gate: bool,
+    /// Whether a contributor is outside the mission (`in_mission = false`).
+    has_outside: bool,
     ratio_targets: bool,
     /// Per target: the share of the ceiling it asks for, if it is one.
     ceiling_shares: Vec<Option<f64>>,
@@ -239,6 +241,7 @@ impl Model {
             timeline,
             shocks,
             requires_gate: scenario.contributors.iter().any(|c| !c.requires.is_empty()),
+            has_outside: scenario.has_outside_forces(),
             copula,
         }
     }
@@ -316,6 +319,7 @@ impl Model {
                 event_days: &trial.event_days,
                 end: end_mission,
                 gated,
+                shocks: &trial.shocks,
             };
             let (deliveries, jumps) = (&mut trial.deliveries, &mut trial.jump_days);
             self.follow(key, &course, deliveries, jumps, &mut trial.timeline);

@@ -101,9 +101,9 @@ impl Model {
     pub(super) fn held_until(&self, shocks: &[Shock], c: usize, day: u32) -> u32 {
         let mut day = day;
         loop {
-            let paused = shocks.iter().filter(|s| {
-                s.effect == Effect::PauseArrivals && s.start <= day && day < s.end && self.hits(s, c)
-            });
+            let paused = shocks
+                .iter()
+                .filter(|s| s.effect == Effect::PauseArrivals && s.start <= day && day < s.end && self.hits(s, c));
             match paused.map(|s| s.end).max() {
                 Some(end) => day = end,
                 None => return day,
@@ -143,7 +143,10 @@ impl Model {
     pub(super) fn cancel_days(&self, shocks: &[Shock], key: &Key, c: usize, waves: usize, out: &mut Vec<u32>) {
         out.clear();
         out.resize(waves, u32::MAX);
-        for shock in shocks.iter().filter(|s| s.effect == Effect::CancelPledges && self.hits(s, c)) {
+        for shock in shocks
+            .iter()
+            .filter(|s| s.effect == Effect::CancelPledges && self.hits(s, c))
+        {
             let mut rng = stream(key.seed, key.index, self.shocks[shock.model].cancel_streams[c]);
             for day in out.iter_mut() {
                 if unit(&mut rng) < shock.size {
@@ -151,16 +154,5 @@ impl Model {
                 }
             }
         }
-    }
-
-    /// The days after `day` on which a shock starts or ends (events of the
-    /// walk), the earliest.
-    pub(super) fn next_shock_day(shocks: &[Shock], day: u32) -> u32 {
-        shocks
-            .iter()
-            .flat_map(|s| [s.start, s.end])
-            .filter(|&d| d > day)
-            .min()
-            .unwrap_or(u32::MAX)
     }
 }

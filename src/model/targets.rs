@@ -46,7 +46,7 @@ fn counts_host(metric: Metric) -> bool {
         Metric::PolicePer100kPayroll | Metric::PolicePer100kAvailable => true,
         Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => false,
         Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => false,
-        Metric::Capability(_) => false,
+        Metric::Capability(_) | Metric::OutsideForces => false,
     }
 }
 

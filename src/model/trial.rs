@@ -32,6 +32,12 @@ pub struct Trial {
     pub international: Vec<u32>,
     /// Police contributors' head count on each evaluated day.
     pub international_police: Vec<u32>,
+    /// Forces outside the mission (`in_mission = false`) on each evaluated
+    /// day; empty when the scenario has none.
+    pub outside: Vec<u32>,
+    /// `international` plus `outside` (the contributors' part of
+    /// `security_forces`); empty when the scenario has no outside forces.
+    pub all_forces: Vec<u32>,
     /// Population on each evaluated day.
     pub population: Vec<f64>,
     pub deliveries: Vec<Delivery>,
@@ -96,7 +102,8 @@ impl Trial {
             Metric::HostPolice | Metric::HostPayroll => CountSeries::One(&self.host),
             Metric::HostAvailable => CountSeries::One(&self.host_available),
             Metric::Police => CountSeries::Sum(&self.host, &self.international_police),
-            Metric::SecurityForces => CountSeries::Sum(&self.host, &self.international),
+            Metric::SecurityForces => CountSeries::Sum(&self.host, self.forces()),
+            Metric::OutsideForces => CountSeries::One(&self.outside),
             Metric::Contributor(c) => CountSeries::One(self.contributor(c)),
             Metric::Capability(i) => {
                 let n = self.days.len();
@@ -144,6 +151,17 @@ impl Trial {
         }
     }
 
+    /// Every contributor's head count on each evaluated day, inside the
+    /// mission or not.
+    #[inline(always)]
+    fn forces(&self) -> &[u32] {
+        if self.all_forces.is_empty() {
+            &self.international
+        } else {
+            &self.all_forces
+        }
+    }
+
     /// A ratio metric's scale (per `scale` people), the host police series
     /// it counts (the payroll, or those available for duty) and the
     /// international series whose count it adds; `None` for head counts.
@@ -152,7 +170,7 @@ impl Trial {
         match metric {
             Metric::PolicePer100k | Metric::PolicePer100kPayroll => Some((1e5, &self.host, &self.international_police)),
             Metric::PolicePer100kAvailable => Some((1e5, &self.host_available, &self.international_police)),
-            Metric::SecurityPer1000 => Some((1e3, &self.host, &self.international)),
+            Metric::SecurityPer1000 => Some((1e3, &self.host, self.forces())),
             _ => None,
         }
     }

@@ -463,6 +463,9 @@ pub enum Metric {
     PolicePer100kPayroll,
     /// `(host_available + international_police) * 100000 / population`.
     PolicePer100kAvailable,
+    /// Forces outside the mission (`in_mission = false`): not under its
+    /// ceiling, not in `international` or the fund, in `security_forces`.
+    OutsideForces,
 }
 
 impl Metric {
@@ -508,6 +511,10 @@ impl Metric {
         Metric::PolicePer100kAvailable,
     ];
 
+    /// Name of [`Metric::OutsideForces`], reported when a contributor has
+    /// `in_mission = false`.
+    pub const OUTSIDE_NAME: &'static str = "outside_forces";
+
     /// Names of [`Metric::LAYERS`], in order.
     pub const LAYER_NAMES: [&'static str; 4] = [
         "host_payroll",
@@ -547,6 +554,7 @@ impl Metric {
         match self {
             Metric::Contributor(i) => format!("contributor:{}", scenario.contributors[i].name),
             Metric::Capability(i) => format!("capability:{}", scenario.capability_names[i]),
+            Metric::OutsideForces => Metric::OUTSIDE_NAME.to_string(),
             Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
                 let at = Metric::FUNDING.iter().position(|m| *m == self).unwrap_or(0);
                 Metric::FUNDING_NAMES[at].to_string()
@@ -594,6 +602,9 @@ impl Scenario {
         if self.has_host_layers() {
             metrics.extend(Metric::LAYERS);
         }
+        if self.has_outside_forces() {
+            metrics.push(Metric::OutsideForces);
+        }
         metrics.extend((0..self.contributors.len()).map(Metric::Contributor));
         if self.funding.is_some() {
             metrics.extend(Metric::FUNDING);
@@ -614,6 +625,11 @@ impl Scenario {
                 layers: self.has_host_layers(),
             },
         )
+    }
+
+    /// True when a contributor is outside the mission (`in_mission = false`).
+    pub fn has_outside_forces(&self) -> bool {
+        self.contributors.iter().any(|c| !c.in_mission)
     }
 
     /// True when `[host_police]` has a layer key (payroll and available

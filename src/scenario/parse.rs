@@ -185,7 +185,7 @@ impl Reader<'_> {
         let mut capability_names = Vec::new();
         let mut contributors = self.contributors(root, &events, &mut capability_names);
         self.resolve_shocks(&mut events, &contributors);
-        self.resolve_requires(&mut contributors, &events, &capability_names);
+        self.resolve_requires(&mut contributors, &events, &capability_names, funding.is_some());
         let names = MetricNames {
             contributors: &contributors,
             funding: funding.is_some(),

@@ -276,22 +276,23 @@ pub(super) fn most_drawn(scenario: &Scenario, metric: Metric, n: usize) -> Optio
         // money and enablers: no bound checked here.
         Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => return None,
         Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => return None,
-        Metric::Capability(_) => return None,
+        Metric::Capability(_) | Metric::OutsideForces => return None,
     })
 }
 
 /// Share of draws in which `metric` is at least `at_least` on day 0 from the
 /// deployed contributors, the initial host police and the initial population.
 pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64, n: usize) -> f64 {
-    let deployed = |police_only: bool| -> f64 {
+    let deployed = |police_only: bool, in_mission: bool| -> f64 {
         scenario
             .contributors
             .iter()
-            .filter(|c| !police_only || c.kind == Kind::Police)
+            .filter(|c| (!police_only || c.kind == Kind::Police) && c.in_mission == in_mission)
             .map(|c| c.deployed as f64)
             .sum()
     };
-    let (international, international_police) = (deployed(false), deployed(true));
+    let (international, international_police) = (deployed(false, true), deployed(true, true));
+    let outside = deployed(false, false);
     let host = match &scenario.host_police {
         Some(h) => draws_n(&h.initial, n).0,
         None => vec![0.0; n],
@@ -306,11 +307,12 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
                 Metric::InternationalPolice => international_police,
                 Metric::HostPolice | Metric::HostPayroll => h,
                 Metric::Police => h + international_police,
-                Metric::SecurityForces => h + international,
+                Metric::SecurityForces => h + international + outside,
+                Metric::OutsideForces => outside,
                 Metric::PolicePer100k | Metric::PolicePer100kPayroll => (h + international_police) * 1e5 / p,
                 // Day 0's officers available for duty are not worked out here.
                 Metric::HostAvailable | Metric::PolicePer100kAvailable => f64::NEG_INFINITY,
-                Metric::SecurityPer1000 => (h + international) * 1e3 / p,
+                Metric::SecurityPer1000 => (h + international + outside) * 1e3 / p,
                 Metric::Contributor(c) => scenario.contributors.get(c).map_or(0.0, |c| c.deployed as f64),
                 // Day 0's fund and enablers are not worked out here: never "met on day 0".
                 Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {

@@ -30,15 +30,6 @@ impl Buffers {
         }
     }
 
-    /// From `day` on, every followed contingent's withdrawal hazard is
-    /// `factor` times its rate; each finds its withdrawal day again.
-    pub(super) fn set_withdrawal_factor(&mut self, day: u32, factor: f64, horizon: u32) {
-        for &c in &self.followed {
-            self.contingents[c].set_withdrawal_factor(day, factor, horizon);
-            self.touched[c] = true;
-        }
-    }
-
     /// The departures of `day` of every contingent with something due then
     /// (or touched before its departures).
     pub(super) fn depart(&mut self, day: u32) {

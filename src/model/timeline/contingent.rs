@@ -297,6 +297,22 @@ impl Contingent {
         }
     }
 
+    /// Capability `kind`'s number it has present on `today` (scaled through
+    /// a drawdown, like its people), while anyone of it is there.
+    pub(super) fn capability_present(&self, kind: usize, today: &Day) -> u64 {
+        if self.shown(today) == 0 {
+            return 0;
+        }
+        self.capabilities
+            .get(kind)
+            .map_or(0, |&n| drawn_down(n, today.day, today.end))
+    }
+
+    /// Whether any of its pledged waves has come.
+    pub(super) fn has_delivered(&self) -> bool {
+        self.delivered > 0
+    }
+
     /// What its pledged waves delivered, and the day the last came if all did.
     pub(super) fn delivery(&self) -> Delivery {
         let complete = self.planned_complete && self.planned_total > 0 && self.delivered == self.planned_total;

@@ -3,7 +3,9 @@
 //! (docs/MODEL.md §2.12).
 
 use super::super::Key;
+use super::super::shocks::Shock;
 use super::plan::FundRules;
+use crate::scenario::Effect;
 
 /// A payment into the fund: its day and amount, and the freeze (day,
 /// share) that may take part of it back.
@@ -13,6 +15,16 @@ struct Payment {
     amount: f64,
     freeze: Option<(u32, f64)>,
     paid: bool,
+}
+
+/// A freeze_funds shock: from `start` to `end - 1`, `share` of the balance
+/// (on its first day) and of every payment is held, and given back on `end`.
+#[derive(Debug, Clone, Copy)]
+struct Freeze {
+    start: u32,
+    end: u32,
+    share: f64,
+    held: f64,
 }
 
 /// The fund during one trial.
@@ -27,12 +39,14 @@ pub(super) struct Fund {
     payments: Vec<Payment>,
     /// (day, share) of each payer outside the fund.
     outside: Vec<(u32, f64)>,
+    /// The freeze_funds shocks of this trial.
+    freezes: Vec<Freeze>,
 }
 
 impl Fund {
     /// This trial's fund: the start balance and cost, and each donor's
-    /// payment, drawn once.
-    pub(super) fn new(rules: &FundRules, key: &Key) -> Fund {
+    /// payment, drawn once, and the freeze_funds among the trial's `shocks`.
+    pub(super) fn new(rules: &FundRules, key: &Key, shocks: &[Shock]) -> Fund {
         let payments = rules
             .contributions
             .iter()
@@ -61,20 +75,38 @@ impl Fund {
                 .iter()
                 .map(|(day, share)| (day.once(key) as u32, share.once(key)))
                 .collect(),
+            freezes: shocks
+                .iter()
+                .filter(|s| s.effect == Effect::FreezeFunds)
+                .map(|s| Freeze {
+                    start: s.start,
+                    end: s.end,
+                    share: s.size,
+                    held: 0.0,
+                })
+                .collect(),
         }
     }
 
     /// Payments and freezes due on `day`: a payment first settles what is
     /// owed, the rest goes into the balance; a freeze takes its share of
     /// the payment back from the balance if it was paid (what is left of
-    /// it), else it is never paid in full.
+    /// it), else it is never paid in full. Donors in the order of the
+    /// scenario, each payment with its own freeze. Around them, the
+    /// freeze_funds shocks: first those ending today give back what they
+    /// held (settling what is owed first, like a payment), then, while
+    /// one lasts, it holds its share of each payment before the payment
+    /// settles anything, and those starting today hold their share of the
+    /// balance after today's payments.
     pub(super) fn receive(&mut self, day: u32) {
+        if !self.freezes.is_empty() {
+            self.release_freezes(day);
+        }
         for i in 0..self.payments.len() {
             let payment = self.payments[i];
             if payment.day == day {
-                let settled = payment.amount.min(self.gap);
-                self.gap -= settled;
-                self.balance += payment.amount - settled;
+                let amount = self.hold_share(day, payment.amount);
+                self.settle(amount);
                 self.payments[i].paid = true;
             }
             if let Some((freeze_day, share)) = payment.freeze
@@ -86,6 +118,51 @@ impl Fund {
                 } else {
                     self.payments[i].amount -= frozen;
                 }
+            }
+        }
+        if !self.freezes.is_empty() {
+            self.start_freezes(day);
+        }
+    }
+
+    /// A payment in: what is owed first, the rest into the balance.
+    fn settle(&mut self, amount: f64) {
+        let settled = amount.min(self.gap);
+        self.gap -= settled;
+        self.balance += amount - settled;
+    }
+
+    /// Gives back what the freezes ending on `day` held.
+    fn release_freezes(&mut self, day: u32) {
+        for k in 0..self.freezes.len() {
+            if self.freezes[k].end == day {
+                let held = std::mem::take(&mut self.freezes[k].held);
+                self.settle(held);
+            }
+        }
+    }
+
+    /// What is left of a payment of `amount` on `day` once each freeze in
+    /// force has held its share of it (in the order of the scenario).
+    fn hold_share(&mut self, day: u32, amount: f64) -> f64 {
+        let mut left = amount;
+        for freeze in &mut self.freezes {
+            if freeze.start < day && day < freeze.end {
+                let held = left * freeze.share;
+                freeze.held += held;
+                left -= held;
+            }
+        }
+        left
+    }
+
+    /// The freezes starting on `day` hold their share of the balance.
+    fn start_freezes(&mut self, day: u32) {
+        for freeze in &mut self.freezes {
+            if freeze.start == day && day < freeze.end {
+                let held = self.balance * freeze.share;
+                freeze.held += held;
+                self.balance -= held;
             }
         }
     }
@@ -146,6 +223,13 @@ impl Fund {
         for &(from, _) in &self.outside {
             if from > day {
                 next = next.min(from);
+            }
+        }
+        for freeze in &self.freezes {
+            for on in [freeze.start, freeze.end] {
+                if on > day {
+                    next = next.min(on);
+                }
             }
         }
         if self.balance > 0.0 && daily > 0.0 {

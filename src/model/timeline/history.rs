@@ -100,13 +100,7 @@ impl History {
                 Some(mark) => mark.on(day),
                 None => (0.0, 0.0, 0.0),
             };
-            let cover = if monthly > 0.0 {
-                (balance / monthly).min(MAX_MONTHS_OF_COVER)
-            } else if balance > 0.0 {
-                MAX_MONTHS_OF_COVER
-            } else {
-                0.0
-            };
+            let cover = months_of_cover(balance, monthly);
             for (values, value) in series.iter_mut().zip([balance, monthly, gap, cover]) {
                 values.push(value);
             }
@@ -186,6 +180,19 @@ fn fill_steps(changes: &[(u32, u32)], days: &[u32], out: &mut [u32]) {
         (from, count) = (to, n);
     }
     out[from..].fill(count);
+}
+
+/// Months the fund's `balance` pays at `monthly` USD a month, at most
+/// [`MAX_MONTHS_OF_COVER`] (also when nothing is charged to a fund with
+/// money; 0 for an empty fund).
+pub(super) fn months_of_cover(balance: f64, monthly: f64) -> f64 {
+    if monthly > 0.0 {
+        (balance / monthly).min(MAX_MONTHS_OF_COVER)
+    } else if balance > 0.0 {
+        MAX_MONTHS_OF_COVER
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]

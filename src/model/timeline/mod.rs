@@ -24,6 +24,7 @@
 mod buffers;
 mod contingent;
 mod fund;
+mod gates;
 mod history;
 mod plan;
 mod queue;
@@ -107,6 +108,8 @@ pub(super) struct Course<'a> {
     pub(super) event_days: &'a [Option<u32>],
     pub(super) end: Option<(u32, u32)>,
     pub(super) gated: bool,
+    /// The shocks that happen in this trial (docs/MODEL.md §2.14).
+    pub(super) shocks: &'a [super::shocks::Shock],
 }
 
 impl Model {
@@ -144,7 +147,7 @@ impl Model {
             }
         }
         let mut fund = if course.gated {
-            plan.fund.as_ref().map(|f| Fund::new(f, key))
+            plan.fund.as_ref().map(|f| Fund::new(f, key, course.shocks))
         } else {
             None
         };
@@ -211,6 +214,8 @@ impl Model {
         };
         let transforms = plan.transform_days(course.event_days);
         let mut transform = 0;
+        // The days shocks start and end and required events happen.
+        let (marks, mut mark) = (self.marked_days(course), 0);
         // The arrears at the end of the day before, and the factor on
         // the withdrawal hazard in force.
         let (mut arrears, mut factor) = (false, 1.0);
@@ -227,17 +232,18 @@ impl Model {
             if let Some(fund) = fund.as_deref_mut() {
                 fund.receive(day);
             }
+            let marked = gates::passes(&marks, &mut mark, day);
             let wanted = if arrears { plan.arrears_factor } else { 1.0 };
-            if wanted != factor {
+            if wanted != factor || marked {
                 factor = wanted;
-                buffers.set_withdrawal_factor(day, factor, self.horizon);
+                self.set_withdrawal_factors(day, factor, course.shocks, buffers);
             }
             buffers.depart(day);
             if today.end.is_some() {
                 // Each day of a drawdown scales every count anew.
                 buffers.touch_all();
             } else {
-                self.arrive(plan, &today, gated, fund.as_deref(), buffers);
+                self.arrive(plan, &today, course, fund.as_deref().map(|f| (f, monthly)), buffers);
             }
             let changed = buffers.note_touched(&today);
             let mut daily = 0.0;
@@ -252,6 +258,7 @@ impl Model {
             }
             let later = &transforms[transform..];
             let mut next = self.next_day(&today, end, buffers, fund.as_deref().map(|f| (f, daily)), later);
+            next = next.min(marks.get(mark).copied().unwrap_or(u32::MAX));
             // Arrears that start or end today change tomorrow's hazard.
             if (if arrears { plan.arrears_factor } else { 1.0 }) != factor {
                 next = next.min(day + 1);
@@ -294,20 +301,27 @@ impl Model {
     }
 
     /// Lets in what is due and fits (ceiling, money), in the order it was
-    /// due; the contingents an arrival concerned are touched.
-    fn arrive(&self, plan: &Plan, today: &Day, gated: bool, fund: Option<&Fund>, buffers: &mut Buffers) {
+    /// due; the contingents an arrival concerned are touched. A pledged
+    /// wave past its `max_wait_days` or cancelled by a shock is dropped;
+    /// an arrival paused by a shock, or whose `requires` do not hold,
+    /// waits. Forces outside the mission take no room under the ceiling.
+    /// When an arrival waited on what another one brought today, the
+    /// waiting ones are offered their place again.
+    fn arrive(&self, plan: &Plan, today: &Day, course: &Course, money: Option<(&Fund, f64)>, buffers: &mut Buffers) {
         let Buffers {
             contingents,
             queue,
             touched,
             ..
         } = buffers;
-        let mut room = if gated {
-            let present: u64 = contingents.iter().map(|c| u64::from(c.present)).sum();
+        let mut room = if course.gated {
+            let inside = contingents.iter().zip(&self.contributors).filter(|(_, m)| !m.outside);
+            let present: u64 = inside.map(|(c, _)| u64::from(c.present)).sum();
             today.ceiling.saturating_sub(present)
         } else {
             u64::MAX
         };
+        let fund = money.map(|(fund, _)| fund);
         let cover = |c: &Contingent, size: u32| match fund {
             Some(fund) => {
                 let monthly = f64::from(size) * c.cost(today.default_cost) * (1.0 - fund.outside_share(today.day));
@@ -315,22 +329,37 @@ impl Model {
             }
             None => true,
         };
-        let offer = |pending: &Pending, size: u32| {
-            let contingent = &mut contingents[pending.contributor];
-            touched[pending.contributor] = true;
-            if contingent.withdrawn {
-                return Admit::Drop;
+        let free = |c: usize| self.contributors[c].outside;
+        for _ in 0..=self.contributors.len() {
+            let (mut waited, mut came) = (false, false);
+            let offer = |pending: &Pending, size: u32| {
+                let c = pending.contributor;
+                touched[c] = true;
+                if contingents[c].withdrawn || self.lapsed(course.plans, pending, today.day) {
+                    return Admit::Drop;
+                }
+                if self.paused(course.shocks, c, today.day) {
+                    return Admit::Wait;
+                }
+                if !self.requires_hold(c, today, course.event_days, contingents, money) {
+                    waited = true;
+                    return Admit::Wait;
+                }
+                if !cover(&contingents[c], size) {
+                    return Admit::Wait;
+                }
+                contingents[c].arrive(today.day, size, pending.wave);
+                came = true;
+                Admit::Done
+            };
+            queue.admit(today.day, plan.over, &mut room, free, offer);
+            // Turned away (no room): what they would have brought is gone too.
+            for c in queue.turned_away() {
+                touched[c] = true;
             }
-            if !cover(contingent, size) {
-                return Admit::Wait;
+            if !(waited && came) {
+                break;
             }
-            contingent.arrive(today.day, size, pending.wave);
-            Admit::Done
-        };
-        queue.admit(today.day, plan.over, &mut room, offer);
-        // Turned away (no room): what they would have brought is gone too.
-        for c in queue.turned_away() {
-            touched[c] = true;
         }
     }
 }

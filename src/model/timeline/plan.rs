@@ -86,6 +86,8 @@ impl Plan {
                     first: r.first_rotation_days.as_ref().map(|f| Draw::new(f, shared)),
                 }),
                 cost: match &c.cost {
+                    // Outside the mission: the fund pays nobody of it.
+                    _ if !c.in_mission => CostRule::Outside,
                     ContributorCost::Default => CostRule::Default,
                     ContributorCost::Own(input) => CostRule::Own(Draw::new(input, shared)),
                     ContributorCost::Outside => CostRule::Outside,

@@ -43,11 +43,13 @@ impl Queue {
     /// people come (the ceiling), the rest wait or are turned away as
     /// `over` says; `offer` lets `size` people of one arrival in, keeps it
     /// waiting (then its contingent's later arrivals wait too) or drops it.
+    /// The contributors `free` says are outside the mission take no room.
     pub(super) fn admit(
         &mut self,
         day: u32,
         over: OverCeiling,
         room: &mut u64,
+        free: impl Fn(usize) -> bool,
         mut offer: impl FnMut(&Pending, u32) -> Admit,
     ) {
         self.blocked.clear();
@@ -60,11 +62,18 @@ impl Queue {
             if self.blocked.contains(&p.contributor) {
                 continue;
             }
-            let fits = u64::from(p.size).min(*room) as u32;
+            let outside = free(p.contributor);
+            let fits = if outside {
+                p.size
+            } else {
+                u64::from(p.size).min(*room) as u32
+            };
             if fits > 0 {
                 match offer(p, fits) {
                     Admit::Done => {
-                        *room -= u64::from(fits);
+                        if !outside {
+                            *room -= u64::from(fits);
+                        }
                         p.size -= fits;
                     }
                     Admit::Wait => {
@@ -140,10 +149,16 @@ mod tests {
             queue.push(pending(9, 0, 10));
             let mut room = 90;
             let mut came = Vec::new();
-            queue.admit(5, over, &mut room, |p, size| {
-                came.push((p.contributor, size));
-                Admit::Done
-            });
+            queue.admit(
+                5,
+                over,
+                &mut room,
+                |_| false,
+                |p, size| {
+                    came.push((p.contributor, size));
+                    Admit::Done
+                },
+            );
             assert_eq!(came, [(1, 80), (0, 10)]);
             assert_eq!(room, 0);
             let waiting: Vec<(usize, u32)> = queue
@@ -167,14 +182,20 @@ mod tests {
         queue.push(pending(2, 1, 10));
         let mut room = u64::MAX;
         let mut came = Vec::new();
-        queue.admit(2, OverCeiling::Wait, &mut room, |p, size| {
-            if p.contributor == 0 {
-                Admit::Wait
-            } else {
-                came.push((p.contributor, size));
-                Admit::Done
-            }
-        });
+        queue.admit(
+            2,
+            OverCeiling::Wait,
+            &mut room,
+            |_| false,
+            |p, size| {
+                if p.contributor == 0 {
+                    Admit::Wait
+                } else {
+                    came.push((p.contributor, size));
+                    Admit::Done
+                }
+            },
+        );
         assert_eq!(came, [(1, 10)]);
         assert_eq!(queue.items.len(), 2);
     }

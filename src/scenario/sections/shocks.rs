@@ -69,7 +69,11 @@ impl Reader<'_> {
         }
         let size = size_key.and_then(|(key, kind)| {
             if t.get(key).is_none() {
-                let what = if key == "share" { "a share from 0 to 1" } else { "a factor of 1 or more" };
+                let what = if key == "share" {
+                    "a share from 0 to 1"
+                } else {
+                    "a factor of 1 or more"
+                };
                 self.missing(t, key, what);
                 return None;
             }
@@ -78,7 +82,11 @@ impl Reader<'_> {
         if let Some(names) = self.name_list(t, "contributors") {
             if effect == Effect::FreezeFunds {
                 let message = "freeze_funds acts on the fund; it names no contributors".to_string();
-                self.problem(t.get("contributors").map(|v| v.span()).unwrap_or(t.span.clone()), &t.field("contributors"), message);
+                self.problem(
+                    t.get("contributors").map(|v| v.span()).unwrap_or(t.span.clone()),
+                    &t.field("contributors"),
+                    message,
+                );
             } else {
                 self.shock_names.push(Names {
                     owner: index,
@@ -95,7 +103,10 @@ impl Reader<'_> {
     pub(crate) fn name_list(&mut self, t: &Tbl, key: &str) -> Option<Vec<(String, Range<usize>)>> {
         let value = t.get(key)?;
         let DeValue::Array(items) = value.get_ref() else {
-            let message = format!("must be a list of names, e.g. [\"A\", \"B\"]; found {}", value.get_ref().type_str());
+            let message = format!(
+                "must be a list of names, e.g. [\"A\", \"B\"]; found {}",
+                value.get_ref().type_str()
+            );
             self.problem(value.span(), &t.field(key), message);
             return None;
         };
@@ -135,11 +146,23 @@ impl Reader<'_> {
 
     /// Each contributor's `requires`, resolved: `"EVENT"`, `"capability:NAME
     /// >= K"`, `"arrived:CONTRIBUTOR"`, `"cover_months >= M"`.
-    pub(crate) fn resolve_requires(&mut self, contributors: &mut [Contributor], events: &[Event], capabilities: &[String]) {
+    /// `cover_months` needs a `[funding]` (`funded`).
+    pub(crate) fn resolve_requires(
+        &mut self,
+        contributors: &mut [Contributor],
+        events: &[Event],
+        capabilities: &[String],
+        funded: bool,
+    ) {
         for list in std::mem::take(&mut self.requires) {
             let mut found = Vec::new();
             for (text, span) in list.names {
                 match requirement(&text, events, capabilities, contributors) {
+                    Ok(Requirement::CoverMonths(_)) if !funded => {
+                        let message =
+                            format!("\"{text}\": cover_months needs a [funding] section (the fund it measures)");
+                        self.problem(span, &list.field, message);
+                    }
                     Ok(r) => found.push(r),
                     Err(message) => self.problem(span, &list.field, format!("\"{text}\": {message}")),
                 }
@@ -192,7 +215,10 @@ fn requirement(
             .ok_or_else(|| format!("names no contributor \"{name}\" ({})", known(contributors)));
     }
     if let Some(rest) = text.strip_prefix("cover_months") {
-        let months = rest.trim().strip_prefix(">=").and_then(|m| m.trim().parse::<f64>().ok());
+        let months = rest
+            .trim()
+            .strip_prefix(">=")
+            .and_then(|m| m.trim().parse::<f64>().ok());
         return match months {
             Some(m) if (0.0..=120.0).contains(&m) => Ok(Requirement::CoverMonths(m)),
             _ => Err("must be \"cover_months >= M\" with M from 0 to 120".to_string()),

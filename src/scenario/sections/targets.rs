@@ -141,6 +141,9 @@ pub fn parse_metric_v2(name: &str, names: MetricNames) -> Option<Metric> {
     {
         return Some(Metric::LAYERS[i]);
     }
+    if name == Metric::OUTSIDE_NAME && names.contributors.iter().any(|c| !c.in_mission) {
+        return Some(Metric::OutsideForces);
+    }
     parse_metric(name, names.contributors)
 }
 
