@@ -35,8 +35,13 @@ impl Scenario {
             if let ContributorCost::Own(cost) = &c.cost {
                 inputs.push(cost);
             }
+            inputs.extend(&c.max_wait_days);
         }
-        inputs.extend(self.events.iter().map(|e| &e.day));
+        for e in &self.events {
+            inputs.push(&e.day);
+            inputs.extend(&e.duration_days);
+            inputs.extend(&e.size);
+        }
         if let Some(f) = &self.funding {
             inputs.extend([&f.start_balance, &f.cost_per_person_month]);
             for c in &f.contributions {
@@ -84,8 +89,13 @@ impl Scenario {
             if let ContributorCost::Own(cost) = &mut c.cost {
                 inputs.push(cost);
             }
+            inputs.extend(&mut c.max_wait_days);
         }
-        inputs.extend(self.events.iter_mut().map(|e| &mut e.day));
+        for e in &mut self.events {
+            inputs.push(&mut e.day);
+            inputs.extend(&mut e.duration_days);
+            inputs.extend(&mut e.size);
+        }
         if let Some(f) = &mut self.funding {
             inputs.extend([&mut f.start_balance, &mut f.cost_per_person_month]);
             for c in &mut f.contributions {

@@ -393,3 +393,45 @@ withdrawal_per_year = 0.2
     crate::cli_support::run_ok(&path, &two, &["--trials", "1031", "--seed", "7", "--threads", "2"]);
     crate::cli_support::assert_same_outputs(&one, &two, "model v3, --threads 1 vs 2");
 }
+
+#[test]
+fn arrivals_on_the_same_day_each_reserve_their_cover() {
+    // 3 months' cover for 100 people at 1,000 is 300,000: the fund's
+    // 400,000 lets A in on day 10 (less the day 0 to 9 costs of nobody:
+    // 0), and B, due the same day, waits: 100,000 is left for its
+    // 300,000, until the payment on day 20.
+    let body = r#"
+[funding]
+start_balance = 400000
+cost_per_person_month = 1000
+cover_months = 3
+
+[[funding.contributions]]
+name = "D"
+amount = 500000
+day = 20
+
+[[contributors]]
+name = "A"
+pledged = 100
+first_arrival_days = 10
+
+[[contributors]]
+name = "B"
+pledged = 100
+first_arrival_days = 10
+"#;
+    let run = run_exact(&scenario(30, body));
+    assert_series(
+        "A",
+        &exact_series(&run, "contributor:A"),
+        &steps(31, &[(0, 0.0), (10, 100.0)]),
+        0.0,
+    );
+    assert_series(
+        "B",
+        &exact_series(&run, "contributor:B"),
+        &steps(31, &[(0, 0.0), (20, 100.0)]),
+        0.0,
+    );
+}

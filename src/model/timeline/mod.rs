@@ -305,8 +305,10 @@ impl Model {
     /// wave past its `max_wait_days` or cancelled by a shock is dropped;
     /// an arrival paused by a shock, or whose `requires` do not hold,
     /// waits. Forces outside the mission take no room under the ceiling.
-    /// When an arrival waited on what another one brought today, the
-    /// waiting ones are offered their place again.
+    /// Each arrival let in reserves its cover (`cover_months` of its cost),
+    /// so that two arrivals on one day need the cover of both. When an
+    /// arrival waited on what another one brought today, the waiting ones
+    /// are offered their place again.
     fn arrive(&self, plan: &Plan, today: &Day, course: &Course, money: Option<(&Fund, f64)>, buffers: &mut Buffers) {
         let Buffers {
             contingents,
@@ -322,13 +324,17 @@ impl Model {
             u64::MAX
         };
         let fund = money.map(|(fund, _)| fund);
-        let cover = |c: &Contingent, size: u32| match fund {
+        // The cover an arrival of `size` needs in the fund (0 without one).
+        let needs = |c: &Contingent, size: u32| match fund {
             Some(fund) => {
                 let monthly = f64::from(size) * c.cost(today.default_cost) * (1.0 - fund.outside_share(today.day));
-                fund.balance >= plan.cover_months * monthly
+                plan.cover_months * monthly
             }
-            None => true,
+            None => 0.0,
         };
+        // The cover of those let in today, no longer there for the next.
+        let mut reserved = 0.0;
+        let balance = fund.map_or(0.0, |f| f.balance);
         let free = |c: usize| self.contributors[c].outside;
         for _ in 0..=self.contributors.len() {
             let (mut waited, mut came) = (false, false);
@@ -345,9 +351,11 @@ impl Model {
                     waited = true;
                     return Admit::Wait;
                 }
-                if !cover(&contingents[c], size) {
+                let need = needs(&contingents[c], size);
+                if balance - reserved < need {
                     return Admit::Wait;
                 }
+                reserved += need;
                 contingents[c].arrive(today.day, size, pending.wave);
                 came = true;
                 Admit::Done

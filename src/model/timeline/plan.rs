@@ -217,6 +217,15 @@ fn named_inputs(scenario: &Scenario, shared: Option<&Copula>) -> Vec<(String, Na
             draw(cost);
         }
     }
+    // Model v3: what a shock lasts and does, how long a pledge may wait.
+    for c in &scenario.contributors {
+        if let Some(wait) = &c.max_wait_days {
+            draw(wait);
+        }
+    }
+    for e in &scenario.events {
+        e.duration_days.iter().chain(&e.size).for_each(&mut draw);
+    }
     if let Some(f) = &scenario.funding {
         draw(&f.start_balance);
         draw(&f.cost_per_person_month);

@@ -85,12 +85,14 @@ impl Reader<'_> {
     fn check_overlap(&mut self, t: &Tbl, tour: &Input, gap: &Input) {
         let longest_overlap = -gap.kind.apply(gap.dist.quantile(0.0));
         let shortest_tour = tour.kind.apply(tour.dist.quantile(0.0)).max(1.0);
-        if longest_overlap > 0.0 && longest_overlap >= shortest_tour {
+        // A relief that overlaps its group by more than half a tour is
+        // itself relieved before that group leaves: three groups at once.
+        if longest_overlap > 0.0 && 2.0 * longest_overlap > shortest_tour {
             let span = t.get("relief_gap_days").map(|v| v.span()).unwrap_or(t.span.clone());
             let message = format!(
-                "an overlap (a negative relief_gap_days) must be shorter than the tour: it can be {} days, \
-                 and tour_days can be {} (a relief comes after the group it relieves; give a bounded \
-                 distribution, e.g. uniform or triangular, whose least value is above minus the tour)",
+                "an overlap (a negative relief_gap_days) must be at most half the tour, or three groups would \
+                 be there at once: it can be {} days, and tour_days can be {} (give a bounded distribution, \
+                 e.g. uniform or triangular, whose least value is at least minus half the shortest tour)",
                 fmt_num(longest_overlap),
                 fmt_num(shortest_tour)
             );

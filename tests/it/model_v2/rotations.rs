@@ -127,9 +127,12 @@ fn validate(contributor: &str) -> (bool, String) {
 }
 
 #[test]
-fn an_overlap_as_long_as_the_tour_is_refused_with_the_rule() {
+fn an_overlap_longer_than_half_the_tour_is_refused_with_the_rule() {
     for rotation in [
         "tour_days = 30\nrelief_gap_days = -30\n",
+        "tour_days = 30\nrelief_gap_days = -16\n",
+        // The case: 1,000 deployed, tour 180, gap -120 gave 3,000 from day 120.
+        "tour_days = 180\nrelief_gap_days = -120\n",
         "tour_days = 30\nrelief_gap_days = -45\n",
         "tour_days = \"uniform(35, 60)\"\nrelief_gap_days = \"uniform(-40, -5)\"\n",
         "tour_days = 30\nrelief_gap_days = \"normal(-25, 2)\"\n",
@@ -137,15 +140,15 @@ fn an_overlap_as_long_as_the_tour_is_refused_with_the_rule() {
         let (ok, stderr) = validate(rotation);
         assert!(!ok, "accepted: {rotation}");
         assert!(
-            stderr.contains("contributors.K.relief_gap_days") && stderr.contains("must be shorter than the tour"),
+            stderr.contains("contributors.K.relief_gap_days") && stderr.contains("must be at most half the tour"),
             "{rotation}: {stderr}"
         );
         assert!(stderr.contains("s.toml:15:"), "the line of relief_gap_days: {stderr}");
     }
     for rotation in [
-        "tour_days = 30\nrelief_gap_days = -29\n",
-        "tour_days = \"uniform(35, 60)\"\nrelief_gap_days = \"triangular(-34, -5, 10)\"\n",
-        "tour_days = 30\nrelief_gap_days = \"normal(-5, 2)\"\nfirst_rotation_days = 5\n",
+        "tour_days = 30\nrelief_gap_days = -15\n",
+        "tour_days = \"uniform(35, 60)\"\nrelief_gap_days = \"triangular(-17, -5, 10)\"\n",
+        "tour_days = 30\nrelief_gap_days = \"normal(-5, 1)\"\nfirst_rotation_days = 5\n",
     ] {
         let (ok, stderr) = validate(rotation);
         assert!(ok, "{rotation}: {stderr}");
