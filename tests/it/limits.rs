@@ -196,6 +196,45 @@ fn too_many_arrivals_in_one_trial_are_refused() {
     assert_eq!(MAX_ARRIVALS, 1_000_000);
 }
 
+/// Reliefs count toward the arrivals of a trial: 10,000 one-day tours over
+/// 100 years (#26: 21 s a trial, 29 hours at 10,000 trials) are refused at
+/// `tour_days`, and a realistic rotation (the GSF's 18-month tours) is not.
+#[test]
+fn reliefs_count_toward_the_arrivals_of_a_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "name = \"x\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 36525\nstep = \"month\"\n\
+                [population]\ninitial = 1000000\n";
+    let text = format!("{head}[[contributors]]\nname = \"K\"\npledged = 10000\nwaves = 10000\ntour_days = 1\n");
+    assert_refused(
+        dir.path(),
+        &text,
+        12,
+        "contributors.K.tour_days",
+        &[
+            "too many arrivals in one trial",
+            "rotation (its reliefs)",
+            &fmt_limit(MAX_ARRIVALS),
+        ],
+    );
+    let text =
+        format!("{head}[[contributors]]\nname = \"K\"\ndeployed = 1000\npledged = 1000\nwaves = 10\ntour_days = 548\n");
+    let (code, stderr) = validate(dir.path(), &text);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// `n` with thousands separators, as messages write limits.
+fn fmt_limit(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[test]
 fn more_rows_than_a_spreadsheet_holds_are_refused() {
     let work = tempfile::tempdir().unwrap();

@@ -82,6 +82,15 @@ impl Reader<'_> {
             .unwrap_or(1.0) as u32;
         let key = if t.get("waves").is_some() { "waves" } else { "pledged" };
         self.add_arrivals(t, key, u64::from(waves).min(pledged), "contributor");
+        if let Some(r) = &rotation {
+            let groups = u64::from(deployed > 0) + u64::from(waves).min(pledged);
+            self.add_arrivals(
+                t,
+                "tour_days",
+                reliefs(r, groups, self.horizon),
+                "rotation (its reliefs)",
+            );
+        }
         let kind = self.kind(t);
         let after = self.after(t, events);
         let in_mission = self.in_mission(t);
@@ -180,4 +189,17 @@ mod tests {
         assert_eq!(p[0].field, "contributors.K.first_arrival_days");
         assert_eq!(p[0].line, 10);
     }
+}
+
+/// The most reliefs a rotating contingent of `groups` groups (the deployed
+/// one and each pledged wave) can bring in one trial over `horizon` days:
+/// each group's line of reliefs comes at most once every `tour + gap` days
+/// (at least one: an overlap is at most half the tour), from the shortest
+/// tour and the least gap a trial can draw.
+fn reliefs(rotation: &crate::scenario::Rotation, groups: u64, horizon: Option<u32>) -> u64 {
+    let least = |input: &crate::scenario::Input| input.kind.apply(input.dist.quantile(0.0));
+    let tour = least(&rotation.tour_days).max(1.0);
+    let period = (tour + least(&rotation.relief_gap_days)).max(1.0);
+    let horizon = f64::from(horizon.unwrap_or(0));
+    groups.saturating_mul((horizon / period).floor() as u64 + 1)
 }

@@ -16,8 +16,9 @@ impl Reader<'_> {
             let span = t.get(key).map(|v| v.span()).unwrap_or(t.span.clone());
             let message = format!(
                 "too many arrivals in one trial: with this {what}, contributors' waves (at most one per pledged \
-                 person) and host police classes within the horizon add up to {}, more than the limit of {}; \
-                 use fewer waves or classes, or a shorter horizon_days",
+                 person), their reliefs (at most one per group and tour) and host police classes within the \
+                 horizon add up to {}, more than the limit of {}; use fewer waves or classes, longer tours, or a \
+                 shorter horizon_days",
                 self.arrivals,
                 fmt_thousands(MAX_ARRIVALS)
             );
