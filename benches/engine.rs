@@ -10,7 +10,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use forcegen::engine::{self, Progress, Recorder};
 use forcegen::model::{Model, Trial};
-use forcegen::scenario::{BASELINE_TEXT, Step, parse_str};
+use forcegen::scenario::{BASELINE_TEXT, Step, parse_file, parse_str};
 
 fn baseline_model(step: Step) -> Model {
     let mut scenario = parse_str(BASELINE_TEXT, "baseline").expect("the built-in baseline parses");
@@ -25,9 +25,10 @@ fn ceiling_model() -> Model {
 }
 
 /// The GSF scenario as shipped (daily rows, the fund, rotations, a ceiling).
+/// Read from its file, so that its priors file (a path relative to it) is found.
 fn gsf_model() -> Model {
-    let text = include_str!("../scenarios/haiti-gsf-2026-04.toml");
-    Model::new(&parse_str(text, "haiti-gsf-2026-04.toml").expect("the GSF scenario parses"))
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/haiti-gsf-2026-04.toml");
+    Model::new(&parse_file(&path).expect("the GSF scenario parses"))
 }
 
 fn one_trial(c: &mut Criterion) {
