@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::options::out_dir;
-use super::terminal::{aligned, safe};
+use super::terminal::{aligned, safe_line};
 use super::{Failure, OutputOptions};
 use crate::analysis::calibrate::honour::quantile;
 use crate::analysis::calibrate::write::{calibration_csv, info, priors_toml, range, short};
@@ -71,12 +71,12 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     if !args.output.quiet {
         println!(
             "{}: {} records in {} groups, {} bootstrap resamples (seed {}); priors in {}",
-            safe(&file),
+            safe_line(&file),
             records.rows.len(),
             calibration.groups.len(),
             calibration.resamples,
             calibration.seed,
-            safe(&out.join(PRIORS).display().to_string())
+            safe_line(&out.join(PRIORS).display().to_string())
         );
         print!("{}", table(&calibration));
         println!(
@@ -125,7 +125,7 @@ fn row(g: &GroupFit) -> Vec<String> {
         format!("{p5} to {p95}")
     });
     vec![
-        safe(&g.name),
+        safe_line(&g.name),
         g.records.to_string(),
         g.censored.to_string(),
         g.never.to_string(),

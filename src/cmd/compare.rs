@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::options::out_dir;
 use super::progress::Meter;
-use super::terminal::safe;
+use super::terminal::safe_line;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::compare::{self, Arm, Row};
 use crate::analysis::compare_series;
@@ -110,7 +110,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
             trials,
             reference.simulation.seed,
             started.elapsed().as_secs_f64(),
-            safe(&out.join(compare::FILE).display().to_string())
+            safe_line(&out.join(compare::FILE).display().to_string())
         );
         print_targets(&rows);
     }
@@ -155,7 +155,7 @@ fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
 /// Each target's probability in each scenario, with the paired difference.
 fn print_targets(rows: &[Row]) {
     for row in rows.iter().filter(|r| r.kind == "target") {
-        let (quantity, scenario) = (safe(&row.quantity), safe(&row.scenario));
+        let (quantity, scenario) = (safe_line(&row.quantity), safe_line(&row.scenario));
         match row.difference {
             None => println!("  {quantity}: {scenario}: {:.1}%", 100.0 * row.value),
             Some((d, se, _)) => println!(

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::Failure;
 use super::run::{XlsxOption, workbook};
-use super::terminal::safe;
+use super::terminal::safe_line;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, Owner, owner, schema};
 use crate::report::ReportError;
@@ -74,7 +74,7 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
         ];
         for (what, path) in shown {
             if let Some(path) = path {
-                println!("{what}: {}", safe(&path.display().to_string()));
+                println!("{what}: {}", safe_line(&path.display().to_string()));
             }
         }
     }

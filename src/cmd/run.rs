@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
-use super::terminal::safe;
+use super::terminal::safe_line;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::{assumptions, drivers};
 use crate::engine::{self, Aggregates};
@@ -87,7 +87,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     args.options.apply_to(&mut scenario)?;
     let threads = args.options.threads()?;
     if !args.options.output.quiet {
-        super::validate::print_run_warnings(&scenario);
+        super::validate::print_run_warnings(&scenario)?;
     }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
@@ -142,7 +142,7 @@ fn run_shard(args: &RunArgs, scenario: &Scenario, shard: Shard, path: &Path, thr
             shard.count,
             part.aggregates.trials,
             started.elapsed().as_secs_f64(),
-            safe(&path.display().to_string())
+            safe_line(&path.display().to_string())
         );
     }
     Ok(())
@@ -282,11 +282,11 @@ impl Results<'_> {
         };
         println!(
             "{}{}: {} trials (seed {}){time}; results in {}",
-            safe(&scenario.name),
-            safe(&what_if),
+            safe_line(&scenario.name),
+            safe_line(&what_if),
             aggregates.trials,
             scenario.simulation.seed,
-            safe(&out.display().to_string())
+            safe_line(&out.display().to_string())
         );
         let horizon = scenario.date_of(self.model.horizon);
         let report_days = &self.model.report_days;
@@ -308,7 +308,7 @@ impl Results<'_> {
                 .unwrap_or_default();
             println!(
                 "  {}: {by_report_date}{:.1}% by {horizon}{median}",
-                safe(&target.name),
+                safe_line(&target.name),
                 100.0 * p
             );
         }
@@ -321,7 +321,7 @@ pub(super) fn workbook(files: &[(&str, Vec<u8>)], quiet: bool) -> Result<Vec<u8>
     let rendered = crate::report::workbook::render(files)?;
     if !quiet {
         for note in &rendered.notes {
-            eprintln!("note: {}: {}", schema::WORKBOOK, safe(note));
+            eprintln!("note: {}: {}", schema::WORKBOOK, safe_line(note));
         }
     }
     Ok(rendered.bytes)

@@ -9,7 +9,7 @@ use clap::Args;
 use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
 use super::run::identity;
-use super::terminal::safe;
+use super::terminal::safe_line;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sensitivity::{self, Outcome, Row};
 use crate::model::Model;
@@ -84,12 +84,12 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     if !args.options.output.quiet {
         println!(
             "{}: {} inputs, {} trials (seed {}) in {:.2} s; {}",
-            safe(&scenario.name),
+            safe_line(&scenario.name),
             table.paths.len(),
             trials,
             scenario.simulation.seed,
             started.elapsed().as_secs_f64(),
-            safe(&out.join(sensitivity::FILE).display().to_string())
+            safe_line(&out.join(sensitivity::FILE).display().to_string())
         );
         print_ranking(&outcomes, &rows, trials);
     }
@@ -115,7 +115,7 @@ fn print_ranking(outcomes: &[Outcome], rows: &[Row], trials: u64) {
     };
     for outcome in outcomes {
         let block: Vec<_> = rows.iter().filter(|r| r.outcome == outcome.name).collect();
-        let name = safe(&outcome.name);
+        let name = safe_line(&outcome.name);
         if block.is_empty() {
             println!("  {name}: no uncertain input to rank");
             continue;
@@ -129,7 +129,7 @@ fn print_ranking(outcomes: &[Outcome], rows: &[Row], trials: u64) {
             println!(
                 "    {:>2}. {}  (spearman {}, first-order {})",
                 row.rank,
-                safe(&row.input),
+                safe_line(&row.input),
                 show(row.spearman, true),
                 show(row.first_order, false)
             );

@@ -15,6 +15,7 @@ mod parse;
 pub mod priors;
 mod reader;
 mod sections;
+pub mod shown;
 
 use chrono::NaiveDate;
 

@@ -24,6 +24,7 @@ mod gsf_scenario;
 mod hardening_output;
 mod hardening_read_back;
 mod hardening_scenario;
+mod hardening_time;
 mod host_layers;
 mod layout;
 mod limits;

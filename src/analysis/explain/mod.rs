@@ -79,7 +79,16 @@ pub fn draws(input: &Input) -> (Vec<f64>, usize) {
 }
 
 /// The first `n` of an input's draws (as [`draws`], which takes [`DRAWS`]).
+/// A constant's draws are all alike, so one value stands for them (shares
+/// of draws, extremes and percentiles are the same), and nothing is drawn:
+/// a scenario of thousands of constant inputs is explained at once.
 pub fn draws_n(input: &Input, n: usize) -> (Vec<f64>, usize) {
+    if let Dist::Constant(value) = input.dist {
+        return (
+            vec![input.kind.apply(value)],
+            usize::from(is_clamped(input.kind, value)),
+        );
+    }
     let Ok(sampler) = Sampler::new(&input.dist) else {
         // Parsing checked every distribution; nothing to draw otherwise.
         return (Vec::new(), 0);
@@ -129,7 +138,8 @@ pub fn summarise_quick(input: &Input) -> InputSummary {
     summarise_n(input, QUICK_DRAWS)
 }
 
-/// Summarises one input from its first `n` draws.
+/// Summarises one input from its first `n` draws (a constant from its one
+/// value, see [`draws_n`]).
 fn summarise_n(input: &Input, n: usize) -> InputSummary {
     let (mut values, clamped) = draws_n(input, n);
     let n = values.len().max(1) as f64;

@@ -82,8 +82,22 @@ pub(super) fn intake_warnings(scenario: &Scenario) -> Vec<Warning> {
     warnings
 }
 
+/// Draw `i` of `a` with draw `i` of `b`, for as many draws as the longer
+/// has: a constant's one value (see [`super::draws_n`]) goes with every
+/// draw of the other. None when either has no draws.
+pub(super) fn paired<'v>(a: &'v [f64], b: &'v [f64]) -> impl Iterator<Item = (f64, f64)> + 'v {
+    let n = if a.is_empty() || b.is_empty() {
+        0
+    } else {
+        a.len().max(b.len())
+    };
+    (0..n).map(move |i| (a[i % a.len()], b[i % b.len()]))
+}
+
 pub(super) fn contributor_warnings(scenario: &Scenario) -> Vec<Warning> {
     let horizon = f64::from(scenario.simulation.horizon_days);
+    // Each event's days, drawn once however many pledges wait on it.
+    let event_days: Vec<Vec<f64>> = scenario.events.iter().map(|e| draws(&e.day).0).collect();
     let mut warnings = Vec::new();
     for c in scenario.contributors.iter().filter(|c| c.pledged > 0) {
         let path = format!("contributors.{}", c.name);
@@ -101,11 +115,11 @@ pub(super) fn contributor_warnings(scenario: &Scenario) -> Vec<Warning> {
             continue;
         }
         let (delays, _) = draws(&c.first_arrival_days);
-        let anchors = match event {
-            Some(event) => draws(&event.day).0,
-            None => vec![0.0; delays.len()],
+        let anchors = match c.after.and_then(|e| event_days.get(e)) {
+            Some(days) => days.as_slice(),
+            None => &[0.0],
         };
-        let within = anchors.iter().zip(&delays).any(|(a, d)| a + d <= horizon);
+        let within = paired(anchors, &delays).any(|(a, d)| a + d <= horizon);
         if !within {
             let from = event
                 .map(|e| format!(" (counting from event `{}`)", e.name))
@@ -294,13 +308,12 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
     let (international, international_police) = (deployed(false), deployed(true));
     let host = match &scenario.host_police {
         Some(h) => draws_n(&h.initial, n).0,
-        None => vec![0.0; n],
+        None => vec![0.0],
     };
     let population = draws_n(&scenario.population.initial, n).0;
-    let met = host
-        .iter()
-        .zip(&population)
-        .filter(|&(&h, &p)| {
+    let pairs = paired(&host, &population).count();
+    let met = paired(&host, &population)
+        .filter(|&(h, p)| {
             let value = match metric {
                 Metric::International => international,
                 Metric::InternationalPolice => international_police,
@@ -321,5 +334,5 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
             value >= at_least
         })
         .count();
-    met as f64 / host.len().max(1) as f64
+    met as f64 / pairs.max(1) as f64
 }
