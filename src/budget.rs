@@ -49,6 +49,8 @@ pub struct Need {
     pub factors: Vec<(u64, String)>,
     /// What the product is multiplied by, in bytes (e.g. a table's size).
     pub bytes_each: u64,
+    /// What the user can do about it, if anything ("observe fewer dates").
+    pub advice: String,
 }
 
 impl Need {
@@ -58,7 +60,14 @@ impl Need {
             what: what.into(),
             factors: factors.iter().map(|&(n, unit)| (n, unit.to_string())).collect(),
             bytes_each,
+            advice: String::new(),
         }
+    }
+
+    /// With `advice` at the end of the message.
+    pub fn advice(mut self, advice: impl Into<String>) -> Need {
+        self.advice = advice.into();
+        self
     }
 
     /// The bytes needed (saturating: a product past 2^64 is "too much" anyway).
@@ -68,15 +77,18 @@ impl Need {
             .fold(self.bytes_each, |product, &(n, _)| product.saturating_mul(n))
     }
 
-    /// "36,501 observed dates × 18 metrics × 2 threads × 4 KiB".
+    /// "36,501 observed dates × 18 metrics × 2 threads × 4 KiB", or
+    /// "100,362,130 bytes × 8" where each unit costs a few bytes.
     pub fn product(&self) -> String {
         let mut parts: Vec<String> = self
             .factors
             .iter()
             .map(|(n, unit)| format!("{} {unit}", thousands(*n)))
             .collect();
-        if self.bytes_each != 1 {
-            parts.push(bytes_text(self.bytes_each));
+        match self.bytes_each {
+            1 => {}
+            b if b < 1024 => parts.push(b.to_string()),
+            b => parts.push(bytes_text(b)),
         }
         parts.join(" × ")
     }
@@ -93,6 +105,7 @@ pub fn check(need: &Need) -> Result<(), Exceeded> {
         product: need.product(),
         bytes: need.bytes(),
         limit,
+        advice: need.advice.clone(),
     })
 }
 
@@ -105,6 +118,7 @@ pub enum Exceeded {
         product: String,
         bytes: u64,
         limit: u64,
+        advice: String,
     },
     /// [`VARIABLE`] is set to something that is not an allowed budget.
     BadVariable(String),
@@ -118,13 +132,20 @@ impl fmt::Display for Exceeded {
                 product,
                 bytes,
                 limit,
-            } => write!(
-                f,
-                "{what} would take about {} of memory ({product}), more than the memory budget of {} (set \
-                 {VARIABLE} to a number of MiB to change it; see docs/reliability.md, Limits)",
-                bytes_text(*bytes),
-                bytes_text(*limit)
-            ),
+                advice,
+            } => {
+                write!(
+                    f,
+                    "{what} would take about {} of memory ({product}), more than the memory budget of {} (set \
+                     {VARIABLE} to a number of MiB to change it; see docs/reliability.md, Limits)",
+                    bytes_text(*bytes),
+                    bytes_text(*limit)
+                )?;
+                match advice.is_empty() {
+                    true => Ok(()),
+                    false => write!(f, "; {advice}"),
+                }
+            }
             Exceeded::BadVariable(text) => {
                 let shown: String = text.chars().take(40).collect();
                 write!(
@@ -177,6 +198,7 @@ mod tests {
         let need = Need::new("the tables", &[(36_501, "observed dates"), (18, "metrics")], 4096);
         assert_eq!(need.product(), "36,501 observed dates × 18 metrics × 4 KiB");
         assert_eq!(need.bytes(), 36_501 * 18 * 4096);
+        assert_eq!(Need::new("x", &[(1000, "bytes")], 8).product(), "1,000 bytes × 8");
         let huge = Need::new("x", &[(u64::MAX, "a"), (2, "b")], 1);
         assert_eq!(huge.bytes(), u64::MAX);
         assert_eq!(huge.product(), "18,446,744,073,709,551,615 a × 2 b");
@@ -206,11 +228,13 @@ mod tests {
             product: "36,501 observed dates × 18 metrics".to_string(),
             bytes: 5 << 30,
             limit: 2 << 30,
+            advice: "observe fewer dates".to_string(),
         };
         let text = error.to_string();
         assert!(text.contains("about 5 GiB"), "{text}");
         assert!(text.contains("36,501 observed dates × 18 metrics"), "{text}");
         assert!(text.contains("memory budget of 2 GiB"), "{text}");
         assert!(text.contains(VARIABLE), "{text}");
+        assert!(text.ends_with("; observe fewer dates"), "{text}");
     }
 }

@@ -112,6 +112,9 @@ pub enum PartialError {
     Incomplete(String),
     #[error("{0}")]
     Scenario(#[from] scenario::ScenarioError),
+    /// The partial files together would take more memory than the budget.
+    #[error("{0}")]
+    Budget(#[from] crate::budget::Exceeded),
 }
 
 impl PartialError {
@@ -244,8 +247,26 @@ impl Merged {
     }
 }
 
-/// Reads, checks and merges partial files (see [`merge_partials`]).
+/// Memory a partial file takes for each byte of it while merged (its bytes
+/// and its parsed aggregates): about 2, measured.
+pub const BYTES_PER_PARTIAL_BYTE: u64 = 2;
+
+/// Reads, checks and merges partial files (see [`merge_partials`]), all of
+/// them together within the memory budget ([`BYTES_PER_PARTIAL_BYTE`] for
+/// each byte), checked before any is read.
 pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
+    // A file that cannot be sized is refused when it is read.
+    let total = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|meta| if meta.is_file() { meta.len() } else { 0 })
+        .fold(0u64, u64::saturating_add);
+    let need = crate::budget::Need::new(
+        format!("merging {} partial files", paths.len()),
+        &[(total, "bytes")],
+        BYTES_PER_PARTIAL_BYTE,
+    );
+    crate::budget::check(&need)?;
     let mut parts = Vec::new();
     for path in paths {
         parts.push((path.clone(), read(path)?));

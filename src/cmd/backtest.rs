@@ -45,10 +45,15 @@ pub fn run(args: &BacktestArgs) -> Result<(), Failure> {
     args.options.apply_to(&mut scenario)?;
     let threads = args.options.threads()?;
     let (observations, bytes) = backtest::read_observations(&args.observed, &scenario)?;
-    let out = out_dir(&args.options.output, Some(&args.scenario), Some("backtest"));
-    let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let mut model = Model::new(&scenario);
     model.report_days = backtest::report_days(&observations, model.horizon);
+    let workers = match threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    crate::budget::check(&backtest::tables_need(&model, workers, scenario.simulation.trials))?;
+    let out = out_dir(&args.options.output, Some(&args.scenario), Some("backtest"));
+    let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let started = Instant::now();
     let trials = scenario.simulation.trials;
     let aggregates = with_progress(trials, args.options.output.quiet, |progress| {

@@ -125,6 +125,25 @@ fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
             "compare needs at least two scenario files (the first is the reference)".to_string(),
         ));
     }
+    if args.scenarios.len() > compare::MAX_SCENARIOS {
+        return Err(Failure::Usage(format!(
+            "compare takes at most {} scenario files, got {}",
+            compare::MAX_SCENARIOS,
+            args.scenarios.len()
+        )));
+    }
+    // Sized before any is read: a device or a pipe counts as the largest a
+    // scenario may be (a missing file is refused when it is read).
+    let bytes = args
+        .scenarios
+        .iter()
+        .map(|p| match std::fs::metadata(p) {
+            Ok(meta) if meta.is_file() => meta.len().min(scenario::MAX_SCENARIO_BYTES),
+            Ok(_) => scenario::MAX_SCENARIO_BYTES,
+            Err(_) => 0,
+        })
+        .fold(0u64, u64::saturating_add);
+    crate::budget::check(&compare::scenarios_need(args.scenarios.len(), bytes))?;
     let mut scenarios = Vec::new();
     for path in &args.scenarios {
         scenarios.push(scenario::parse_file(path)?);

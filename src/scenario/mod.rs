@@ -23,7 +23,7 @@ pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_
 pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
 pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS,
-    MAX_FILE_SEED, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
+    MAX_FILE_SEED, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_NAME_CHARS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
 };
 pub use mission::{Contribution, ContributorCost, Freeze, Funding, Mission, OutsidePayer, OverCeiling, Rotation};
 pub use parse::{parse_file, parse_str, read_file, read_stdin};

@@ -144,7 +144,7 @@ impl Reader<'_> {
     fn scenario(&mut self, root: &Tbl, text: &str, file: &str) -> Option<Scenario> {
         self.check_keys(root, ROOT_KEYS);
         self.priors = self.priors_file(root, file);
-        let name = self.string(root, "name");
+        let name = self.name(root, "name");
         if root.get("name").is_none() {
             self.missing(root, "name", "the scenario's name, e.g. name = \"Haiti baseline\"");
         }

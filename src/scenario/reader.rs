@@ -11,7 +11,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::error::{LineIndex, Problem};
-use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS};
+use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS, MAX_NAME_CHARS};
 use super::priors::{PriorUse, Priors, reference};
 use super::{Dist, FORMS_HELP, Input, MAX_AMOUNT, ValueKind};
 
@@ -364,9 +364,27 @@ impl Reader<'_> {
         name
     }
 
+    /// A name (`key` of `t`): a string of at most [`MAX_NAME_CHARS`]
+    /// characters. A longer one is reported, and kept, so that what refers
+    /// to it raises no second error.
+    pub(crate) fn name(&mut self, t: &Tbl, key: &str) -> Option<String> {
+        let name = self.string(t, key)?;
+        let length = name.chars().count();
+        if length > MAX_NAME_CHARS {
+            let span = t.get(key).map(|v| v.span()).unwrap_or(t.span.clone());
+            let message = format!(
+                "is {} characters long; a name may have at most {MAX_NAME_CHARS} (it is written on every row of \
+                 the CSV files that name it)",
+                fmt_thousands(length as u64)
+            );
+            self.problem(span, &t.field(key), message);
+        }
+        Some(name)
+    }
+
     /// Reads `name`, checks it is unique among `seen`, and reports otherwise.
     pub(crate) fn unique_name(&mut self, t: &Tbl, seen: &mut HashSet<String>, what: &str) -> Option<String> {
-        let Some(name) = self.string(t, "name") else {
+        let Some(name) = self.name(t, "name") else {
             if t.get("name").is_none() {
                 self.missing(t, "name", &format!("a unique name for this {what}"));
             }

@@ -487,6 +487,7 @@ fn check_report_error(error: &ReportError) -> Result<(), String> {
         ReportError::Csv { file, message } => file.ends_with(".csv") && !message.trim().is_empty(),
         ReportError::Draw { chart, message } => chart.starts_with("chart-") && !message.trim().is_empty(),
         ReportError::Workbook { message } => !message.trim().is_empty(),
+        ReportError::Budget(e) => e.to_string().contains("CSV files of"),
     };
     if named {
         Ok(())

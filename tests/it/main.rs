@@ -21,6 +21,7 @@ mod friction;
 mod fuzz_read_back;
 mod fuzz_scenarios;
 mod gsf_scenario;
+mod hardening_memory;
 mod hardening_output;
 mod hardening_read_back;
 mod hardening_scenario;

@@ -36,7 +36,7 @@ impl Reader<'_> {
             let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, dates);
             let effect = self.effect(&t);
             let mission = match effect {
-                Some(Effect::Transform { .. }) => self.string(&t, "mission"),
+                Some(Effect::Transform { .. }) => self.name(&t, "mission"),
                 _ => None,
             };
             if let (Some(day), Some(effect)) = (day, effect) {

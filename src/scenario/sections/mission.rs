@@ -3,7 +3,7 @@
 
 use toml::de::DeValue;
 
-use crate::scenario::limits::MAX_HEAD_COUNT;
+use crate::scenario::limits::{MAX_HEAD_COUNT, MAX_NAME_CHARS};
 use crate::scenario::reader::{Dates, Reader, Tbl, fmt_num};
 use crate::scenario::{ContributorCost, Input, Mission, OverCeiling, Rotation, ValueKind};
 
@@ -16,7 +16,7 @@ pub(crate) const MAX_CAPABILITIES: usize = 100;
 impl Reader<'_> {
     pub(crate) fn mission(&mut self, t: &Tbl) -> Mission {
         self.check_keys(t, &MISSION_KEYS);
-        let name = self.string(t, "name").unwrap_or_else(|| "mission".to_string());
+        let name = self.name(t, "name").unwrap_or_else(|| "mission".to_string());
         let ceiling = self.ceiling(t, "ceiling");
         let over_ceiling = match self.string(t, "over_ceiling").as_deref() {
             None | Some("wait") => OverCeiling::Wait,
@@ -152,10 +152,12 @@ impl Reader<'_> {
         for (key, count) in table.iter() {
             let name = key.get_ref().to_string();
             let entry = format!("{field}.{name}");
-            let valid_name =
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let valid_name = !name.is_empty()
+                && name.len() <= MAX_NAME_CHARS
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if !valid_name {
-                let message = "must be a name of letters, digits, _ or - (it names the metric capability:NAME)";
+                let message = "must be a name of letters, digits, _ or - (it names the metric capability:NAME), \
+                               at most 200 characters";
                 self.problem(key.span(), &entry, message.to_string());
                 continue;
             }
