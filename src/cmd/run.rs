@@ -91,6 +91,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
+        for warning in ignored_with_shard(args) {
+            eprintln!("warning: {warning}");
+        }
         return run_shard(args, &scenario, shard, path, threads);
     }
     let out = out_dir(&args.options.output, args.scenario.as_deref(), None);
@@ -112,6 +115,30 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         drivers: !args.no_drivers,
     };
     results.write(folder, args.wide, args.xlsx.xlsx, args.options.output.quiet)
+}
+
+/// The flags a shard does not use, each with what to do instead: a shard
+/// writes only its partial file, and `merge` writes the files these shape.
+fn ignored_with_shard(args: &RunArgs) -> Vec<String> {
+    let mut ignored = Vec::new();
+    if args.report_date.is_some() {
+        ignored.push(
+            "--report-date is not used with --shard: merge takes the date of distribution.csv from the \
+             scenario's simulation.report_date (set it there, or with --set simulation.report_date=DATE on \
+             every shard)"
+                .to_string(),
+        );
+    }
+    if args.xlsx.xlsx {
+        ignored.push("--xlsx is not used with --shard: give it to forcegen merge".to_string());
+    }
+    if args.wide {
+        ignored.push("--wide is not used with --shard: merge writes no timeseries_wide.csv".to_string());
+    }
+    if args.no_drivers {
+        ignored.push("--no-drivers is not used with --shard: merge writes drivers.csv".to_string());
+    }
+    ignored
 }
 
 /// One shard's trials, written as a partial result.

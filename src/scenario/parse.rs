@@ -84,6 +84,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         host_most: 0,
         international_most: 0,
         head_counts_reported: false,
+        capability_most: Vec::new(),
         lines: None,
         priors: None,
         prior_uses: Vec::new(),

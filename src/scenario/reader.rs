@@ -56,6 +56,9 @@ pub(crate) struct Reader<'t> {
     /// The most people all contributors together can have so far.
     pub(crate) international_most: u64,
     pub(crate) head_counts_reported: bool,
+    /// Per capability (by index): the most all contributors together can
+    /// bring so far, and whether passing [`MAX_HEAD_COUNT`](super::limits::MAX_HEAD_COUNT) was reported.
+    pub(crate) capability_most: Vec<(u64, bool)>,
     /// Where each line starts, made at the first problem.
     pub(crate) lines: Option<LineIndex>,
     /// The scenario's `priors` file: `None` without one, `Some(Err(()))`

@@ -67,8 +67,8 @@ fn split(text: &str) -> (&str, String) {
 
 /// A number for a message, short: a whole number below 10^15 in digits
 /// (`100000000`), others of moderate size as Rust writes them (`0.25`),
-/// and the very large or very small in scientific form (`1e308`,
-/// `1.8446744073709552e19`, `1e-300`).
+/// and the very large or very small in scientific form with six
+/// significant digits (`1e308`, `1.84467e19`, `1e-300`).
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return format!("{v}");
@@ -79,7 +79,14 @@ pub fn number(v: f64) -> String {
     } else if (1e-4..1e15).contains(&size) {
         format!("{v}")
     } else {
-        format!("{v:e}")
+        // Six significant digits, without trailing zeros: 1.84467e19, 1e308.
+        let text = format!("{v:.5e}");
+        match text.split_once('e') {
+            Some((mantissa, exponent)) if mantissa.contains('.') => {
+                format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => text,
+        }
     }
 }
 
@@ -115,7 +122,8 @@ mod tests {
         assert_eq!(number(100_000_000.0), "100000000");
         assert_eq!(number(0.25), "0.25");
         assert_eq!(number(1e308), "1e308");
-        assert_eq!(number(18_446_744_073_709_551_616.0), "1.8446744073709552e19");
+        assert_eq!(number(18_446_744_073_709_551_616.0), "1.84467e19");
+        assert_eq!(number(1.644_651_121_054_046_4e-193), "1.64465e-193");
         assert_eq!(number(1e-300), "1e-300");
         assert_eq!(number(-3.0), "-3");
         assert_eq!(number(f64::NAN), "NaN");

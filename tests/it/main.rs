@@ -25,6 +25,7 @@ mod hardening_memory;
 mod hardening_output;
 mod hardening_read_back;
 mod hardening_scenario;
+mod hardening_silent;
 mod hardening_time;
 mod host_layers;
 mod layout;

@@ -24,7 +24,7 @@ pub use render::{kind_name, render_csv, render_text, written};
 use crate::model::{StreamId, stream};
 use crate::output::schema;
 use crate::scenario::{Dist, Input, Sampler, Scenario, ValueKind};
-use warnings::{clamp_warnings, contributor_warnings, event_warnings, intake_warnings, target_warnings};
+use warnings::{clamp_warnings, contributor_warnings, event_warnings, intake_warnings, target_warnings, v2_warnings};
 
 /// Draws per input.
 pub const DRAWS: usize = 100_000;
@@ -165,6 +165,7 @@ pub fn explain(scenario: &Scenario) -> Explanation {
     warnings.extend(contributor_warnings(scenario));
     warnings.extend(event_warnings(scenario));
     warnings.extend(target_warnings(scenario, DRAWS));
+    warnings.extend(v2_warnings(scenario));
     Explanation { inputs, warnings }
 }
 
@@ -175,12 +176,12 @@ pub const QUICK_DRAWS: usize = 10_000;
 
 /// The warnings `validate` (with `n` = [`DRAWS`]) and `run` (with
 /// [`QUICK_DRAWS`]) print: those of [`explain`] about inputs much changed by
-/// clamping and about targets that cannot be reached or are already met on
-/// day 0, from the first `n` of the same draws (with [`DRAWS`], the same
+/// clamping, about targets that cannot be reached or are already met on
+/// day 0 (from the first `n` of the same draws: with [`DRAWS`], the same
 /// text as `explain`; with fewer, the shares and extremes in the text may
-/// differ in the last digits), without summarising every input: only an
-/// input that clamping changes in more than [`CLAMP_WARNING`] of its draws
-/// is summarised.
+/// differ in the last digits), and about model v2's values that change
+/// nothing, without summarising every input: only an input that clamping
+/// changes in more than [`CLAMP_WARNING`] of its draws is summarised.
 pub fn quick_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
     let clamped: Vec<InputSummary> = scenario
         .inputs()
@@ -193,6 +194,7 @@ pub fn quick_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
         .collect();
     let mut warnings = clamp_warnings(&clamped);
     warnings.extend(target_warnings(scenario, n));
+    warnings.extend(v2_warnings(scenario));
     warnings
 }
 

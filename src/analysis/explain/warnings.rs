@@ -6,7 +6,7 @@
 use super::render::{percent, range_words, show_mean, written};
 use super::{CLAMP_WARNING, InputSummary, Warning, draws, draws_n};
 use crate::output::number;
-use crate::scenario::{Dist, Input, IntakeSchedule, Kind, Metric, Scenario};
+use crate::scenario::{Dist, Effect, Input, IntakeSchedule, Kind, Metric, Scenario};
 
 pub(super) fn warn(field: impl Into<String>, message: String) -> Warning {
     Warning {
@@ -335,4 +335,59 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
         })
         .count();
     met as f64 / pairs.max(1) as f64
+}
+
+/// Model v2's values that a scenario gives but that change nothing: the
+/// capabilities of a contingent that pledges nobody (only pledged waves
+/// bring them), a share-of-ceiling target while a ceiling of 0 is in force
+/// (0 is reached at once), a transform's cost with no `[funding]` to charge.
+pub(super) fn v2_warnings(scenario: &Scenario) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for c in scenario
+        .contributors
+        .iter()
+        .filter(|c| c.pledged == 0 && !c.capabilities.is_empty())
+    {
+        let message = format!(
+            "count as 0: capabilities come with the pledged waves, and contributor {} pledges nobody \
+             (deployed = {}, pledged = 0); give them to a pledge, or leave them out",
+            c.name, c.deployed
+        );
+        warnings.push(warn(format!("contributors.{}.capabilities", c.name), message));
+    }
+    let zero_ceiling = zero_ceiling(scenario);
+    for t in scenario.targets.iter().filter(|t| t.share_of_ceiling.is_some()) {
+        if let Some(source) = &zero_ceiling {
+            let message = format!(
+                "meets a ceiling of 0 ({source}): any share of 0 is 0, so this target counts as reached on every \
+                 day that ceiling is in force"
+            );
+            warnings.push(warn(format!("targets.{}.at_least_share_of_ceiling", t.name), message));
+        }
+    }
+    if scenario.funding.is_none() {
+        for e in &scenario.events {
+            if let Effect::Transform {
+                cost_per_person_month: Some(_),
+                ..
+            } = e.effect
+            {
+                let message = "is not used: the scenario has no [funding] to charge it to".to_string();
+                warnings.push(warn(format!("events.{}.cost_per_person_month", e.name), message));
+            }
+        }
+    }
+    warnings
+}
+
+/// Where a ceiling of 0 comes from, if the scenario has one:
+/// `mission.ceiling = 0` or a transform event's `ceiling = 0`.
+fn zero_ceiling(scenario: &Scenario) -> Option<String> {
+    if scenario.mission.as_ref().is_some_and(|m| m.ceiling == Some(0)) {
+        return Some("mission.ceiling = 0".to_string());
+    }
+    scenario.events.iter().find_map(|e| match e.effect {
+        Effect::Transform { ceiling: Some(0), .. } => Some(format!("events.{}.ceiling = 0, from its day", e.name)),
+        _ => None,
+    })
 }

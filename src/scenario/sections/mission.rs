@@ -181,8 +181,30 @@ impl Reader<'_> {
                     names.len() - 1
                 }
             };
+            self.add_capability(count.span(), &entry, index, number);
             out.push((index, number));
         }
         out
+    }
+
+    /// Adds a contributor's `number` of capability `index` to what all of
+    /// them can bring, and reports the entry that takes it past
+    /// [`MAX_HEAD_COUNT`] (it is counted in 32 bits, as head counts are).
+    fn add_capability(&mut self, span: std::ops::Range<usize>, entry: &str, index: usize, number: u64) {
+        if self.capability_most.len() <= index {
+            self.capability_most.resize(index + 1, (0, false));
+        }
+        let (most, reported) = &mut self.capability_most[index];
+        *most = most.saturating_add(number);
+        if *most > MAX_HEAD_COUNT && !*reported {
+            *reported = true;
+            let message = format!(
+                "capabilities could pass the limit: with this contributor, all contributors together could \
+                 bring {} of it; a capability's count, like a head count, must stay below 4,294,967,296 (2^32); \
+                 bring fewer",
+                crate::scenario::reader::fmt_thousands(*most)
+            );
+            self.problem(span, entry, message);
+        }
     }
 }
