@@ -27,6 +27,7 @@ mod hardening_read_back;
 mod hardening_scenario;
 mod hardening_silent;
 mod hardening_time;
+mod hardening_values;
 mod host_layers;
 mod layout;
 mod limits;
