@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Aggregates;
 use crate::output::sha256_hex;
+use crate::scenario::shown::quoted;
 use crate::scenario::{self, Scenario};
 
 const FORMAT: &str = "forcegen-partial-4";
@@ -38,7 +39,12 @@ pub struct Shard {
 impl Shard {
     /// Parses `K/N` with 1 <= K <= N <= [`MAX_SHARDS`].
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard must look like K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 3/8), got \"{text}\"");
+        let bad = || {
+            format!(
+                "--shard must look like K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 3/8), got {}",
+                quoted(text)
+            )
+        };
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let index: u64 = k.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;
@@ -178,15 +184,15 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Partial, PartialError> {
         .is_some_and(|n| ["1", "2", "3"].contains(&n))
     {
         return Err(bad(format!(
-            "format \"{}\" was written by an older forcegen, which kept no exact sums of head counts of \
+            "format {} was written by an older forcegen, which kept no exact sums of head counts of \
              65,536 and more; run its shard again with this forcegen (format \"{FORMAT}\")",
-            partial.format
+            quoted(&partial.format)
         )));
     }
     if partial.format != FORMAT {
         return Err(bad(format!(
-            "format \"{}\", expected \"{FORMAT}\"",
-            partial.format.escape_debug()
+            "format {}, expected \"{FORMAT}\"",
+            quoted(&partial.format)
         )));
     }
     if !partial.shard.is_valid() {

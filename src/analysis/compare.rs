@@ -74,8 +74,9 @@ impl Quantity {
 /// Two scenarios that give one target name two meanings.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
-    "target \"{name}\" means {first} in {first_file} but {second} in {second_file}; give the two targets \
-     different names to compare both"
+    "target {} means {first} in {first_file} but {second} in {second_file}; give the two targets \
+     different names to compare both",
+    crate::scenario::shown::quoted(name)
 )]
 pub struct ClashingTarget {
     pub name: String,

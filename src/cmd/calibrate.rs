@@ -70,10 +70,10 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     ])?;
     if !args.output.quiet {
         println!(
-            "{}: {} records in {} groups, {} bootstrap resamples (seed {}); priors in {}",
+            "{}: {} in {}, {} bootstrap resamples (seed {}); priors in {}",
             safe_line(&file),
-            records.rows.len(),
-            calibration.groups.len(),
+            counted(records.rows.len(), "record"),
+            counted(calibration.groups.len(), "group"),
             calibration.resamples,
             calibration.seed,
             safe_line(&out.join(PRIORS).display().to_string())
@@ -85,6 +85,11 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// "1 group", "3 groups".
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The terminal table: one row per group.

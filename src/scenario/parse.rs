@@ -85,6 +85,8 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         international_most: 0,
         head_counts_reported: false,
         capability_most: Vec::new(),
+        broken_events: Vec::new(),
+        ceiling_refused: false,
         lines: None,
         priors: None,
         prior_uses: Vec::new(),
@@ -186,7 +188,8 @@ impl Reader<'_> {
             capabilities: &capability_names,
             layers: host_police.as_ref().is_some_and(|h| h.layers.is_some()),
         };
-        let targets = self.targets(root, names, has_ceiling(mission.as_ref(), &events));
+        let ceiling = has_ceiling(mission.as_ref(), &events) || self.ceiling_refused;
+        let targets = self.targets(root, names, ceiling);
         let benchmarks = self.benchmarks(root, names);
         let mut scenario = Scenario {
             name: name?,

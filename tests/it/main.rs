@@ -22,6 +22,7 @@ mod fuzz_read_back;
 mod fuzz_scenarios;
 mod gsf_scenario;
 mod hardening_memory;
+mod hardening_messages;
 mod hardening_output;
 mod hardening_read_back;
 mod hardening_scenario;

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::scenario::limits::MAX_HORIZON_DAYS;
 use crate::scenario::reader::{Dates, Reader, Tbl};
+use crate::scenario::shown::quoted;
 use crate::scenario::{Effect, Event, ValueKind};
 
 /// The keys of an `[[events]]` entry.
@@ -39,14 +40,15 @@ impl Reader<'_> {
                 Some(Effect::Transform { .. }) => self.name(&t, "mission"),
                 _ => None,
             };
-            if let (Some(day), Some(effect)) = (day, effect) {
-                events.push(Event {
+            match (day, effect) {
+                (Some(day), Some(effect)) => events.push(Event {
                     name,
                     probability,
                     day,
                     effect,
                     mission,
-                });
+                }),
+                _ => self.broken_events.push(name),
             }
         }
         events
@@ -95,7 +97,10 @@ impl Reader<'_> {
             }
             Some(other) => {
                 let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
-                let message = format!("must be \"unlock\", \"end_mission\" or \"transform\", got \"{other}\"");
+                let message = format!(
+                    "must be \"unlock\", \"end_mission\" or \"transform\", got {}",
+                    quoted(other)
+                );
                 self.problem(span, &t.field("effect"), message);
                 None
             }

@@ -5,6 +5,7 @@ use toml::de::DeValue;
 
 use crate::scenario::limits::{MAX_HEAD_COUNT, MAX_NAME_CHARS};
 use crate::scenario::reader::{Dates, Reader, Tbl, fmt_num};
+use crate::scenario::shown::{cut, quoted};
 use crate::scenario::{ContributorCost, Input, Mission, OverCeiling, Rotation, ValueKind};
 
 /// The keys of `[mission]`.
@@ -23,7 +24,7 @@ impl Reader<'_> {
             Some("turn_away") => OverCeiling::TurnAway,
             Some(other) => {
                 let span = t.get("over_ceiling").map(|v| v.span()).unwrap_or(t.span.clone());
-                let message = format!("must be \"wait\" or \"turn_away\", got \"{other}\"");
+                let message = format!("must be \"wait\" or \"turn_away\", got {}", quoted(other));
                 self.problem(span, &t.field("over_ceiling"), message);
                 OverCeiling::Wait
             }
@@ -41,8 +42,11 @@ impl Reader<'_> {
             "must be a whole number of personnel from 0 to {}",
             fmt_num(MAX_HEAD_COUNT as f64)
         );
-        self.bounded(t, key, 0.0, MAX_HEAD_COUNT as f64, true, &what)
-            .map(|v| v as u64)
+        let ceiling = self
+            .bounded(t, key, 0.0, MAX_HEAD_COUNT as f64, true, &what)
+            .map(|v| v as u64);
+        self.ceiling_refused |= ceiling.is_none() && t.get(key).is_some();
+        ceiling
     }
 
     /// A contributor's tours: `None` without `tour_days` (and then the other
@@ -151,14 +155,16 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for (key, count) in table.iter() {
             let name = key.get_ref().to_string();
-            let entry = format!("{field}.{name}");
+            let entry = format!("{field}.{}", cut(&name));
             let valid_name = !name.is_empty()
                 && name.len() <= MAX_NAME_CHARS
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if !valid_name {
-                let message = "must be a name of letters, digits, _ or - (it names the metric capability:NAME), \
-                               at most 200 characters";
-                self.problem(key.span(), &entry, message.to_string());
+                let message = format!(
+                    "must be a name of letters, digits, _ or - (it names the metric capability:NAME), at most \
+                     {MAX_NAME_CHARS} characters"
+                );
+                self.problem(key.span(), &entry, message);
                 continue;
             }
             let number = match crate::scenario::reader::to_number(count.get_ref()) {
