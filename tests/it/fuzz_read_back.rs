@@ -103,14 +103,14 @@ first_arrival_days = \"uniform(10, 90)\"\n[[targets]]\nname = \"t\"\nmetric = \"
 [[targets]]\nname = \"u\"\nmetric = \"police_per_100k\"\nat_least = 0.0001\n";
 
 /// The valid inputs every case starts from.
-struct Bases {
+pub(super) struct Bases {
     /// Shards 1/2 and 2/2, as written by `run --shard`.
     partials: [Vec<u8>; 2],
     /// The five CSV files of the whole run.
     csvs: Vec<(&'static str, Vec<u8>)>,
 }
 
-fn bases() -> Bases {
+pub(super) fn bases() -> Bases {
     let scenario = scenario::parse_str(SCENARIO, "fuzz.toml").expect("the fuzz scenario parses");
     let model = Model::new(&scenario);
     let total = scenario.simulation.trials;
@@ -126,7 +126,7 @@ fn bases() -> Bases {
 
 /// One fuzz case: the inputs, and which reader they go to.
 #[derive(Clone)]
-enum Case {
+pub(super) enum Case {
     /// Partial files (one or two), merged in this order.
     Partials(Vec<Vec<u8>>),
     /// The five CSV files of a run.
@@ -440,7 +440,7 @@ fn mutate_csv(rng: &mut Rng, bytes: &mut Vec<u8>) {
 }
 
 /// A case made from the bases: 1 to 4 mutations of one or more files.
-fn make_case(rng: &mut Rng, bases: &Bases) -> Case {
+pub(super) fn make_case(rng: &mut Rng, bases: &Bases) -> Case {
     let mutations = 1 + rng.below(4);
     if rng.below(2) == 0 {
         let mut files: Vec<Vec<u8>> = bases.partials.to_vec();

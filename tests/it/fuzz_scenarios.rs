@@ -204,7 +204,7 @@ const FRAGMENTS: &[&str] = &[
 ];
 
 /// One mutation of `bytes`.
-fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+pub(super) fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
     let line_starts = |bytes: &[u8]| -> Vec<usize> {
         let mut starts = vec![0];
         starts.extend(
@@ -322,7 +322,7 @@ fn odd_value(rng: &mut Rng) -> String {
 }
 
 /// The shipped scenarios plus small ones that reach every table.
-fn seeds() -> Vec<Vec<u8>> {
+pub(super) fn seeds() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("scenarios/")

@@ -51,7 +51,9 @@ fn report_refuses_nan_negative_and_out_of_range_values() {
         &["--trials", "200"],
     );
     let target = "GSF at 90% of ceiling";
-    let cases: [(&str, (&str, &str), &str, &str, &str); 12] = [
+    // File, the row's key column and value, the column, the new value, and what the error says.
+    type Case<'a> = (&'a str, (&'a str, &'a str), &'a str, &'a str, &'a str);
+    let cases: [Case; 12] = [
         (
             "summary.csv",
             ("target", target),

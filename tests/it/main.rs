@@ -18,6 +18,7 @@ mod docs_commands;
 mod exact_sizes;
 mod explain;
 mod friction;
+mod fuzz_processes;
 mod fuzz_read_back;
 mod fuzz_scenarios;
 mod gsf_scenario;

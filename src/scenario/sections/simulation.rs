@@ -58,7 +58,7 @@ impl Reader<'_> {
                 self.problem(
                     span,
                     &t.field("step"),
-                    format!("must be \"day\", \"week\" or \"month\", got {}", quoted(&other)),
+                    format!("must be \"day\", \"week\" or \"month\", got {}", quoted(other)),
                 );
                 None
             }
