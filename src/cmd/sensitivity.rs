@@ -44,15 +44,18 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let table = model.input_table();
     let outcomes = sensitivity::outcomes(&scenario);
     let per_trial = sensitivity::bytes_per_trial(table.paths.len(), outcomes.len());
-    let most = sensitivity::MAX_SAMPLE_BYTES / per_trial;
-    if trials > most {
-        return Err(Failure::Usage(format!(
-            "sensitivity keeps every trial's {} inputs and {} outcomes in memory ({per_trial} bytes a trial): at \
-             most {most} trials for this scenario (4 GiB), got {trials}; use --trials",
+    let most = crate::budget::limit_bytes()? / per_trial;
+    let need = crate::budget::Need::new(
+        format!(
+            "sensitivity, which keeps every trial's {} inputs and {} outcomes in memory,",
             table.paths.len(),
             outcomes.len()
-        )));
-    }
+        ),
+        &[(trials, "trials"), (per_trial, "bytes a trial")],
+        1,
+    )
+    .advice(format!("at most {most} trials of this scenario fit; use --trials"));
+    crate::budget::check(&need)?;
     let out = out_dir(&args.options.output, args.scenario.as_deref(), Some("sensitivity"));
     let sha256 = sha256_hex(&scenario.source);
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;

@@ -311,4 +311,21 @@ mod tests {
         let fields = |w: &[Warning]| w.iter().map(|w| w.field.clone()).collect::<Vec<_>>();
         assert_eq!(fields(&quick), fields(&exact));
     }
+
+    #[test]
+    fn an_unreachable_target_with_reliefs_counts_both_groups_present_at_once() {
+        let text = "name = \"t\"\n[simulation]\nstart = 2025-01-01\nhorizon_days = 90\n[population]\n\
+                    initial = 1000\n[[contributors]]\nname = \"A\"\ndeployed = 50\npledged = 50\n\
+                    first_arrival_days = 30\ntour_days = 40\n[[targets]]\nname = \"many\"\n\
+                    metric = \"international\"\nat_least = 201\n";
+        let scenario = parse_str(text, "t.toml").expect("valid");
+        let warnings = target_warnings(&scenario, QUICK_DRAWS);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let message = &warnings[0].message;
+        assert!(
+            message.starts_with("201 cannot be reached: at most 200 can be present at once for "),
+            "{message}"
+        );
+        assert!(message.contains("twice over where a relief may arrive"), "{message}");
+    }
 }

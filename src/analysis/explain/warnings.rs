@@ -201,9 +201,18 @@ pub(super) fn target_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
                 sum.saturating_add(c.deployed.saturating_add(c.pledged).saturating_mul(overlap))
             });
             if (most as f64) < target.at_least {
+                // Counted twice only where a relief may overlap: say so.
+                let overlapping = members.iter().any(|&c| scenario.contributors[c].rotation.is_some());
+                let what = match overlapping {
+                    false => format!("deployed plus pledged is only {most} for {who}"),
+                    true => format!(
+                        "at most {most} can be present at once for {who} (deployed plus pledged, twice over where \
+                         a relief may arrive before the group it relieves leaves)"
+                    ),
+                };
                 let message = format!(
-                    "{} cannot be reached: deployed plus pledged is only {most} for {who}, so {metric} stays \
-                     below it even if every pledge is honoured in full",
+                    "{} cannot be reached: {what}, so {metric} stays below it even if every pledge is honoured in \
+                     full",
                     number(target.at_least, 6)
                 );
                 warnings.push(warn(field.clone(), message));
