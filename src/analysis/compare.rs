@@ -217,6 +217,12 @@ pub struct Sums {
 }
 
 impl Sums {
+    /// No trials yet, for `arms` and `quantities`.
+    pub fn empty(arms: &[Arm], quantities: &[Quantity]) -> Sums {
+        let days = arms.first().map_or(0, |a| a.model.report_days.len());
+        Sums::new(arms.len(), quantities.len(), days)
+    }
+
     fn new(arms: usize, quantities: usize, days: usize) -> Sums {
         Sums {
             trials: 0,
@@ -258,6 +264,22 @@ pub fn run(
     threads: usize,
     progress: &Progress,
 ) -> Result<Sums, EngineError> {
+    let mut total = Sums::empty(arms, quantities);
+    add_run(&mut total, arms, quantities, trials, threads, progress)?;
+    Ok(total)
+}
+
+/// [`run`] of more trials, added to `total` chunk by chunk in trial order:
+/// after trials `0..n` (`n` a whole number of chunks), adding `n..m` gives
+/// the sums of one run of `0..m` to the bit (`--until-se`).
+pub fn add_run(
+    total: &mut Sums,
+    arms: &[Arm],
+    quantities: &[Quantity],
+    trials: Range<u64>,
+    threads: usize,
+    progress: &Progress,
+) -> Result<(), EngineError> {
     let days = arms.first().map_or(0, |a| a.model.report_days.len());
     let shared: Vec<Vec<(usize, usize)>> = arms.iter().map(|a| a.shared_days(&arms[0])).collect();
     let parts = engine::map_chunks(trials, threads, progress, |chunk| {
@@ -287,11 +309,10 @@ pub fn run(
         }
         sums
     })?;
-    let mut total = Sums::new(arms.len(), quantities.len(), days);
     for part in &parts {
         total.add(part);
     }
-    Ok(total)
+    Ok(())
 }
 
 /// Adds one trial's paired differences by date to `daily` (one arm's

@@ -9,9 +9,10 @@ use clap::Args;
 use super::options::out_dir;
 use super::progress::Meter;
 use super::terminal::safe_line;
-use super::{Failure, RunOptions, interrupt};
-use crate::analysis::compare::{self, Arm, Row};
-use crate::analysis::compare_series;
+use super::{Failure, PrecisionOptions, RunOptions, interrupt};
+use crate::analysis::compare::{self, Arm, Quantity, Row, Sums};
+use crate::analysis::compare_series::{self, Fan};
+use crate::analysis::precision::{self, Rule, Stop};
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, info_row, schema, sha256_hex};
 use crate::scenario::{self, Scenario};
@@ -34,6 +35,8 @@ pub struct CompareArgs {
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
     pub options: RunOptions,
+    #[command(flatten)]
+    pub precision: PrecisionOptions,
 }
 
 /// `forcegen compare`.
@@ -41,6 +44,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     interrupt::install();
     let scenarios = load_all(args)?;
     let threads = args.options.threads()?;
+    let rule = args.precision.rule(scenarios[0].simulation.trials)?;
     let quantities = compare::quantities(&scenarios).map_err(|e| Failure::Usage(e.to_string()))?;
     let arms: Vec<Arm> = scenarios
         .iter()
@@ -61,36 +65,34 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let reference = &scenarios[0];
-    let trials = reference.simulation.trials;
+    let quiet = args.options.output.quiet;
     let started = Instant::now();
-    // The paired trials, then each scenario's fans on the same trials.
-    let mut meter = Meter::new(
-        trials.saturating_mul(arms.len() as u64 + 1),
-        args.options.output.quiet,
-        None,
-    );
-    let sums = meter.run(trials, |progress| {
-        compare::run(&arms, &quantities, 0..trials, threads, progress)
-    })?;
-    let mut fans = Vec::new();
-    for arm in &arms {
-        fans.push(meter.run(trials, |progress| {
-            compare_series::fan(arm, 0..trials, threads, progress)
-        })?);
-    }
-    meter.clear();
+    let first_batch = reference.simulation.trials;
+    let (sums, fans, stop) = match rule {
+        None => {
+            let (sums, fans) = compare_once(&arms, &quantities, first_batch, threads, quiet)?;
+            (sums, fans, None)
+        }
+        Some(rule) => {
+            let (sums, fans, stop) = compare_until(&arms, &quantities, &rule, first_batch, threads, quiet)?;
+            (sums, fans, Some(stop))
+        }
+    };
+    let trials = sums.trials;
     let rows = compare::rows(&arms, &quantities, &sums);
-    let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
-    let info = info_row(
-        &owner.name,
-        &sha256,
-        reference.simulation.seed,
-        trials,
-        &[
-            ("scenario_files", paths.join(" | ")),
-            ("scenario_file_sha256s", hashes.join(" | ")),
-        ],
-    );
+    let mut columns = vec![
+        (
+            "scenario_files",
+            scenarios
+                .iter()
+                .map(|s| s.file.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        ),
+        ("scenario_file_sha256s", hashes.join(" | ")),
+    ];
+    columns.extend(stop.map(|s| s.info_columns()).unwrap_or_default());
+    let info = info_row(&owner.name, &sha256, reference.simulation.seed, trials, &columns);
     let mut files = vec![
         (compare::FILE, compare::render(&rows)),
         (compare::INFO_FILE, info),
@@ -103,7 +105,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     files.push((schema::COMPARE_PAGE, page.into_bytes()));
     interrupt::check()?;
     folder.commit(&files)?;
-    if !args.options.output.quiet {
+    if !quiet {
         println!(
             "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",
             arms.len(),
@@ -112,9 +114,69 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
             started.elapsed().as_secs_f64(),
             safe_line(&out.join(compare::FILE).display().to_string())
         );
+        super::terminal::print_precision(stop.as_ref(), "every scenario's target probability");
         print_targets(&rows);
     }
     Ok(())
+}
+
+/// The paired trials, then each scenario's fans on the same trials.
+fn compare_once(
+    arms: &[Arm],
+    quantities: &[Quantity],
+    trials: u64,
+    threads: usize,
+    quiet: bool,
+) -> Result<(Sums, Vec<Fan>), Failure> {
+    let mut meter = Meter::new(trials.saturating_mul(arms.len() as u64 + 1), quiet, None);
+    let sums = meter.run(trials, |progress| {
+        compare::run(arms, quantities, 0..trials, threads, progress)
+    })?;
+    let fans = run_fans(arms, trials, threads, &mut meter)?;
+    meter.clear();
+    Ok((sums, fans))
+}
+
+/// Each scenario's fan over trials `0..trials`, one scenario at a time (so
+/// that only one scenario's per-day tables are held at once).
+fn run_fans(arms: &[Arm], trials: u64, threads: usize, meter: &mut Meter) -> Result<Vec<Fan>, Failure> {
+    let mut fans = Vec::with_capacity(arms.len());
+    for arm in arms {
+        fans.push(meter.run(trials, |progress| {
+            compare_series::fan(arm, 0..trials, threads, progress)
+        })?);
+    }
+    Ok(fans)
+}
+
+/// `--until-se`: the paired trials in batches, until every scenario's
+/// target probabilities by the horizon are precise enough; then each
+/// scenario's fans over all those trials (the same as a plain run of them,
+/// without holding every scenario's tables across the batches).
+fn compare_until(
+    arms: &[Arm],
+    quantities: &[Quantity],
+    rule: &Rule,
+    trials: u64,
+    threads: usize,
+    quiet: bool,
+) -> Result<(Sums, Vec<Fan>, Stop), Failure> {
+    let mut sums = Sums::empty(arms, quantities);
+    let stop = precision::batches(rule, trials, |range, batch| {
+        let count = range.end - range.start;
+        let mut meter = Meter::new(count, quiet, Some(format!("batch {batch}")));
+        meter.run(count, |progress| {
+            compare::add_run(&mut sums, arms, quantities, range.clone(), threads, progress)
+        })?;
+        let rows = compare::rows(arms, quantities, &sums);
+        let targets = rows.iter().filter(|r| r.kind == "target");
+        Ok::<f64, Failure>(targets.map(|r| r.value_se).fold(0.0, f64::max))
+    })?;
+    let total = sums.trials;
+    let mut meter = Meter::new(total.saturating_mul(arms.len() as u64), quiet, Some("fans".to_string()));
+    let fans = run_fans(arms, total, threads, &mut meter)?;
+    meter.clear();
+    Ok((sums, fans, stop))
 }
 
 /// Reads every scenario, each with the first one's seed and trials (or the

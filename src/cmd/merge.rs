@@ -40,6 +40,7 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         threads: 0,
         report_day,
         drivers: true,
+        precision: None,
     };
     results.write(folder, false, args.xlsx.xlsx, args.output.quiet)
 }

@@ -30,7 +30,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
         let warnings = quick_warnings(&scenario, DRAWS);
         Ok((scenario, warnings))
     })??;
-    print(&warnings);
+    print(&scenario, &warnings);
     let with = match args.sets.len() {
         0 => String::new(),
         n => format!(" (with {n} --set)"),
@@ -54,20 +54,25 @@ pub fn run(args: &ValidateArgs) -> Result<(), Failure> {
 /// of reach or already met ([`quick_warnings`] from a number of draws per
 /// input): `validate` with explain's [`DRAWS`] (the same text), `run` (not
 /// with `--quiet`) with [`QUICK_DRAWS`], before anything else. Each is one
-/// line: a newline in a name is shown escaped.
-pub(super) fn print(warnings: &[Warning]) {
+/// line: a newline in a name is shown escaped. Then the warnings of the
+/// priors `scenario` uses (a prior fitted to one record).
+pub(super) fn print(scenario: &Scenario, warnings: &[Warning]) {
     for warning in warnings {
         eprintln!(
             "warning: {}",
             safe_line(&format!("{}: {}", warning.field, warning.message))
         );
     }
+    for (field, message) in crate::scenario::priors::warnings(&scenario.prior_uses) {
+        eprintln!("warning: {}", safe_line(&format!("{field}: {message}")));
+    }
 }
 
 /// The warnings `run` prints ([`quick_warnings`] with [`QUICK_DRAWS`]),
 /// worked out so that Ctrl-C stops them at once.
 pub(super) fn print_run_warnings(scenario: &Scenario) -> Result<(), Failure> {
-    let scenario = scenario.clone();
-    print(&interruptible(move || quick_warnings(&scenario, QUICK_DRAWS))?);
+    let copy = scenario.clone();
+    let warnings = interruptible(move || quick_warnings(&copy, QUICK_DRAWS))?;
+    print(scenario, &warnings);
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! The rules: docs/MODEL.md §4.3 to §4.5.
 
 use crate::engine::aggregate::{RATIO_SCALE, sum_scale};
-use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_value, float_value};
+use crate::engine::histogram::{Binning, DayHistogram, EXACT_LIMIT, count_value};
 use crate::scenario::Metric;
 
 /// Percentiles reported for every metric and day.
@@ -75,7 +75,7 @@ pub fn count_stats(histogram: &DayHistogram, large: (u128, u128), day: usize, tr
 
 /// Stats of a ratio metric on report day `day`.
 pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, trials: u64) -> DayStats {
-    scaled_stats(histogram, sums, RATIO_SCALE, day, trials)
+    scaled_stats(histogram, sums, RATIO_SCALE, Binning::Ratio, day, trials)
 }
 
 /// Stats of any metric on report day `day`; `sums` are its fixed-point
@@ -90,7 +90,10 @@ pub fn metric_stats(
     trials: u64,
 ) -> DayStats {
     let mut stats = match sums {
-        Some(sums) if metric.has_sums() => scaled_stats(histogram, sums, sum_scale(metric).0, day, trials),
+        Some(sums) if metric.has_sums() => {
+            let scale = sum_scale(metric).0;
+            scaled_stats(histogram, sums, scale, Binning::of(metric), day, trials)
+        }
         _ => count_stats(histogram, large, day, trials),
     };
     if metric == Metric::MonthsOfCover {
@@ -111,14 +114,22 @@ pub fn decimals(metric: Metric) -> usize {
     }
 }
 
-/// Stats of a real-valued metric whose sums are in units of 1/`scale`.
-fn scaled_stats(histogram: &DayHistogram, sums: (u128, u128), scale: f64, day: usize, trials: u64) -> DayStats {
+/// Stats of a real-valued metric whose sums are in units of 1/`scale`,
+/// its values kept in bins by `binning`.
+fn scaled_stats(
+    histogram: &DayHistogram,
+    sums: (u128, u128),
+    scale: f64,
+    binning: Binning,
+    day: usize,
+    trials: u64,
+) -> DayStats {
     let (mean, sd) = mean_sd(trials, sums.0, sums.1, scale);
     let keys = histogram.percentile_keys(day, trials, &PERCENTS);
     DayStats {
         mean,
         sd,
-        percentiles: std::array::from_fn(|i| float_value(keys[i])),
+        percentiles: std::array::from_fn(|i| binning.value(keys[i])),
     }
 }
 

@@ -40,6 +40,82 @@ fn edit(dir: &Path, file: &str, key: (&str, &str), column: &str, value: &str) {
     fs::write(&path, writer.into_inner().unwrap()).unwrap();
 }
 
+/// The GSF's share-of-ceiling target.
+const TARGET: &str = "GSF at 90% of ceiling";
+
+/// File, the row's key column and value, the column, the new value, and what the error says.
+type Case = (
+    &'static str,
+    (&'static str, &'static str),
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// The edits `report` refuses.
+const CASES: &[Case] = &[
+    (
+        "summary.csv",
+        ("target", TARGET),
+        "p_reached_by_horizon",
+        "NaN",
+        "not a finite number",
+    ),
+    (
+        "summary.csv",
+        ("target", TARGET),
+        "p_reached_by_horizon",
+        "-5",
+        "is below 0",
+    ),
+    (
+        "summary.csv",
+        ("target", TARGET),
+        "p_reached_by_horizon",
+        "1.5",
+        "is above 1",
+    ),
+    (
+        "summary.csv",
+        ("target", TARGET),
+        "p_reached_by_horizon_se",
+        "-0.3",
+        "is below 0",
+    ),
+    (
+        "summary.csv",
+        ("target", TARGET),
+        "date_p50",
+        "someday",
+        "is not a date",
+    ),
+    ("drivers.csv", ("rank", "1"), "spearman", "NaN", "not a finite number"),
+    ("drivers.csv", ("rank", "1"), "spearman", "-5", "is below -1"),
+    ("drivers.csv", ("rank", "1"), "first_order", "-7", "is below 0"),
+    ("drivers.csv", ("rank", "1"), "mean_when_input_low", "1e308", "is above"),
+    (
+        "timeseries.csv",
+        ("metric", "international"),
+        "p95",
+        "1e308",
+        "is above 4303360000",
+    ),
+    (
+        "timeseries.csv",
+        ("metric", "months_of_cover"),
+        "p95",
+        "500",
+        "is above 120.234",
+    ),
+    (
+        "timeseries.csv",
+        ("metric", "months_of_cover"),
+        "sd",
+        "NaN",
+        "not a finite number",
+    ),
+];
+
 #[test]
 fn report_refuses_nan_negative_and_out_of_range_values() {
     let work = tempfile::tempdir().unwrap();
@@ -50,72 +126,7 @@ fn report_refuses_nan_negative_and_out_of_range_values() {
         &run,
         &["--trials", "200"],
     );
-    let target = "GSF at 90% of ceiling";
-    // File, the row's key column and value, the column, the new value, and what the error says.
-    type Case<'a> = (&'a str, (&'a str, &'a str), &'a str, &'a str, &'a str);
-    let cases: [Case; 12] = [
-        (
-            "summary.csv",
-            ("target", target),
-            "p_reached_by_horizon",
-            "NaN",
-            "not a finite number",
-        ),
-        (
-            "summary.csv",
-            ("target", target),
-            "p_reached_by_horizon",
-            "-5",
-            "is below 0",
-        ),
-        (
-            "summary.csv",
-            ("target", target),
-            "p_reached_by_horizon",
-            "1.5",
-            "is above 1",
-        ),
-        (
-            "summary.csv",
-            ("target", target),
-            "p_reached_by_horizon_se",
-            "-0.3",
-            "is below 0",
-        ),
-        (
-            "summary.csv",
-            ("target", target),
-            "date_p50",
-            "someday",
-            "is not a date",
-        ),
-        ("drivers.csv", ("rank", "1"), "spearman", "NaN", "not a finite number"),
-        ("drivers.csv", ("rank", "1"), "spearman", "-5", "is below -1"),
-        ("drivers.csv", ("rank", "1"), "first_order", "-7", "is below 0"),
-        ("drivers.csv", ("rank", "1"), "mean_when_input_low", "1e308", "is above"),
-        (
-            "timeseries.csv",
-            ("metric", "international"),
-            "p95",
-            "1e308",
-            "is above 4303360000",
-        ),
-        (
-            "timeseries.csv",
-            ("metric", "months_of_cover"),
-            "p95",
-            "500",
-            "is above 120.234",
-        ),
-        (
-            "timeseries.csv",
-            ("metric", "months_of_cover"),
-            "sd",
-            "NaN",
-            "not a finite number",
-        ),
-    ];
-    for (file, key, column, value, says) in cases {
+    for &(file, key, column, value, says) in CASES {
         let copy = work.path().join("copy");
         let _ = fs::remove_dir_all(&copy);
         fs::create_dir(&copy).unwrap();

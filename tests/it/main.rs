@@ -5,6 +5,7 @@
 mod cli_support;
 mod common;
 
+mod age_priors;
 mod analysis_pages;
 mod backtest;
 mod bad_input;
@@ -15,6 +16,7 @@ mod compare;
 mod correlations;
 mod determinism;
 mod docs_commands;
+mod engine_agreement;
 mod exact_sizes;
 mod explain;
 mod friction;
@@ -37,6 +39,7 @@ mod model_v2;
 mod output_safety;
 mod overrides;
 mod pages_browser;
+mod pledge_records;
 mod properties;
 mod report;
 mod report_browser;
@@ -46,8 +49,11 @@ mod report_run;
 mod samplers;
 mod scenario_text;
 mod sensitivity;
+mod sobol;
+mod solve;
 mod spreadsheet;
 mod sweep;
+mod until_se;
 #[path = "../value_stability.rs"]
 mod value_stability;
 mod workbook;

@@ -1,6 +1,7 @@
 //! `sensitivity.html`: one tornado chart per outcome (the outcome's mean
 //! when each input is low and when it is high, the widest swing first),
-//! from `sensitivity.csv` and `sensitivity_info.csv`.
+//! from `sensitivity.csv` and `sensitivity_info.csv`; then, with `--sobol`,
+//! the Sobol indices of `sobol.csv` (see `sobol`).
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -194,6 +195,9 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         &SENSITIVITY_COLUMNS,
         rows,
     );
-    let findings: Vec<String> = tornadoes.iter().map(finding).collect();
+    let mut findings: Vec<String> = tornadoes.iter().map(finding).collect();
+    if let Some(outputs) = super::sobol::outputs(files)? {
+        findings.extend(super::sobol::section(&mut body, &outputs, &run)?);
+    }
     Ok(page("sensitivity", &title, &meta, &findings, &body))
 }
