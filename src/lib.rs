@@ -10,10 +10,12 @@
 //! [`engine`] (many trials in parallel, reduced to mergeable aggregates) ->
 //! [`model`] (one trial: draws and head counts) ->
 //! [`scenario`] (TOML to a validated scenario);
-//! [`readback`] reads files back within size limits, for any of them.
+//! [`readback`] reads files back within size limits, for any of them, and
+//! [`budget`] is the process-wide memory budget every layer checks against.
 //! The rules are in docs/MODEL.md.
 
 pub mod analysis;
+pub mod budget;
 pub mod cmd;
 pub mod engine;
 pub mod model;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Aggregates;
+use crate::scenario::shown::quoted;
 use crate::scenario::{self, Scenario};
 
 const FORMAT: &str = "forcegen-partial-5";
@@ -37,7 +38,12 @@ pub struct Shard {
 impl Shard {
     /// Parses `K/N` with 1 <= K <= N <= [`MAX_SHARDS`].
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard must look like K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 3/8), got \"{text}\"");
+        let bad = || {
+            format!(
+                "--shard must look like K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 3/8), got {}",
+                quoted(text)
+            )
+        };
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let index: u64 = k.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;
@@ -115,6 +121,9 @@ pub enum PartialError {
     Incomplete(String),
     #[error("{0}")]
     Scenario(#[from] scenario::ScenarioError),
+    /// The partial files together would take more memory than the budget.
+    #[error("{0}")]
+    Budget(#[from] crate::budget::Exceeded),
 }
 
 impl PartialError {
@@ -178,15 +187,15 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Partial, PartialError> {
         .is_some_and(|n| ["1", "2", "3"].contains(&n))
     {
         return Err(bad(format!(
-            "format \"{}\" was written by an older forcegen, which kept no exact sums of head counts of \
+            "format {} was written by an older forcegen, which kept no exact sums of head counts of \
              65,536 and more; run its shard again with this forcegen (format \"{FORMAT}\")",
-            partial.format
+            quoted(&partial.format)
         )));
     }
     if partial.format != FORMAT {
         return Err(bad(format!(
-            "format \"{}\", expected \"{FORMAT}\"",
-            partial.format.escape_debug()
+            "format {}, expected \"{FORMAT}\"",
+            quoted(&partial.format)
         )));
     }
     if !partial.shard.is_valid() {
@@ -247,8 +256,26 @@ impl Merged {
     }
 }
 
-/// Reads, checks and merges partial files (see [`merge_partials`]).
+/// Memory a partial file takes for each byte of it while merged (its bytes
+/// and its parsed aggregates): about 2, measured.
+pub const BYTES_PER_PARTIAL_BYTE: u64 = 2;
+
+/// Reads, checks and merges partial files (see [`merge_partials`]), all of
+/// them together within the memory budget ([`BYTES_PER_PARTIAL_BYTE`] for
+/// each byte), checked before any is read.
 pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, PartialError> {
+    // A file that cannot be sized is refused when it is read.
+    let total = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|meta| if meta.is_file() { meta.len() } else { 0 })
+        .fold(0u64, u64::saturating_add);
+    let need = crate::budget::Need::new(
+        format!("merging {} partial files", paths.len()),
+        &[(total, "bytes")],
+        BYTES_PER_PARTIAL_BYTE,
+    );
+    crate::budget::check(&need)?;
     let mut parts = Vec::new();
     for path in paths {
         parts.push((path.clone(), read(path)?));

@@ -21,6 +21,25 @@ pub const FILE: &str = schema::COMPARE;
 /// Name of the file saying what produced it.
 pub const INFO_FILE: &str = schema::COMPARE_INFO;
 
+/// Most scenarios one `compare` takes: each is a column of every row, a
+/// fan on the page and a model in memory.
+pub const MAX_SCENARIOS: usize = 100;
+/// Memory a compared scenario takes for each byte of its text (its parsed
+/// form, its model and its sums: about 30 measured, on scenarios of
+/// thousands of contributors).
+pub const BYTES_PER_SCENARIO_BYTE: u64 = 32;
+
+/// The memory of the compared scenarios, from the size of their files
+/// (`bytes` in all): refused up front when past the budget.
+pub fn scenarios_need(count: usize, bytes: u64) -> crate::budget::Need {
+    crate::budget::Need::new(
+        format!("comparing {count} scenarios"),
+        &[(bytes, "bytes of scenario files")],
+        BYTES_PER_SCENARIO_BYTE,
+    )
+    .advice("compare fewer or smaller scenarios")
+}
+
 /// What is compared: a target (reached by the horizon, yes or no) or a
 /// standard metric on the horizon day.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,8 +74,9 @@ impl Quantity {
 /// Two scenarios that give one target name two meanings.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
-    "target \"{name}\" means {first} in {first_file} but {second} in {second_file}; give the two targets \
-     different names to compare both"
+    "target {} means {first} in {first_file} but {second} in {second_file}; give the two targets \
+     different names to compare both",
+    crate::scenario::shown::quoted(name)
 )]
 pub struct ClashingTarget {
     pub name: String,

@@ -20,22 +20,37 @@ use crate::scenario::{Metric, Scenario};
 /// Name of the file.
 pub const FILE: &str = schema::COMPARE_TIMESERIES;
 
-/// One scenario's aggregates over the trials (its fans).
-pub fn fan(arm: &Arm, trials: Range<u64>, threads: usize, progress: &Progress) -> Result<Aggregates, EngineError> {
-    engine::run(arm.model(), trials, threads, progress)
+/// One scenario's fans: the stats of each of the [`FAN_METRICS`] on each of
+/// its report days (`None` where it has no such metric). Only these are
+/// kept of its run, so that comparing many scenarios holds one scenario's
+/// per-day tables at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fan {
+    stats: Vec<Vec<Option<DayStats>>>,
+}
+
+/// One scenario's [`Fan`] over the trials.
+pub fn fan(arm: &Arm, trials: Range<u64>, threads: usize, progress: &Progress) -> Result<Fan, EngineError> {
+    let aggregates = engine::run(arm.model(), trials, threads, progress)?;
+    let days = arm.model().report_days.len();
+    let stats = FAN_METRICS
+        .iter()
+        .map(|&metric| (0..days).map(|k| stats(arm, &aggregates, metric, k)).collect())
+        .collect();
+    Ok(Fan { stats })
 }
 
 /// `compare_timeseries.csv`: for each fan metric and scenario, one row per
 /// report date of that scenario. `reference` gives the dates (every
-/// scenario shares its start); `fans` are the arms' aggregates in order.
-pub fn render(reference: &Scenario, arms: &[Arm], fans: &[Aggregates], sums: &Sums) -> Vec<u8> {
+/// scenario shares its start); `fans` are the arms' fans in order.
+pub fn render(reference: &Scenario, arms: &[Arm], fans: &[Fan], sums: &Sums) -> Vec<u8> {
     let mut rows = Vec::new();
     for (f, metric) in FAN_METRICS.iter().enumerate() {
-        for (a, (arm, aggregates)) in arms.iter().zip(fans).enumerate() {
+        for (a, (arm, fan)) in arms.iter().zip(fans).enumerate() {
             let shared = arm.shared_days(&arms[0]);
             let differences = &sums.daily[a][f];
             for (k, &day) in arm.model().report_days.iter().enumerate() {
-                let Some(stats) = stats(arm, aggregates, *metric, k) else {
+                let Some(stats) = fan.stats.get(f).and_then(|days| days.get(k)).cloned().flatten() else {
                     continue;
                 };
                 let decimals = if metric.is_ratio() { 4 } else { 0 };

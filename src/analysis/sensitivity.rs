@@ -22,11 +22,9 @@ pub const FILE: &str = schema::SENSITIVITY;
 /// Name of the file saying what produced it.
 pub const INFO_FILE: &str = schema::SENSITIVITY_INFO;
 
-/// Most memory the kept trials may take: each trial keeps 8 bytes per input
-/// and outcome, held twice while the chunks are gathered into columns.
-pub const MAX_SAMPLE_BYTES: u64 = 4 << 30;
-
-/// Bytes kept per trial for `inputs` inputs and `outcomes` outcomes.
+/// Bytes kept per trial for `inputs` inputs and `outcomes` outcomes: 8
+/// bytes each, held twice while the chunks are gathered into columns
+/// (within the memory budget, `crate::budget`).
 pub fn bytes_per_trial(inputs: usize, outcomes: usize) -> u64 {
     16 * (inputs + outcomes) as u64
 }

@@ -31,8 +31,6 @@ pub const FILE: &str = schema::SOBOL;
 pub const DEFAULT_ROWS: u64 = 2_000;
 /// Bootstrap resamples of the rows, for the 90% intervals.
 pub const RESAMPLES: usize = 500;
-/// Most memory the kept outputs may take.
-pub const MAX_SAMPLE_BYTES: u64 = 4 << 30;
 
 /// What a trial produced, for one output.
 #[derive(Debug, Clone, PartialEq)]

@@ -20,6 +20,7 @@ use crate::model::{GENERATOR_NAME, Model};
 use crate::output::stats::{PERCENTS, date_percentiles, decimals, metric_stats, share_se, share_within_horizon};
 use crate::output::{self, cell_text, number, schema};
 use crate::scenario::overrides::{self, OverrideError};
+use crate::scenario::shown::cut;
 use crate::scenario::{MAX_CSV_ROWS, Metric, Scenario};
 
 /// The sweep's result file.
@@ -53,7 +54,7 @@ pub fn axes(text: &str, file: &str, sets: &[String]) -> Result<Vec<Axis>, SweepE
             return Err(SweepError::Invalid(format!(
                 "--set {}: value {} of the list is empty; separate values with single commas (quote a value \
                  that is text with a comma: '\"a, b\"')",
-                set.trim(),
+                cut(set.trim()),
                 empty + 1
             )));
         }
@@ -61,13 +62,14 @@ pub fn axes(text: &str, file: &str, sets: &[String]) -> Result<Vec<Axis>, SweepE
             return Err(SweepError::Invalid(format!(
                 "--set {}: every grid point runs the same trials with the same seed (so that the points share \
                  their random numbers); set them for all points with --trials and --seed",
-                set.trim()
+                cut(set.trim())
             )));
         }
         if axes.iter().any(|a| a.field == field) {
             return Err(SweepError::Invalid(format!(
-                "--set {}: `{field}` is already swept by an earlier --set; give all its values in one list",
-                set.trim()
+                "--set {}: `{}` is already swept by an earlier --set; give all its values in one list",
+                cut(set.trim()),
+                cut(&field)
             )));
         }
         axes.push(Axis { path, field, values });

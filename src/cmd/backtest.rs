@@ -9,7 +9,7 @@ use clap::Args;
 use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
 use super::run::identity;
-use super::terminal::safe;
+use super::terminal::safe_line;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::backtest::{self, Overall, Provenance, Score};
 use crate::engine;
@@ -45,10 +45,15 @@ pub fn run(args: &BacktestArgs) -> Result<(), Failure> {
     args.options.apply_to(&mut scenario)?;
     let threads = args.options.threads()?;
     let (observations, bytes) = backtest::read_observations(&args.observed, &scenario)?;
-    let out = out_dir(&args.options.output, Some(&args.scenario), Some("backtest"));
-    let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let mut model = Model::new(&scenario);
     model.report_days = backtest::report_days(&observations, model.horizon);
+    let workers = match threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    crate::budget::check(&backtest::tables_need(&model, workers, scenario.simulation.trials))?;
+    let out = out_dir(&args.options.output, Some(&args.scenario), Some("backtest"));
+    let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let started = Instant::now();
     let trials = scenario.simulation.trials;
     let aggregates = with_progress(trials, args.options.output.quiet, |progress| {
@@ -96,16 +101,16 @@ fn swapped_hint(failure: Failure, args: &BacktestArgs) -> Failure {
 fn print_summary(scenario: &Scenario, model: &Model, scores: &[Score], out: &Path, trials: u64, elapsed: Duration) {
     println!(
         "{}: backtest of {} observations against {trials} trials (seed {}) in {:.2} s; results in {}",
-        safe(&scenario.name),
+        safe_line(&scenario.name),
         scores.len(),
         scenario.simulation.seed,
         elapsed.as_secs_f64(),
-        safe(&out.display().to_string())
+        safe_line(&out.display().to_string())
     );
     let groups = backtest::groups(scenario, model, scores);
     let width = groups
         .iter()
-        .map(|(label, _)| safe(label).chars().count())
+        .map(|(label, _)| safe_line(label).chars().count())
         .max()
         .unwrap_or(0);
     let line = |cells: [&str; 8]| {
@@ -135,7 +140,7 @@ fn print_summary(scenario: &Scenario, model: &Model, scores: &[Score], out: &Pat
         let crps = o.mean_crps.map(|c| number(c, 2)).unwrap_or_default();
         let pit = format!("{:.3}", o.mean_pit);
         line([
-            &safe(label),
+            &safe_line(label),
             &o.n.to_string(),
             &hits(o.in_50),
             &percent(o.band_50_mass),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::options::out_dir;
-use super::terminal::{aligned, safe};
+use super::terminal::{aligned, safe_line};
 use super::{Failure, OutputOptions, interrupt};
 use crate::analysis::calibrate::honour::quantile;
 use crate::analysis::calibrate::validate::{ValidationRow, validate};
@@ -89,13 +89,13 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     folder.commit(&files)?;
     if !args.output.quiet {
         println!(
-            "{}: {} records in {} groups, {} bootstrap resamples (seed {}); priors in {}",
-            safe(&file),
-            records.rows.len(),
-            calibration.groups.len(),
+            "{}: {} in {}, {} bootstrap resamples (seed {}); priors in {}",
+            safe_line(&file),
+            counted(records.rows.len(), "record"),
+            counted(calibration.groups.len(), "group"),
             calibration.resamples,
             calibration.seed,
-            safe(&out.join(PRIORS).display().to_string())
+            safe_line(&out.join(PRIORS).display().to_string())
         );
         print!("{}", table(&calibration));
         println!(
@@ -106,12 +106,17 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
         if let (Some(column), Some(rows)) = (&args.validate, &validation) {
             println!(
                 "\nHeld out one {} at a time (lower is better; validation.csv):",
-                safe(column)
+                safe_line(column)
             );
             print!("{}", validation_table(rows));
         }
     }
     Ok(())
+}
+
+/// "1 group", "3 groups".
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The held-out scores, one line per held-out value, fitted against flat.
@@ -133,7 +138,7 @@ fn validation_table(rows: &[ValidationRow]) -> String {
             let show = |v: Option<f64>| v.map_or("-".to_string(), short);
             format!("{} vs {}", show(r.fitted), show(r.flat))
         };
-        let mut line = vec![safe(&chunk[0].held_out), chunk[0].records.to_string()];
+        let mut line = vec![safe_line(&chunk[0].held_out), chunk[0].records.to_string()];
         line.extend(chunk.iter().map(score));
         lines.push(line);
     }
@@ -181,7 +186,7 @@ fn row(g: &GroupFit) -> Vec<String> {
         format!("{p5} to {p95}")
     });
     vec![
-        safe(&g.name),
+        safe_line(&g.name),
         g.records.to_string(),
         g.censored.to_string(),
         g.never.to_string(),

@@ -8,12 +8,11 @@ use clap::Args;
 
 use super::options::out_dir;
 use super::progress::Meter;
-use super::terminal::safe;
+use super::terminal::safe_line;
 use super::{Failure, PrecisionOptions, RunOptions, interrupt};
 use crate::analysis::compare::{self, Arm, Quantity, Row, Sums};
-use crate::analysis::compare_series;
+use crate::analysis::compare_series::{self, Fan};
 use crate::analysis::precision::{self, Rule, Stop};
-use crate::engine::Aggregates;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, info_row, schema, sha256_hex};
 use crate::scenario::{self, Scenario};
@@ -113,7 +112,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
             trials,
             reference.simulation.seed,
             started.elapsed().as_secs_f64(),
-            safe(&out.join(compare::FILE).display().to_string())
+            safe_line(&out.join(compare::FILE).display().to_string())
         );
         super::terminal::print_precision(stop.as_ref(), "every scenario's target probability");
         print_targets(&rows);
@@ -128,23 +127,32 @@ fn compare_once(
     trials: u64,
     threads: usize,
     quiet: bool,
-) -> Result<(Sums, Vec<Aggregates>), Failure> {
+) -> Result<(Sums, Vec<Fan>), Failure> {
     let mut meter = Meter::new(trials.saturating_mul(arms.len() as u64 + 1), quiet, None);
     let sums = meter.run(trials, |progress| {
         compare::run(arms, quantities, 0..trials, threads, progress)
     })?;
-    let mut fans = Vec::new();
+    let fans = run_fans(arms, trials, threads, &mut meter)?;
+    meter.clear();
+    Ok((sums, fans))
+}
+
+/// Each scenario's fan over trials `0..trials`, one scenario at a time (so
+/// that only one scenario's per-day tables are held at once).
+fn run_fans(arms: &[Arm], trials: u64, threads: usize, meter: &mut Meter) -> Result<Vec<Fan>, Failure> {
+    let mut fans = Vec::with_capacity(arms.len());
     for arm in arms {
         fans.push(meter.run(trials, |progress| {
             compare_series::fan(arm, 0..trials, threads, progress)
         })?);
     }
-    meter.clear();
-    Ok((sums, fans))
+    Ok(fans)
 }
 
-/// `--until-se`: the paired trials and the fans in batches, until every
-/// scenario's target probabilities by the horizon are precise enough.
+/// `--until-se`: the paired trials in batches, until every scenario's
+/// target probabilities by the horizon are precise enough; then each
+/// scenario's fans over all those trials (the same as a plain run of them,
+/// without holding every scenario's tables across the batches).
 fn compare_until(
     arms: &[Arm],
     quantities: &[Quantity],
@@ -152,26 +160,22 @@ fn compare_until(
     trials: u64,
     threads: usize,
     quiet: bool,
-) -> Result<(Sums, Vec<Aggregates>, Stop), Failure> {
+) -> Result<(Sums, Vec<Fan>, Stop), Failure> {
     let mut sums = Sums::empty(arms, quantities);
-    let mut fans: Vec<Aggregates> = arms.iter().map(|arm| Aggregates::new(arm.model())).collect();
     let stop = precision::batches(rule, trials, |range, batch| {
         let count = range.end - range.start;
-        let label = Some(format!("batch {batch}"));
-        let mut meter = Meter::new(count.saturating_mul(arms.len() as u64 + 1), quiet, label);
+        let mut meter = Meter::new(count, quiet, Some(format!("batch {batch}")));
         meter.run(count, |progress| {
             compare::add_run(&mut sums, arms, quantities, range.clone(), threads, progress)
         })?;
-        for (arm, fan) in arms.iter().zip(&mut fans) {
-            let part = meter.run(count, |progress| {
-                compare_series::fan(arm, range.clone(), threads, progress)
-            })?;
-            fan.merge(&part);
-        }
         let rows = compare::rows(arms, quantities, &sums);
         let targets = rows.iter().filter(|r| r.kind == "target");
         Ok::<f64, Failure>(targets.map(|r| r.value_se).fold(0.0, f64::max))
     })?;
+    let total = sums.trials;
+    let mut meter = Meter::new(total.saturating_mul(arms.len() as u64), quiet, Some("fans".to_string()));
+    let fans = run_fans(arms, total, threads, &mut meter)?;
+    meter.clear();
     Ok((sums, fans, stop))
 }
 
@@ -183,6 +187,25 @@ fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
             "compare needs at least two scenario files (the first is the reference)".to_string(),
         ));
     }
+    if args.scenarios.len() > compare::MAX_SCENARIOS {
+        return Err(Failure::Usage(format!(
+            "compare takes at most {} scenario files, got {}",
+            compare::MAX_SCENARIOS,
+            args.scenarios.len()
+        )));
+    }
+    // Sized before any is read: a device or a pipe counts as the largest a
+    // scenario may be (a missing file is refused when it is read).
+    let bytes = args
+        .scenarios
+        .iter()
+        .map(|p| match std::fs::metadata(p) {
+            Ok(meta) if meta.is_file() => meta.len().min(scenario::MAX_SCENARIO_BYTES),
+            Ok(_) => scenario::MAX_SCENARIO_BYTES,
+            Err(_) => 0,
+        })
+        .fold(0u64, u64::saturating_add);
+    crate::budget::check(&compare::scenarios_need(args.scenarios.len(), bytes))?;
     let mut scenarios = Vec::new();
     for path in &args.scenarios {
         scenarios.push(scenario::parse_file(path)?);
@@ -213,7 +236,7 @@ fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
 /// Each target's probability in each scenario, with the paired difference.
 fn print_targets(rows: &[Row]) {
     for row in rows.iter().filter(|r| r.kind == "target") {
-        let (quantity, scenario) = (safe(&row.quantity), safe(&row.scenario));
+        let (quantity, scenario) = (safe_line(&row.quantity), safe_line(&row.scenario));
         match row.difference {
             None => println!("  {quantity}: {scenario}: {:.1}%", 100.0 * row.value),
             Some((d, se, _)) => println!(

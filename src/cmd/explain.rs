@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Failure;
+use super::interrupt::interruptible;
 use super::options::load_scenario;
 use super::run::check_target;
 use super::terminal::safe;
@@ -31,9 +32,14 @@ pub struct ExplainArgs {
 
 /// `forcegen explain`: prints the table and warnings; with `--csv`, also
 /// writes the table there.
+/// Ctrl-C stops it at once (exit 130), before anything is written.
 pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
-    let scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
-    let explanation = explain(&scenario);
+    let (path, sets) = (args.scenario.clone(), args.sets.clone());
+    let (scenario, explanation) = interruptible(move || -> Result<_, Failure> {
+        let scenario = load_scenario(path.as_deref(), &sets)?;
+        let explanation = explain(&scenario);
+        Ok((scenario, explanation))
+    })??;
     if let Some(path) = &args.csv {
         let header = CSV_HEADER.join(",");
         check_target(path, args.scenario.as_deref(), header.as_bytes(), args.force)?;

@@ -48,6 +48,13 @@ pub enum Failure {
     Report(#[from] ReportError),
     #[error("{0}")]
     Engine(EngineError),
+    /// Ctrl-C before the command finished; nothing was written.
+    #[error("interrupted (Ctrl-C) before the command finished; nothing was written")]
+    Interrupted,
+    /// What an input would take is past the memory budget (or the
+    /// budget's variable is malformed).
+    #[error("{0}")]
+    Budget(#[from] crate::budget::Exceeded),
     /// A bug in forcegen rather than in what it was given.
     #[error("internal error: {0}")]
     Internal(String),
@@ -63,10 +70,11 @@ impl Failure {
             | Failure::Sweep(_)
             | Failure::Observed(_)
             | Failure::Records(_)
-            | Failure::Report(_) => EXIT_BAD_INPUT,
+            | Failure::Report(_)
+            | Failure::Budget(_) => EXIT_BAD_INPUT,
             Failure::Partial(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Failure::Output(e) if e.is_bad_input() => EXIT_BAD_INPUT,
-            Failure::Engine(EngineError::Cancelled) => EXIT_INTERRUPTED,
+            Failure::Engine(EngineError::Cancelled) | Failure::Interrupted => EXIT_INTERRUPTED,
             Failure::Partial(_) | Failure::Output(_) | Failure::Engine(_) | Failure::Internal(_) => EXIT_FAILURE,
         }
     }

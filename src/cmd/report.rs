@@ -7,10 +7,9 @@ use clap::Args;
 
 use super::Failure;
 use super::run::{XlsxOption, workbook};
-use super::terminal::safe;
+use super::terminal::safe_line;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, Owner, owner, schema};
-use crate::report::ReportError;
 
 /// The files `report` replaces: the page and its charts, owned by the run
 /// whose `run_info.csv` is beside them.
@@ -44,7 +43,7 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs) -> Result<(), Failure> {
     let Owner::Run { name, sha256 } = owner(&args.dir) else {
         // Say which file is missing or damaged, where one is.
-        crate::report::read_csv_files(&args.dir)?;
+        crate::report::read_csv_files(&args.dir, &[])?;
         return Err(Failure::Usage(format!(
             "{} does not hold the results of a forcegen run (no readable run_info.csv)",
             args.dir.display()
@@ -54,16 +53,11 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
     // reading them and writing the report beside them.
     let set = if args.xlsx.xlsx { FILES_AND_WORKBOOK } else { FILES };
     let folder = OutputFolder::open(&args.dir, set, &Identity { name, sha256 }, false)?;
-    let mut files = crate::report::read_csv_files(&args.dir)?;
+    // With --xlsx the wide file too, as `run --wide --xlsx` put it in the workbook.
+    let wide: &[&'static str] = if args.xlsx.xlsx { &[schema::WIDE] } else { &[] };
+    let files = crate::report::read_csv_files(&args.dir, wide)?;
     let mut report = crate::report::render(&files)?;
     if args.xlsx.xlsx {
-        // The wide file too, as `run --wide --xlsx` put it in the workbook.
-        if std::fs::symlink_metadata(args.dir.join(schema::WIDE)).is_ok() {
-            let path = args.dir.join(schema::WIDE);
-            let bytes = crate::readback::read_regular_file(&path, crate::report::data::MAX_CSV_BYTES)
-                .map_err(|source| ReportError::Read { path, source })?;
-            files.push((schema::WIDE, bytes));
-        }
         report.push((schema::WORKBOOK, workbook(&files, args.quiet)?));
     }
     let written = folder.commit(&report)?;
@@ -74,7 +68,7 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
         ];
         for (what, path) in shown {
             if let Some(path) = path {
-                println!("{what}: {}", safe(&path.display().to_string()));
+                println!("{what}: {}", safe_line(&path.display().to_string()));
             }
         }
     }

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::options::{load_scenario, out_dir};
 use super::progress::{Meter, with_progress};
-use super::terminal::safe;
+use super::terminal::safe_line;
 use super::{Failure, PrecisionOptions, RunOptions, interrupt};
 use crate::analysis::precision::{self, Rule, Stop};
 use crate::analysis::{assumptions, drivers};
@@ -91,10 +91,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let threads = args.options.threads()?;
     let rule = args.precision.rule(scenario.simulation.trials)?;
     if !args.options.output.quiet {
-        super::validate::print_run_warnings(&scenario);
+        super::validate::print_run_warnings(&scenario)?;
     }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
+        for warning in ignored_with_shard(args) {
+            eprintln!("warning: {warning}");
+        }
         return run_shard(args, &scenario, shard, path, threads);
     }
     let out = out_dir(&args.options.output, args.scenario.as_deref(), None);
@@ -129,6 +132,30 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         precision,
     };
     results.write(folder, args.wide, args.xlsx.xlsx, args.options.output.quiet)
+}
+
+/// The flags a shard does not use, each with what to do instead: a shard
+/// writes only its partial file, and `merge` writes the files these shape.
+fn ignored_with_shard(args: &RunArgs) -> Vec<String> {
+    let mut ignored = Vec::new();
+    if args.report_date.is_some() {
+        ignored.push(
+            "--report-date is not used with --shard: merge takes the date of distribution.csv from the \
+             scenario's simulation.report_date (set it there, or with --set simulation.report_date=DATE on \
+             every shard)"
+                .to_string(),
+        );
+    }
+    if args.xlsx.xlsx {
+        ignored.push("--xlsx is not used with --shard: give it to forcegen merge".to_string());
+    }
+    if args.wide {
+        ignored.push("--wide is not used with --shard: merge writes no timeseries_wide.csv".to_string());
+    }
+    if args.no_drivers {
+        ignored.push("--no-drivers is not used with --shard: merge writes drivers.csv".to_string());
+    }
+    ignored
 }
 
 /// `--until-se`: trials in batches until every target's probability on
@@ -188,7 +215,7 @@ fn run_shard(args: &RunArgs, scenario: &Scenario, shard: Shard, path: &Path, thr
             shard.count,
             part.aggregates.trials,
             started.elapsed().as_secs_f64(),
-            safe(&path.display().to_string())
+            safe_line(&path.display().to_string())
         );
     }
     Ok(())
@@ -336,11 +363,11 @@ impl Results<'_> {
         };
         println!(
             "{}{}: {} trials (seed {}){time}; results in {}",
-            safe(&scenario.name),
-            safe(&what_if),
+            safe_line(&scenario.name),
+            safe_line(&what_if),
             aggregates.trials,
             scenario.simulation.seed,
-            safe(&out.display().to_string())
+            safe_line(&out.display().to_string())
         );
         super::terminal::print_precision(self.precision.as_ref(), "every target's probability");
         let horizon = scenario.date_of(self.model.horizon);
@@ -363,7 +390,7 @@ impl Results<'_> {
                 .unwrap_or_default();
             println!(
                 "  {}: {by_report_date}{:.1}% by {horizon}{median}",
-                safe(&target.name),
+                safe_line(&target.name),
                 100.0 * p
             );
         }
@@ -376,7 +403,7 @@ pub(super) fn workbook(files: &[(&str, Vec<u8>)], quiet: bool) -> Result<Vec<u8>
     let rendered = crate::report::workbook::render(files)?;
     if !quiet {
         for note in &rendered.notes {
-            eprintln!("note: {}: {}", schema::WORKBOOK, safe(note));
+            eprintln!("note: {}: {}", schema::WORKBOOK, safe_line(note));
         }
     }
     Ok(rendered.bytes)

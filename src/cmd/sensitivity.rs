@@ -9,7 +9,7 @@ use clap::Args;
 use super::options::{load_scenario, out_dir};
 use super::progress::with_progress;
 use super::run::identity;
-use super::terminal::safe;
+use super::terminal::safe_line;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sensitivity::{self, Outcome, Row};
 use crate::analysis::sobol;
@@ -69,16 +69,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let model = Model::new(&scenario);
     let table = model.input_table();
     let outcomes = sensitivity::outcomes(&scenario);
-    let per_trial = sensitivity::bytes_per_trial(table.paths.len(), outcomes.len());
-    let most = sensitivity::MAX_SAMPLE_BYTES / per_trial;
-    if trials > most {
-        return Err(Failure::Usage(format!(
-            "sensitivity keeps every trial's {} inputs and {} outcomes in memory ({per_trial} bytes a trial): at \
-             most {most} trials for this scenario (4 GiB), got {trials}; use --trials",
-            table.paths.len(),
-            outcomes.len()
-        )));
-    }
+    check_memory(trials, table.paths.len(), outcomes.len())?;
     let sobol_plan = args
         .sobol
         .then(|| SobolPlan::new(args, &scenario, &model))
@@ -124,19 +115,33 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     if !args.options.output.quiet {
         println!(
             "{}: {} inputs, {} trials (seed {}) in {:.2} s; {}",
-            safe(&scenario.name),
+            safe_line(&scenario.name),
             table.paths.len(),
             trials,
             scenario.simulation.seed,
             started.elapsed().as_secs_f64(),
-            safe(&out.join(sensitivity::FILE).display().to_string())
+            safe_line(&out.join(sensitivity::FILE).display().to_string())
         );
         print_ranking(&outcomes, &rows, trials);
         if let Some(line) = sobol_line {
-            println!("{}", safe(&line));
+            println!("{}", safe_line(&line));
         }
     }
     Ok(())
+}
+
+/// Refuses, before any work, `trials` trials whose `inputs` inputs and
+/// `outcomes` outcomes, all kept, would pass the memory budget.
+fn check_memory(trials: u64, inputs: usize, outcomes: usize) -> Result<(), Failure> {
+    let per_trial = sensitivity::bytes_per_trial(inputs, outcomes);
+    let most = crate::budget::limit_bytes()? / per_trial;
+    let need = crate::budget::Need::new(
+        format!("sensitivity, which keeps every trial's {inputs} inputs and {outcomes} outcomes in memory,"),
+        &[(trials, "trials"), (per_trial, "bytes a trial")],
+        1,
+    )
+    .advice(format!("at most {most} trials of this scenario fit; use --trials"));
+    Ok(crate::budget::check(&need)?)
 }
 
 /// The noise floor, then the top five inputs of each outcome.
@@ -158,7 +163,7 @@ fn print_ranking(outcomes: &[Outcome], rows: &[Row], trials: u64) {
     };
     for outcome in outcomes {
         let block: Vec<_> = rows.iter().filter(|r| r.outcome == outcome.name).collect();
-        let name = safe(&outcome.name);
+        let name = safe_line(&outcome.name);
         if block.is_empty() {
             println!("  {name}: no uncertain input to rank");
             continue;
@@ -172,7 +177,7 @@ fn print_ranking(outcomes: &[Outcome], rows: &[Row], trials: u64) {
             println!(
                 "    {:>2}. {}  (spearman {}, first-order {})",
                 row.rank,
-                safe(&row.input),
+                safe_line(&row.input),
                 show(row.spearman, true),
                 show(row.first_order, false)
             );
@@ -230,15 +235,18 @@ impl SobolPlan {
             )));
         }
         let outputs = sobol::outputs(scenario, &metrics, day);
-        let bytes = sobol::sample_bytes(rows, factors.len(), outputs.len());
-        if bytes > sobol::MAX_SAMPLE_BYTES {
-            return Err(Failure::Usage(format!(
-                "--sobol keeps every row's {} outputs for A, B and each of {} inputs ({bytes} bytes); at most 4 GiB: \
-                 use a smaller --sobol-rows",
+        let per_row = sobol::sample_bytes(1, factors.len(), outputs.len());
+        let need = crate::budget::Need::new(
+            format!(
+                "--sobol, which keeps every row's {} outputs for A, B and each of {} inputs,",
                 outputs.len(),
                 factors.len()
-            )));
-        }
+            ),
+            &[(rows, "rows"), (per_row, "bytes a row")],
+            1,
+        )
+        .advice("use a smaller --sobol-rows");
+        crate::budget::check(&need)?;
         let date = scenario.date_of(day);
         Ok(SobolPlan {
             factors,

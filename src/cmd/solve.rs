@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::options::{out_dir, scenario_text};
 use super::progress::Meter;
-use super::terminal::{aligned, safe};
+use super::terminal::{aligned, safe_line};
 use super::{Failure, PrecisionOptions, RunOptions, interrupt};
 use crate::analysis::precision::{self, Stop};
 use crate::analysis::solve::{self, Axis, Count, Ends, Question, Search, Setup, Solved, Trials};
@@ -224,12 +224,12 @@ fn print_answers(
     println!(
         "{}: the {direction} value for a chance of at least {:.1}% that {}; {} trials per value (seed {}) in \
          {elapsed:.2} s; results in {}",
-        safe(&base.name),
+        safe_line(&base.name),
         100.0 * question.chance,
-        safe(&question.event()),
+        safe_line(&question.event()),
         base.simulation.trials,
         base.simulation.seed,
-        safe(&out.join(solve::SUMMARY_FILE).display().to_string())
+        safe_line(&out.join(solve::SUMMARY_FILE).display().to_string())
     );
     super::terminal::print_precision(stop, "the chance at every answer");
     let goal = format!("within 2 SE of {:.1}%", 100.0 * question.chance);
@@ -243,7 +243,7 @@ fn print_answers(
     for s in solved {
         let (grid, answer) = (&s.axis.grid, &s.answer);
         table.push(vec![
-            safe(&s.axis.field),
+            safe_line(&s.axis.field),
             grid.text(answer.answer),
             format!("{} to {}", grid.text(answer.low), grid.text(answer.high)),
             format!(
@@ -257,7 +257,7 @@ fn print_answers(
     print!("{}", aligned(&table));
     for s in solved {
         for note in solve::notes(&s.axis, question, &s.answer) {
-            eprintln!("note: {}", safe(&note));
+            eprintln!("note: {}", safe_line(&note));
         }
     }
 }

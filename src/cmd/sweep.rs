@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::options::{out_dir, scenario_text};
 use super::progress::Meter;
-use super::terminal::{aligned, cell, safe};
+use super::terminal::{aligned, cell, safe_line};
 use super::{Failure, PrecisionOptions, RunOptions, interrupt};
 use crate::analysis::precision::{self, Rule, Stop};
 use crate::analysis::sweep::{self, Grid, Rows};
@@ -88,12 +88,12 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     if !quiet {
         println!(
             "{}: {} grid points x {} trials (seed {}) in {:.2} s; results in {}",
-            safe(&first.name),
+            safe_line(&first.name),
             grid.points,
             first.simulation.trials,
             first.simulation.seed,
             started.elapsed().as_secs_f64(),
-            safe(&out.join(sweep::FILE).display().to_string())
+            safe_line(&out.join(sweep::FILE).display().to_string())
         );
         super::terminal::print_precision(stop.as_ref(), "every grid point's target probability");
         print!("{}", table(&grid, &shown));
@@ -181,7 +181,7 @@ fn table(grid: &Grid, rows: &[Vec<String>]) -> String {
     let columns = grid.axes.len() + 1;
     let mut table: Vec<Vec<String>> = vec![];
     let mut header: Vec<String> = vec!["point".to_string()];
-    header.extend(grid.axes.iter().map(|a| safe(&a.field)));
+    header.extend(grid.axes.iter().map(|a| safe_line(&a.field)));
     header.extend(["target", "p_reached", "date_p50"].map(String::from));
     table.push(header);
     for row in rows {

@@ -4,24 +4,25 @@
 
 use std::fmt::Write as _;
 
+use crate::scenario::shown::{escaped, escaped_but};
+
 /// `text` with control characters other than newline and tab escaped
-/// (`\u{1b}`), safe to print.
+/// (`\u{1b}`), and bidirectional controls too, safe to print: for text
+/// of several lines whose names are already escaped ([`safe_line`]).
 pub fn safe(text: &str) -> String {
-    let mut shown = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
-            let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
-        } else {
-            shown.push(c);
-        }
-    }
-    shown
+    escaped_but(text, &['\n', '\t'])
+}
+
+/// `text` as one line: every control character escaped, newline and tab
+/// too, and bidirectional controls: for a name, or a message about one.
+pub fn safe_line(text: &str) -> String {
+    escaped(text)
 }
 
 /// A CSV cell for the terminal: without the spreadsheet guard's apostrophe
-/// (see [`crate::output::cell_text`]), and [`safe`].
+/// (see [`crate::output::cell_text`]), and [`safe_line`].
 pub fn cell(cell: &str) -> String {
-    safe(crate::output::uncell(cell))
+    safe_line(crate::output::uncell(cell))
 }
 
 /// `--until-se`'s sentence: on standard output when the error asked for
@@ -68,6 +69,8 @@ mod tests {
         assert_eq!(safe("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(safe("line\nnext\ttab"), "line\nnext\ttab");
         assert_eq!(safe("\u{7}\u{9b}"), "\\u{7}\\u{9b}");
+        assert_eq!(safe("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(safe_line("a\nb"), "a\\u{a}b");
     }
 
     #[test]

@@ -50,8 +50,10 @@ pub enum OutputError {
     #[error("cannot write to the output folder {path}: {source}")]
     NotWritable { path: PathBuf, source: std::io::Error },
     #[error(
-        "the output folder {path} holds the results of another scenario (\"{name}\"); this run's scenario is \
-         \"{ours}\". Add --force to replace those results, or choose another --out folder"
+        "the output folder {path} holds the results of another scenario ({}); this run's scenario is {}. Add \
+         --force to replace those results, or choose another --out folder",
+        crate::scenario::shown::quoted(name),
+        crate::scenario::shown::quoted(ours)
     )]
     OtherScenario { path: PathBuf, name: String, ours: String },
     #[error(

@@ -9,8 +9,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::ReportError;
+use crate::model::MAX_MONTHS_OF_COVER;
 use crate::output::schema;
-use crate::scenario::{LAST_DATE, MAX_CSV_ROWS, MAX_HORIZON_DAYS};
+use crate::scenario::shown::number;
+use crate::scenario::{LAST_DATE, MAX_CSV_ROWS, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MIN_POPULATION};
+
+/// The largest threshold a target may have (`at_least`, as the scenario
+/// reader allows).
+const MAX_AT_LEAST: f64 = 1e12;
 
 /// Largest CSV file `forcegen report` reads, in bytes: room for the most
 /// rows a file may have ([`MAX_CSV_ROWS`]) at 1,000 bytes a row.
@@ -96,6 +102,45 @@ impl Table {
         }
     }
 
+    /// The number in row `row`, column `col` (named `name`): finite, from
+    /// `low` to `high`.
+    pub(super) fn bounded(
+        &self,
+        file: &str,
+        row: usize,
+        (col, name): (usize, &str),
+        low: f64,
+        high: f64,
+    ) -> Result<f64, ReportError> {
+        let value = self.number(file, row, (col, name), low)?;
+        if value > high {
+            let message = format!(
+                "{} is above {}, the most a run writes there",
+                quoted(&self.rows[row][col]),
+                // Six significant digits: 4303360000, 120.234.
+                number(format!("{high:.5e}").parse().unwrap_or(high))
+            );
+            return Err(self.error(file, row, name, message));
+        }
+        Ok(value)
+    }
+
+    /// [`Table::bounded`], or `None` for an empty cell (a value a run
+    /// leaves out).
+    pub(super) fn optional(
+        &self,
+        file: &str,
+        row: usize,
+        column: (usize, &str),
+        low: f64,
+        high: f64,
+    ) -> Result<Option<f64>, ReportError> {
+        match self.rows[row][column.0].is_empty() {
+            true => Ok(None),
+            false => self.bounded(file, row, column, low, high).map(Some),
+        }
+    }
+
     /// The report day in row `row`, column `col`: a whole number from 0 to `horizon`.
     fn day(&self, file: &str, row: usize, col: usize, horizon: u32) -> Result<i32, ReportError> {
         let value = self.number(file, row, (col, "day"), 0.0)?;
@@ -170,6 +215,7 @@ fn metric_series(timeseries: &Table, horizon_days: u32) -> Result<Vec<Series>, R
     let day_col = timeseries.column(file, "day")?;
     let metric_col = timeseries.column(file, "metric")?;
     let mean_col = timeseries.column(file, "mean")?;
+    let sd_col = timeseries.column(file, "sd")?;
     let p_cols = ["p5", "p25", "p50", "p75", "p95"]
         .iter()
         .map(|c| Ok((timeseries.column(file, c)?, *c)))
@@ -185,11 +231,13 @@ fn metric_series(timeseries: &Table, horizon_days: u32) -> Result<Vec<Series>, R
             percentiles: Vec::new(),
         });
         let s = &mut series[i];
+        let top = largest_value(metric);
         s.days.push(timeseries.day(file, r, day_col, horizon_days)?);
-        s.mean.push(timeseries.number(file, r, (mean_col, "mean"), 0.0)?);
+        s.mean.push(timeseries.bounded(file, r, (mean_col, "mean"), 0.0, top)?);
+        timeseries.bounded(file, r, (sd_col, "sd"), 0.0, top)?;
         let mut p = [0.0; 5];
         for (slot, &col) in p.iter_mut().zip(&p_cols) {
-            *slot = timeseries.number(file, r, col, 0.0)?;
+            *slot = timeseries.bounded(file, r, col, 0.0, top)?;
         }
         s.percentiles.push(p);
     }
@@ -246,13 +294,7 @@ impl RunData {
         let series = metric_series(&table(schema::TIMESERIES)?, horizon_days)?;
         let targets = target_series(&table(schema::TARGETS)?, horizon_days)?;
         let summary = table(schema::SUMMARY)?;
-        // The charts draw each target's threshold.
-        if let Ok(col) = summary.column(schema::SUMMARY, "at_least") {
-            // Empty for a target on a share of the ceiling (its line moves).
-            for r in (0..summary.rows.len()).filter(|&r| !summary.rows[r][col].is_empty()) {
-                summary.number(schema::SUMMARY, r, (col, "at_least"), 0.0)?;
-            }
-        }
+        check_summary(&summary)?;
         Ok(RunData {
             info,
             start,
@@ -335,6 +377,58 @@ impl RunData {
             .checked_add_days(chrono::Days::new(day.max(0) as u64))
             .unwrap_or(NaiveDate::MAX)
     }
+}
+
+/// The most a run writes for a metric of `timeseries.csv`, with room for
+/// the bins large values share (under 0.1% wide): head counts stay below
+/// 2^32, the ratios are head counts over a population of at least
+/// [`MIN_POPULATION`], months of cover stop at [`MAX_MONTHS_OF_COVER`], and
+/// money (USD) stays far below [`LARGEST_MONEY`]. Past these a value was
+/// edited (1e308 made axis labels of 309 digits).
+pub fn largest_value(metric: &str) -> f64 {
+    const ROOM: f64 = 1.0 + 1.0 / 512.0;
+    let heads = MAX_HEAD_COUNT as f64 * ROOM;
+    match metric {
+        "months_of_cover" => MAX_MONTHS_OF_COVER * ROOM,
+        "police_per_100k" | "police_per_100k_payroll" | "police_per_100k_available" => heads * 1e5 / MIN_POPULATION,
+        "security_per_1000" => heads * 1e3 / MIN_POPULATION,
+        "fund_balance" | "monthly_cost" | "funding_gap" => LARGEST_MONEY,
+        _ => heads,
+    }
+}
+
+/// An amount of USD no run reaches: every cost and payment is at most
+/// 10^15, times at most 2^32 people, 1,200 months or a few hundred
+/// thousand payments (a 10 MiB scenario), below 10^28.
+pub const LARGEST_MONEY: f64 = 1e30;
+
+/// `summary.csv`: each target's threshold (empty for a share of the
+/// ceiling, whose line moves) from 0 to 10^12, as a scenario allows; its
+/// share from 0 to 1 and that share's standard error from 0 to 0.5; its
+/// dates empty (not reached often enough) or dates.
+fn check_summary(summary: &Table) -> Result<(), ReportError> {
+    let file = schema::SUMMARY;
+    let column = |name: &'static str| summary.column(file, name).map(|c| (c, name));
+    let at_least = column("at_least")?;
+    let shares = [
+        (column("p_reached_by_horizon")?, 1.0),
+        (column("p_reached_by_horizon_se")?, 0.5),
+    ];
+    let dates = [column("date_p5")?, column("date_p50")?, column("date_p95")?];
+    for r in 0..summary.rows.len() {
+        summary.optional(file, r, at_least, 0.0, MAX_AT_LEAST)?;
+        for (share, most) in shares {
+            summary.bounded(file, r, share, 0.0, most)?;
+        }
+        for (col, name) in dates {
+            let text = &summary.rows[r][col];
+            if !text.is_empty() && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() {
+                let message = format!("{} is not a date (YYYY-MM-DD) or empty", quoted(text));
+                return Err(summary.error(file, r, name, message));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `start` and `horizon_days` of `run_info.csv`: a date, and a horizon

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use super::ReportError;
 use super::data::{Table, quoted};
 use crate::output::schema;
+use crate::scenario::MAX_TRIALS;
 
 /// A benchmark of `benchmarks.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +64,7 @@ impl Extras {
             match name {
                 schema::BENCHMARKS => extras.benchmarks = benchmarks(&table)?,
                 schema::DISTRIBUTION => extras.distribution = Some(distribution(&table)?),
-                schema::DRIVERS => extras.drivers = Some(checked(table, name)?),
+                schema::DRIVERS => extras.drivers = Some(drivers(checked(table, name)?)?),
                 _ => extras.assumptions = Some(checked(table, name)?),
             }
         }
@@ -84,6 +85,39 @@ impl Extras {
 fn checked(table: Table, file: &str) -> Result<Table, ReportError> {
     for name in schema::run_columns(file).unwrap_or_default() {
         table.column(file, name)?;
+    }
+    Ok(table)
+}
+
+/// The most a driver's outcome mean can be: the largest outcome, police
+/// per 100,000 at the horizon (days and head counts are far below it).
+const LARGEST_OUTCOME: f64 = 1e15;
+
+/// `drivers.csv`, every number as a run writes it: ranks from 1; a
+/// Spearman correlation from -1 to 1 and a first-order index from 0 to 1,
+/// each empty where the input does not vary; the outcome's means from 0 to
+/// [`LARGEST_OUTCOME`]; trials from 1 to [`MAX_TRIALS`].
+fn drivers(table: Table) -> Result<Table, ReportError> {
+    let file = schema::DRIVERS;
+    let column = |name: &'static str| table.column(file, name).map(|c| (c, name));
+    let rank = column("rank")?;
+    let spearman = column("spearman")?;
+    let first_order = column("first_order")?;
+    let means = [column("mean_when_input_low")?, column("mean_when_input_high")?];
+    let trials = column("trials")?;
+    for r in 0..table.rows.len() {
+        for (col, top) in [(rank, 1e6), (trials, MAX_TRIALS as f64)] {
+            let value = table.bounded(file, r, col, 1.0, top)?;
+            if value.fract() != 0.0 {
+                let message = format!("{} is not a whole number", quoted(&table.rows[r][col.0]));
+                return Err(table.error(file, r, col.1, message));
+            }
+        }
+        table.optional(file, r, spearman, -1.0, 1.0)?;
+        table.optional(file, r, first_order, 0.0, 1.0)?;
+        for mean in means {
+            table.bounded(file, r, mean, 0.0, LARGEST_OUTCOME)?;
+        }
     }
     Ok(table)
 }

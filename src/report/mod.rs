@@ -40,6 +40,9 @@ pub enum ReportError {
     Draw { chart: String, message: String },
     #[error("cannot write {}: {message}", crate::output::schema::WORKBOOK)]
     Workbook { message: String },
+    /// The files to read would take more memory than the budget.
+    #[error("{0}")]
+    Budget(#[from] crate::budget::Exceeded),
 }
 
 /// Text made safe for HTML.
@@ -74,25 +77,46 @@ pub fn render(csv_files: &[(&str, Vec<u8>)]) -> Result<Vec<(&'static str, Vec<u8
     Ok(files)
 }
 
+/// Memory that parsing a run's CSV files takes for each byte of them
+/// (tables of text cells and the series made of them): about 8, measured
+/// on a `timeseries.csv` of a million rows.
+pub const BYTES_PER_CSV_BYTE: u64 = 8;
+
 /// Reads the CSV files of a finished run from `dir`: the five, which must
 /// be there, and those of [`crate::output::schema::RUN_EXTRA_FILES`] that
-/// are (an older forcegen did not write them); regular files of at most
-/// [`data::MAX_CSV_BYTES`] each.
-pub fn read_csv_files(dir: &Path) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
-    let read = |name: &'static str| {
-        let path = dir.join(name);
-        crate::readback::read_regular_file(&path, data::MAX_CSV_BYTES)
-            .map(|bytes| (name, bytes))
-            .map_err(|source| ReportError::Read { path, source })
-    };
-    let mut files = crate::output::FILES
+/// are (an older forcegen did not write them), then those of `more` that
+/// are there (`timeseries_wide.csv` for the workbook); regular files of at
+/// most [`data::MAX_CSV_BYTES`] each, and all of them together within the
+/// memory budget ([`BYTES_PER_CSV_BYTE`] for each byte), checked before
+/// any is read.
+pub fn read_csv_files(dir: &Path, more: &[&'static str]) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+    let present = |name: &'static str| std::fs::symlink_metadata(dir.join(name)).is_ok().then_some(name);
+    let mut names: Vec<&'static str> = crate::output::FILES.to_vec();
+    names.extend(
+        crate::output::schema::RUN_EXTRA_FILES
+            .iter()
+            .filter_map(|&n| present(n)),
+    );
+    names.extend(more.iter().filter_map(|&n| present(n)));
+    // A file that cannot be sized is refused when it is read.
+    let total = names
+        .iter()
+        .filter_map(|name| std::fs::metadata(dir.join(name)).ok())
+        .map(|meta| if meta.is_file() { meta.len() } else { 0 })
+        .fold(0u64, u64::saturating_add);
+    let need = crate::budget::Need::new(
+        format!("reading the {} CSV files of {}", names.len(), dir.display()),
+        &[(total, "bytes")],
+        BYTES_PER_CSV_BYTE,
+    );
+    crate::budget::check(&need)?;
+    names
         .into_iter()
-        .map(read)
-        .collect::<Result<Vec<_>, _>>()?;
-    for name in crate::output::schema::RUN_EXTRA_FILES {
-        if std::fs::symlink_metadata(dir.join(name)).is_ok() {
-            files.push(read(name)?);
-        }
-    }
-    Ok(files)
+        .map(|name| {
+            let path = dir.join(name);
+            crate::readback::read_regular_file(&path, data::MAX_CSV_BYTES)
+                .map(|bytes| (name, bytes))
+                .map_err(|source| ReportError::Read { path, source })
+        })
+        .collect()
 }

@@ -11,6 +11,8 @@
 use rand::Rng;
 use rand_distr::{Beta, Distribution, Exp1, Gamma, LogNormal, Normal, Pert, Triangular, Uniform};
 
+use super::shown::quoted;
+
 /// z such that the standard normal CDF at z is 0.95.
 pub const Z95: f64 = 1.644_853_626_951_472_2;
 
@@ -95,16 +97,18 @@ impl Dist {
             return constant(value);
         }
         let Some(open) = trimmed.find('(') else {
-            return Err(format!("\"{text}\" is not a distribution; expected {FORMS_HELP}"));
+            return Err(format!("{} is not a distribution; expected {FORMS_HELP}", quoted(text)));
         };
         if !trimmed.ends_with(')') {
-            return Err(format!("\"{text}\" is missing its closing parenthesis"));
+            return Err(format!("{} is missing its closing parenthesis", quoted(text)));
         }
         let name = trimmed[..open].trim().to_ascii_lowercase();
         let args = parse_args(&trimmed[open + 1..trimmed.len() - 1], text)?;
         if let Some(big) = args.iter().find(|v| v.abs() > MAX_PARAMETER) {
             return Err(format!(
-                "in \"{text}\": {big} is out of range; parameters must lie within +-{MAX_PARAMETER:e}"
+                "in {}: {} is out of range; parameters must lie within +-{MAX_PARAMETER:e}",
+                quoted(text),
+                n(*big)
             ));
         }
         let dist = by_name(&name, &args)?;
@@ -228,14 +232,19 @@ fn by_name(name: &str, args: &[f64]) -> Result<Dist, String> {
         "uniform" => {
             let [low, high] = arity(name, args, ["a", "b"])?;
             require(low < high, || {
-                format!("uniform(a, b) needs a < b, got a = {low}, b = {high}")
+                format!("uniform(a, b) needs a < b, got a = {}, b = {}", n(low), n(high))
             })?;
             Dist::Uniform { low, high }
         }
         "triangular" | "pert" => {
             let [min, mode, max] = arity(name, args, ["min", "mode", "max"])?;
             require(min <= mode && mode <= max && min < max, || {
-                format!("{name}(min, mode, max) needs min <= mode <= max and min < max, got {min}, {mode}, {max}")
+                format!(
+                    "{name}(min, mode, max) needs min <= mode <= max and min < max, got {}, {}, {}",
+                    n(min),
+                    n(mode),
+                    n(max)
+                )
             })?;
             if name == "pert" {
                 Dist::Pert { min, mode, max }
@@ -245,27 +254,55 @@ fn by_name(name: &str, args: &[f64]) -> Result<Dist, String> {
         }
         "normal" => {
             let [mean, sd] = arity(name, args, ["mean", "sd"])?;
-            require(sd > 0.0, || format!("normal(mean, sd) needs sd > 0, got {sd}"))?;
+            require(sd > 0.0, || format!("normal(mean, sd) needs sd > 0, got {}", n(sd)))?;
             Dist::Normal { mean, sd }
         }
         "lognormal" => {
             let [mu, sigma] = arity(name, args, ["mu", "sigma"])?;
             require(sigma > 0.0, || {
-                format!("lognormal(mu, sigma) needs sigma > 0, got {sigma}")
+                format!("lognormal(mu, sigma) needs sigma > 0, got {}", n(sigma))
             })?;
             require(mu.abs() <= 30.0 && sigma <= 10.0, || {
-                format!("lognormal(mu, sigma) needs |mu| <= 30 and sigma <= 10, got {mu}, {sigma}")
+                format!(
+                    "lognormal(mu, sigma) needs |mu| <= 30 and sigma <= 10, got {}, {}",
+                    n(mu),
+                    n(sigma)
+                )
             })?;
             Dist::LogNormal { mu, sigma }
         }
+        "beta" | "gamma" => shaped(name, args)?,
+        "exponential" => {
+            let [mean] = arity(name, args, ["mean"])?;
+            require(mean > 0.0, || {
+                format!("exponential(mean) needs mean > 0, got {}", n(mean))
+            })?;
+            Dist::Exponential { mean }
+        }
+        _ => {
+            return Err(format!("unknown distribution {}; expected {FORMS_HELP}", quoted(name)));
+        }
+    })
+}
+
+/// `beta(alpha, beta)` and `gamma(shape, scale)`, their shapes within
+/// [`MIN_SHAPE`] to [`MAX_SHAPE`] (part of [`by_name`]).
+fn shaped(name: &str, args: &[f64]) -> Result<Dist, String> {
+    Ok(match name {
         "beta" => {
             let [alpha, beta] = arity(name, args, ["alpha", "beta"])?;
             require(alpha > 0.0 && beta > 0.0, || {
-                format!("beta(alpha, beta) needs alpha > 0 and beta > 0, got {alpha}, {beta}")
+                format!(
+                    "beta(alpha, beta) needs alpha > 0 and beta > 0, got {}, {}",
+                    n(alpha),
+                    n(beta)
+                )
             })?;
             require(shape_ok(alpha) && shape_ok(beta), || {
                 format!(
-                    "beta(alpha, beta) needs alpha and beta between {MIN_SHAPE} and {MAX_SHAPE:e}, got {alpha}, {beta}"
+                    "beta(alpha, beta) needs alpha and beta between {MIN_SHAPE} and {MAX_SHAPE:e}, got {}, {}",
+                    n(alpha),
+                    n(beta)
                 )
             })?;
             Dist::Beta { alpha, beta }
@@ -273,21 +310,21 @@ fn by_name(name: &str, args: &[f64]) -> Result<Dist, String> {
         "gamma" => {
             let [shape, scale] = arity(name, args, ["shape", "scale"])?;
             require(shape > 0.0 && scale > 0.0, || {
-                format!("gamma(shape, scale) needs shape > 0 and scale > 0, got {shape}, {scale}")
+                format!(
+                    "gamma(shape, scale) needs shape > 0 and scale > 0, got {}, {}",
+                    n(shape),
+                    n(scale)
+                )
             })?;
             require(shape_ok(shape), || {
-                format!("gamma(shape, scale) needs shape between {MIN_SHAPE} and {MAX_SHAPE:e}, got {shape}")
+                format!(
+                    "gamma(shape, scale) needs shape between {MIN_SHAPE} and {MAX_SHAPE:e}, got {}",
+                    n(shape)
+                )
             })?;
             Dist::Gamma { shape, scale }
         }
-        "exponential" => {
-            let [mean] = arity(name, args, ["mean"])?;
-            require(mean > 0.0, || format!("exponential(mean) needs mean > 0, got {mean}"))?;
-            Dist::Exponential { mean }
-        }
-        _ => {
-            return Err(format!("unknown distribution \"{name}\"; expected {FORMS_HELP}"));
-        }
+        _ => return Err(format!("unknown distribution {}; expected {FORMS_HELP}", quoted(name))),
     })
 }
 
@@ -303,7 +340,7 @@ pub fn range_params(p5: f64, p95: f64) -> (f64, f64) {
 }
 
 fn constant(value: f64) -> Result<Dist, String> {
-    require(value.is_finite(), || format!("{value} is not a finite number"))?;
+    require(value.is_finite(), || format!("{} is not a finite number", n(value)))?;
     Ok(Dist::Constant(value))
 }
 
@@ -311,14 +348,19 @@ fn range(a: &str, b: &str) -> Result<Dist, String> {
     let parse = |s: &str| {
         s.trim().parse::<f64>().map_err(|_| {
             format!(
-                "\"{a} to {b}\": \"{}\" is not a number; the form is \"A to B\" with 0 < A < B",
-                s.trim()
+                "{}: {} is not a number; the form is \"A to B\" with 0 < A < B",
+                quoted(&format!("{a} to {b}")),
+                quoted(s.trim())
             )
         })
     };
     let (p5, p95) = (parse(a)?, parse(b)?);
     require(p5 > 0.0 && p5 < p95 && p95.is_finite(), || {
-        format!("\"A to B\" needs 0 < A < B (A and B are the 5th and 95th percentiles), got A = {p5}, B = {p95}")
+        format!(
+            "\"A to B\" needs 0 < A < B (A and B are the 5th and 95th percentiles), got A = {}, B = {}",
+            n(p5),
+            n(p95)
+        )
     })?;
     Ok(Dist::Range { p5, p95 })
 }
@@ -340,7 +382,7 @@ fn parse_args(inner: &str, whole: &str) -> Result<Vec<f64>, String> {
             let part = part.trim();
             match part.parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(format!("in \"{whole}\": \"{part}\" is not a finite number")),
+                _ => Err(format!("in {}: {} is not a finite number", quoted(whole), quoted(part))),
             }
         })
         .collect()
@@ -355,6 +397,11 @@ fn arity<const N: usize>(name: &str, args: &[f64], params: [&str; N]) -> Result<
             args.len()
         )
     })
+}
+
+/// A parameter in a message: short (1e-300, not 300 digits).
+fn n(value: f64) -> String {
+    super::shown::number(value)
 }
 
 fn require(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {

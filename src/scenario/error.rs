@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::shown::{cut, escaped};
+
 /// One thing wrong with a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -34,13 +36,18 @@ impl fmt::Display for ScenarioError {
             if i > 0 {
                 writeln!(f)?;
             }
+            // One line each: a name's newline or bidirectional control is
+            // shown escaped, and a long field cut.
+            let (file, message) = (escaped(&self.file), escaped(&p.message));
             if p.field.is_empty() {
-                write!(f, "{}:{}:{}: {}", self.file, p.line, p.column, p.message)?;
+                write!(f, "{file}:{}:{}: {message}", p.line, p.column)?;
             } else {
                 write!(
                     f,
-                    "{}:{}:{}: field `{}`: {}",
-                    self.file, p.line, p.column, p.field, p.message
+                    "{file}:{}:{}: field `{}`: {message}",
+                    p.line,
+                    p.column,
+                    cut(&p.field)
                 )?;
             }
         }

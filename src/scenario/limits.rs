@@ -55,6 +55,19 @@ pub(crate) fn too_big(file: &str, size: Option<u64>) -> ScenarioError {
     )
 }
 
+/// The least population a scenario may reach on any day of any trial (the
+/// least `population.initial` may be): checked at its smallest draw and
+/// its lowest growth over the horizon.
+pub const MIN_POPULATION: f64 = 1.0;
+
+/// Most characters in a name (the scenario's, a contributor's, a target's,
+/// an event's, a benchmark's, a donor's, a capability's, a mission's):
+/// names are written on every row of the files that name them, so a long
+/// one would multiply their size (a 1 MB contributor name on daily report
+/// days made gigabytes of `timeseries.csv`). The longest shipped name has
+/// 58 characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
 /// Most `[[benchmarks]]` entries in a scenario: each is a line on a chart
 /// and a row of `benchmarks.csv`.
 pub const MAX_BENCHMARKS: usize = 1_000;

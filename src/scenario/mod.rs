@@ -16,6 +16,7 @@ mod parse;
 pub mod priors;
 mod reader;
 mod sections;
+pub mod shown;
 
 use chrono::NaiveDate;
 
@@ -25,7 +26,8 @@ pub use dist::{
 pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
 pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS,
-    MAX_FILE_SEED, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
+    MAX_FILE_SEED, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_NAME_CHARS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
+    MIN_POPULATION,
 };
 pub use mission::{Contribution, ContributorCost, Freeze, Funding, Mission, OutsidePayer, OverCeiling, Rotation};
 pub use parse::{parse_file, parse_str, read_file, read_stdin};

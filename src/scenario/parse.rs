@@ -84,6 +84,9 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         host_most: 0,
         international_most: 0,
         head_counts_reported: false,
+        capability_most: Vec::new(),
+        broken_events: Vec::new(),
+        ceiling_refused: false,
         lines: None,
         priors: None,
         prior_uses: Vec::new(),
@@ -148,7 +151,7 @@ impl Reader<'_> {
     fn scenario(&mut self, root: &Tbl, text: &str, file: &str) -> Option<Scenario> {
         self.check_keys(root, ROOT_KEYS);
         self.priors = self.priors_file(root, file);
-        let name = self.string(root, "name");
+        let name = self.name(root, "name");
         if root.get("name").is_none() {
             self.missing(root, "name", "the scenario's name, e.g. name = \"Haiti baseline\"");
         }
@@ -192,7 +195,8 @@ impl Reader<'_> {
             capabilities: &capability_names,
             layers: host_police.as_ref().is_some_and(|h| h.layers.is_some()),
         };
-        let targets = self.targets(root, names, has_ceiling(mission.as_ref(), &events));
+        let ceiling = has_ceiling(mission.as_ref(), &events) || self.ceiling_refused;
+        let targets = self.targets(root, names, ceiling);
         let benchmarks = self.benchmarks(root, names);
         let mut scenario = Scenario {
             name: name?,

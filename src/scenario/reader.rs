@@ -11,8 +11,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::error::{LineIndex, Problem};
-use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS};
+use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS, MAX_NAME_CHARS};
 use super::priors::{PriorUse, Priors, parse_reference, reference};
+use super::shown::{cut, number, quoted};
 use super::{Dist, FORMS_HELP, Input, MAX_AMOUNT, ValueKind};
 
 pub(crate) type Value<'a> = Spanned<DeValue<'a>>;
@@ -56,6 +57,15 @@ pub(crate) struct Reader<'t> {
     /// The most people all contributors together can have so far.
     pub(crate) international_most: u64,
     pub(crate) head_counts_reported: bool,
+    /// Per capability (by index): the most all contributors together can
+    /// bring so far, and whether passing [`MAX_HEAD_COUNT`](super::limits::MAX_HEAD_COUNT) was reported.
+    pub(crate) capability_most: Vec<(u64, bool)>,
+    /// Events named but left out for a problem already reported (a bad
+    /// `day` or `effect`): a pledge waiting on one raises no second error.
+    pub(crate) broken_events: Vec<String>,
+    /// A `ceiling` was given but refused (already reported): a target on
+    /// a share of the ceiling raises no second error.
+    pub(crate) ceiling_refused: bool,
     /// Where each line starts, made at the first problem.
     pub(crate) lines: Option<LineIndex>,
     /// The scenario's `priors` file: `None` without one, `Some(Err(()))`
@@ -103,10 +113,11 @@ impl Reader<'_> {
                 .map(|(_, a)| format!("; did you mean `{a}`?"))
                 .unwrap_or_default();
             let message = format!(
-                "unknown key `{name}`{suggestion} (allowed here: {})",
+                "unknown key `{}`{suggestion} (allowed here: {})",
+                cut(name),
                 allowed.join(", ")
             );
-            self.problem(key.span(), &t.field(name), message);
+            self.problem(key.span(), &t.field(&cut(name)), message);
         }
     }
 
@@ -205,7 +216,13 @@ impl Reader<'_> {
         let v = if whole { v.round() } else { v };
         if v < min || v > max {
             let span = t.get(key).map(|v| v.span()).unwrap_or(t.span.clone());
-            self.problem(span, &t.field(key), format!("{what}, got {}", fmt_num(v)));
+            // As written in the file (18446744073709551616, 1e308), not as a
+            // float prints it.
+            let written = self
+                .text
+                .get(span.clone())
+                .map_or_else(|| fmt_num(v), |text| cut(text.trim()));
+            self.problem(span, &t.field(key), format!("{what}, got {written}"));
             return None;
         }
         Some(v)
@@ -370,15 +387,36 @@ impl Reader<'_> {
     ) -> Option<String> {
         let name = self.unique_name(t, seen, what);
         if let Some(name) = &name {
-            t.path = format!("{what}s.{name}");
+            // `contributors.3` becomes `contributors.Kenya`: the list's own
+            // key (`funding.outside`, not the word for an entry), then the name.
+            let list = t.path.rsplit_once('.').map_or(t.path.as_str(), |(list, _)| list);
+            t.path = format!("{list}.{name}");
         }
         self.check_keys(t, allowed);
         name
     }
 
+    /// A name (`key` of `t`): a string of at most [`MAX_NAME_CHARS`]
+    /// characters. A longer one is reported, and kept, so that what refers
+    /// to it raises no second error.
+    pub(crate) fn name(&mut self, t: &Tbl, key: &str) -> Option<String> {
+        let name = self.string(t, key)?;
+        let length = name.chars().count();
+        if length > MAX_NAME_CHARS {
+            let span = t.get(key).map(|v| v.span()).unwrap_or(t.span.clone());
+            let message = format!(
+                "is {} characters long; a name may have at most {MAX_NAME_CHARS} (it is written on every row of \
+                 the CSV files that name it)",
+                fmt_thousands(length as u64)
+            );
+            self.problem(span, &t.field(key), message);
+        }
+        Some(name)
+    }
+
     /// Reads `name`, checks it is unique among `seen`, and reports otherwise.
     pub(crate) fn unique_name(&mut self, t: &Tbl, seen: &mut HashSet<String>, what: &str) -> Option<String> {
-        let Some(name) = self.string(t, "name") else {
+        let Some(name) = self.name(t, "name") else {
             if t.get("name").is_none() {
                 self.missing(t, "name", &format!("a unique name for this {what}"));
             }
@@ -393,7 +431,10 @@ impl Reader<'_> {
             self.problem(
                 span,
                 &t.field("name"),
-                format!("another {what} is already named \"{name}\"; names must be unique"),
+                format!(
+                    "another {what} is already named {}; names must be unique",
+                    quoted(&name)
+                ),
             );
             return None;
         }
@@ -485,13 +526,8 @@ pub(crate) fn fmt_thousands(n: u64) -> String {
     out
 }
 
-/// A number as a person would write it: no trailing `.0`.
+/// A number as a person would write it: no trailing `.0`, and short
+/// (see [`number`]).
 pub(crate) fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else if v.abs() >= 1e21 {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
+    number(v)
 }

@@ -53,14 +53,14 @@ first_arrival_days = \"uniform(10, 90)\"\n[[targets]]\nname = \"t\"\nmetric = \"
 [[targets]]\nname = \"u\"\nmetric = \"police_per_100k\"\nat_least = 0.0001\n";
 
 /// The valid inputs every case starts from.
-struct Bases {
+pub(super) struct Bases {
     /// Shards 1/2 and 2/2, as written by `run --shard`.
     partials: [Vec<u8>; 2],
     /// The five CSV files of the whole run.
     csvs: Vec<(&'static str, Vec<u8>)>,
 }
 
-fn bases() -> Bases {
+pub(super) fn bases() -> Bases {
     let scenario = scenario::parse_str(SCENARIO, "fuzz.toml").expect("the fuzz scenario parses");
     let model = Model::new(&scenario);
     let total = scenario.simulation.trials;
@@ -76,7 +76,7 @@ fn bases() -> Bases {
 
 /// One fuzz case: the inputs, and which reader they go to.
 #[derive(Clone)]
-enum Case {
+pub(super) enum Case {
     /// Partial files (one or two), merged in this order.
     Partials(Vec<Vec<u8>>),
     /// The five CSV files of a run.
@@ -84,7 +84,7 @@ enum Case {
 }
 
 /// A case made from the bases: 1 to 4 mutations of one or more files.
-fn make_case(rng: &mut Rng, bases: &Bases) -> Case {
+pub(super) fn make_case(rng: &mut Rng, bases: &Bases) -> Case {
     let mutations = 1 + rng.below(4);
     if rng.below(2) == 0 {
         let mut files: Vec<Vec<u8>> = bases.partials.to_vec();
@@ -131,6 +131,7 @@ fn check_report_error(error: &ReportError) -> Result<(), String> {
         ReportError::Csv { file, message } => file.ends_with(".csv") && !message.trim().is_empty(),
         ReportError::Draw { chart, message } => chart.starts_with("chart-") && !message.trim().is_empty(),
         ReportError::Workbook { message } => !message.trim().is_empty(),
+        ReportError::Budget(e) => e.to_string().contains("CSV files of"),
     };
     if named {
         Ok(())

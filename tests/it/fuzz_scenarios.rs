@@ -225,7 +225,7 @@ fn line_range(bytes: &[u8], starts: &[usize], k: usize) -> std::ops::Range<usize
 }
 
 /// One mutation of `bytes`.
-fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+pub(super) fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
     match rng.below(10) {
         // Flip bits or set a random byte.
         0 if !bytes.is_empty() => {
@@ -334,7 +334,7 @@ fn odd_value(rng: &mut Rng) -> String {
 }
 
 /// The shipped scenarios plus small ones that reach every table.
-fn seeds() -> Vec<Vec<u8>> {
+pub(super) fn seeds() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("scenarios/")

@@ -34,8 +34,8 @@ use std::path::Path;
 use crates::Crate;
 
 /// The top-level modules, highest first: each may use the ones after it.
-const LAYERS: [&str; 9] = [
-    "cmd", "analysis", "report", "partial", "output", "engine", "model", "scenario", "readback",
+const LAYERS: [&str; 10] = [
+    "cmd", "analysis", "report", "partial", "output", "engine", "model", "scenario", "readback", "budget",
 ];
 /// "About 600 lines" with a little slack, so that a doc comment does not
 /// force a split.

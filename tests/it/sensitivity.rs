@@ -252,7 +252,9 @@ fn too_many_trials_is_refused_before_any_work() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("trials for this scenario (4 GiB)"), "{stderr}");
+    assert!(stderr.contains("100,000,000 trials × "), "{stderr}");
+    assert!(stderr.contains("memory budget of 2 GiB"), "{stderr}");
+    assert!(stderr.contains("trials of this scenario fit; use --trials"), "{stderr}");
     assert!(!out.exists());
 }
 

@@ -130,6 +130,34 @@ pub fn report_days(observations: &[Observation], horizon: u32) -> Vec<u32> {
     days
 }
 
+/// What a report day of one metric costs a worker thread while trials
+/// are recorded (its column's pages, its share of the batch buffers and
+/// sums): 4 to 5 KiB measured (an observation a day for 100 years, 20 to
+/// 1,000 trials).
+pub const TABLE_BYTES: u64 = 5 << 10;
+
+/// The memory of the forecast's per-day tables, one per report day (the
+/// distinct observed dates, day 0 and the horizon) and metric in each
+/// worker that gets trials (`threads` resolved, at most one per chunk of
+/// [`crate::engine::CHUNK`] trials): refused up front when past the budget,
+/// so that an observation on every day of 100 years does not take gigabytes.
+pub fn tables_need(model: &Model, threads: usize, trials: u64) -> crate::budget::Need {
+    let workers = (threads.max(1) as u64).min(trials.div_ceil(crate::engine::CHUNK).max(1));
+    crate::budget::Need::new(
+        "the forecast's per-day tables for the observed dates",
+        &[
+            (
+                model.report_days.len() as u64,
+                "report dates (the distinct observed dates, day 0, the horizon)",
+            ),
+            (model.metrics.len() as u64, "metrics"),
+            (workers, "worker threads"),
+        ],
+        TABLE_BYTES,
+    )
+    .advice("observe fewer distinct dates (weekly or monthly), or use fewer --threads")
+}
+
 /// Scores every observation against the forecast of a model whose report
 /// days are [`report_days`] of these observations. Sorted by metric (in the
 /// model's order), then date.

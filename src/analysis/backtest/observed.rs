@@ -10,6 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::{MAX_OBSERVATIONS, MAX_OBSERVED_BYTES, MAX_OBSERVED_VALUE, OBSERVED_COLUMNS};
+use crate::scenario::shown::cut;
 use crate::scenario::{Metric, Scenario};
 
 /// Problems after which reading stops (a file that is not an observed file at all).
@@ -238,7 +239,7 @@ impl Columns {
                         .map(|n| (strsim::jaro_winkler(n, wanted), n))
                         .filter(|(score, _)| *score > 0.8)
                         .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, n)| format!(" (`{n}`: did you mean `{wanted}`?)"))
+                        .map(|(_, n)| format!(" (`{}`: did you mean `{wanted}`?)", cut(n)))
                         .unwrap_or_default();
                     let message = format!("no column `{wanted}` in the header row{hint}; {expected}");
                     return Err(problem(line, names.len() + 1, "", message));
@@ -333,7 +334,8 @@ impl<'a> Rules<'a> {
         );
         let Some(date) = parse_date(text) else {
             return Err(format!(
-                "`{text}` is not a date; write dates as YYYY-MM-DD, such as {}",
+                "`{}` is not a date; write dates as YYYY-MM-DD, such as {}",
+                cut(text),
                 self.start
             ));
         };
@@ -359,7 +361,8 @@ impl<'a> Rules<'a> {
             .map(|(_, n)| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         Err(format!(
-            "unknown metric `{text}`{hint} (allowed: {})",
+            "unknown metric `{}`{hint} (allowed: {})",
+            cut(text),
             self.metric_names.join(", ")
         ))
     }
@@ -370,7 +373,10 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 }
 
 fn value(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
+    let parsed = text.trim().parse::<f64>();
+    // As written, cut short (a 300-digit number is shown in 200 characters).
+    let text = cut(text.trim());
+    match parsed {
         Ok(v) if v.is_finite() && v > MAX_OBSERVED_VALUE => Err(format!(
             "{text} is too large: an observed head count or ratio is at most {MAX_OBSERVED_VALUE:e} (larger ones \
              would overflow the scores)"

@@ -24,7 +24,7 @@ pub use render::{kind_name, render_csv, render_text, written};
 use crate::model::{StreamId, stream};
 use crate::output::schema;
 use crate::scenario::{Dist, Input, Sampler, Scenario, ValueKind};
-use warnings::{clamp_warnings, contributor_warnings, event_warnings, intake_warnings, target_warnings};
+use warnings::{clamp_warnings, contributor_warnings, event_warnings, intake_warnings, target_warnings, v2_warnings};
 
 /// Draws per input.
 pub const DRAWS: usize = 100_000;
@@ -79,7 +79,16 @@ pub fn draws(input: &Input) -> (Vec<f64>, usize) {
 }
 
 /// The first `n` of an input's draws (as [`draws`], which takes [`DRAWS`]).
+/// A constant's draws are all alike, so one value stands for them (shares
+/// of draws, extremes and percentiles are the same), and nothing is drawn:
+/// a scenario of thousands of constant inputs is explained at once.
 pub fn draws_n(input: &Input, n: usize) -> (Vec<f64>, usize) {
+    if let Dist::Constant(value) = input.dist {
+        return (
+            vec![input.kind.apply(value)],
+            usize::from(is_clamped(input.kind, value)),
+        );
+    }
     let Ok(sampler) = Sampler::new(&input.dist) else {
         // Parsing checked every distribution; nothing to draw otherwise.
         return (Vec::new(), 0);
@@ -129,7 +138,8 @@ pub fn summarise_quick(input: &Input) -> InputSummary {
     summarise_n(input, QUICK_DRAWS)
 }
 
-/// Summarises one input from its first `n` draws.
+/// Summarises one input from its first `n` draws (a constant from its one
+/// value, see [`draws_n`]).
 fn summarise_n(input: &Input, n: usize) -> InputSummary {
     let (mut values, clamped) = draws_n(input, n);
     let n = values.len().max(1) as f64;
@@ -155,6 +165,7 @@ pub fn explain(scenario: &Scenario) -> Explanation {
     warnings.extend(contributor_warnings(scenario));
     warnings.extend(event_warnings(scenario));
     warnings.extend(target_warnings(scenario, DRAWS));
+    warnings.extend(v2_warnings(scenario));
     Explanation { inputs, warnings }
 }
 
@@ -165,12 +176,12 @@ pub const QUICK_DRAWS: usize = 10_000;
 
 /// The warnings `validate` (with `n` = [`DRAWS`]) and `run` (with
 /// [`QUICK_DRAWS`]) print: those of [`explain`] about inputs much changed by
-/// clamping and about targets that cannot be reached or are already met on
-/// day 0, from the first `n` of the same draws (with [`DRAWS`], the same
+/// clamping, about targets that cannot be reached or are already met on
+/// day 0 (from the first `n` of the same draws: with [`DRAWS`], the same
 /// text as `explain`; with fewer, the shares and extremes in the text may
-/// differ in the last digits), without summarising every input: only an
-/// input that clamping changes in more than [`CLAMP_WARNING`] of its draws
-/// is summarised.
+/// differ in the last digits), and about model v2's values that change
+/// nothing, without summarising every input: only an input that clamping
+/// changes in more than [`CLAMP_WARNING`] of its draws is summarised.
 pub fn quick_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
     let clamped: Vec<InputSummary> = scenario
         .inputs()
@@ -183,6 +194,7 @@ pub fn quick_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
         .collect();
     let mut warnings = clamp_warnings(&clamped);
     warnings.extend(target_warnings(scenario, n));
+    warnings.extend(v2_warnings(scenario));
     warnings
 }
 
@@ -298,5 +310,22 @@ mod tests {
         let quick = quick_warnings(&scenario, QUICK_DRAWS);
         let fields = |w: &[Warning]| w.iter().map(|w| w.field.clone()).collect::<Vec<_>>();
         assert_eq!(fields(&quick), fields(&exact));
+    }
+
+    #[test]
+    fn an_unreachable_target_with_reliefs_counts_both_groups_present_at_once() {
+        let text = "name = \"t\"\n[simulation]\nstart = 2025-01-01\nhorizon_days = 90\n[population]\n\
+                    initial = 1000\n[[contributors]]\nname = \"A\"\ndeployed = 50\npledged = 50\n\
+                    first_arrival_days = 30\ntour_days = 40\n[[targets]]\nname = \"many\"\n\
+                    metric = \"international\"\nat_least = 201\n";
+        let scenario = parse_str(text, "t.toml").expect("valid");
+        let warnings = target_warnings(&scenario, QUICK_DRAWS);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let message = &warnings[0].message;
+        assert!(
+            message.starts_with("201 cannot be reached: at most 200 can be present at once for "),
+            "{message}"
+        );
+        assert!(message.contains("twice over where a relief may arrive"), "{message}");
     }
 }

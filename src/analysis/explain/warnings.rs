@@ -6,7 +6,7 @@
 use super::render::{percent, range_words, show_mean, written};
 use super::{CLAMP_WARNING, InputSummary, Warning, draws, draws_n};
 use crate::output::number;
-use crate::scenario::{Dist, Input, IntakeSchedule, Kind, Metric, Scenario};
+use crate::scenario::{Dist, Effect, Input, IntakeSchedule, Kind, Metric, Scenario};
 
 pub(super) fn warn(field: impl Into<String>, message: String) -> Warning {
     Warning {
@@ -82,8 +82,22 @@ pub(super) fn intake_warnings(scenario: &Scenario) -> Vec<Warning> {
     warnings
 }
 
+/// Draw `i` of `a` with draw `i` of `b`, for as many draws as the longer
+/// has: a constant's one value (see [`super::draws_n`]) goes with every
+/// draw of the other. None when either has no draws.
+pub(super) fn paired<'v>(a: &'v [f64], b: &'v [f64]) -> impl Iterator<Item = (f64, f64)> + 'v {
+    let n = if a.is_empty() || b.is_empty() {
+        0
+    } else {
+        a.len().max(b.len())
+    };
+    (0..n).map(move |i| (a[i % a.len()], b[i % b.len()]))
+}
+
 pub(super) fn contributor_warnings(scenario: &Scenario) -> Vec<Warning> {
     let horizon = f64::from(scenario.simulation.horizon_days);
+    // Each event's days, drawn once however many pledges wait on it.
+    let event_days: Vec<Vec<f64>> = scenario.events.iter().map(|e| draws(&e.day).0).collect();
     let mut warnings = Vec::new();
     for c in scenario.contributors.iter().filter(|c| c.pledged > 0) {
         let path = format!("contributors.{}", c.name);
@@ -101,11 +115,11 @@ pub(super) fn contributor_warnings(scenario: &Scenario) -> Vec<Warning> {
             continue;
         }
         let (delays, _) = draws(&c.first_arrival_days);
-        let anchors = match event {
-            Some(event) => draws(&event.day).0,
-            None => vec![0.0; delays.len()],
+        let anchors = match c.after.and_then(|e| event_days.get(e)) {
+            Some(days) => days.as_slice(),
+            None => &[0.0],
         };
-        let within = anchors.iter().zip(&delays).any(|(a, d)| a + d <= horizon);
+        let within = paired(anchors, &delays).any(|(a, d)| a + d <= horizon);
         if !within {
             let from = event
                 .map(|e| format!(" (counting from event `{}`)", e.name))
@@ -187,9 +201,18 @@ pub(super) fn target_warnings(scenario: &Scenario, n: usize) -> Vec<Warning> {
                 sum.saturating_add(c.deployed.saturating_add(c.pledged).saturating_mul(overlap))
             });
             if (most as f64) < target.at_least {
+                // Counted twice only where a relief may overlap: say so.
+                let overlapping = members.iter().any(|&c| scenario.contributors[c].rotation.is_some());
+                let what = match overlapping {
+                    false => format!("deployed plus pledged is only {most} for {who}"),
+                    true => format!(
+                        "at most {most} can be present at once for {who} (deployed plus pledged, twice over where \
+                         a relief may arrive before the group it relieves leaves)"
+                    ),
+                };
                 let message = format!(
-                    "{} cannot be reached: deployed plus pledged is only {most} for {who}, so {metric} stays \
-                     below it even if every pledge is honoured in full",
+                    "{} cannot be reached: {what}, so {metric} stays below it even if every pledge is honoured in \
+                     full",
                     number(target.at_least, 6)
                 );
                 warnings.push(warn(field.clone(), message));
@@ -295,13 +318,12 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
     let outside = deployed(false, false);
     let host = match &scenario.host_police {
         Some(h) => draws_n(&h.initial, n).0,
-        None => vec![0.0; n],
+        None => vec![0.0],
     };
     let population = draws_n(&scenario.population.initial, n).0;
-    let met = host
-        .iter()
-        .zip(&population)
-        .filter(|&(&h, &p)| {
+    let pairs = paired(&host, &population).count();
+    let met = paired(&host, &population)
+        .filter(|&(h, p)| {
             let value = match metric {
                 Metric::International => international,
                 Metric::InternationalPolice => international_police,
@@ -323,5 +345,60 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
             value >= at_least
         })
         .count();
-    met as f64 / host.len().max(1) as f64
+    met as f64 / pairs.max(1) as f64
+}
+
+/// Model v2's values that a scenario gives but that change nothing: the
+/// capabilities of a contingent that pledges nobody (only pledged waves
+/// bring them), a share-of-ceiling target while a ceiling of 0 is in force
+/// (0 is reached at once), a transform's cost with no `[funding]` to charge.
+pub(super) fn v2_warnings(scenario: &Scenario) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for c in scenario
+        .contributors
+        .iter()
+        .filter(|c| c.pledged == 0 && !c.capabilities.is_empty())
+    {
+        let message = format!(
+            "count as 0: capabilities come with the pledged waves, and contributor {} pledges nobody \
+             (deployed = {}, pledged = 0); give them to a pledge, or leave them out",
+            c.name, c.deployed
+        );
+        warnings.push(warn(format!("contributors.{}.capabilities", c.name), message));
+    }
+    let zero_ceiling = zero_ceiling(scenario);
+    for t in scenario.targets.iter().filter(|t| t.share_of_ceiling.is_some()) {
+        if let Some(source) = &zero_ceiling {
+            let message = format!(
+                "meets a ceiling of 0 ({source}): any share of 0 is 0, so this target counts as reached on every \
+                 day that ceiling is in force"
+            );
+            warnings.push(warn(format!("targets.{}.at_least_share_of_ceiling", t.name), message));
+        }
+    }
+    if scenario.funding.is_none() {
+        for e in &scenario.events {
+            if let Effect::Transform {
+                cost_per_person_month: Some(_),
+                ..
+            } = e.effect
+            {
+                let message = "is not used: the scenario has no [funding] to charge it to".to_string();
+                warnings.push(warn(format!("events.{}.cost_per_person_month", e.name), message));
+            }
+        }
+    }
+    warnings
+}
+
+/// Where a ceiling of 0 comes from, if the scenario has one:
+/// `mission.ceiling = 0` or a transform event's `ceiling = 0`.
+fn zero_ceiling(scenario: &Scenario) -> Option<String> {
+    if scenario.mission.as_ref().is_some_and(|m| m.ceiling == Some(0)) {
+        return Some("mission.ceiling = 0".to_string());
+    }
+    scenario.events.iter().find_map(|e| match e.effect {
+        Effect::Transform { ceiling: Some(0), .. } => Some(format!("events.{}.ceiling = 0, from its day", e.name)),
+        _ => None,
+    })
 }

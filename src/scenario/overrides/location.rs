@@ -2,6 +2,7 @@
 //! tables and lists of tables (entries by name or number), with messages
 //! that say what exists where nothing fits.
 
+use crate::scenario::shown::{cut, quoted};
 use toml_edit::{Item, TableLike, Value};
 
 use crate::scenario::sections::{
@@ -120,7 +121,7 @@ pub fn locate(root: &dyn TableLike, spec: &str) -> Result<Location, (String, Str
         let head = &rest[..at];
         let field = join(&path, head);
         if head.trim().is_empty() {
-            return Err((path, format!("the path `{}` has an empty part", path_part(spec))));
+            return Err((path, format!("the path `{}` has an empty part", cut(path_part(spec)))));
         }
         if rest[at..].starts_with('=') {
             // `KEY = VALUE` with spaces is fine: keys have none.
@@ -281,7 +282,11 @@ fn select_entry(
 fn whole_entry_message(field: &str, label: &str, rest: &str) -> (String, String) {
     let entry = format!("{field}.{label}");
     let value = rest.split_once('=').map_or("VALUE", |(_, v)| v.trim());
-    let value = if value.is_empty() { "VALUE" } else { value };
+    let value = if value.is_empty() {
+        "VALUE".to_string()
+    } else {
+        cut(value)
+    };
     let message = match table_list(field) {
         Some(list) => format!(
             "is a whole {what}, not one value; name one of its fields, e.g. {entry}.{example}={value} (fields: {keys})",
@@ -306,7 +311,8 @@ fn no_entry_message(names: &[Option<&str>], rest: &str, field: &str) -> String {
     let named: Vec<&str> = names.iter().flatten().copied().collect();
     if named.is_empty() {
         return format!(
-            "no {what} number {wanted}: [[{field}]] has {} entries, numbered from 1",
+            "no {what} number {}: [[{field}]] has {} entries, numbered from 1",
+            cut(wanted),
             names.len()
         );
     }
@@ -322,7 +328,8 @@ fn no_entry_message(names: &[Option<&str>], rest: &str, field: &str) -> String {
         listed.push(format!("and {} more", named.len() - MAX_LISTED));
     }
     format!(
-        "no {what} named \"{wanted}\"{suggestion} ({what}s in the scenario: {})",
+        "no {what} named {}{suggestion} ({what}s in the scenario: {})",
+        quoted(wanted),
         listed.join(", ")
     )
 }

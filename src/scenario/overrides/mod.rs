@@ -27,6 +27,7 @@ use self::edit::{LineMap, Origin, set_value};
 pub use self::location::{Location, locate};
 pub use self::values::{display_value, is_number, split_values, value_of};
 use crate::scenario::error::write_tail;
+use crate::scenario::shown::{cut, escaped};
 use crate::scenario::{MAX_SHOWN_PROBLEMS, Problem, Scenario, ScenarioError, parse_str};
 
 /// One problem of a scenario read with overrides.
@@ -67,15 +68,16 @@ impl fmt::Display for OverrideError {
             if i > 0 {
                 writeln!(f)?;
             }
+            // One line each, as in `ScenarioError`: escaped, long parts cut.
             let problem = &p.problem;
             match &p.set {
-                Some(set) => write!(f, "--set {set}: ")?,
-                None => write!(f, "{}:{}:{}: ", self.file, problem.line, problem.column)?,
+                Some(set) => write!(f, "--set {}: ", cut(set))?,
+                None => write!(f, "{}:{}:{}: ", escaped(&self.file), problem.line, problem.column)?,
             }
             if !problem.field.is_empty() {
-                write!(f, "field `{}`: ", problem.field)?;
+                write!(f, "field `{}`: ", cut(&problem.field))?;
             }
-            write!(f, "{}", problem.message)?;
+            write!(f, "{}", escaped(&problem.message))?;
         }
         write_tail(f, self.problems.len(), self.hint.as_deref())
     }

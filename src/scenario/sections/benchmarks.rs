@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use crate::scenario::limits::MAX_BENCHMARKS;
 use crate::scenario::reader::{Reader, Tbl};
+use crate::scenario::shown::quoted;
 use crate::scenario::{Benchmark, Metric};
 
 use super::targets::{MetricNames, parse_metric_v2};
@@ -36,7 +37,7 @@ impl Reader<'_> {
             if t.get("value").is_none() {
                 self.missing(&t, "value", "the benchmark's level on its metric, e.g. value = 222");
             }
-            let value = self.bounded(&t, "value", 0.0, MAX_VALUE, false, "must be a number >= 0");
+            let value = self.bounded(&t, "value", 0.0, MAX_VALUE, false, "must be a number from 0 to 10^12");
             let source = self.benchmark_source(&t);
             if let (Some(metric), Some(value), Some(source)) = (metric, value, source) {
                 benchmarks.push(Benchmark {
@@ -65,8 +66,9 @@ impl Reader<'_> {
         if found.is_none() {
             let span = t.get("metric").map(|v| v.span()).unwrap_or(t.span.clone());
             let message = format!(
-                "unknown metric \"{name}\"; allowed: {}, or contributor:NAME with NAME one of the contributors (and a \
+                "unknown metric {}; allowed: {}, or contributor:NAME with NAME one of the contributors (and a \
                  [funding]'s or capability:NAME where the scenario has them)",
+                quoted(&name),
                 Metric::STANDARD_NAMES.join(", ")
             );
             self.problem(span, &t.field("metric"), message);
@@ -139,7 +141,7 @@ mod tests {
         );
         let text = format!("{wrong:?}");
         assert!(text.contains("unknown metric \\\"nope\\\""), "{text}");
-        assert!(text.contains("must be a number >= 0, got -1"), "{text}");
+        assert!(text.contains("must be a number from 0 to 10^12, got -1"), "{text}");
         assert!(text.contains("must not be empty"), "{text}");
         assert!(text.contains("another benchmark is already named \\\"Q\\\""), "{text}");
         let extra = fields(&format!("{ONE}colour = \"red\"\n"));

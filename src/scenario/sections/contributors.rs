@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::scenario::limits::MAX_WAVES;
 use crate::scenario::reader::{Dates, Reader, Tbl};
+use crate::scenario::shown::quoted;
 use crate::scenario::{Contributor, Event, Kind, Metric, ValueKind};
 
 /// The keys of a `[[contributors]]` entry.
@@ -148,7 +149,7 @@ impl Reader<'_> {
                 self.problem(
                     span,
                     &t.field("kind"),
-                    format!("must be \"police\" or \"military\", got \"{other}\""),
+                    format!("must be \"police\" or \"military\", got {}", quoted(other)),
                 );
                 Kind::Police
             }
@@ -159,7 +160,8 @@ impl Reader<'_> {
     fn after(&mut self, t: &Tbl, events: &[Event]) -> Option<usize> {
         let after = self.string(t, "after")?;
         let found = events.iter().position(|e| e.name == after && e.effect.unlocks());
-        if found.is_none() {
+        // An event left out for its own problem is not a second one here.
+        if found.is_none() && !self.broken_events.contains(&after) {
             let unlocks: Vec<&str> = events
                 .iter()
                 .filter(|e| e.effect.unlocks())
@@ -171,7 +173,10 @@ impl Reader<'_> {
                 format!("unlock and transform events: {}", unlocks.join(", "))
             };
             let span = t.get("after").map(|v| v.span()).unwrap_or(t.span.clone());
-            let message = format!("names no event with effect = \"unlock\" or \"transform\": \"{after}\" ({allowed})");
+            let message = format!(
+                "names no event with effect = \"unlock\" or \"transform\": {} ({allowed})",
+                quoted(&after)
+            );
             self.problem(span, &t.field("after"), message);
         }
         found

@@ -8,6 +8,7 @@ use toml::de::DeValue;
 use crate::scenario::correlation::{CopulaPlan, Correlation};
 use crate::scenario::limits::{MAX_CORRELATED_INPUTS, MAX_CORRELATIONS};
 use crate::scenario::reader::{Reader, Tbl, fmt_thousands};
+use crate::scenario::shown::cut;
 use crate::scenario::{Dist, Input, Scenario};
 
 /// The keys of a `[[correlations]]` entry.
@@ -228,7 +229,8 @@ fn correlatable(path: &str, allowed: &Correlatable) -> Option<String> {
         let suggestion = allowed.suggestion(path);
         let allowed = allowed.listed();
         return Some(format!(
-            "`{path}` is not an input of this scenario{suggestion} ({allowed})"
+            "`{}` is not an input of this scenario{suggestion} ({allowed})",
+            cut(path)
         ));
     };
     if allowed.per_class.contains(path) {

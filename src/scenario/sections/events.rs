@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::scenario::limits::MAX_HORIZON_DAYS;
 use crate::scenario::reader::{Dates, Reader, Tbl};
+use crate::scenario::shown::quoted;
 use crate::scenario::{Effect, Event, ValueKind};
 
 /// The keys of an `[[events]]` entry.
@@ -44,12 +45,12 @@ impl Reader<'_> {
             let day = self.uncertain(&t, "day", &t.field("day"), ValueKind::Day, dates);
             let effect = self.effect(&t);
             let mission = match effect {
-                Some(Effect::Transform { .. }) => self.string(&t, "mission"),
+                Some(Effect::Transform { .. }) => self.name(&t, "mission"),
                 _ => None,
             };
             let shock = self.shock(&t, effect, events.len());
-            if let (Some(day), Some(effect)) = (day, effect) {
-                events.push(Event {
+            match (day, effect) {
+                (Some(day), Some(effect)) => events.push(Event {
                     name,
                     probability,
                     day,
@@ -58,7 +59,13 @@ impl Reader<'_> {
                     duration_days: shock.duration,
                     contributors: None,
                     size: shock.size,
-                });
+                }),
+                _ => {
+                    // Its shock's names belong to no event.
+                    let owner = events.len();
+                    self.shock_names.retain(|names| names.owner != owner);
+                    self.broken_events.push(name);
+                }
             }
         }
         events
@@ -111,7 +118,7 @@ impl Reader<'_> {
             Some("freeze_funds") => Some(Effect::FreezeFunds),
             Some(other) => {
                 let span = t.get("effect").map(|v| v.span()).unwrap_or(t.span.clone());
-                let message = format!("must be {EFFECTS}, got \"{other}\"");
+                let message = format!("must be {EFFECTS}, got {}", quoted(other));
                 self.problem(span, &t.field("effect"), message);
                 None
             }

@@ -64,7 +64,7 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut contributions = Vec::new();
         for mut t in self.table_array(funding, "contributions") {
-            let Some(name) = self.named_entry(&mut t, &mut seen, "funding.contribution", &CONTRIBUTION_KEYS) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "contribution", &CONTRIBUTION_KEYS) else {
                 continue;
             };
             if t.get("amount").is_none() {
@@ -123,7 +123,7 @@ impl Reader<'_> {
         let mut seen = HashSet::new();
         let mut payers = Vec::new();
         for mut t in self.table_array(funding, "outside") {
-            let Some(name) = self.named_entry(&mut t, &mut seen, "funding.outside", &OUTSIDE_KEYS) else {
+            let Some(name) = self.named_entry(&mut t, &mut seen, "outside payer", &OUTSIDE_KEYS) else {
                 continue;
             };
             if t.get("share").is_none() {

@@ -7,6 +7,7 @@ use toml::de::DeValue;
 use super::host_initial_most;
 use crate::scenario::limits::MAX_HORIZON_DAYS;
 use crate::scenario::reader::{Dates, Reader, Tbl};
+use crate::scenario::shown::quoted;
 use crate::scenario::{Available, AvailableEntry, HostLayers, HostPolice, Intake, IntakeSchedule, ValueKind};
 
 /// The keys of `[host_police]`.
@@ -130,7 +131,10 @@ impl Reader<'_> {
             DeValue::String(text) => match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
                 Ok(date) => date,
                 Err(_) => {
-                    let message = format!("must be a date such as 2026-04-30 or a day number, found \"{text}\"");
+                    let message = format!(
+                        "must be a date such as 2026-04-30 or a day number, found {}",
+                        quoted(text)
+                    );
                     self.problem(value.span(), &t.field("day"), message);
                     return None;
                 }

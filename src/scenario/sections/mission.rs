@@ -3,8 +3,9 @@
 
 use toml::de::DeValue;
 
-use crate::scenario::limits::MAX_HEAD_COUNT;
+use crate::scenario::limits::{MAX_HEAD_COUNT, MAX_NAME_CHARS};
 use crate::scenario::reader::{Dates, Reader, Tbl, fmt_num};
+use crate::scenario::shown::{cut, quoted};
 use crate::scenario::{ContributorCost, Input, Mission, OverCeiling, Rotation, ValueKind};
 
 /// The keys of `[mission]`.
@@ -16,14 +17,14 @@ pub(crate) const MAX_CAPABILITIES: usize = 100;
 impl Reader<'_> {
     pub(crate) fn mission(&mut self, t: &Tbl) -> Mission {
         self.check_keys(t, &MISSION_KEYS);
-        let name = self.string(t, "name").unwrap_or_else(|| "mission".to_string());
+        let name = self.name(t, "name").unwrap_or_else(|| "mission".to_string());
         let ceiling = self.ceiling(t, "ceiling");
         let over_ceiling = match self.string(t, "over_ceiling").as_deref() {
             None | Some("wait") => OverCeiling::Wait,
             Some("turn_away") => OverCeiling::TurnAway,
             Some(other) => {
                 let span = t.get("over_ceiling").map(|v| v.span()).unwrap_or(t.span.clone());
-                let message = format!("must be \"wait\" or \"turn_away\", got \"{other}\"");
+                let message = format!("must be \"wait\" or \"turn_away\", got {}", quoted(other));
                 self.problem(span, &t.field("over_ceiling"), message);
                 OverCeiling::Wait
             }
@@ -41,8 +42,11 @@ impl Reader<'_> {
             "must be a whole number of personnel from 0 to {}",
             fmt_num(MAX_HEAD_COUNT as f64)
         );
-        self.bounded(t, key, 0.0, MAX_HEAD_COUNT as f64, true, &what)
-            .map(|v| v as u64)
+        let ceiling = self
+            .bounded(t, key, 0.0, MAX_HEAD_COUNT as f64, true, &what)
+            .map(|v| v as u64);
+        self.ceiling_refused |= ceiling.is_none() && t.get(key).is_some();
+        ceiling
     }
 
     /// A contributor's tours: `None` without `tour_days` (and then the other
@@ -153,12 +157,16 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for (key, count) in table.iter() {
             let name = key.get_ref().to_string();
-            let entry = format!("{field}.{name}");
-            let valid_name =
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let entry = format!("{field}.{}", cut(&name));
+            let valid_name = !name.is_empty()
+                && name.len() <= MAX_NAME_CHARS
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if !valid_name {
-                let message = "must be a name of letters, digits, _ or - (it names the metric capability:NAME)";
-                self.problem(key.span(), &entry, message.to_string());
+                let message = format!(
+                    "must be a name of letters, digits, _ or - (it names the metric capability:NAME), at most \
+                     {MAX_NAME_CHARS} characters"
+                );
+                self.problem(key.span(), &entry, message);
                 continue;
             }
             let number = match crate::scenario::reader::to_number(count.get_ref()) {
@@ -181,8 +189,30 @@ impl Reader<'_> {
                     names.len() - 1
                 }
             };
+            self.add_capability(count.span(), &entry, index, number);
             out.push((index, number));
         }
         out
+    }
+
+    /// Adds a contributor's `number` of capability `index` to what all of
+    /// them can bring, and reports the entry that takes it past
+    /// [`MAX_HEAD_COUNT`] (it is counted in 32 bits, as head counts are).
+    fn add_capability(&mut self, span: std::ops::Range<usize>, entry: &str, index: usize, number: u64) {
+        if self.capability_most.len() <= index {
+            self.capability_most.resize(index + 1, (0, false));
+        }
+        let (most, reported) = &mut self.capability_most[index];
+        *most = most.saturating_add(number);
+        if *most > MAX_HEAD_COUNT && !*reported {
+            *reported = true;
+            let message = format!(
+                "capabilities could pass the limit: with this contributor, all contributors together could \
+                 bring {} of it; a capability's count, like a head count, must stay below 4,294,967,296 (2^32); \
+                 bring fewer",
+                crate::scenario::reader::fmt_thousands(*most)
+            );
+            self.problem(span, entry, message);
+        }
     }
 }

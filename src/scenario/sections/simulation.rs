@@ -5,6 +5,7 @@ use toml::de::DeValue;
 
 use crate::scenario::limits::{LAST_DATE, MAX_FILE_SEED, MAX_HORIZON_DAYS, MAX_TRIALS};
 use crate::scenario::reader::{Reader, Tbl, fmt_num};
+use crate::scenario::shown::{cut, quoted};
 use crate::scenario::{Simulation, Step};
 
 impl Reader<'_> {
@@ -17,7 +18,10 @@ impl Reader<'_> {
                     let message = match other.as_str() {
                         // `--set simulation.start=2025-13-01` arrives as text.
                         Some(text) if NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_err() => {
-                            format!("must be a date such as 2024-09-30, found `{text}`, which is not a date")
+                            format!(
+                                "must be a date such as 2024-09-30, found `{}`, which is not a date",
+                                cut(text)
+                            )
                         }
                         _ => format!(
                             "must be a TOML date such as 2024-09-30 (no quotes), found {}",
@@ -54,7 +58,7 @@ impl Reader<'_> {
                 self.problem(
                     span,
                     &t.field("step"),
-                    format!("must be \"day\", \"week\" or \"month\", got \"{other}\""),
+                    format!("must be \"day\", \"week\" or \"month\", got {}", quoted(other)),
                 );
                 None
             }
@@ -106,7 +110,7 @@ impl Reader<'_> {
                 Some((_, Ok(date))) => date,
                 found => {
                     let found = match found {
-                        Some((text, _)) => format!("`{text}`, which is not a date"),
+                        Some((text, _)) => format!("`{}`, which is not a date", cut(text)),
                         None => other.type_str().to_string(),
                     };
                     let message = format!("must be a date such as 2024-09-30, found {found}");

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use crate::scenario::reader::{Reader, Tbl};
+use crate::scenario::shown::quoted;
 use crate::scenario::{Contributor, Metric, Target};
 
 /// The keys of a `[[targets]]` entry.
@@ -41,13 +42,15 @@ impl Reader<'_> {
                     let span = t.get("metric").map(|v| v.span()).unwrap_or(t.span.clone());
                     let message = if Metric::LAYER_NAMES.contains(&m.as_str()) {
                         format!(
-                            "\"{m}\" needs the host police layers: give [host_police] available_share, \
-                             course_days or [[host_police.available]] entries"
+                            "{} needs the host police layers: give [host_police] available_share, \
+                             course_days or [[host_police.available]] entries",
+                            quoted(&m)
                         )
                     } else {
                         format!(
-                            "unknown metric \"{m}\"; allowed: {}, or contributor:NAME with NAME one of the \
+                            "unknown metric {}; allowed: {}, or contributor:NAME with NAME one of the \
                              contributors{}",
+                            quoted(&m),
                             Metric::STANDARD_NAMES.join(", "),
                             scenario.more_allowed()
                         )
@@ -71,7 +74,7 @@ impl Reader<'_> {
                     (None, None)
                 }
                 (Some(_), None) => (
-                    self.bounded(&t, "at_least", 0.0, 1e12, false, "must be a number >= 0"),
+                    self.bounded(&t, "at_least", 0.0, 1e12, false, "must be a number from 0 to 10^12"),
                     None,
                 ),
                 (None, Some(_)) => {
