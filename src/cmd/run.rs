@@ -61,7 +61,7 @@ pub struct RunArgs {
     /// (YYYY-MM-DD, within the simulated period; the last report date on or
     /// before it is used) [default: the scenario's simulation.report_date,
     /// else the horizon].
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
     pub report_date: Option<chrono::NaiveDate>,
     /// Skip the quick sensitivity pass behind the report's drivers
     /// (drivers.csv is then not written).

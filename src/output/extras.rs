@@ -42,7 +42,9 @@ pub fn distribution_day(scenario: &Scenario, model: &Model, date: Option<chrono:
     let (start, end) = (scenario.simulation.start, scenario.date_of(model.horizon));
     if date < start || date > end {
         return Err(format!(
-            "--report-date {date} is outside the simulated period, {start} to {end}"
+            "--report-date {date} is outside the simulated period, {start} to {end}; give a date from {start} to \
+             {end} ({}), e.g. {end}",
+            crate::scenario::dates::FORM
         ));
     }
     let day = (date - start).num_days();

@@ -6,6 +6,7 @@
 //! line, column and field, before giving up.
 
 pub mod correlation;
+pub mod dates;
 mod dist;
 mod error;
 mod limits;

@@ -157,13 +157,15 @@ fn cases() -> Vec<Case> {
             "contributors.Kenya.probability",
             &["plain number"],
         ),
+        // A quoted start is a date like any other (tests/it/dates.rs); a
+        // date in another form is not.
         replaced(
-            "quoted_start_date",
+            "day_first_start_date",
             "start = 2024-09-30",
-            "start = \"2024-09-30\"",
+            "start = \"30/09/2024\"",
             "start",
             "simulation.start",
-            &["date"],
+            &["YYYY-MM-DD", "e.g. 2024-09-30"],
         ),
         replaced(
             "string_horizon",
@@ -731,13 +733,13 @@ fn a_bad_simulation_value_does_not_make_dates_elsewhere_errors() {
             "start = 2024-09-30",
             "start = \"2025-13-01\"",
             "simulation.start",
-            "not a date",
+            "not a day of the calendar",
         ),
         (
             "start = 2024-09-30",
             "start = 20240930",
             "simulation.start",
-            "date such as",
+            "must be a date (YYYY-MM-DD",
         ),
         ("start = 2024-09-30\n", "", "simulation.start", "is required"),
     ];

@@ -13,6 +13,7 @@ mod cli;
 mod closed_form;
 mod compare;
 mod correlations;
+mod dates;
 mod determinism;
 mod docs_commands;
 mod exact_sizes;

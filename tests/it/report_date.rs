@@ -124,9 +124,9 @@ fn a_report_date_outside_the_period_or_not_a_date_is_refused() {
         ),
         (
             "\"2 Oct 2026\"",
-            "must be a date such as 2024-09-30, found `2 Oct 2026`, which is not a date",
+            "must be a date: `2 Oct 2026` is not a date; write dates as YYYY-MM-DD",
         ),
-        ("155", "must be a date such as 2024-09-30, found integer"),
+        ("155", "must be a date (YYYY-MM-DD, quotes optional), found integer"),
     ] {
         let bad = text.replacen("report_date = 2026-10-02", &format!("report_date = {value}"), 1);
         let scenario = write_file(work.path(), "bad.toml", &bad);
