@@ -41,6 +41,7 @@ mod report_run;
 mod samplers;
 mod scenario_text;
 mod sensitivity;
+mod sources;
 mod spreadsheet;
 mod sweep;
 #[path = "../value_stability.rs"]
