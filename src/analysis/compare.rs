@@ -21,6 +21,33 @@ pub const FILE: &str = schema::COMPARE;
 /// Name of the file saying what produced it.
 pub const INFO_FILE: &str = schema::COMPARE_INFO;
 
+/// A target's threshold: a level, or a share of the ceiling in force
+/// that day (whose level moves with the ceiling).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Threshold {
+    AtLeast(f64),
+    ShareOfCeiling(f64),
+}
+
+impl Threshold {
+    /// The threshold of `target`.
+    pub fn of(target: &Target) -> Threshold {
+        match target.share_of_ceiling {
+            Some(share) => Threshold::ShareOfCeiling(share),
+            None => Threshold::AtLeast(target.at_least),
+        }
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threshold::AtLeast(v) => write!(f, "{}", number(*v, 6)),
+            Threshold::ShareOfCeiling(share) => write!(f, "{}% of the ceiling", number(100.0 * share, 4)),
+        }
+    }
+}
+
 /// What is compared: a target (reached by the horizon, yes or no) or a
 /// standard metric on the horizon day.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +55,7 @@ pub enum Quantity {
     Target {
         name: String,
         metric: String,
-        at_least: f64,
+        threshold: Threshold,
     },
     Metric(Metric),
 }
@@ -103,7 +130,7 @@ pub fn quantities(scenarios: &[Scenario]) -> Result<Vec<Quantity>, ClashingTarge
 
 fn describe(quantity: &Quantity) -> String {
     match quantity {
-        Quantity::Target { metric, at_least, .. } => format!("{metric} >= {at_least}"),
+        Quantity::Target { metric, threshold, .. } => format!("{metric} >= {threshold}"),
         Quantity::Metric(m) => format!("{m:?}"),
     }
 }
@@ -112,7 +139,7 @@ fn target_quantity(scenario: &Scenario, target: &Target) -> Quantity {
     Quantity::Target {
         name: target.name.clone(),
         metric: target.metric.name(scenario),
-        at_least: target.at_least,
+        threshold: Threshold::of(target),
     }
 }
 
@@ -127,24 +154,38 @@ pub struct Arm {
 }
 
 impl Arm {
-    /// Builds the model of `scenario`, checking every target of `quantities`.
+    /// Builds the model of `scenario` with the targets of `quantities` in
+    /// place of its own (a share of the ceiling stays one, checked against
+    /// the ceiling of each day as in a run).
     pub fn new(label: String, scenario: &Scenario, quantities: &[Quantity]) -> Arm {
-        let mut model = Model::new(scenario);
-        let mut targets = Vec::new();
+        let mut compared = scenario.clone();
+        compared.targets.clear();
         let target_slots = quantities
             .iter()
             .map(|q| match q {
-                Quantity::Target { metric, at_least, .. } => scenario.metric_named(metric).map(|m| {
-                    targets.push((m, *at_least));
-                    targets.len() - 1
+                Quantity::Target {
+                    name,
+                    metric,
+                    threshold,
+                } => scenario.metric_named(metric).map(|metric| {
+                    let (at_least, share_of_ceiling) = match *threshold {
+                        Threshold::AtLeast(v) => (v, None),
+                        Threshold::ShareOfCeiling(share) => (f64::NAN, Some(share)),
+                    };
+                    compared.targets.push(Target {
+                        name: name.clone(),
+                        metric,
+                        at_least,
+                        share_of_ceiling,
+                    });
+                    compared.targets.len() - 1
                 }),
                 Quantity::Metric(_) => None,
             })
             .collect();
-        model.set_targets(targets);
         Arm {
             label,
-            model,
+            model: Model::new(&compared),
             target_slots,
         }
     }
@@ -171,9 +212,9 @@ impl Arm {
         match quantity {
             Quantity::Metric(m) => trial.metric(*m, trial.days.len().saturating_sub(1)),
             // A contributor this scenario lacks has strength 0 throughout.
-            Quantity::Target { at_least, .. } => match slot {
+            Quantity::Target { threshold, .. } => match slot {
                 Some(t) => f64::from(u8::from(trial.first_reached.get(t).copied().flatten().is_some())),
-                None => f64::from(u8::from(*at_least <= 0.0)),
+                None => f64::from(u8::from(matches!(threshold, Threshold::AtLeast(v) if *v <= 0.0))),
             },
         }
     }
@@ -378,6 +419,35 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_of_the_ceiling_is_the_same_target_in_a_copy() {
+        let text = "name = \"t\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n[population]\ninitial = 1000\n\
+                    [mission]\nceiling = 100\n[[contributors]]\nname = \"A\"\ndeployed = 95\n\
+                    [[targets]]\nname = \"full\"\nmetric = \"international\"\nat_least_share_of_ceiling = 0.9\n";
+        let a = crate::scenario::parse_str(text, "a.toml").expect("valid");
+        let b = crate::scenario::parse_str(text, "b.toml").expect("valid");
+        let quantities = quantities(&[a.clone(), b]).expect("the same target");
+        assert_eq!(
+            quantities[0],
+            Quantity::Target {
+                name: "full".to_string(),
+                metric: "international".to_string(),
+                threshold: Threshold::ShareOfCeiling(0.9),
+            }
+        );
+        let mut other = a.clone();
+        other.targets[0].share_of_ceiling = Some(0.8);
+        let clash = quantities_of(&[a, other]).expect_err("two meanings");
+        assert!(
+            clash.to_string().contains("international >= 90% of the ceiling"),
+            "{clash}"
+        );
+    }
+
+    fn quantities_of(scenarios: &[Scenario]) -> Result<Vec<Quantity>, ClashingTarget> {
+        quantities(scenarios)
+    }
 
     #[test]
     fn mean_and_standard_error_from_sums() {

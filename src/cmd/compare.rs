@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::options::out_dir;
+use super::options::{load_scenario, out_dir};
 use super::progress::Meter;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
@@ -29,9 +29,15 @@ const FILES: FileSet = FileSet {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Two or more scenario files; the first is the reference.
-    #[arg(required = true, num_args = 2..)]
+    /// Two or more scenario files (one is enough with --set); the first is
+    /// the reference.
+    #[arg(required = true, num_args = 1..)]
     pub scenarios: Vec<PathBuf>,
+    /// A what-if without copying files (repeatable): the first scenario with
+    /// these values changed (as `run --set`) is compared too, as the last
+    /// scenario.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
     #[command(flatten)]
     pub options: RunOptions,
 }
@@ -117,17 +123,43 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads every scenario, each with the first one's seed and trials (or the
-/// flags'), and checks that they share start and horizon.
+/// Reads every scenario (and, with `--set`, the first one's what-if after
+/// them), each with the first one's seed and trials (or the flags'), and
+/// checks that they share start and horizon.
 fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
-    if args.scenarios.len() < 2 {
+    if args.scenarios.len() + usize::from(!args.sets.is_empty()) < 2 {
         return Err(Failure::Usage(
-            "compare needs at least two scenario files (the first is the reference)".to_string(),
+            "compare needs at least two scenario files (the first is the reference), or one with --set PATH=VALUE \
+             (the what-if compared with it)"
+                .to_string(),
         ));
     }
     let mut scenarios = Vec::new();
     for path in &args.scenarios {
         scenarios.push(scenario::parse_file(path)?);
+    }
+    if let Some(set) = args.sets.iter().find(|set| {
+        let path = set.split('=').next().unwrap_or_default().trim();
+        ["simulation.seed", "simulation.trials"].contains(&path)
+    }) {
+        return Err(Failure::Usage(format!(
+            "--set {set}: compare runs every scenario on the same trials with the same seed (so that they share \
+             their random numbers); set them for all with --trials and --seed"
+        )));
+    }
+    if !args.sets.is_empty() {
+        let mut what_if = load_scenario(Some(&args.scenarios[0]), &args.sets)?;
+        what_if.file = format!("{} (what-if: --set {})", what_if.file, args.sets.join("; "));
+        scenarios.push(what_if);
+    }
+    // Each scenario's label is its file; the same file twice is told apart.
+    for i in 1..scenarios.len() {
+        let mut n = 2;
+        let base = scenarios[i].file.clone();
+        while scenarios[..i].iter().any(|s| s.file == scenarios[i].file) {
+            scenarios[i].file = format!("{base} ({n})");
+            n += 1;
+        }
     }
     let (trials, seed) = (scenarios[0].simulation.trials, scenarios[0].simulation.seed);
     let same = RunOptions {
