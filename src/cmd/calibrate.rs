@@ -63,11 +63,12 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     let folder = OutputFolder::open(&out, FILES, &owner, args.output.force)?;
     let calibration = calibrate::calibrate(&records, &args.by, args.seed, args.resamples, &file)?;
     let priors = priors_toml(&calibration, &file, &sha256);
-    folder.commit(&[
+    let committed = folder.commit(&[
         (CALIBRATION, calibration_csv(&calibration)),
         (PRIORS, priors.into_bytes()),
         (CALIBRATION_INFO, info(&calibration, &file, &sha256)),
     ])?;
+    super::terminal::replaced(&committed, args.output.quiet);
     if !args.output.quiet {
         println!(
             "{}: {} records in {} groups, {} bootstrap resamples (seed {}); priors in {}",

@@ -108,7 +108,8 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     let page = crate::report::pages::compare::render(&files)?;
     files.push((schema::COMPARE_PAGE, page.into_bytes()));
     interrupt::check()?;
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, args.options.output.quiet);
     if !args.options.output.quiet {
         println!(
             "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",

@@ -66,7 +66,8 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
         }
         report.push((schema::WORKBOOK, workbook(&files, args.quiet)?));
     }
-    let written = folder.commit(&report)?;
+    let committed = folder.commit(&report)?;
+    let written = &committed.paths;
     if !args.quiet {
         let shown = [
             ("report", written.first()),

@@ -243,10 +243,11 @@ impl Results<'_> {
         files.extend(workbook.map(|bytes| (schema::WORKBOOK, bytes)));
         interrupt::check()?;
         let out = folder.path().to_path_buf();
-        folder.commit(&files)?;
+        let committed = folder.commit(&files)?;
         if !quiet {
             self.print_summary(&out);
         }
+        super::terminal::replaced(&committed, quiet);
         Ok(())
     }
 

@@ -80,7 +80,8 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let page = crate::report::pages::sensitivity::render(&files)?;
     files.push((schema::SENSITIVITY_PAGE, page.into_bytes()));
     interrupt::check()?;
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, args.options.output.quiet);
     if !args.options.output.quiet {
         println!(
             "{}: {} inputs, {} trials (seed {}) in {:.2} s; {}",

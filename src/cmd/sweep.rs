@@ -77,7 +77,8 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let mut files = vec![(sweep::FILE, rows.into_bytes()), (sweep::INFO_FILE, info)];
     let page = crate::report::pages::sweep::render(&files)?;
     files.push((schema::SWEEP_PAGE, page.into_bytes()));
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, quiet);
     if !quiet {
         println!(
             "{}: {} grid points x {trials} trials (seed {}) in {:.2} s; results in {}",

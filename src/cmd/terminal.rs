@@ -18,6 +18,14 @@ pub fn safe(text: &str) -> String {
     shown
 }
 
+/// Says on standard error (unless `quiet`) what a commit replaced in its
+/// output folder, if anything: a rerun is never silent about it.
+pub fn replaced(committed: &crate::output::replaced::Committed, quiet: bool) {
+    if let (Some(note), false) = (committed.note(), quiet) {
+        eprintln!("note: {}", safe(&note));
+    }
+}
+
 /// A CSV cell for the terminal: without the spreadsheet guard's apostrophe
 /// (see [`crate::output::cell_text`]), and [`safe`].
 pub fn cell(cell: &str) -> String {

@@ -14,6 +14,7 @@
 
 pub mod extras;
 pub mod folder;
+pub mod replaced;
 pub mod schema;
 pub mod stats;
 pub mod wide;

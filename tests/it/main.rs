@@ -38,6 +38,7 @@ mod report_browser;
 mod report_date;
 mod report_money;
 mod report_run;
+mod rerun;
 mod samplers;
 mod scenario_text;
 mod sensitivity;
