@@ -243,9 +243,10 @@ impl Results<'_> {
         files.extend(workbook.map(|bytes| (schema::WORKBOOK, bytes)));
         interrupt::check()?;
         let out = folder.path().to_path_buf();
+        let answers = crate::report::answers::from_files(&files).map_err(|e| Failure::Internal(e.to_string()))?;
         let committed = folder.commit(&files)?;
         if !quiet {
-            self.print_summary(&out);
+            self.print_summary(&out, &answers);
         }
         super::terminal::replaced(&committed, quiet);
         Ok(())
@@ -271,8 +272,10 @@ impl Results<'_> {
         Ok(files)
     }
 
-    fn print_summary(&self, out: &Path) {
-        let (scenario, aggregates) = (self.scenario, self.aggregates);
+    /// The run's first line, then the answer from its CSV files (as the
+    /// report's findings have it: [`crate::report::answers`]).
+    fn print_summary(&self, out: &Path, answers: &crate::report::answers::Answers) {
+        let scenario = self.scenario;
         let time = self
             .elapsed
             .map(|e| format!(" in {:.2} s", e.as_secs_f64()))
@@ -285,33 +288,12 @@ impl Results<'_> {
             "{}{}: {} trials (seed {}){time}; results in {}",
             safe(&scenario.name),
             safe(&what_if),
-            aggregates.trials,
+            self.aggregates.trials,
             scenario.simulation.seed,
             safe(&out.display().to_string())
         );
-        let horizon = scenario.date_of(self.model.horizon);
-        let report_days = &self.model.report_days;
-        // The report date, when it is before the horizon: its share as
-        // `targets.csv` has it.
-        let report_day = report_days.get(self.report_day).filter(|&&d| d < self.model.horizon);
-        for (t, target) in scenario.targets.iter().enumerate() {
-            let slots = &aggregates.first_reached[t];
-            let p = output::stats::share_within_horizon(slots, aggregates.trials);
-            let by_report_date = report_day
-                .map(|&day| {
-                    let shares = output::stats::shares_by_day(slots, report_days, aggregates.trials);
-                    format!("{:.1}% by {}, ", 100.0 * shares[self.report_day], scenario.date_of(day))
-                })
-                .unwrap_or_default();
-            let median = output::stats::date_percentiles(slots, report_days, aggregates.trials, &[50])[0];
-            let median = median
-                .map(|d| format!(", median date {}", scenario.date_of(d)))
-                .unwrap_or_default();
-            println!(
-                "  {}: {by_report_date}{:.1}% by {horizon}{median}",
-                safe(&target.name),
-                100.0 * p
-            );
+        for line in crate::report::answers::terminal_lines(answers) {
+            println!("{}", safe(&line));
         }
     }
 }

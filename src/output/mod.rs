@@ -342,12 +342,9 @@ fn summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u
         let mut row = vec![
             cell_text(&target.name),
             cell_text(&target.metric.name(scenario)),
-            // A share of the ceiling has no one threshold: left empty.
-            if target.share_of_ceiling.is_some() {
-                String::new()
-            } else {
-                number(target.at_least, 6)
-            },
+            // A share of the ceiling: the number it means of a ceiling that
+            // never changes; empty when an event may change the ceiling.
+            scenario.threshold(target).map(|v| number(v, 6)).unwrap_or_default(),
             number(p, 6),
             number(share_se(p, aggregates.trials), 6),
         ];
@@ -370,7 +367,12 @@ fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> 
             cell_text(&contributor.name),
             contributor.pledged.to_string(),
             number(mean_of(aggregates.delivered[c], aggregates.trials), 4),
-            number(mean_of(aggregates.full_delivery[c], aggregates.trials), 6),
+            // Nothing pledged, nothing to deliver in full: empty, not 1.
+            if contributor.pledged == 0 {
+                String::new()
+            } else {
+                number(mean_of(aggregates.full_delivery[c], aggregates.trials), 6)
+            },
         ];
         row.extend(dates.iter().map(|d| optional_date(scenario, *d)));
         row

@@ -13,6 +13,7 @@
 //!
 //! The rules: docs/MODEL.md §5.8.
 
+pub mod answers;
 pub mod charts;
 pub mod data;
 pub mod distribution;

@@ -6,6 +6,7 @@ mod cli_support;
 mod common;
 
 mod analysis_pages;
+mod answers;
 mod backtest;
 mod bad_input;
 mod calibrate;

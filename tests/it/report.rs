@@ -141,12 +141,15 @@ fn a_what_if_report_names_its_overrides_and_opens_with_findings() {
     let (header, rows) = read_csv(&out.join("summary.csv"));
     let findings = &html[html.find("<ul id=\"findings\">").expect("findings")..];
     let findings = &findings[..findings.find("</ul>").unwrap()];
-    assert_eq!(findings.matches("<li>").count(), rows.len());
+    // A sentence per target, then the strength and the police on the date.
+    assert_eq!(findings.matches("<li>").count(), rows.len() + 2);
+    assert!(findings.contains("<li>Strength on 30 Sep 2026: international personnel "));
+    assert!(findings.contains("<li>Police on 30 Sep 2026: police per 100,000 inhabitants "));
     let p = header.iter().position(|h| h == "p_reached_by_horizon").unwrap();
     for row in &rows {
         let share = format!("{:.1}% by 30 Sep 2026", 100.0 * row[p].parse::<f64>().unwrap());
         assert!(
-            findings.contains(&format!("{}: {share} (±", row[0])),
+            findings.contains(&format!("<li>{} (", row[0])) && findings.contains(&format!("): {share} (")),
             "{share} in {findings}"
         );
     }

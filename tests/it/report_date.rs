@@ -63,9 +63,15 @@ fn the_scenarios_report_date_dates_the_distribution_findings_and_summary() {
             p_reached(&out, target, "2026-10-02"),
             p_reached(&out, target, "2027-04-30"),
         );
-        let finding = format!("{target}: {by_date} by 2 Oct 2026, {by_horizon} by 30 Apr 2027");
+        let finding = format!(
+            "{target} (international at least {}): {by_date} by 2 Oct 2026, {by_horizon} by 30 Apr 2027",
+            &target[7..]
+        );
         assert!(report.contains(&finding), "no `{finding}` in the findings");
-        let line = format!("  {target}: {by_date} by 2026-10-02, {by_horizon} by 2027-04-30");
+        let line = format!(
+            "  {target} (international at least {}): {by_date} by 2026-10-02, {by_horizon} by 2027-04-30",
+            &target[7..]
+        );
         assert!(
             stdout.lines().any(|l| l.starts_with(&line)),
             "no `{line}` in the summary:\n{stdout}"
@@ -80,7 +86,7 @@ fn report_date_and_set_override_the_scenarios() {
     let stdout = run_summary(&gsf(), &out, &["--report-date", "2026-12-01"]);
     assert_eq!(distribution_date(&out), "2026-12-01");
     let line = format!(
-        "  GSF at 2,500: {} by 2026-12-01, ",
+        "  GSF at 2,500 (international at least 2,500): {} by 2026-12-01, ",
         p_reached(&out, "GSF at 2,500", "2026-12-01")
     );
     assert!(stdout.contains(&line), "no `{line}` in:\n{stdout}");
@@ -93,7 +99,7 @@ fn report_date_and_set_override_the_scenarios() {
     let stdout = run_summary(&gsf(), &horizon, &["--report-date", "2027-04-30"]);
     assert_eq!(distribution_date(&horizon), "2027-04-30");
     let line = format!(
-        "  GSF at 2,500: {} by 2027-04-30",
+        "  GSF at 2,500 (international at least 2,500): {} by 2027-04-30",
         p_reached(&horizon, "GSF at 2,500", "2027-04-30")
     );
     assert!(
