@@ -62,34 +62,78 @@ pub(super) type DateChart<'a, 'b> =
 /// The first four charts as SVG documents, in the order of [`CHARTS`]
 /// (the distribution chart is drawn by `super::distribution`).
 pub fn draw_all(data: &RunData, extras: &Extras) -> Result<Vec<String>, ReportError> {
+    let run = run_label(data);
     Ok(vec![
-        svg(CHARTS[0], 0, |root| international(root, data, extras))?,
-        svg(CHARTS[1], 0, |root| police_ratio(root, data, extras))?,
-        svg(CHARTS[2], legend_height(data.targets.len(), 2), |root| {
+        svg(CHARTS[0], 0, &run, |root| international(root, data, extras))?,
+        svg(CHARTS[1], 0, &run, |root| police_ratio(root, data, extras))?,
+        svg(CHARTS[2], legend_height(data.targets.len(), 2), &run, |root| {
             targets(root, data)
         })?,
-        svg(CHARTS[3], legend_height(data.contributor_series().len(), 3), |root| {
-            contributors(root, data)
-        })?,
+        svg(
+            CHARTS[3],
+            legend_height(data.contributor_series().len(), 3),
+            &run,
+            |root| contributors(root, data),
+        )?,
     ])
 }
 
-/// Draws one chart (with `legend` pixels under it) into a string and gives the `<svg>` element an id and a title.
+/// What run a chart shows, for its top line and title: the scenario (with
+/// a what-if's overrides), the trials and the seed, so that a chart file
+/// pasted on its own (a slide) still says where it came from.
+pub fn run_label(data: &RunData) -> String {
+    let name = uncell(data.info("scenario"));
+    let what_if = match uncell(data.info("overrides")) {
+        "" => String::new(),
+        overrides => format!(" (what-if: --set {overrides})"),
+    };
+    format!(
+        "{name}{what_if}: {} trials, seed {}",
+        data.info("trials"),
+        data.info("seed")
+    )
+}
+
+/// Height of the line naming the run at the top of a chart.
+const RUN_LINE: u32 = 26;
+
+/// Draws one chart (with `legend` pixels under it) into a string and gives
+/// the `<svg>` element an id and a title. A non-empty `run` (see
+/// [`run_label`]) is written on a line above the chart and in its title.
 pub fn svg(
     (id, title): (&str, &str),
     legend: u32,
+    run: &str,
     draw: impl FnOnce(&Area) -> DrawResult,
 ) -> Result<String, ReportError> {
     let mut buffer = String::new();
+    let banner = if run.is_empty() { 0 } else { RUN_LINE };
     {
-        let root = SVGBackend::with_string(&mut buffer, (WIDTH, HEIGHT + legend)).into_drawing_area();
-        draw(&root)
+        let root = SVGBackend::with_string(&mut buffer, (WIDTH, HEIGHT + legend + banner)).into_drawing_area();
+        let drawn = if run.is_empty() {
+            draw(&root)
+        } else {
+            root.fill(&WHITE).map_err(Into::into).and_then(|()| {
+                let (line, chart) = root.split_vertically(banner);
+                let style = TextStyle::from((FONT, 14).into_font())
+                    .color(&RGBColor(60, 60, 60))
+                    .pos(Pos::new(HPos::Left, VPos::Center));
+                line.draw(&Text::new(run.to_string(), (12, banner as i32 / 2 + 2), style))?;
+                draw(&chart)
+            })
+        };
+        drawn
             .and_then(|()| root.present().map_err(Into::into))
             .map_err(|e| ReportError::Draw {
                 chart: id.to_string(),
                 message: e.to_string(),
             })?;
     }
+    let title = if run.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title}: {run}")
+    };
     let open_end = buffer.find('>').unwrap_or(0);
     let (open, rest) = buffer.split_at(open_end + 1);
     let open = open.replacen(
@@ -99,7 +143,7 @@ pub fn svg(
     );
     Ok(format!(
         "{open}\n<title id=\"{id}-title\">{}</title>{rest}",
-        super::escape(title)
+        super::escape(&title)
     ))
 }
 
@@ -527,11 +571,7 @@ fn contributors(root: &Area, data: &RunData) -> DrawResult {
     for (i, s) in series.iter().enumerate() {
         let lower = if i == 0 { &zero } else { &stacked[i - 1] };
         let upper = &stacked[i];
-        let fill = AREA_PALETTE[i % AREA_PALETTE.len()].mix(if (i / AREA_PALETTE.len()).is_multiple_of(2) {
-            0.8
-        } else {
-            0.4
-        });
+        let fill = area_fill(i);
         let polygon: Vec<(i32, f64)> = days
             .iter()
             .zip(upper)
@@ -569,6 +609,19 @@ fn contributors(root: &Area, data: &RunData) -> DrawResult {
     Ok(())
 }
 
+/// Lightness of a stacked area's colour, by round of the palette.
+const AREA_SHADES: [f64; 3] = [0.85, 0.5, 0.25];
+
+/// The fill of stacked area `i`: the palette's colours at full shade, then
+/// again lighter, then lighter still, so that no two of the first 21
+/// contributors share a fill (the 17 of the GSF scenario once repeated
+/// Kenya's for Burundi); past them, the numbers in the bands and the legend
+/// tell them apart.
+pub(super) fn area_fill(i: usize) -> RGBAColor {
+    let shade = AREA_SHADES[(i / AREA_PALETTE.len()) % AREA_SHADES.len()];
+    AREA_PALETTE[i % AREA_PALETTE.len()].mix(shade)
+}
+
 pub(super) fn no_data(root: &Area, message: &str) -> DrawResult {
     let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
     root.draw(&Text::new(
@@ -596,6 +649,16 @@ mod tests {
         assert!((top - 165.0).abs() < 1e-9, "{top}");
         assert_eq!(above, [line(400.0)]);
         assert_eq!(scale(50.0, &[], 1.1), (50.0, Vec::new()));
+    }
+
+    #[test]
+    fn stacked_areas_do_not_repeat_a_fill_within_three_rounds_of_the_palette() {
+        let fills: Vec<String> = (0..AREA_PALETTE.len() * AREA_SHADES.len())
+            .map(|i| format!("{:?}", area_fill(i)))
+            .collect();
+        for (i, fill) in fills.iter().enumerate() {
+            assert!(!fills[..i].contains(fill), "area {i} repeats an earlier fill");
+        }
     }
 
     #[test]

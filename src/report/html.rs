@@ -21,10 +21,10 @@ p.meta { color: #333; margin-top: 0; }
 figure { margin: 1em 0; }
 figure svg { width: 100%; height: auto; border: 1px solid #ccc; }
 figcaption { font-size: 0.9em; color: #333; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
-th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; max-width: 100%; }
+th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #eee; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; overflow-wrap: normal; white-space: nowrap; }
 td.date { white-space: nowrap; }
 @media print { figure, table { break-inside: avoid; } }
 ";

@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{
     Area, DrawResult, FONT, PALETTE, WIDTH, axis_top, band, builder, date_ticks, draw_lines, legend_box, max_p95,
-    median, mesh, reference_lines, scale, svg, swatch, thousands, x_range,
+    median, mesh, reference_lines, run_label, scale, svg, swatch, thousands, x_range,
 };
 use super::data::{RunData, Series};
 use super::extras::Extras;
@@ -70,7 +70,7 @@ pub fn charts(data: &RunData, extras: &Extras) -> Result<Vec<SectionChart>, Repo
         });
         charts.push(SectionChart {
             title: MONEY.1,
-            svg: svg(MONEY, 0, |root| {
+            svg: svg(MONEY, 0, &run_label(data), |root| {
                 draw_fans(root, data, extras, MONEY.1, "months", &fans)?;
                 match &note {
                     Some(note) => top_note(root, note),
@@ -95,7 +95,7 @@ pub fn charts(data: &RunData, extras: &Extras) -> Result<Vec<SectionChart>, Repo
         ];
         charts.push(SectionChart {
             title: LAYERS.1,
-            svg: svg(LAYERS, 0, |root| {
+            svg: svg(LAYERS, 0, &run_label(data), |root| {
                 draw_fans(root, data, extras, LAYERS.1, "police per 100,000", &fans)
             })?,
             caption: LAYERS_CAPTION,
