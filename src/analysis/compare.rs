@@ -48,8 +48,8 @@ impl std::fmt::Display for Threshold {
     }
 }
 
-/// What is compared: a target (reached by the horizon, yes or no) or a
-/// standard metric on the horizon day.
+/// What is compared: a target (reached, yes or no) or a standard metric,
+/// each by (on) the report date and the horizon ([`Measure`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Quantity {
     Target {
@@ -143,6 +143,30 @@ fn target_quantity(scenario: &Scenario, target: &Target) -> Quantity {
     }
 }
 
+/// A quantity (by its index in the list of [`quantities`]) and when it is
+/// measured: by (or on) the report day `day`, or by (on) the horizon (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    pub quantity: usize,
+    pub day: Option<u32>,
+}
+
+/// What `compare.csv` measures: each quantity by the report day `report_day`
+/// (when there is one before the horizon), then by the horizon.
+pub fn measures(quantities: &[Quantity], report_day: Option<u32>) -> Vec<Measure> {
+    let mut out = Vec::new();
+    for quantity in 0..quantities.len() {
+        if let Some(day) = report_day {
+            out.push(Measure {
+                quantity,
+                day: Some(day),
+            });
+        }
+        out.push(Measure { quantity, day: None });
+    }
+    out
+}
+
 /// One scenario ready to run against the common quantities.
 #[derive(Debug, Clone)]
 pub struct Arm {
@@ -151,6 +175,9 @@ pub struct Arm {
     /// Per quantity: which of the model's targets it is (`None` for a
     /// metric, or a target on a contributor this scenario does not have).
     target_slots: Vec<Option<usize>>,
+    /// The index of its last report day on or before the report day of the
+    /// measures, if any ([`Arm::with_report_day`]).
+    report_index: Option<usize>,
 }
 
 impl Arm {
@@ -187,7 +214,15 @@ impl Arm {
             label,
             model: Model::new(&compared),
             target_slots,
+            report_index: None,
         }
+    }
+
+    /// Measures metrics on the report day `day` at this arm's last report
+    /// day on or before it (the arms may report on other steps).
+    pub fn with_report_day(mut self, day: Option<u32>) -> Arm {
+        self.report_index = day.and_then(|day| self.model.report_days.iter().rposition(|&d| d <= day));
+        self
     }
 
     /// The scenario's model (its targets replaced by the compared ones).
@@ -208,12 +243,26 @@ impl Arm {
             .collect()
     }
 
-    fn value(&self, trial: &Trial, quantity: &Quantity, slot: Option<usize>) -> f64 {
+    /// The trial's value of `quantity` by (on) `day`, or the horizon.
+    fn value(&self, trial: &Trial, quantity: &Quantity, slot: Option<usize>, day: Option<u32>) -> f64 {
+        let last = trial.days.len().saturating_sub(1);
         match quantity {
-            Quantity::Metric(m) => trial.metric(*m, trial.days.len().saturating_sub(1)),
+            Quantity::Metric(m) => {
+                let at = match day {
+                    None => last,
+                    Some(_) => self
+                        .report_index
+                        .and_then(|k| trial.report_positions.get(k))
+                        .map_or(0, |&p| (p as usize).min(last)),
+                };
+                trial.metric(*m, at)
+            }
             // A contributor this scenario lacks has strength 0 throughout.
             Quantity::Target { threshold, .. } => match slot {
-                Some(t) => f64::from(u8::from(trial.first_reached.get(t).copied().flatten().is_some())),
+                Some(t) => {
+                    let reached = trial.first_reached.get(t).copied().flatten();
+                    f64::from(u8::from(reached.is_some_and(|d| day.is_none_or(|day| d <= day))))
+                }
                 None => f64::from(u8::from(matches!(threshold, Threshold::AtLeast(v) if *v <= 0.0))),
             },
         }
@@ -274,7 +323,7 @@ impl Sums {
 /// thread count.
 pub fn run(
     arms: &[Arm],
-    quantities: &[Quantity],
+    (quantities, measures): (&[Quantity], &[Measure]),
     trials: Range<u64>,
     threads: usize,
     progress: &Progress,
@@ -282,16 +331,17 @@ pub fn run(
     let days = arms.first().map_or(0, |a| a.model.report_days.len());
     let shared: Vec<Vec<(usize, usize)>> = arms.iter().map(|a| a.shared_days(&arms[0])).collect();
     let parts = engine::map_chunks(trials, threads, progress, |chunk| {
-        let mut sums = Sums::new(arms.len(), quantities.len(), days);
+        let mut sums = Sums::new(arms.len(), measures.len(), days);
         let mut buffers: Vec<Trial> = arms.iter().map(|_| Trial::default()).collect();
-        let mut first = vec![0.0; quantities.len()];
+        let mut first = vec![0.0; measures.len()];
         let mut first_daily = vec![vec![0.0; days]; FAN_METRICS.len()];
         for index in chunk {
             sums.trials += 1;
             for (a, (arm, trial)) in arms.iter().zip(&mut buffers).enumerate() {
                 arm.model.run_trial(index, trial);
-                for (q, quantity) in quantities.iter().enumerate() {
-                    let v = arm.value(trial, quantity, arm.target_slots[q]);
+                for (q, measure) in measures.iter().enumerate() {
+                    let (quantity, slot) = (&quantities[measure.quantity], arm.target_slots[measure.quantity]);
+                    let v = arm.value(trial, quantity, slot, measure.day);
                     let (sum, squares) = &mut sums.value[a][q];
                     *sum += v;
                     *squares += v * v;
@@ -308,7 +358,7 @@ pub fn run(
         }
         sums
     })?;
-    let mut total = Sums::new(arms.len(), quantities.len(), days);
+    let mut total = Sums::new(arms.len(), measures.len(), days);
     for part in &parts {
         total.add(part);
     }
@@ -345,6 +395,8 @@ fn add_daily(
 pub struct Row {
     pub kind: &'static str,
     pub quantity: String,
+    /// The date it is measured by (or on): the report date or the horizon.
+    pub date: String,
     pub scenario: String,
     pub value: f64,
     pub value_se: f64,
@@ -364,12 +416,19 @@ pub fn mean_se((sum, squares): (f64, f64), n: u64) -> (f64, f64) {
     (mean, (variance / n).sqrt())
 }
 
-/// The rows: for each quantity, each scenario's value and its difference to
+/// The rows: for each measure, each scenario's value and its difference to
 /// the first (paired standard error, and the unpaired one for contrast).
-pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
+/// `date` names the day of a measure (`None`: the horizon) as ISO text.
+pub fn rows(
+    arms: &[Arm],
+    (quantities, measures): (&[Quantity], &[Measure]),
+    sums: &Sums,
+    date: impl Fn(Option<u32>) -> String,
+) -> Vec<Row> {
     let n = sums.trials;
     let mut rows = Vec::new();
-    for (q, quantity) in quantities.iter().enumerate() {
+    for (q, measure) in measures.iter().enumerate() {
+        let quantity = &quantities[measure.quantity];
         let (_, first_se) = mean_se(sums.value[0][q], n);
         for (a, arm) in arms.iter().enumerate() {
             let (value, se) = mean_se(sums.value[a][q], n);
@@ -380,6 +439,7 @@ pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
             rows.push(Row {
                 kind: quantity.kind(),
                 quantity: quantity.name(),
+                date: date(measure.day),
                 scenario: arm.label.clone(),
                 value,
                 value_se: se,
@@ -391,7 +451,7 @@ pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
 }
 
 /// Columns of `compare.csv`.
-pub const HEADER: [&str; 8] = schema::COMPARE_COLUMNS;
+pub const HEADER: [&str; 9] = schema::COMPARE_COLUMNS;
 
 /// `compare.csv`: header and rows.
 pub fn render(rows: &[Row]) -> Vec<u8> {
@@ -405,6 +465,7 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
             vec![
                 row.kind.to_string(),
                 cell_text(&row.quantity),
+                row.date.clone(),
                 cell_text(&row.scenario),
                 number(row.value, 6),
                 number(row.value_se, 6),

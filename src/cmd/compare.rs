@@ -38,6 +38,11 @@ pub struct CompareArgs {
     /// scenario.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// The report date (YYYY-MM-DD): each target by it and each metric on it
+    /// are compared too [default: the first scenario's
+    /// simulation.report_date; without one, only by the horizon].
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
+    pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
 }
@@ -48,23 +53,14 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     let scenarios = load_all(args)?;
     let threads = args.options.threads()?;
     let quantities = compare::quantities(&scenarios).map_err(|e| Failure::Usage(e.to_string()))?;
-    let arms: Vec<Arm> = scenarios
-        .iter()
-        .map(|s| Arm::new(s.file.clone(), s, &quantities))
-        .collect();
+    let (arms, measures) = arms(&scenarios, &quantities, args.report_date)?;
     let out = out_dir(
         &args.options.output,
         args.scenarios.first().map(PathBuf::as_path),
         Some("compare"),
     );
-    // The pair (or list) of scenarios is what owns the folder.
-    let hashes: Vec<String> = scenarios.iter().map(|s| sha256_hex(&s.source)).collect();
-    let sha256 = sha256_hex(&hashes.join("\n"));
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    let owner = Identity {
-        name: names.join(" | "),
-        sha256: sha256.clone(),
-    };
+    let (owner, hashes) = owner(&scenarios);
+    let sha256 = owner.sha256.clone();
     let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let reference = &scenarios[0];
     let trials = reference.simulation.trials;
@@ -76,7 +72,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
         None,
     );
     let sums = meter.run(trials, |progress| {
-        compare::run(&arms, &quantities, 0..trials, threads, progress)
+        compare::run(&arms, (&quantities, &measures), 0..trials, threads, progress)
     })?;
     let mut fans = Vec::new();
     for arm in &arms {
@@ -85,7 +81,11 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
         })?);
     }
     meter.clear();
-    let rows = compare::rows(&arms, &quantities, &sums);
+    let date = |day: Option<u32>| {
+        let day = day.unwrap_or(reference.simulation.horizon_days);
+        reference.date_of(day).format("%Y-%m-%d").to_string()
+    };
+    let rows = compare::rows(&arms, (&quantities, &measures), &sums, date);
     let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
     let info = info_row(
         &owner.name,
@@ -122,6 +122,37 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
         print_targets(&rows);
     }
     Ok(())
+}
+
+/// Each scenario's arm and the measures: every quantity by the report date
+/// (as in a run: the first scenario's last report day on or before it),
+/// when one is before the horizon, and by the horizon.
+fn arms(
+    scenarios: &[Scenario],
+    quantities: &[compare::Quantity],
+    date: Option<chrono::NaiveDate>,
+) -> Result<(Vec<Arm>, Vec<compare::Measure>), Failure> {
+    let arms: Vec<Arm> = scenarios
+        .iter()
+        .map(|s| Arm::new(s.file.clone(), s, quantities))
+        .collect();
+    let report_day = report_day(&scenarios[0], date)?
+        .and_then(|day| arms[0].model().report_days.iter().rev().find(|&&d| d <= day).copied());
+    let measures = compare::measures(quantities, report_day);
+    let arms = arms.into_iter().map(|arm| arm.with_report_day(report_day)).collect();
+    Ok((arms, measures))
+}
+
+/// Who owns the folder: the pair (or list) of scenarios, by their names
+/// and the SHA-256 of their texts' SHA-256s; and those.
+fn owner(scenarios: &[Scenario]) -> (Identity, Vec<String>) {
+    let hashes: Vec<String> = scenarios.iter().map(|s| sha256_hex(&s.source)).collect();
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let owner = Identity {
+        name: names.join(" | "),
+        sha256: sha256_hex(&hashes.join("\n")),
+    };
+    (owner, hashes)
 }
 
 /// Reads every scenario (and, with `--set`, the first one's what-if after
@@ -185,18 +216,34 @@ fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
     Ok(scenarios)
 }
 
-/// Each target's probability in each scenario, with the paired difference.
+/// Each target's probability in each scenario by each date, with the
+/// paired difference.
 fn print_targets(rows: &[Row]) {
     for row in rows.iter().filter(|r| r.kind == "target") {
         let (quantity, scenario) = (safe(&row.quantity), safe(&row.scenario));
+        let date = &row.date;
         match row.difference {
-            None => println!("  {quantity}: {scenario}: {:.1}%", 100.0 * row.value),
+            None => println!("  {quantity} by {date}: {scenario}: {:.1}%", 100.0 * row.value),
             Some((d, se, _)) => println!(
-                "  {quantity}: {scenario}: {:.1}% ({:+.1} points, paired SE {:.1})",
+                "  {quantity} by {date}: {scenario}: {:.1}% ({:+.1} points, paired SE {:.1})",
                 100.0 * row.value,
                 100.0 * d,
                 100.0 * se
             ),
         }
     }
+}
+
+/// The report day of the comparison: `--report-date`, else the first
+/// scenario's `report_date`, as a day; `None` on or after the horizon
+/// (then everything is compared by the horizon only).
+fn report_day(reference: &Scenario, date: Option<chrono::NaiveDate>) -> Result<Option<u32>, Failure> {
+    crate::output::extras::check_report_date(reference, date).map_err(Failure::Usage)?;
+    let Some(date) = date.or(reference.simulation.report_date) else {
+        return Ok(None);
+    };
+    let day = (date - reference.simulation.start).num_days();
+    Ok(u32::try_from(day)
+        .ok()
+        .filter(|&d| d < reference.simulation.horizon_days))
 }

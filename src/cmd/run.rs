@@ -265,7 +265,7 @@ impl Results<'_> {
             ),
         ];
         if self.drivers {
-            let (rows, trials) = drivers::drivers(scenario, model, self.threads)?;
+            let (rows, trials) = drivers::drivers(scenario, model, self.report_day, self.threads)?;
             files.push((schema::DRIVERS, drivers::render(&rows, trials)));
         }
         files.push((schema::ASSUMPTIONS, assumptions::render(scenario)));

@@ -29,6 +29,11 @@ pub struct SensitivityArgs {
     /// Change one value of the scenario first (repeatable), as `run --set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// The report date (YYYY-MM-DD): the strength on it and the chance of each
+    /// target by it are ranked too [default: the scenario's
+    /// simulation.report_date; without one, only the horizon's outcomes].
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
+    pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
 }
@@ -42,7 +47,13 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let trials = scenario.simulation.trials;
     let model = Model::new(&scenario);
     let table = model.input_table();
-    let outcomes = sensitivity::outcomes(&scenario);
+    let report_day =
+        crate::output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
+    let outcomes = sensitivity::outcomes(&scenario, &model, Some(report_day));
+    let report_date = scenario
+        .date_of(model.report_days[report_day])
+        .format("%Y-%m-%d")
+        .to_string();
     let per_trial = sensitivity::bytes_per_trial(table.paths.len(), outcomes.len());
     let most = sensitivity::MAX_SAMPLE_BYTES / per_trial;
     if trials > most {
@@ -71,6 +82,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             ("spearman_noise", number(sensitivity::spearman_noise(trials), 4)),
             ("first_order_noise", number(sensitivity::first_order_noise(trials), 4)),
             ("overrides", args.sets.join("; ")),
+            ("report_date", report_date),
         ],
     );
     let mut files = vec![

@@ -14,7 +14,7 @@ use crate::analysis::sweep::{self, Grid, Rows};
 use crate::engine;
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{Identity, schema, sha256_hex};
+use crate::output::{self, Identity, schema, sha256_hex};
 
 /// The files a sweep owns in its folder.
 const FILES: FileSet = FileSet {
@@ -33,6 +33,11 @@ pub struct SweepArgs {
     /// --seed are the same at every grid point.
     #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
     pub sets: Vec<String>,
+    /// The report date (YYYY-MM-DD) of every grid point: each target's chance
+    /// by it and the metrics' medians on it [default: the scenario's
+    /// simulation.report_date, else the horizon].
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
+    pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
 }
@@ -50,6 +55,12 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         name: first.name.clone(),
         sha256: sha256.clone(),
     };
+    // A report date outside any point's period stops the sweep before any work.
+    for point in 0..grid.points {
+        let scenario = grid.scenario(point)?;
+        crate::output::extras::check_report_date(&scenario, args.report_date)
+            .map_err(|e| Failure::Usage(format!("grid point {}: {e}", point + 1)))?;
+    }
     let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let started = Instant::now();
     let trials = first.simulation.trials;
@@ -61,12 +72,17 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     );
     // Rows go straight into the CSV text; the terminal shows the first few.
     let mut rows = Rows::new(&grid.header());
+    let mut dated = false;
     for point in 0..grid.points {
         meter.label(format!("point {}/{}", point + 1, grid.points));
         let scenario = grid.scenario(point)?;
         let model = Model::new(&scenario);
+        let report_day =
+            output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
+        dated |= model.report_days[report_day] < model.horizon;
         let aggregates = meter.run(trials, |progress| engine::run(&model, 0..trials, threads, progress))?;
-        for row in sweep::point_rows(point + 1, &grid.values(point), &scenario, &model, &aggregates) {
+        let values = grid.values(point);
+        for row in sweep::point_rows(point + 1, &values, (&scenario, &model), &aggregates, report_day) {
             rows.push(row);
         }
     }
@@ -88,7 +104,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
             started.elapsed().as_secs_f64(),
             safe(&out.join(sweep::FILE).display().to_string())
         );
-        print!("{}", table(&grid, &shown));
+        print!("{}", table(&grid, &shown, dated));
         if count > shown.len() {
             println!("  ... and {} more rows in {}", count - shown.len(), sweep::FILE);
         }
@@ -97,24 +113,36 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
 }
 
 /// A short table for the terminal: each point's values and targets, from
-/// the first rows of `sweep.csv`.
-fn table(grid: &Grid, rows: &[Vec<String>]) -> String {
+/// the first rows of `sweep.csv`: each target's chance by the horizon, and
+/// first by the report date when a point's is before its horizon (`dated`).
+fn table(grid: &Grid, rows: &[Vec<String>], dated: bool) -> String {
     let columns = grid.axes.len() + 1;
     let mut table: Vec<Vec<String>> = vec![];
     let mut header: Vec<String> = vec!["point".to_string()];
     header.extend(grid.axes.iter().map(|a| safe(&a.field)));
-    header.extend(["target", "p_reached", "date_p50"].map(String::from));
+    header.push("target".to_string());
+    if dated {
+        header.extend(["report_date", "p_by_report_date"].map(String::from));
+    }
+    header.extend(["p_by_horizon", "date_p50"].map(String::from));
     table.push(header);
-    for row in rows {
-        let mut line: Vec<String> = row[..columns].iter().map(|c| cell(c)).collect();
-        let p: f64 = row[columns + 1].parse().unwrap_or(0.0);
-        line.push(cell(&row[columns]));
-        line.push(if row[columns].is_empty() {
+    let share = |row: &[String], at: usize| {
+        let p: f64 = row[at].parse().unwrap_or(0.0);
+        if row[columns].is_empty() {
             String::new()
         } else {
             format!("{:.1}%", 100.0 * p)
-        });
-        line.push(row[columns + 3].clone());
+        }
+    };
+    for row in rows {
+        let mut line: Vec<String> = row[..columns].iter().map(|c| cell(c)).collect();
+        line.push(cell(&row[columns]));
+        if dated {
+            line.push(row[columns + 1].clone());
+            line.push(share(row, columns + 2));
+        }
+        line.push(share(row, columns + 4));
+        line.push(row[columns + 6].clone());
         table.push(line);
     }
     aligned(&table)

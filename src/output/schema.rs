@@ -171,10 +171,19 @@ pub fn run_columns(file: &str) -> Option<&'static [&'static str]> {
 }
 
 /// `forcegen sweep`: `sweep.csv` has `point`, one column per swept field,
-/// then [`SWEEP_TAIL`] and `<metric>_p50` per standard metric.
+/// then [`SWEEP_TAIL`] and `<metric>_p50` per standard metric (on the
+/// row's `report_date`).
 pub const SWEEP: &str = "sweep.csv";
 pub const SWEEP_INFO: &str = "sweep_info.csv";
-pub const SWEEP_TAIL: [&str; 4] = ["target", "p_reached_by_horizon", "p_reached_by_horizon_se", "date_p50"];
+pub const SWEEP_TAIL: [&str; 7] = [
+    "target",
+    "report_date",
+    "p_reached_by_report_date",
+    "p_reached_by_report_date_se",
+    "p_reached_by_horizon",
+    "p_reached_by_horizon_se",
+    "date_p50",
+];
 pub const SWEEP_INFO_COLUMNS: [&str; 8] = [
     INFO_COLUMNS[0],
     INFO_COLUMNS[1],
@@ -225,9 +234,10 @@ pub const COMPARE_TIMESERIES_COLUMNS: [&str; 12] = [
     "difference_to_first",
     "difference_se",
 ];
-pub const COMPARE_COLUMNS: [&str; 8] = [
+pub const COMPARE_COLUMNS: [&str; 9] = [
     "kind",
     "quantity",
+    "date",
     "scenario",
     "value",
     "value_se",

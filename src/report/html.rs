@@ -351,7 +351,7 @@ fn outcome_words(outcome: &str, never: u32) -> String {
         "police_per_100k_at_horizon" => "police per 100,000 at the horizon".to_string(),
         other => match other.strip_prefix("day_reached:") {
             Some(target) => format!("day \"{}\" is reached ({never} = not by the horizon)", uncell(target)),
-            None => uncell(other).to_string(),
+            None => super::pages::sensitivity::describe(uncell(other)),
         },
     }
 }

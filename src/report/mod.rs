@@ -18,6 +18,7 @@ pub mod charts;
 pub mod data;
 pub mod distribution;
 pub mod extras;
+pub mod frame;
 pub mod html;
 pub mod money_and_layers;
 pub mod pages;

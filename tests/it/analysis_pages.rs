@@ -477,11 +477,11 @@ fn backtest_page_has_a_fan_per_metric_and_the_pit() {
 fn a_damaged_file_is_an_error_naming_it() {
     let info =
         b"scenario,scenario_sha256,seed,trials,forcegen_version,generator,points,sets\nx,y,1,10,0,g,1,a=1\n".to_vec();
-    let sweep = b"point,a,target,p_reached_by_horizon,p_reached_by_horizon_se,date_p50,international_p50,police_per_100k_p50\n1,1,t,1.5,0.1,,3,4\n".to_vec();
+    let sweep = b"point,a,target,report_date,p_reached_by_report_date,p_reached_by_report_date_se,p_reached_by_horizon,p_reached_by_horizon_se,date_p50,international_p50,police_per_100k_p50\n1,1,t,2025-01-01,1.5,0.1,0.5,0.1,,3,4\n".to_vec();
     let error = pages::sweep::render(&[("sweep.csv", sweep), ("sweep_info.csv", info)]).unwrap_err();
     let text = error.to_string();
     assert!(
-        text.contains("sweep.csv") && text.contains("line 2") && text.contains("p_reached_by_horizon"),
+        text.contains("sweep.csv") && text.contains("line 2") && text.contains("p_reached_by_report_date"),
         "{text}"
     );
 }

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use crate::cli_support::{baseline, cell, forcegen, read_csv, scenarios_dir, stderr_of, write_file};
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "kind",
     "quantity",
+    "date",
     "scenario",
     "value",
     "value_se",
@@ -41,9 +42,11 @@ fn compare(files: &[&Path], out: &Path, extra: &[&str]) -> (Vec<String>, Vec<Vec
     read_csv(&out.join("compare.csv"))
 }
 
+/// The row of `quantity` in `scenario` by the horizon (the last of its
+/// dates; a scenario with a report date has a row by that date first).
 fn row<'a>(rows: &'a [Vec<String>], header: &[String], quantity: &str, scenario: &str) -> &'a Vec<String> {
     rows.iter()
-        .find(|r| cell(header, r, "quantity") == quantity && cell(header, r, "scenario").ends_with(scenario))
+        .rfind(|r| cell(header, r, "quantity") == quantity && cell(header, r, "scenario").ends_with(scenario))
         .unwrap_or_else(|| panic!("no row for {quantity} / {scenario}"))
 }
 

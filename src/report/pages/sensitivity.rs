@@ -85,7 +85,26 @@ pub fn tornadoes(files: &Files) -> Result<Vec<Tornado>, ReportError> {
 }
 
 /// The outcome in words, for an axis.
-fn describe(outcome: &str) -> String {
+pub fn describe(outcome: &str) -> String {
+    let on_date = |name: &str| {
+        let date = outcome.strip_prefix(name)?.strip_prefix("_on_")?;
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+        Some(date.format("%-d %b %Y").to_string())
+    };
+    if let Some(date) = on_date("international") {
+        return format!("international personnel on {date} (mean)");
+    }
+    if let Some(date) = on_date("police_per_100k") {
+        return format!("police per 100,000 on {date} (mean)");
+    }
+    if let Some((date, target)) = outcome
+        .strip_prefix("reached_by_")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map_or(date.to_string(), |d| d.format("%-d %b %Y").to_string());
+        return format!("chance of reaching \"{target}\" by {date} (share of trials)");
+    }
     match outcome {
         "international_at_horizon" => "international personnel on the horizon day (mean)".to_string(),
         "police_per_100k_at_horizon" => "police per 100,000 on the horizon day (mean)".to_string(),
@@ -180,9 +199,16 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         what_if(info.get("overrides")),
         info.trials_and_seed()
     );
+    let dates = match info.get("report_date") {
+        "" => "Outcomes at the horizon".to_string(),
+        date => format!(
+            "Outcomes on the report date, {date}, where it is before the horizon, and at the horizon (the day a \
+             target is reached counts over the whole horizon)"
+        ),
+    };
     let meta = format!(
-        "forcegen {} sensitivity: {} uncertain inputs, {}. |spearman| under {} and first-order under {} are \
-         within noise of no influence. Built from sensitivity.csv and sensitivity_info.csv.",
+        "forcegen {} sensitivity: {} uncertain inputs, {}. {dates}. |spearman| under {} and first-order under {} \
+         are within noise of no influence. Built from sensitivity.csv and sensitivity_info.csv.",
         info.get("forcegen_version"),
         info.get("inputs"),
         info.trials_and_seed(),
