@@ -21,6 +21,8 @@ pub struct MergeArgs {
     pub output: OutputOptions,
     #[command(flatten)]
     pub xlsx: XlsxOption,
+    #[command(flatten)]
+    pub percentiles: super::run::PercentilesOption,
 }
 
 /// `forcegen merge`.
@@ -40,6 +42,7 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         threads: 0,
         report_day,
         drivers: true,
+        percents: args.percentiles.percents(),
     };
     results.write(folder, false, args.xlsx.xlsx, args.output.quiet)
 }

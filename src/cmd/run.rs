@@ -67,6 +67,27 @@ pub struct RunArgs {
     /// (drivers.csv is then not written).
     #[arg(long)]
     pub no_drivers: bool,
+    #[command(flatten)]
+    pub percentiles: PercentilesOption,
+}
+
+/// `--percentiles`, shared by `run` and `merge`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PercentilesOption {
+    /// The percentile columns of timeseries.csv (and timeseries_wide.csv):
+    /// whole numbers from 0 to 100 in increasing order, 50 among them
+    /// [default: 5,25,50,75,95].
+    #[arg(long, value_name = "LIST")]
+    pub percentiles: Option<crate::output::stats::Percents>,
+}
+
+impl PercentilesOption {
+    /// The percents asked for, or the default.
+    pub fn percents(&self) -> Vec<u32> {
+        self.percentiles
+            .as_ref()
+            .map_or_else(|| crate::output::stats::PERCENTS.to_vec(), |p| p.0.clone())
+    }
 }
 
 /// `--xlsx`, shared by `run`, `merge` and `report`.
@@ -90,6 +111,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         super::validate::print_run_warnings(&scenario);
     }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
+        if args.percentiles.percentiles.is_some() {
+            return Err(Failure::Usage(
+                "--percentiles sets the columns of the merged files: give it to `forcegen merge`, not to a shard"
+                    .to_string(),
+            ));
+        }
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
         return run_shard(args, &scenario, shard, path, threads);
     }
@@ -110,6 +137,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         threads,
         report_day,
         drivers: !args.no_drivers,
+        percents: args.percentiles.percents(),
     };
     results.write(folder, args.wide, args.xlsx.xlsx, args.options.output.quiet)
 }
@@ -213,6 +241,8 @@ pub struct Results<'a> {
     pub report_day: usize,
     /// Whether to run the drivers' quick pass and write `drivers.csv`.
     pub drivers: bool,
+    /// The percentile columns of `timeseries.csv` (`--percentiles`).
+    pub percents: Vec<u32>,
 }
 
 impl Results<'_> {
@@ -220,7 +250,7 @@ impl Results<'_> {
     /// (with `xlsx`) the workbook, commits them to the folder, and prints a
     /// summary unless `quiet`. Ctrl-C before the commit writes nothing.
     pub fn write(&self, folder: OutputFolder, wide: bool, xlsx: bool, quiet: bool) -> Result<(), Failure> {
-        let mut files = output::render(self.scenario, self.model, self.aggregates);
+        let mut files = output::render_with(self.scenario, self.model, self.aggregates, &self.percents);
         files.extend(self.extras()?);
         let report = crate::report::render(&files).map_err(|e| Failure::Internal(e.to_string()))?;
         if wide {

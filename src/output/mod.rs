@@ -95,8 +95,19 @@ pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
 
 /// Every output file's name and bytes, ready to write.
 pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<(&'static str, Vec<u8>)> {
+    render_with(scenario, model, aggregates, &stats::PERCENTS)
+}
+
+/// [`render`] with `timeseries.csv`'s percentile columns at `percents`
+/// (`run --percentiles`; [`stats::PERCENTS`] by default).
+pub fn render_with(
+    scenario: &Scenario,
+    model: &Model,
+    aggregates: &Aggregates,
+    percents: &[u32],
+) -> Vec<(&'static str, Vec<u8>)> {
     vec![
-        (FILES[0], timeseries(scenario, model, aggregates)),
+        (FILES[0], timeseries(scenario, model, aggregates, percents)),
         (FILES[1], targets(scenario, model, aggregates)),
         (FILES[2], summary(scenario, model, aggregates)),
         (FILES[3], contributors(scenario, model, aggregates)),
@@ -290,8 +301,9 @@ fn optional_date(scenario: &Scenario, day: Option<u32>) -> String {
     day.map(|d| date(scenario, d)).unwrap_or_default()
 }
 
-fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
-    let header = schema::TIMESERIES_COLUMNS;
+fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates, percents: &[u32]) -> Vec<u8> {
+    let header = schema::timeseries_columns(percents);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let names: Vec<String> = model.metrics.iter().map(|m| cell_text(&m.name(scenario))).collect();
     let mut rows = Vec::new();
     for (r, &day) in model.report_days.iter().enumerate() {
@@ -303,7 +315,7 @@ fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
                 aggregates.ratio_sums[ratio - 1][r]
             });
             let large = aggregates.large_sums[m].get(r).copied().unwrap_or((0, 0));
-            let stats = stats::metric_stats(*metric, histogram, sums, large, r, aggregates.trials);
+            let stats = stats::metric_stats_at(*metric, histogram, (sums, large), r, aggregates.trials, percents);
             let decimals = stats::decimals(*metric);
             let mut row = vec![date(scenario, day), day.to_string(), names[m].clone()];
             row.push(number(stats.mean, 4));

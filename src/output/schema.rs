@@ -78,6 +78,15 @@ pub const RUN_OWNED: [&str; 17] = [
 pub const STATS: [&str; 7] = ["mean", "sd", "p5", "p25", "p50", "p75", "p95"];
 
 pub const TIMESERIES_COLUMNS: [&str; 10] = ["date", "day", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+
+/// The header of `timeseries.csv` with the percentile columns `percents`
+/// (`run --percentiles 1,10,50,90,99`: `p1`, `p10`, ...); the default
+/// gives [`TIMESERIES_COLUMNS`].
+pub fn timeseries_columns(percents: &[u32]) -> Vec<String> {
+    let mut header: Vec<String> = TIMESERIES_COLUMNS[..5].iter().map(|c| c.to_string()).collect();
+    header.extend(percents.iter().map(|p| format!("p{p}")));
+    header
+}
 pub const TARGETS_COLUMNS: [&str; 5] = ["target", "date", "day", "p_reached", "p_reached_se"];
 pub const SUMMARY_COLUMNS: [&str; 8] = [
     "target",

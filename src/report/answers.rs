@@ -45,7 +45,8 @@ pub enum Unit {
     Things,
 }
 
-/// One metric on the report date: its median and the band of 90% of trials.
+/// One metric on the report date: its median and the outer band of
+/// `timeseries.csv`'s percentiles (90% of trials by default).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
     pub metric: String,
@@ -55,6 +56,8 @@ pub struct Figure {
     pub low: f64,
     pub median: f64,
     pub high: f64,
+    /// The share of trials between `low` and `high` ("90% of trials").
+    pub band: String,
 }
 
 impl Figure {
@@ -62,11 +65,12 @@ impl Figure {
     /// trials)" when the band is one value.
     pub fn median_and_band(&self) -> String {
         if self.low == self.high {
-            return format!("{} (in at least 90% of trials)", human(self.median, self.unit));
+            return format!("{} (in at least {})", human(self.median, self.unit), self.band);
         }
         format!(
-            "{} (90% of trials: {} to {})",
+            "{} ({}: {} to {})",
             human(self.median, self.unit),
+            self.band,
             human(self.low, self.unit),
             human(self.high, self.unit)
         )
@@ -80,6 +84,8 @@ pub struct Answers {
     pub date: NaiveDate,
     pub horizon: NaiveDate,
     pub trials: u64,
+    /// The share of trials in each figure's band ("90% of trials").
+    pub band: String,
     pub targets: Vec<TargetAnswer>,
     /// Strength, police ratios, host police, capabilities, then money.
     pub figures: Vec<Figure>,
@@ -138,6 +144,7 @@ pub fn answers(data: &RunData, extras: &Extras) -> Answers {
         date: data.date_of(day),
         horizon: data.date_of(horizon_day),
         trials,
+        band: data.bands.outer(),
         targets: targets(data, (day < horizon_day).then_some(day)),
         figures: figures(data, day),
     }
@@ -210,7 +217,7 @@ fn figures(data: &RunData, day: i32) -> Vec<Figure> {
     let capabilities: Vec<Figure> = capabilities
         .filter_map(|s| {
             let name = uncell(&s.metric).trim_start_matches("capability:");
-            on_day(s, day, &s.metric, &format!("capability {name}"), Unit::Things)
+            on_day(data, s, day, (&s.metric, &format!("capability {name}")), Unit::Things)
         })
         .collect();
     out.splice(at..at, capabilities);
@@ -218,11 +225,11 @@ fn figures(data: &RunData, day: i32) -> Vec<Figure> {
 }
 
 fn figure(data: &RunData, metric: &str, what: &str, unit: Unit, day: i32) -> Option<Figure> {
-    on_day(data.series(metric)?, day, metric, what, unit)
+    on_day(data, data.series(metric)?, day, (metric, what), unit)
 }
 
 /// The figure of `series` on its last report day on or before `day`.
-fn on_day(series: &Series, day: i32, metric: &str, what: &str, unit: Unit) -> Option<Figure> {
+fn on_day(data: &RunData, series: &Series, day: i32, (metric, what): (&str, &str), unit: Unit) -> Option<Figure> {
     let p = series.percentiles.get(last_on_or_before(&series.days, day)?)?;
     Some(Figure {
         metric: metric.to_string(),
@@ -231,6 +238,7 @@ fn on_day(series: &Series, day: i32, metric: &str, what: &str, unit: Unit) -> Op
         low: p[0],
         median: p[2],
         high: p[4],
+        band: data.bands.outer(),
     })
 }
 
@@ -400,11 +408,11 @@ pub fn terminal_lines(a: &Answers) -> Vec<String> {
         out.push(format!("  {} ({}): {}{median}", t.name, meaning(t), chances(a, t, iso)));
     }
     if !a.figures.is_empty() {
-        out.push(format!("  On {} (median; 90% of trials):", iso(a.date)));
+        out.push(format!("  On {} (median; {}):", iso(a.date), a.band));
     }
     for f in &a.figures {
         let band = if f.low == f.high {
-            "in at least 90% of trials".to_string()
+            format!("in at least {}", a.band)
         } else {
             format!("{} to {}", human(f.low, f.unit), human(f.high, f.unit))
         };
@@ -435,9 +443,10 @@ fn money_sentence(a: &Answers) -> Option<String> {
         Some(human(f.median, f.unit))
     };
     let mut sentence = format!(
-        "Money on {}: {} of cover in the median trial (90% of trials: {} to {})",
+        "Money on {}: {} of cover in the median trial ({}: {} to {})",
         long_date(a.date),
         human(cover.median, cover.unit),
+        cover.band,
         human(cover.low, cover.unit),
         human(cover.high, cover.unit)
     );

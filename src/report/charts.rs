@@ -212,11 +212,11 @@ fn international(root: &Area, data: &RunData, extras: &Extras) -> DrawResult {
     let inner = BLUE.mix(0.45);
     chart
         .draw_series(std::iter::once(Polygon::new(band(series, 0, 4), outer.filled())))?
-        .label("90% of trials (p5 to p95)")
+        .label(data.bands.outer_named())
         .legend(swatch(outer));
     chart
         .draw_series(std::iter::once(Polygon::new(band(series, 1, 3), inner.filled())))?
-        .label("50% of trials (p25 to p75)")
+        .label(data.bands.inner_named())
         .legend(swatch(inner));
     chart
         .draw_series(LineSeries::new(median(series), BLACK.stroke_width(3)))?
@@ -243,7 +243,7 @@ fn police_ratio(root: &Area, data: &RunData, extras: &Extras) -> DrawResult {
     let band_color = GREEN.mix(0.35);
     chart
         .draw_series(std::iter::once(Polygon::new(band(series, 0, 4), band_color.filled())))?
-        .label("90% of trials (p5 to p95)")
+        .label(data.bands.outer_named())
         .legend(swatch(band_color));
     chart
         .draw_series(LineSeries::new(median(series), GREEN.stroke_width(3)))?

@@ -29,11 +29,13 @@ td.date { white-space: nowrap; }
 @media print { figure, table { break-inside: avoid; } }
 ";
 
+/// The charts' captions; `{outer}` and `{inner}` are the bands of
+/// [`RunData::bands`] ("90% of trials (p5 to p95)").
 const CAPTIONS: [&str; 5] = [
-    "Personnel of all contributors together. The light band holds 90% of the trials (p5 to p95), \
-     the dark band 50% (p25 to p75), the black line is the median; dashed lines are the targets on this metric, \
+    "Personnel of all contributors together. The light band holds {outer}, \
+     the dark band {inner}, the black line is the median; dashed lines are the targets on this metric, \
      dotted lines the scenario's benchmarks (with their sources under Assumptions).",
-    "Host and international police per 100,000 inhabitants: median (line) and 90% of trials (band); \
+    "Host and international police per 100,000 inhabitants: median (line) and {outer} (band); \
      dashed lines are the targets on this metric, dotted lines the scenario's benchmarks (with their sources \
      under Assumptions). The axis fits the forecast: a line far above it is named at the foot of the chart.",
     "Share of trials that had reached each target on or before each date (an S-curve per target). \
@@ -84,6 +86,9 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
                 (true, Some(d)) => format!(" Date: {}.", d.date.format("%-d %b %Y")),
                 _ => String::new(),
             };
+            let caption = caption
+                .replace("{outer}", &data.bands.outer_named())
+                .replace("{inner}", &data.bands.inner_named());
             (*chart_title, svg, format!("{caption}{date}{run}"))
         })
         .collect();
@@ -96,7 +101,8 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
         figure(&mut html, chart_title, svg, caption);
     }
     for chart in sections {
-        figure(&mut html, chart.title, &chart.svg, &format!("{}{run}", chart.caption));
+        let caption = chart.caption.replace("{outer}", &data.bands.outer_named());
+        figure(&mut html, chart.title, &chart.svg, &format!("{caption}{run}"));
     }
     assumptions(&mut html, extras);
     html.push_str("<h2>Targets</h2>\n");

@@ -37,7 +37,7 @@ struct Fan {
 const MONEY: (&str, &str) = ("chart-money", "Months of money left by date");
 const MONEY_CAPTION: &str = "Months of pay the fund's balance covers (months_of_cover): the balance over the \
      month's personnel cost to the fund at that day's strength (the contingents on the ground that day, less the \
-     share others pay), so cover rises when strength falls. Median (line) and 90% of trials (band); dashed lines \
+     share others pay), so cover rises when strength falls. Median (line) and {outer} (band); dashed lines \
      are the targets on this metric, dotted lines the scenario's benchmarks. 0 means the fund is empty and pay \
      falls into arrears. Where nothing is charged (the mission has gone) cover counts as 10 years or more: the \
      axis stops above the cover actually computed, and a band at its top edge stands for more than the axis \
@@ -48,7 +48,7 @@ const LAYERS: (&str, &str) = (
 );
 const LAYERS_CAPTION: &str = "Host police on the payroll and host police available for duty, each with the \
      international police, per 100,000 inhabitants (police_per_100k_payroll, police_per_100k_available): median \
-     (line) and 90% of trials (band); dashed lines are targets, dotted lines benchmarks on either metric.";
+     (line) and {outer} (band); dashed lines are targets, dotted lines benchmarks on either metric.";
 
 /// The charts of the metrics this run has, in page order (none for a run
 /// without `[funding]` or police layers).
@@ -159,7 +159,7 @@ fn draw_fans(root: &Area, data: &RunData, extras: &Extras, title: &str, y_desc: 
         let fill = fan.color.mix(0.25);
         chart
             .draw_series(std::iter::once(Polygon::new(band(series, 0, 4), fill.filled())))?
-            .label(format!("{}: 90% of trials", fan.label))
+            .label(format!("{}: {}", fan.label, data.bands.outer()))
             .legend(swatch(fill));
         let stroke = fan.color.stroke_width(3);
         chart

@@ -215,7 +215,9 @@ fn answers_sheet(
     }
     row += 2;
     let on = format!("on {}", answers.date.format("%Y-%m-%d"));
-    for (c, h) in [on.as_str(), "metric", "p5", "p50", "p95"].iter().enumerate() {
+    let [low, .., high] = data.bands.0;
+    let (low, high) = (format!("p{low}"), format!("p{high}"));
+    for (c, h) in [on.as_str(), "metric", &low, "p50", &high].iter().enumerate() {
         sheet.write_string_with_format(row, c as u16, *h, &formats.header)?;
     }
     for f in &answers.figures {
@@ -393,8 +395,8 @@ fn charts_sheet(
     match data.series(FAN_METRIC) {
         Some(series) if !series.days.is_empty() => {
             sheet.write_string_with_format(0, 0, "date", &formats.header)?;
-            for (c, p) in schema::STATS[2..].iter().enumerate() {
-                sheet.write_string_with_format(0, c as u16 + 1, format!("{FAN_METRIC}_{p}"), &formats.header)?;
+            for (c, p) in data.bands.0.iter().enumerate() {
+                sheet.write_string_with_format(0, c as u16 + 1, format!("{FAN_METRIC}_p{p}"), &formats.header)?;
             }
             for (r, (&day, values)) in series.days.iter().zip(&series.percentiles).enumerate() {
                 let row = r as u32 + 1;
@@ -409,7 +411,7 @@ fn charts_sheet(
             sheet.set_column_width(0, 12)?;
             sheet.set_column_range_width(1, 5, 16)?;
             sheet.set_freeze_panes(1, 0)?;
-            let chart = fan_chart(name, series.days.len() as u32, data.horizon_days);
+            let chart = fan_chart(name, series.days.len() as u32, data);
             sheet.insert_chart(0, 7, &chart)?;
         }
         _ => {
@@ -427,11 +429,15 @@ fn charts_sheet(
     Ok(())
 }
 
-/// The fan: p5 to p95 of [`FAN_METRIC`] by date, from `rows` rows of the
-/// charts sheet `sheet`.
-fn fan_chart(sheet: &str, rows: u32, horizon_days: u32) -> Chart {
+/// The fan: p5 to p95 (the bands of `timeseries.csv`) of [`FAN_METRIC`] by
+/// date, from `rows` rows of the charts sheet `sheet`.
+fn fan_chart(sheet: &str, rows: u32, data: &RunData) -> Chart {
+    let horizon_days = data.horizon_days;
     let mut chart = Chart::new(ChartType::Line);
-    chart.title().set_name("International personnel by date (p5 to p95)");
+    let [low, .., high] = data.bands.0;
+    chart
+        .title()
+        .set_name(&format!("International personnel by date (p{low} to p{high})"));
     // p5, p25, p50, p75, p95: the median bold, the outer band dashed.
     let styles = [
         (0.75, ChartLineDashType::Dash),

@@ -33,6 +33,7 @@ mod model_v2;
 mod output_safety;
 mod overrides;
 mod pages_browser;
+mod percentiles;
 mod properties;
 mod report;
 mod report_browser;
