@@ -1,6 +1,8 @@
-//! Costs of the engine's parts on the Haiti baseline:
-//! one trial, recording one trial into the per-day aggregates, both
-//! together, and a whole 10,000-trial run. Run with `cargo bench --bench engine`.
+//! Costs of the engine's parts on the Haiti baseline (and, for one trial,
+//! on the baseline under a ceiling that never binds and on the GSF
+//! scenario with its daily rows): one trial, recording one trial into the
+//! per-day aggregates, both together, and a whole 10,000-trial run. Run
+//! with `cargo bench --bench engine`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -16,12 +18,25 @@ fn baseline_model(step: Step) -> Model {
     Model::new(&scenario)
 }
 
+/// The baseline with `[mission] ceiling = 1000000`, which no trial reaches.
+fn ceiling_model() -> Model {
+    let text = format!("{BASELINE_TEXT}\n[mission]\nceiling = 1000000\n");
+    Model::new(&parse_str(&text, "baseline with a ceiling").expect("the baseline with a ceiling parses"))
+}
+
+/// The GSF scenario as shipped (daily rows, the fund, rotations, a ceiling).
+fn gsf_model() -> Model {
+    let text = include_str!("../scenarios/haiti-gsf-2026-04.toml");
+    Model::new(&parse_str(text, "haiti-gsf-2026-04.toml").expect("the GSF scenario parses"))
+}
+
 fn one_trial(c: &mut Criterion) {
-    for (name, step) in [
-        ("trial/baseline-weekly", Step::Week),
-        ("trial/baseline-daily", Step::Day),
+    for (name, model) in [
+        ("trial/baseline-weekly", baseline_model(Step::Week)),
+        ("trial/baseline-daily", baseline_model(Step::Day)),
+        ("trial/baseline-weekly-ceiling", ceiling_model()),
+        ("trial/gsf-daily", gsf_model()),
     ] {
-        let model = baseline_model(step);
         let mut trial = Trial::default();
         let mut index = 0u64;
         c.bench_function(name, |b| {
@@ -34,8 +49,11 @@ fn one_trial(c: &mut Criterion) {
 }
 
 fn record(c: &mut Criterion) {
-    for (name, step) in [("record/weekly", Step::Week), ("record/daily", Step::Day)] {
-        let model = baseline_model(step);
+    for (name, model) in [
+        ("record/weekly", baseline_model(Step::Week)),
+        ("record/daily", baseline_model(Step::Day)),
+        ("record/gsf-daily", gsf_model()),
+    ] {
         // Enough distinct trials that the tables are as large as in a run.
         let trials: Vec<Trial> = (0..1024)
             .map(|i| {

@@ -12,10 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Aggregates;
-use crate::output::sha256_hex;
 use crate::scenario::{self, Scenario};
 
-const FORMAT: &str = "forcegen-partial-4";
+const FORMAT: &str = "forcegen-partial-5";
 /// How every partial file starts (the format field comes first).
 pub const HEADER_START: &str = "{\"format\":\"forcegen-partial";
 /// Most shards a run may be split into.
@@ -71,6 +70,9 @@ pub struct Partial {
     out_stem: Option<String>,
     scenario_source: String,
     scenario_sha256: String,
+    /// The SHA-256 of the scenario's priors file, if any (in `scenario_sha256`).
+    #[serde(default)]
+    priors_sha256: Option<String>,
     /// The `--set` overrides already applied to `scenario_source` (for `run_info.csv`).
     #[serde(default)]
     overrides: Vec<String>,
@@ -88,7 +90,8 @@ impl Partial {
             scenario_file: scenario.file.clone(),
             out_stem,
             scenario_source: scenario.source.clone(),
-            scenario_sha256: sha256_hex(&scenario.source),
+            scenario_sha256: scenario.fingerprint(),
+            priors_sha256: scenario.priors_sha256.clone(),
             overrides: scenario.overrides.clone(),
             seed: scenario.simulation.seed,
             total_trials: scenario.simulation.trials,
@@ -208,7 +211,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Partial, PartialError> {
         );
         return Err(bad(detail));
     }
-    if sha256_hex(&partial.scenario_source) != partial.scenario_sha256 {
+    if scenario::fingerprint(&partial.scenario_source, partial.priors_sha256.as_deref()) != partial.scenario_sha256 {
         return Err(bad(
             "damaged: its scenario text does not match its scenario_sha256".to_string()
         ));
@@ -264,6 +267,16 @@ pub fn merge_partials(mut parts: Vec<(PathBuf, Partial)>) -> Result<Merged, Part
     check_same_run(&parts, first)?;
     check_every_shard_once(&parts, first.shard.count)?;
     let mut scenario = scenario::parse_str(&first.scenario_source, &first.scenario_file)?;
+    if scenario.priors_sha256 != first.priors_sha256 {
+        let path = parts.first().map_or_else(PathBuf::new, |(p, _)| p.clone());
+        let detail = format!(
+            "its scenario's priors file had SHA-256 {}, but the file read now has {}: the priors changed since \
+             the shards ran",
+            first.priors_sha256.as_deref().unwrap_or("(none)"),
+            scenario.priors_sha256.as_deref().unwrap_or("(none)")
+        );
+        return Err(PartialError::Mismatch { path, detail });
+    }
     scenario.simulation.seed = first.seed;
     scenario.simulation.trials = first.total_trials;
     scenario.overrides = first.overrides.clone();

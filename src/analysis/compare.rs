@@ -287,6 +287,12 @@ pub struct Sums {
 }
 
 impl Sums {
+    /// No trials yet, for `arms` and `measures`.
+    pub fn empty(arms: &[Arm], measures: &[Measure]) -> Sums {
+        let days = arms.first().map_or(0, |a| a.model.report_days.len());
+        Sums::new(arms.len(), measures.len(), days)
+    }
+
     fn new(arms: usize, quantities: usize, days: usize) -> Sums {
         Sums {
             trials: 0,
@@ -328,6 +334,22 @@ pub fn run(
     threads: usize,
     progress: &Progress,
 ) -> Result<Sums, EngineError> {
+    let mut total = Sums::empty(arms, measures);
+    add_run(&mut total, arms, (quantities, measures), trials, threads, progress)?;
+    Ok(total)
+}
+
+/// [`run`] of more trials, added to `total` chunk by chunk in trial order:
+/// after trials `0..n` (`n` a whole number of chunks), adding `n..m` gives
+/// the sums of one run of `0..m` to the bit (`--until-se`).
+pub fn add_run(
+    total: &mut Sums,
+    arms: &[Arm],
+    (quantities, measures): (&[Quantity], &[Measure]),
+    trials: Range<u64>,
+    threads: usize,
+    progress: &Progress,
+) -> Result<(), EngineError> {
     let days = arms.first().map_or(0, |a| a.model.report_days.len());
     let shared: Vec<Vec<(usize, usize)>> = arms.iter().map(|a| a.shared_days(&arms[0])).collect();
     let parts = engine::map_chunks(trials, threads, progress, |chunk| {
@@ -358,11 +380,10 @@ pub fn run(
         }
         sums
     })?;
-    let mut total = Sums::new(arms.len(), measures.len(), days);
     for part in &parts {
         total.add(part);
     }
-    Ok(total)
+    Ok(())
 }
 
 /// Adds one trial's paired differences by date to `daily` (one arm's

@@ -3,13 +3,16 @@
 //! computations: each returns values and its own error type; the command
 //! layer (`cmd/`) prints, draws progress and writes.
 //!
-//! - [`sensitivity`]: `forcegen sensitivity`, which inputs drive the outcome.
+//! - [`sensitivity`]: `forcegen sensitivity`, which inputs drive the outcome;
+//!   [`sobol`] its variance-based indices (`--sobol`).
 //! - [`sweep`]: `forcegen sweep`, a grid of `--set` values.
+//! - [`solve`]: `forcegen solve`, the value of an input that reaches a goal.
 //! - [`compare`]: `forcegen compare`, scenarios on common random numbers;
 //!   [`compare_series`] its fans and paired differences by date.
 //! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
 //! - [`explain`]: `forcegen explain`, every input as drawn, and warnings.
 //! - [`calibrate`]: `forcegen calibrate`, priors fitted from pledge records.
+//! - [`precision`]: `--until-se`, trials added in batches until precise enough.
 
 pub mod assumptions;
 pub mod backtest;
@@ -18,7 +21,10 @@ pub mod compare;
 pub mod compare_series;
 pub mod drivers;
 pub mod explain;
+pub mod precision;
 pub mod sensitivity;
+pub mod sobol;
+pub mod solve;
 pub mod sweep;
 
 use crate::scenario::{MAX_TRIALS, Scenario};

@@ -229,10 +229,13 @@ impl<'a> Grid<'a> {
     }
 
     /// `sweep_info.csv`: one row saying what produced `sweep.csv`; `sets`
-    /// are the `--set` lists as given.
-    pub fn info(&self, first: &Scenario, sha256: &str, sets: &[String]) -> Vec<u8> {
+    /// are the `--set` lists as given; `extra` columns follow (those of
+    /// `--until-se`).
+    pub fn info(&self, first: &Scenario, sha256: &str, sets: &[String], extra: &[(&str, String)]) -> Vec<u8> {
         let sets: Vec<&str> = sets.iter().map(|s| s.trim()).collect();
-        let row = vec![
+        let mut header = schema::SWEEP_INFO_COLUMNS.to_vec();
+        header.extend(extra.iter().map(|(h, _)| *h));
+        let mut row = vec![
             cell_text(&first.name),
             sha256.to_string(),
             first.simulation.seed.to_string(),
@@ -242,7 +245,8 @@ impl<'a> Grid<'a> {
             GENERATOR_NAME.to_string(),
             cell_text(&sets.join("; ")),
         ];
-        output::csv_bytes(&schema::SWEEP_INFO_COLUMNS, [row])
+        row.extend(extra.iter().map(|(_, v)| cell_text(v)));
+        output::csv_bytes(&header, [row])
     }
 }
 

@@ -7,17 +7,18 @@ use clap::Args;
 
 use super::options::out_dir;
 use super::terminal::{aligned, safe};
-use super::{Failure, OutputOptions};
+use super::{Failure, OutputOptions, interrupt};
 use crate::analysis::calibrate::honour::quantile;
-use crate::analysis::calibrate::write::{calibration_csv, info, priors_toml, range, short};
+use crate::analysis::calibrate::validate::{ValidationRow, validate};
+use crate::analysis::calibrate::write::{calibration_csv, info, priors_toml, range, short, validation_csv};
 use crate::analysis::calibrate::{self, Calibration, GroupFit, MAX_RESAMPLES, RESAMPLES, SEED};
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::schema::{CALIBRATION, CALIBRATION_INFO, PRIORS};
+use crate::output::schema::{CALIBRATION, CALIBRATION_INFO, PRIORS, VALIDATION};
 use crate::output::{Identity, sha256_bytes_hex};
 
 /// The files `calibrate` owns in its folder.
 const FILES: FileSet = FileSet {
-    owned: &[CALIBRATION, PRIORS, CALIBRATION_INFO],
+    owned: &[CALIBRATION, PRIORS, CALIBRATION_INFO, VALIDATION],
     info: CALIBRATION_INFO,
 };
 
@@ -37,6 +38,11 @@ pub struct CalibrateArgs {
     /// Bootstrap resamples per group, for the 90% intervals.
     #[arg(long, default_value_t = RESAMPLES)]
     pub resamples: usize,
+    /// Also hold out each value of COLUMN in turn (e.g. mission), fit the
+    /// rest, and score the predictions of the held-out pledges next to a
+    /// flat prior's: validation.csv.
+    #[arg(long, value_name = "COLUMN")]
+    pub validate: Option<String>,
     #[command(flatten)]
     pub output: OutputOptions,
 }
@@ -44,6 +50,8 @@ pub struct CalibrateArgs {
 /// `forcegen calibrate`: reads and checks the records, fits every group,
 /// writes the three files at once, prints a table.
 pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
+    // From the start, so that Ctrl-C at any point exits with 130 and writes nothing.
+    interrupt::install();
     if args.resamples < 10 || args.resamples > MAX_RESAMPLES {
         return Err(Failure::Usage(format!(
             "--resamples must be from 10 to {MAX_RESAMPLES}, got {}",
@@ -55,19 +63,30 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     let sha256 = sha256_bytes_hex(&bytes);
     // Check the groups before the folder is opened: nothing is made for bad input.
     calibrate::groups(&records, &args.by, &file)?;
+    calibrate::check_work(records.rows.len(), args.resamples).map_err(Failure::Usage)?;
     let out = out_dir(&args.output, Some(&args.records), Some("calibrate"));
     let owner = Identity {
         name: file.clone(),
         sha256: sha256.clone(),
     };
     let folder = OutputFolder::open(&out, FILES, &owner, args.output.force)?;
-    let calibration = calibrate::calibrate(&records, &args.by, args.seed, args.resamples, &file)?;
+    let stop = || interrupt::requested();
+    let calibration = calibrate::calibrate(&records, &args.by, (args.seed, args.resamples), &file, &stop)?;
+    let validation = match &args.validate {
+        Some(column) => Some(validate(&records, column, &file, &stop)?),
+        None => None,
+    };
+    interrupt::check()?;
     let priors = priors_toml(&calibration, &file, &sha256);
-    let committed = folder.commit(&[
+    let mut files = vec![
         (CALIBRATION, calibration_csv(&calibration)),
         (PRIORS, priors.into_bytes()),
         (CALIBRATION_INFO, info(&calibration, &file, &sha256)),
-    ])?;
+    ];
+    if let Some(rows) = &validation {
+        files.push((VALIDATION, validation_csv(rows)));
+    }
+    let committed = folder.commit(&files)?;
     super::terminal::replaced(&committed, args.output.quiet);
     if !args.output.quiet {
         println!(
@@ -82,10 +101,46 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
         print!("{}", table(&calibration));
         println!(
             "Values: estimate (90% bootstrap interval; for a group whose resamples are all alike, the honour's \
-             posterior 90% interval). Use one in a scenario as \"prior(GROUP.honour)\"."
+             posterior 90% interval). Shrinkage: each group's weight on the pooled fit (honour/fulfilment/delay; \
+             0 alone, 1 pooled). Use one in a scenario as \"prior(GROUP.honour)\"."
         );
+        if let (Some(column), Some(rows)) = (&args.validate, &validation) {
+            println!(
+                "\nHeld out one {} at a time (lower is better; validation.csv):",
+                safe(column)
+            );
+            print!("{}", validation_table(rows));
+        }
     }
     Ok(())
+}
+
+/// The held-out scores, one line per held-out value, fitted against flat.
+fn validation_table(rows: &[ValidationRow]) -> String {
+    let mut lines = vec![
+        [
+            "held out",
+            "records",
+            "honour Brier",
+            "delay log",
+            "delay CRPS",
+            "fulfilment CRPS",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for chunk in rows.chunks(4) {
+        let score = |r: &ValidationRow| {
+            let show = |v: Option<f64>| v.map_or("-".to_string(), short);
+            format!("{} vs {}", show(r.fitted), show(r.flat))
+        };
+        let mut line = vec![safe(&chunk[0].held_out), chunk[0].records.to_string()];
+        line.extend(chunk.iter().map(score));
+        lines.push(line);
+    }
+    let mut text = aligned(&lines);
+    text.push_str("Each cell: fitted vs flat prior, the mean over the pledges it scores.\n");
+    text
 }
 
 /// The terminal table: one row per group.
@@ -100,6 +155,7 @@ fn table(calibration: &Calibration) -> String {
             "fulfilment",
             "delay days (5th to 95th)",
             "median delay",
+            "shrinkage h/f/d",
         ]
         .map(String::from)
         .to_vec(),
@@ -134,5 +190,16 @@ fn row(g: &GroupFit) -> Vec<String> {
         with(3),
         delay,
         with(9),
+        shrinkage(g),
     ]
+}
+
+/// The weights on the pooled fit of honour, fulfilment and delay; `-` for
+/// the pooled group (and a quantity not fitted).
+fn shrinkage(g: &GroupFit) -> String {
+    let Some(s) = g.shrinkage else {
+        return "-".to_string();
+    };
+    let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+    format!("{}/{}/{}", show(Some(s.honour)), show(s.fulfilment), show(s.delay))
 }

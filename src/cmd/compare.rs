@@ -9,9 +9,11 @@ use clap::Args;
 use super::options::{load_scenario, out_dir};
 use super::progress::Meter;
 use super::terminal::safe;
-use super::{Failure, RunOptions, interrupt};
-use crate::analysis::compare::{self, Arm, Row};
+use super::{Failure, PrecisionOptions, RunOptions, interrupt};
+use crate::analysis::compare::{self, Arm, Measure, Quantity, Row, Sums};
 use crate::analysis::compare_series;
+use crate::analysis::precision::{self, Rule, Stop};
+use crate::engine::Aggregates;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::{Identity, info_row, schema, sha256_hex};
 use crate::scenario::{self, Scenario};
@@ -45,6 +47,8 @@ pub struct CompareArgs {
     pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
+    #[command(flatten)]
+    pub precision: PrecisionOptions,
 }
 
 /// `forcegen compare`.
@@ -52,6 +56,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     interrupt::install();
     let scenarios = load_all(args)?;
     let threads = args.options.threads()?;
+    let rule = args.precision.rule(scenarios[0].simulation.trials)?;
     let quantities = compare::quantities(&scenarios).map_err(|e| Failure::Usage(e.to_string()))?;
     let (arms, measures) = arms(&scenarios, &quantities, args.report_date)?;
     let out = out_dir(
@@ -63,40 +68,33 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     let sha256 = owner.sha256.clone();
     let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let reference = &scenarios[0];
-    let trials = reference.simulation.trials;
+    let quiet = args.options.output.quiet;
     let started = Instant::now();
-    // The paired trials, then each scenario's fans on the same trials.
-    let mut meter = Meter::new(
-        trials.saturating_mul(arms.len() as u64 + 1),
-        args.options.output.quiet,
-        None,
-    );
-    let sums = meter.run(trials, |progress| {
-        compare::run(&arms, (&quantities, &measures), 0..trials, threads, progress)
-    })?;
-    let mut fans = Vec::new();
-    for arm in &arms {
-        fans.push(meter.run(trials, |progress| {
-            compare_series::fan(arm, 0..trials, threads, progress)
-        })?);
-    }
-    meter.clear();
+    let first_batch = reference.simulation.trials;
+    let what = (quantities.as_slice(), measures.as_slice());
+    let (sums, fans, stop) = match rule {
+        None => {
+            let (sums, fans) = compare_once(&arms, what, first_batch, threads, quiet)?;
+            (sums, fans, None)
+        }
+        Some(rule) => {
+            let (sums, fans, stop) = compare_until(&arms, what, &rule, first_batch, threads, quiet)?;
+            (sums, fans, Some(stop))
+        }
+    };
+    let trials = sums.trials;
     let date = |day: Option<u32>| {
         let day = day.unwrap_or(reference.simulation.horizon_days);
         reference.date_of(day).format("%Y-%m-%d").to_string()
     };
-    let rows = compare::rows(&arms, (&quantities, &measures), &sums, date);
+    let rows = compare::rows(&arms, what, &sums, date);
     let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
-    let info = info_row(
-        &owner.name,
-        &sha256,
-        reference.simulation.seed,
-        trials,
-        &[
-            ("scenario_files", paths.join(" | ")),
-            ("scenario_file_sha256s", hashes.join(" | ")),
-        ],
-    );
+    let mut columns = vec![
+        ("scenario_files", paths.join(" | ")),
+        ("scenario_file_sha256s", hashes.join(" | ")),
+    ];
+    columns.extend(stop.map(|s| s.info_columns()).unwrap_or_default());
+    let info = info_row(&owner.name, &sha256, reference.simulation.seed, trials, &columns);
     let mut files = vec![
         (compare::FILE, compare::render(&rows)),
         (compare::INFO_FILE, info),
@@ -109,8 +107,8 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     files.push((schema::COMPARE_PAGE, page.into_bytes()));
     interrupt::check()?;
     let committed = folder.commit(&files)?;
-    super::terminal::replaced(&committed, args.options.output.quiet);
-    if !args.options.output.quiet {
+    super::terminal::replaced(&committed, quiet);
+    if !quiet {
         println!(
             "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",
             arms.len(),
@@ -119,9 +117,64 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
             started.elapsed().as_secs_f64(),
             safe(&out.join(compare::FILE).display().to_string())
         );
+        super::terminal::print_precision(stop.as_ref(), "every scenario's target probability");
         print_targets(&rows);
     }
     Ok(())
+}
+
+/// The paired trials, then each scenario's fans on the same trials.
+fn compare_once(
+    arms: &[Arm],
+    what: (&[Quantity], &[Measure]),
+    trials: u64,
+    threads: usize,
+    quiet: bool,
+) -> Result<(Sums, Vec<Aggregates>), Failure> {
+    let mut meter = Meter::new(trials.saturating_mul(arms.len() as u64 + 1), quiet, None);
+    let sums = meter.run(trials, |progress| {
+        compare::run(arms, what, 0..trials, threads, progress)
+    })?;
+    let mut fans = Vec::new();
+    for arm in arms {
+        fans.push(meter.run(trials, |progress| {
+            compare_series::fan(arm, 0..trials, threads, progress)
+        })?);
+    }
+    meter.clear();
+    Ok((sums, fans))
+}
+
+/// `--until-se`: the paired trials and the fans in batches, until every
+/// scenario's target probabilities by the horizon are precise enough.
+fn compare_until(
+    arms: &[Arm],
+    what: (&[Quantity], &[Measure]),
+    rule: &Rule,
+    trials: u64,
+    threads: usize,
+    quiet: bool,
+) -> Result<(Sums, Vec<Aggregates>, Stop), Failure> {
+    let mut sums = Sums::empty(arms, what.1);
+    let mut fans: Vec<Aggregates> = arms.iter().map(|arm| Aggregates::new(arm.model())).collect();
+    let stop = precision::batches(rule, trials, |range, batch| {
+        let count = range.end - range.start;
+        let label = Some(format!("batch {batch}"));
+        let mut meter = Meter::new(count.saturating_mul(arms.len() as u64 + 1), quiet, label);
+        meter.run(count, |progress| {
+            compare::add_run(&mut sums, arms, what, range.clone(), threads, progress)
+        })?;
+        for (arm, fan) in arms.iter().zip(&mut fans) {
+            let part = meter.run(count, |progress| {
+                compare_series::fan(arm, range.clone(), threads, progress)
+            })?;
+            fan.merge(&part);
+        }
+        let rows = compare::rows(arms, what, &sums, |_| String::new());
+        let targets = rows.iter().filter(|r| r.kind == "target");
+        Ok::<f64, Failure>(targets.map(|r| r.value_se).fold(0.0, f64::max))
+    })?;
+    Ok((sums, fans, stop))
 }
 
 /// Each scenario's arm and the measures: every quantity by the report date

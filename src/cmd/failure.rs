@@ -3,6 +3,7 @@
 
 use crate::analysis::backtest::ObservedError;
 use crate::analysis::calibrate::RecordsError;
+use crate::analysis::solve::SolveError;
 use crate::analysis::sweep::SweepError;
 use crate::engine::EngineError;
 use crate::output::OutputError;
@@ -67,6 +68,19 @@ impl Failure {
             Failure::Output(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             Failure::Engine(EngineError::Cancelled) => EXIT_INTERRUPTED,
             Failure::Partial(_) | Failure::Output(_) | Failure::Engine(_) | Failure::Internal(_) => EXIT_FAILURE,
+        }
+    }
+}
+
+/// A question `solve` cannot take is bad input (exit code 2); an engine
+/// error stays one (Ctrl-C is 130).
+impl From<SolveError> for Failure {
+    fn from(error: SolveError) -> Failure {
+        match error {
+            SolveError::Overrides(e) => Failure::Overrides(e),
+            SolveError::Engine(e) => Failure::Engine(e),
+            SolveError::Trials(e) => Failure::Usage(e.to_string()),
+            SolveError::Invalid(message) => Failure::Usage(message),
         }
     }
 }

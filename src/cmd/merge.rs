@@ -43,6 +43,7 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         report_day,
         drivers: true,
         percents: args.percentiles.percents(),
+        precision: None,
     };
     results.write(folder, false, args.xlsx.xlsx, args.output.quiet)
 }

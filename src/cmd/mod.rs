@@ -27,6 +27,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod sensitivity;
+pub mod solve;
 pub mod sweep;
 pub mod terminal;
 pub mod validate;
@@ -34,7 +35,7 @@ pub mod validate;
 use clap::{Parser, Subcommand};
 
 pub use failure::Failure;
-pub use options::{OutputOptions, RunOptions};
+pub use options::{OutputOptions, PrecisionOptions, RunOptions};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -79,6 +80,11 @@ pub enum Command {
     /// sweep.csv: the targets' probabilities and the metrics' medians at the
     /// horizon, one row per grid point and target.
     Sweep(sweep::SweepArgs),
+    /// The smallest (or largest) value of an input for which a target's
+    /// chance by a date is at least the one asked for, on common random
+    /// numbers, with the values not distinguishable from it (solve.csv,
+    /// solve_summary.csv).
+    Solve(solve::SolveArgs),
     /// Score a scenario's forecast against observed values: writes
     /// backtest.csv (percentile rank, 50% and 90% band hits and CRPS of each
     /// observation, and overall rows).
@@ -107,6 +113,7 @@ impl Cli {
             Command::Report(args) => report::run(&args),
             Command::Merge(args) => merge::run(&args),
             Command::Sweep(args) => sweep::run(&args),
+            Command::Solve(args) => solve::run(&args),
             Command::Backtest(args) => backtest::run(&args),
             Command::Explain(args) => explain::run(&args),
             Command::Calibrate(args) => calibrate::run(&args),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::Failure;
+use crate::analysis::precision::Rule;
 use crate::scenario::overrides;
 use crate::scenario::{self, BASELINE_NAME, BASELINE_TEXT, STDIN_NAME, Scenario, ScenarioError};
 
@@ -48,6 +49,30 @@ pub struct RunOptions {
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+/// `--until-se` and `--max-trials` (`run`, `sweep`, `compare`, `solve`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct PrecisionOptions {
+    /// Add batches of trials (the first: --trials, rounded up to a multiple
+    /// of 512) until every target's probability has a standard error of at
+    /// most SE, or --max-trials is reached. The results equal those of a
+    /// plain run of the trials it ends with.
+    #[arg(long, value_name = "SE")]
+    pub until_se: Option<f64>,
+    /// With --until-se: the most trials to run [default: 1,000,000].
+    #[arg(long, value_name = "N", requires = "until_se")]
+    pub max_trials: Option<u64>,
+}
+
+impl PrecisionOptions {
+    /// The checked rule, if `--until-se` was given; `trials` is the first
+    /// batch's (`--trials` or the scenario's).
+    pub fn rule(&self, trials: u64) -> Result<Option<Rule>, Failure> {
+        self.until_se
+            .map(|se| Rule::new(se, self.max_trials, trials).map_err(Failure::Usage))
+            .transpose()
+    }
 }
 
 impl RunOptions {

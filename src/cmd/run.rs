@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use super::options::{load_scenario, out_dir};
-use super::progress::with_progress;
+use super::progress::{Meter, with_progress};
 use super::terminal::safe;
-use super::{Failure, RunOptions, interrupt};
+use super::{Failure, PrecisionOptions, RunOptions, interrupt};
+use crate::analysis::precision::{self, Rule, Stop};
 use crate::analysis::{assumptions, drivers};
 use crate::engine::{self, Aggregates};
 use crate::model::Model;
@@ -36,9 +37,11 @@ pub struct RunArgs {
     pub scenario: Option<PathBuf>,
     #[command(flatten)]
     pub options: RunOptions,
+    #[command(flatten)]
+    pub precision: PrecisionOptions,
     /// Run only shard K of N (1-based, e.g. 3/8) and write a partial result
     /// to --partial instead of CSV files; see `forcegen merge`.
-    #[arg(long, value_name = "K/N", requires = "partial", conflicts_with = "out")]
+    #[arg(long, value_name = "K/N", requires = "partial", conflicts_with_all = ["out", "until_se"])]
     pub shard: Option<String>,
     /// Where to write the partial result of a shard. An existing file there
     /// is replaced only if it is a partial result (or with --force).
@@ -107,6 +110,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
     args.options.apply_to(&mut scenario)?;
     let threads = args.options.threads()?;
+    let rule = args.precision.rule(scenario.simulation.trials)?;
     if !args.options.output.quiet {
         super::validate::print_run_warnings(&scenario);
     }
@@ -126,9 +130,21 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let report_day = output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
     let started = Instant::now();
     let total = scenario.simulation.trials;
-    let aggregates = with_progress(total, args.options.output.quiet, |progress| {
-        engine::run(&model, 0..total, threads, progress)
-    })?;
+    let quiet = args.options.output.quiet;
+    let (aggregates, precision) = match rule {
+        None => {
+            let aggregates = with_progress(total, quiet, |progress| {
+                engine::run(&model, 0..total, threads, progress)
+            })?;
+            (aggregates, None)
+        }
+        Some(rule) => {
+            let (aggregates, stop) = run_until(&model, total, &rule, threads, quiet)?;
+            // The drivers' quick pass and the files see the trials run.
+            scenario.simulation.trials = stop.trials;
+            (aggregates, Some(stop))
+        }
+    };
     let results = Results {
         scenario: &scenario,
         model: &model,
@@ -138,8 +154,38 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         report_day,
         drivers: !args.no_drivers,
         percents: args.percentiles.percents(),
+        precision,
     };
     results.write(folder, args.wide, args.xlsx.xlsx, args.options.output.quiet)
+}
+
+/// `--until-se`: trials in batches until every target's probability on
+/// every report day is precise enough; the merged aggregates (those of one
+/// run of all the trials) and how it ended.
+fn run_until(
+    model: &Model,
+    trials: u64,
+    rule: &Rule,
+    threads: usize,
+    quiet: bool,
+) -> Result<(Aggregates, Stop), Failure> {
+    let mut total: Option<Aggregates> = None;
+    let stop = precision::batches(rule, trials, |range, batch| {
+        let count = range.end - range.start;
+        let mut meter = Meter::new(count, quiet, Some(format!("batch {batch}")));
+        let part = meter.run(count, |progress| engine::run(model, range.clone(), threads, progress))?;
+        let merged = match total.take() {
+            Some(mut merged) => {
+                merged.merge(&part);
+                merged
+            }
+            None => part,
+        };
+        let worst = precision::worst_by_day(&merged.first_reached, &model.report_days, merged.trials);
+        total = Some(merged);
+        Ok::<f64, Failure>(worst)
+    })?;
+    Ok((total.unwrap_or_else(|| Aggregates::new(model)), stop))
 }
 
 /// One shard's trials, written as a partial result.
@@ -224,7 +270,7 @@ pub(super) fn check_target(path: &Path, scenario: Option<&Path>, start: &[u8], f
 pub fn identity(scenario: &Scenario) -> Identity {
     Identity {
         name: scenario.name.clone(),
-        sha256: output::sha256_hex(&scenario.source),
+        sha256: scenario.fingerprint(),
     }
 }
 
@@ -243,6 +289,8 @@ pub struct Results<'a> {
     pub drivers: bool,
     /// The percentile columns of `timeseries.csv` (`--percentiles`).
     pub percents: Vec<u32>,
+    /// How `--until-se` ended, if it was given (said in `run_info.csv`).
+    pub precision: Option<Stop>,
 }
 
 impl Results<'_> {
@@ -251,6 +299,12 @@ impl Results<'_> {
     /// summary unless `quiet`. Ctrl-C before the commit writes nothing.
     pub fn write(&self, folder: OutputFolder, wide: bool, xlsx: bool, quiet: bool) -> Result<(), Failure> {
         let mut files = output::render_with(self.scenario, self.model, self.aggregates, &self.percents);
+        if let Some(stop) = &self.precision {
+            let info = output::run_info(self.scenario, self.aggregates, &stop.info_columns());
+            if let Some(slot) = files.iter_mut().find(|(name, _)| *name == schema::RUN_INFO) {
+                slot.1 = info;
+            }
+        }
         files.extend(self.extras()?);
         let report = crate::report::render(&files).map_err(|e| Failure::Internal(e.to_string()))?;
         if wide {
@@ -322,6 +376,7 @@ impl Results<'_> {
             scenario.simulation.seed,
             safe(&out.display().to_string())
         );
+        super::terminal::print_precision(self.precision.as_ref(), "every target's probability");
         for line in crate::report::answers::terminal_lines(answers) {
             println!("{}", safe(&line));
         }

@@ -12,13 +12,20 @@ use super::run::identity;
 use super::terminal::safe;
 use super::{Failure, RunOptions, interrupt};
 use crate::analysis::sensitivity::{self, Outcome, Row};
+use crate::analysis::sobol;
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
-use crate::output::{info_row, number, schema, sha256_hex};
+use crate::output::{info_row, number, schema};
+use crate::scenario::{Metric, Scenario};
 
 /// The files `sensitivity` owns in its folder.
 const FILES: FileSet = FileSet {
-    owned: &[sensitivity::FILE, sensitivity::INFO_FILE, schema::SENSITIVITY_PAGE],
+    owned: &[
+        sensitivity::FILE,
+        sensitivity::INFO_FILE,
+        schema::SENSITIVITY_PAGE,
+        sobol::FILE,
+    ],
     info: sensitivity::INFO_FILE,
 };
 
@@ -30,12 +37,27 @@ pub struct SensitivityArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
     /// The report date (YYYY-MM-DD): the strength on it and the chance of each
-    /// target by it are ranked too [default: the scenario's
-    /// simulation.report_date; without one, only the horizon's outcomes].
+    /// target by it are ranked too, and with --sobol the date of the metrics
+    /// and of "reached by" [default: the scenario's simulation.report_date;
+    /// without one, only the horizon's outcomes (--sobol: the horizon)].
     #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
     pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
+    /// Also write sobol.csv: first- and total-order Sobol indices (Saltelli's
+    /// sampling, SALib's estimators) of every input for each target reached
+    /// by the report date and each --metric on it, with bootstrap 90%
+    /// intervals.
+    #[arg(long)]
+    pub sobol: bool,
+    /// With --sobol: rows of Saltelli's matrices A and B; the pass runs rows
+    /// x (inputs + 2) trials [default: 2,000].
+    #[arg(long, value_name = "N", requires = "sobol")]
+    pub sobol_rows: Option<u64>,
+    /// With --sobol: a metric whose value on the report date is analysed
+    /// (repeatable) [default: international and police_per_100k].
+    #[arg(long = "metric", value_name = "NAME", requires = "sobol")]
+    pub metrics: Vec<String>,
 }
 
 /// `forcegen sensitivity`.
@@ -54,24 +76,23 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
         .date_of(model.report_days[report_day])
         .format("%Y-%m-%d")
         .to_string();
-    let per_trial = sensitivity::bytes_per_trial(table.paths.len(), outcomes.len());
-    let most = sensitivity::MAX_SAMPLE_BYTES / per_trial;
-    if trials > most {
-        return Err(Failure::Usage(format!(
-            "sensitivity keeps every trial's {} inputs and {} outcomes in memory ({per_trial} bytes a trial): at \
-             most {most} trials for this scenario (4 GiB), got {trials}; use --trials",
-            table.paths.len(),
-            outcomes.len()
-        )));
-    }
+    check_memory(table.paths.len(), outcomes.len(), trials)?;
+    let sobol_plan = args
+        .sobol
+        .then(|| SobolPlan::new(args, &scenario, &model))
+        .transpose()?;
     let out = out_dir(&args.options.output, args.scenario.as_deref(), Some("sensitivity"));
-    let sha256 = sha256_hex(&scenario.source);
+    let sha256 = scenario.fingerprint();
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let started = Instant::now();
     let samples = with_progress(trials, args.options.output.quiet, |progress| {
         sensitivity::sample(&model, &table, &outcomes, 0..trials, threads, progress)
     })?;
     let rows = sensitivity::analyse(&table.paths, &outcomes, &samples);
+    let quiet = args.options.output.quiet;
+    let sobol_pass = sobol_plan
+        .map(|plan| plan.run(&scenario, &model, &table, threads, quiet))
+        .transpose()?;
     let info = info_row(
         &scenario.name,
         &sha256,
@@ -89,6 +110,12 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
         (sensitivity::FILE, sensitivity::render(&rows)),
         (sensitivity::INFO_FILE, info),
     ];
+    let mut sobol_line = None;
+    if let Some(pass) = sobol_pass {
+        files[1].1 = with_columns(&files[1].1, &pass.info);
+        files.push((sobol::FILE, pass.csv));
+        sobol_line = Some(pass.line);
+    }
     let page = crate::report::pages::sensitivity::render(&files)?;
     files.push((schema::SENSITIVITY_PAGE, page.into_bytes()));
     interrupt::check()?;
@@ -105,6 +132,23 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             safe(&out.join(sensitivity::FILE).display().to_string())
         );
         print_ranking(&outcomes, &rows, trials);
+        if let Some(line) = sobol_line {
+            println!("{}", safe(&line));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses more trials than the samples of `inputs` and `outcomes` can
+/// keep within [`sensitivity::MAX_SAMPLE_BYTES`].
+fn check_memory(inputs: usize, outcomes: usize, trials: u64) -> Result<(), Failure> {
+    let per_trial = sensitivity::bytes_per_trial(inputs, outcomes);
+    let most = sensitivity::MAX_SAMPLE_BYTES / per_trial;
+    if trials > most {
+        return Err(Failure::Usage(format!(
+            "sensitivity keeps every trial's {inputs} inputs and {outcomes} outcomes in memory ({per_trial} bytes a \
+             trial): at most {most} trials for this scenario (4 GiB), got {trials}; use --trials"
+        )));
     }
     Ok(())
 }
@@ -148,4 +192,132 @@ fn print_ranking(outcomes: &[Outcome], rows: &[Row], trials: u64) {
             );
         }
     }
+}
+
+/// What `--sobol` will run: its factors, outputs, rows and report day.
+struct SobolPlan {
+    factors: Vec<sobol::Factor>,
+    left: Vec<String>,
+    outputs: Vec<sobol::Output>,
+    rows: u64,
+    /// The index of the report date among the model's report days.
+    report: usize,
+    date: chrono::NaiveDate,
+}
+
+/// The Sobol indices as `sobol.csv`, and the columns they add to the info file.
+struct SobolPass {
+    csv: Vec<u8>,
+    info: Vec<(&'static str, String)>,
+    /// What the terminal says of it, after the ranking.
+    line: String,
+}
+
+impl SobolPlan {
+    /// Checks `--sobol`'s flags against the scenario before any work.
+    fn new(args: &SensitivityArgs, scenario: &Scenario, model: &Model) -> Result<SobolPlan, Failure> {
+        let table = model.input_table();
+        let (factors, left) = sobol::factors(scenario, &table).map_err(Failure::Usage)?;
+        let names = if args.metrics.is_empty() {
+            vec!["international".to_string(), "police_per_100k".to_string()]
+        } else {
+            args.metrics.clone()
+        };
+        let metrics = names
+            .iter()
+            .map(|name| {
+                scenario.metric_named(name).ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "--metric {name}: not a metric of this scenario (see docs/scenario-reference.md, Metrics)"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<Metric>, Failure>>()?;
+        let report =
+            crate::output::extras::distribution_day(scenario, model, args.report_date).map_err(Failure::Usage)?;
+        let day = model.report_days[report];
+        let rows = args.sobol_rows.unwrap_or(sobol::DEFAULT_ROWS);
+        if !(2..=crate::scenario::MAX_TRIALS / 2).contains(&rows) {
+            return Err(Failure::Usage(format!(
+                "--sobol-rows must be from 2 to {}, got {rows}",
+                crate::scenario::MAX_TRIALS / 2
+            )));
+        }
+        let outputs = sobol::outputs(scenario, &metrics, day);
+        let bytes = sobol::sample_bytes(rows, factors.len(), outputs.len());
+        if bytes > sobol::MAX_SAMPLE_BYTES {
+            return Err(Failure::Usage(format!(
+                "--sobol keeps every row's {} outputs for A, B and each of {} inputs ({bytes} bytes); at most 4 GiB: \
+                 use a smaller --sobol-rows",
+                outputs.len(),
+                factors.len()
+            )));
+        }
+        let date = scenario.date_of(day);
+        Ok(SobolPlan {
+            factors,
+            left,
+            outputs,
+            rows,
+            report,
+            date,
+        })
+    }
+
+    /// Saltelli's trials under a progress bar, then the indices.
+    fn run(
+        self,
+        scenario: &Scenario,
+        model: &Model,
+        table: &crate::model::InputTable,
+        threads: usize,
+        quiet: bool,
+    ) -> Result<SobolPass, Failure> {
+        let (factors, outputs) = (&self.factors, &self.outputs);
+        let sample = with_progress(self.rows, quiet, |progress| {
+            sobol::sample(
+                (scenario, model, table),
+                factors,
+                outputs,
+                (self.rows, self.report),
+                threads,
+                progress,
+            )
+        })?;
+        let rows = sobol::analyse(&sample, factors, outputs, scenario.simulation.seed);
+        let info = vec![
+            ("sobol_rows", self.rows.to_string()),
+            ("sobol_date", self.date.format("%Y-%m-%d").to_string()),
+            ("sobol_resamples", sobol::RESAMPLES.to_string()),
+            ("sobol_inputs", factors.len().to_string()),
+            ("sobol_not_inputs", self.left.join("; ")),
+        ];
+        let line = format!(
+            "  sobol.csv: {} inputs x {} outputs from {} rows ({} trials), on {}",
+            factors.len(),
+            outputs.len(),
+            self.rows,
+            self.rows.saturating_mul(factors.len() as u64 + 2),
+            self.date
+        );
+        Ok(SobolPass {
+            csv: sobol::render(&rows),
+            info,
+            line,
+        })
+    }
+}
+
+/// An info file with `extra` columns after its own.
+fn with_columns(info: &[u8], extra: &[(&str, String)]) -> Vec<u8> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(info);
+    let records: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
+    let (Some(header), Some(row)) = (records.first(), records.get(1)) else {
+        return info.to_vec();
+    };
+    let mut columns: Vec<&str> = header.iter().collect();
+    columns.extend(extra.iter().map(|(h, _)| *h));
+    let mut values: Vec<String> = row.iter().map(str::to_string).collect();
+    values.extend(extra.iter().map(|(_, v)| crate::output::cell_text(v)));
+    crate::output::csv_bytes(&columns, [values])
 }

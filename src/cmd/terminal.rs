@@ -32,6 +32,16 @@ pub fn cell(cell: &str) -> String {
     safe(crate::output::uncell(cell))
 }
 
+/// `--until-se`'s sentence: on standard output when the error asked for
+/// was reached, as a note on standard error when `--max-trials` stopped it.
+pub fn print_precision(stop: Option<&crate::analysis::precision::Stop>, what: &str) {
+    match stop {
+        Some(stop) if stop.reached() => println!("  {}", stop.sentence(what)),
+        Some(stop) => eprintln!("note: {}", stop.sentence(what)),
+        None => {}
+    }
+}
+
 /// Rows of cells in left-aligned columns, each line indented by two spaces.
 pub fn aligned(table: &[Vec<String>]) -> String {
     let columns = table.iter().map(Vec::len).max().unwrap_or(0);

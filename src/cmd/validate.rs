@@ -51,6 +51,9 @@ pub(super) fn print_warnings(scenario: &Scenario, n: usize) {
     for warning in quick_warnings(scenario, n) {
         eprintln!("warning: {}", safe(&format!("{}: {}", warning.field, warning.message)));
     }
+    for (field, message) in crate::scenario::priors::warnings(&scenario.prior_uses) {
+        eprintln!("warning: {}", safe(&format!("{field}: {message}")));
+    }
 }
 
 /// [`print_warnings`] as `run` prints them.

@@ -5,7 +5,7 @@ use super::Aggregates;
 use std::cell::Cell;
 
 use super::aggregate::{LARGE_CAP, RATIO_CAP, RATIO_SCALE, sum_scale};
-use super::histogram::{EXACT_LIMIT, HistogramRecorder, count_key, count_key_u64, float_key};
+use super::histogram::{EXACT_LIMIT, HistogramRecorder, count_key, count_key_u64, float_key, money_key};
 use crate::model::{CountSeries, Model, Trial};
 use crate::scenario::Metric;
 
@@ -27,6 +27,11 @@ pub struct Recorder {
     /// One trial's values of a head-count metric on each report day, or a
     /// ratio metric's bins, while they are recorded.
     count_values: Vec<u32>,
+    /// Per metric: the earlier metric whose series it always is (the
+    /// payroll is the host police), recorded once and copied by `finish`.
+    same_as: Vec<Option<usize>>,
+    /// Per metric: its place among the real-valued metrics' sums, if one.
+    ratio_slot: Vec<Option<usize>>,
 }
 
 impl Recorder {
@@ -58,6 +63,8 @@ impl Recorder {
             full_delivery,
             ratio_values: Vec::new(),
             count_values: Vec::new(),
+            same_as: (0..model.metrics.len()).map(|m| model.same_series_as(m)).collect(),
+            ratio_slot: ratio_slots(model),
         }
     }
 
@@ -78,6 +85,10 @@ impl Recorder {
         let mut ratio = 0;
         let reports = &trial.report_positions;
         for (m, &metric) in model.metrics.iter().enumerate() {
+            if self.same_as[m].is_some() {
+                ratio += usize::from(self.ratio_slot[m].is_some());
+                continue;
+            }
             let histogram = &mut self.metrics[m];
             let values = &mut self.count_values;
             match metric {
@@ -99,7 +110,7 @@ impl Recorder {
                     let fund = &mut self.ratio_values;
                     trial.values(metric, reports, all_reports, fund);
                     let (scale, cap) = sum_scale(metric);
-                    record_scaled(histogram, sums, fund, values, scale, cap);
+                    record_scaled(histogram, sums, fund, values, scale, cap, money_key);
                     fund.clear();
                 }
                 count => {
@@ -126,9 +137,10 @@ impl Recorder {
         self.metrics.iter().map(HistogramRecorder::table_bytes).sum()
     }
 
-    /// Counts what is buffered, and gives the aggregates.
+    /// Counts what is buffered, and gives the aggregates (a metric whose
+    /// series is another's gets a copy of the other's).
     pub fn finish(self) -> Aggregates {
-        Aggregates {
+        let mut aggregates = Aggregates {
             trials: self.trials,
             metrics: self.metrics.into_iter().map(HistogramRecorder::finish).collect(),
             ratio_sums: self.ratio_sums,
@@ -137,8 +149,34 @@ impl Recorder {
             last_wave: self.last_wave,
             delivered: self.delivered,
             full_delivery: self.full_delivery,
+        };
+        for (m, same) in self.same_as.iter().enumerate() {
+            let Some(original) = *same else { continue };
+            aggregates.metrics[m] = aggregates.metrics[original].clone();
+            aggregates.large_sums[m] = aggregates.large_sums[original].clone();
+            if let (Some(mine), Some(theirs)) = (self.ratio_slot[m], self.ratio_slot[original]) {
+                aggregates.ratio_sums[mine] = aggregates.ratio_sums[theirs].clone();
+            }
         }
+        aggregates
     }
+}
+
+/// Per metric: its place among the real-valued metrics' sums
+/// ([`Aggregates::ratio_sums`]), in metric order, if it is one.
+fn ratio_slots(model: &Model) -> Vec<Option<usize>> {
+    let mut next = 0;
+    model
+        .metrics
+        .iter()
+        .map(|metric| {
+            let real = metric.is_ratio() || Metric::FUNDING.contains(metric);
+            real.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
 }
 
 /// Records a head count, `series` on the evaluated days: from the series
@@ -237,11 +275,11 @@ fn add_large(sums: &mut [(u128, u128)], values: impl Iterator<Item = u64>) {
 /// and sd. (The values are worked out beforehand, so their divisions
 /// overlap rather than wait in turn.)
 fn record_ratios(histogram: &mut HistogramRecorder, sums: &mut [(u128, u128)], values: &[f64], keys: &mut Vec<u32>) {
-    record_scaled(histogram, sums, values, keys, RATIO_SCALE, RATIO_CAP);
+    record_scaled(histogram, sums, values, keys, RATIO_SCALE, RATIO_CAP, float_key);
 }
 
 /// [`record_ratios`] for any real-valued metric: its sums in units of
-/// 1/`scale`, its values capped at `cap` in them.
+/// 1/`scale`, its values capped at `cap` in them, its bins by `key`.
 #[inline(always)]
 fn record_scaled(
     histogram: &mut HistogramRecorder,
@@ -250,6 +288,7 @@ fn record_scaled(
     keys: &mut Vec<u32>,
     scale: f64,
     cap: f64,
+    key: fn(f64) -> i64,
 ) {
     for (slot, &value) in sums.iter_mut().zip(values) {
         // Non-negative, so adding 0.5 and truncating rounds.
@@ -258,9 +297,9 @@ fn record_scaled(
         slot.0 = slot.0.wrapping_add(fixed);
         slot.1 = slot.1.wrapping_add(fixed * fixed);
     }
-    // Ratio keys are below 2^22.
+    // Ratio and money keys are below 2^22.
     keys.clear();
-    keys.extend(values.iter().map(|&value| float_key(value) as u32));
+    keys.extend(values.iter().map(|&value| key(value) as u32));
     histogram.record_keys(keys);
 }
 

@@ -3,111 +3,65 @@
 //!
 //! The rules: docs/MODEL.md §2.3 to §2.5.
 
-use super::streams::stream;
-use super::strength::{Arrival, daily_rate};
+use super::rules::drawn_down;
+use super::strength::Arrival;
+use super::withdrawal::Withdrawal;
 use super::{ContributorModel, Delivery, Key, Model, Trial};
 
 impl Model {
-    /// Each contingent's arrivals, delivery and withdrawal day (arrivals
-    /// end by `cutoff_all`, an end of mission), and the days it arrives
-    /// added to `jump_days` (part of [`Model::run_keyed`]).
+    /// Each contingent's planned waves (cut off by `cutoff_all`, an end of
+    /// mission, and the horizon), its withdrawal, and whether it is
+    /// followed event by event (`trial.plans.followed`); those that are not have
+    /// their waves cut off at their withdrawal day too, and their arrival
+    /// days added to `jump_days`. Returns whether the ceiling or the fund
+    /// can bind in this trial: then every contingent is followed, together
+    /// (part of [`Model::run_keyed`]).
     #[inline(always)]
-    pub(super) fn plan_contingents(&self, key: &Key, cutoff_all: u32, trial: &mut Trial) {
-        trial.arrivals.resize_with(self.contributors.len(), Vec::new);
-        trial.cutoffs.resize(self.contributors.len(), u32::MAX);
-        trial.deliveries.resize(self.contributors.len(), Delivery::default());
+    pub(super) fn plan_contingents(&self, key: &Key, cutoff_all: u32, trial: &mut Trial) -> bool {
+        let count = self.contributors.len();
+        trial.plans.arrivals.resize_with(count, Vec::new);
+        trial.plans.cutoffs.resize(count, u32::MAX);
+        trial.deliveries.resize(count, Delivery::default());
+        trial.plans.withdrawals.clear();
+        let mut most_present = 0u64;
         for (c, model) in self.contributors.iter().enumerate() {
             let anchor = match model.after {
                 None => Some(0),
                 Some(event) => trial.event_days[event],
             };
-            // The withdrawal day is drawn (from its own streams) only for a
-            // contingent that has someone to withdraw.
-            let mut withdrawal = None;
-            let mut withdrawal_day = || *withdrawal.get_or_insert_with(|| self.withdrawal_day(model, key));
-            let mut arrivals = std::mem::take(&mut trial.arrivals[c]);
-            let cutoff = || withdrawal_day().min(cutoff_all);
-            trial.deliveries[c] = self.plan_arrivals(model, key, anchor, cutoff, &mut arrivals);
+            let mut arrivals = std::mem::take(&mut trial.plans.arrivals[c]);
+            trial.deliveries[c] = self.plan_arrivals(model, key, anchor, || cutoff_all, &mut arrivals);
             let present = model.deployed > 0 || !arrivals.is_empty();
-            trial.cutoffs[c] = if present { withdrawal_day() } else { u32::MAX };
+            // Drawn (from its own stream) only for a contingent that has
+            // someone to withdraw.
+            trial
+                .plans
+                .withdrawals
+                .push(if present { Withdrawal::draw(model, key) } else { None });
+            most_present += u64::from(model.deployed) + arrivals.iter().map(|a| u64::from(a.size)).sum::<u64>();
+            trial.plans.arrivals[c] = arrivals;
+        }
+        let gated = self.timeline.gated(&trial.event_days, most_present);
+        trial.plans.followed.clear();
+        for c in 0..count {
+            let followed = gated || self.timeline.follows(c);
+            trial.plans.followed.push(followed);
+            if followed {
+                continue;
+            }
+            let withdrawal_day = trial.plans.withdrawals[c].map_or(u32::MAX, |w| w.day(self.horizon));
+            let arrivals = &mut trial.plans.arrivals[c];
+            trial.deliveries[c] = cut_off(arrivals, withdrawal_day, trial.deliveries[c]);
+            trial.plans.cutoffs[c] = withdrawal_day;
             trial.jump_days.extend(arrivals.iter().map(|a| a.day));
-            trial.arrivals[c] = arrivals;
         }
+        gated
     }
 
-    /// Day the contingent withdraws (`u32::MAX` if never): an exponential
-    /// wait with `P(within 365 days) = withdrawal_per_year`, rounded to the
-    /// nearest day like every drawn day (halves away from zero).
+    /// Day the contingent withdraws (`u32::MAX` if never, or if it has
+    /// nobody to withdraw), as the trial draws it (docs/MODEL.md §2.4).
     pub(super) fn withdrawal_day(&self, model: &ContributorModel, key: &Key) -> u32 {
-        let index = key.index;
-        let per_year = model.withdrawal.once(key);
-        if per_year <= 0.0 {
-            return u32::MAX;
-        }
-        let rate = daily_rate(per_year);
-        if rate.is_infinite() {
-            return 0;
-        }
-        let wait: f64 =
-            rand_distr::Distribution::sample(&rand_distr::Exp1, &mut stream(self.seed, index, model.withdrawal_time));
-        let day = (wait / rate).round();
-        if day > f64::from(self.horizon) {
-            u32::MAX
-        } else {
-            day as u32
-        }
-    }
-
-    /// Fills `arrivals` with the waves that arrive before `cutoff()` (asked
-    /// only when something is to arrive) and within the horizon, and says
-    /// what was delivered.
-    pub(super) fn plan_arrivals(
-        &self,
-        model: &ContributorModel,
-        key: &Key,
-        anchor: Option<u32>,
-        cutoff: impl FnOnce() -> u32,
-        arrivals: &mut Vec<Arrival>,
-    ) -> Delivery {
-        arrivals.clear();
-        let (seed, index) = (key.seed, key.index);
-        let Some(anchor) = anchor else {
-            return Delivery::default();
-        };
-        if model.pledged == 0 || !model.honoured.happens(seed, index) {
-            return Delivery::default();
-        }
-        let total = pledged_total(model, key);
-        if total == 0 {
-            return Delivery::default();
-        }
-        let waves = model.waves;
-        let mut day = u64::from(anchor) + model.first_arrival.once(key) as u64;
-        let mut gaps = model.interval.many(seed, index);
-        let limit = u64::from(cutoff().min(self.horizon.saturating_add(1)));
-        let mut delivered = 0;
-        let mut last_wave_day = None;
-        for wave in 0..waves {
-            if wave > 0 {
-                day += gaps.next() as u64;
-            }
-            let size = total / waves + u32::from(wave < total % waves);
-            if size == 0 {
-                break;
-            }
-            if day >= limit {
-                last_wave_day = None;
-                break;
-            }
-            arrivals.push(Arrival { day: day as u32, size });
-            delivered += size;
-            last_wave_day = Some(day as u32);
-        }
-        let complete = delivered == total;
-        Delivery {
-            delivered,
-            last_wave_day: last_wave_day.filter(|_| complete),
-        }
+        Withdrawal::draw(model, key).map_or(u32::MAX, |w| w.day(self.horizon))
     }
 
     /// Sums the contingents' head counts, saturating like every head count.
@@ -136,10 +90,18 @@ impl Model {
     }
 }
 
-/// The people a contributor's honoured pledge delivers in this trial
-/// (`round(pledged × fulfilment)`, §2.3), before any cut-off.
-pub(super) fn pledged_total(model: &ContributorModel, key: &Key) -> u32 {
-    (f64::from(model.pledged) * model.fulfilment.once(key)).round() as u32
+/// Drops the waves due on or after `limit` (a withdrawal), and says what
+/// the rest delivered (`planned`: what all of them would have).
+fn cut_off(arrivals: &mut Vec<Arrival>, limit: u32, planned: Delivery) -> Delivery {
+    let kept = arrivals.partition_point(|a| a.day < limit);
+    if kept == arrivals.len() {
+        return planned;
+    }
+    arrivals.truncate(kept);
+    Delivery {
+        delivered: arrivals.iter().map(|a| a.size).sum(),
+        last_wave_day: None,
+    }
 }
 
 /// Adds `counts` into `sums`, by `plain` additions (when no sum can pass
@@ -155,25 +117,17 @@ fn add_counts(sums: &mut [u32], counts: &[u32], plain: bool) {
 }
 
 /// Zeroes the count from the withdrawal day, and scales it down through the
-/// end-of-mission drawdown: `floor(n * max(0, 1 - (d - e) / drawdown))`.
+/// end-of-mission drawdown ([`drawn_down`]).
 pub(super) fn apply_cutoffs(days: &[u32], out: &mut [u32], withdrawal_day: u32, end_mission: Option<(u32, u32)>) {
     let first_cut = withdrawal_day.min(end_mission.map_or(u32::MAX, |(end, _)| end));
     // Days before both cut-offs keep their counts.
     let from = days.partition_point(|&day| day < first_cut);
     for (slot, &day) in out[from..].iter_mut().zip(&days[from..]) {
-        if day >= withdrawal_day {
-            *slot = 0;
-        } else if let Some((end, drawdown)) = end_mission
-            && day >= end
-        {
-            // Whole-number arithmetic: n * (D - k) / D, rounded down, exactly.
-            let elapsed = day - end;
-            *slot = if elapsed >= drawdown {
-                0
-            } else {
-                (u64::from(*slot) * u64::from(drawdown - elapsed) / u64::from(drawdown)) as u32
-            };
-        }
+        *slot = if day >= withdrawal_day {
+            0
+        } else {
+            drawn_down(u64::from(*slot), day, end_mission) as u32
+        };
     }
 }
 

@@ -17,7 +17,9 @@ impl Model {
             trial.report_positions.extend(0..self.report_days.len() as u32);
             return;
         }
-        if shrinking && self.ratio_targets {
+        // Every day is a report day (daily steps), or must be evaluated.
+        let daily = self.report_days.len() == self.horizon as usize + 1;
+        if daily || (shrinking && self.ratio_targets) {
             trial.days.extend(0..=self.horizon);
             trial.report_positions.extend_from_slice(&self.report_days);
             return;

@@ -9,7 +9,7 @@
 //! (`contributors.NAME.withdrawal_day`, `horizon + 1` when not within the
 //! horizon), since whether and when it leaves is random even at a fixed rate.
 
-use super::stepped::Named;
+use super::timeline::Named;
 use super::{AvailableModel, Chance, Draw, Key, Model};
 use crate::model::streams::stream;
 use crate::model::strength::unit;
@@ -112,7 +112,7 @@ impl Model {
             );
             add(path("day"), Source::EventDay(e), event.day.is_uncertain());
         }
-        for (i, (path, named)) in self.stepped.iter().flat_map(|p| &p.named).enumerate() {
+        for (i, (path, named)) in self.timeline.named.iter().enumerate() {
             let varies = match named {
                 Named::Draw(draw) => draw.is_uncertain(),
                 Named::Chance(chance) => uncertain_chance(chance),
@@ -255,7 +255,7 @@ impl Model {
             },
             Source::EventHappens(e) => bit(&self.events[e].happens),
             Source::EventDay(e) => self.events[e].day.once(key),
-            Source::Stepped(i) => match self.stepped.as_ref().and_then(|p| p.named.get(i)) {
+            Source::Stepped(i) => match self.timeline.named.get(i) {
                 Some((_, Named::Draw(draw))) => draw.once(key),
                 Some((_, Named::Chance(chance))) => bit(chance),
                 None => f64::NAN,

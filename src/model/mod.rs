@@ -21,11 +21,13 @@ mod days;
 mod draw;
 mod host;
 mod inputs;
-mod stepped;
+mod rules;
 mod streams;
 pub mod strength;
 mod targets;
+mod timeline;
 mod trial;
+mod withdrawal;
 
 use crate::scenario::{Available, Effect, HostPolice, Kind, Metric, Scenario};
 use contingents::apply_cutoffs;
@@ -33,11 +35,12 @@ use copula::Copula;
 use draw::Chance;
 pub use draw::{Draw, Key};
 pub use inputs::InputTable;
-pub use stepped::{DAYS_PER_MONTH, MAX_MONTHS_OF_COVER};
+pub use rules::Delivery;
 pub use streams::{GENERATOR_NAME, StreamId, StreamRng, stream};
 use strength::{Bridge, Schedule, Skipped, daily_rate, strength_at};
 pub(crate) use targets::first_pair_where;
-pub use trial::{CountSeries, Delivery, Trial};
+pub use timeline::{DAYS_PER_MONTH, MAX_MONTHS_OF_COVER};
+pub use trial::{CountSeries, Trial};
 
 #[derive(Debug, Clone)]
 struct HostModel {
@@ -156,8 +159,9 @@ pub struct Model {
     /// Per target: the share of the ceiling it asks for, if it is one.
     ceiling_shares: Vec<Option<f64>>,
     copula: Option<Copula>,
-    /// Model v2's day-by-day rules, when the scenario uses any.
-    stepped: Option<Box<stepped::Plan>>,
+    /// The rules of contingents followed event by event (rotations,
+    /// capabilities, a ceiling, a fund, transforms).
+    timeline: Box<timeline::Plan>,
 }
 
 impl Model {
@@ -201,9 +205,7 @@ impl Model {
             })
             .collect();
         let targets: Vec<(Metric, f64)> = scenario.targets.iter().map(|t| (t.metric, t.at_least)).collect();
-        let stepped = scenario
-            .is_stepped()
-            .then(|| Box::new(stepped::Plan::new(scenario, shared)));
+        let timeline = Box::new(timeline::Plan::new(scenario, shared));
         Model {
             seed: scenario.simulation.seed,
             horizon,
@@ -217,7 +219,7 @@ impl Model {
             contributors,
             events,
             ceiling_shares: scenario.targets.iter().map(|t| t.share_of_ceiling).collect(),
-            stepped,
+            timeline,
             copula,
         }
     }
@@ -228,6 +230,27 @@ impl Model {
         self.ratio_targets = targets.iter().any(|(m, _)| m.is_ratio());
         self.ceiling_shares = vec![None; targets.len()];
         self.targets = targets;
+    }
+
+    /// The earlier metric whose series metric `m` always is, if any: the
+    /// payroll is the host police (and its ratio theirs); with no layer
+    /// but the payroll, so are those available for duty.
+    pub fn same_series_as(&self, m: usize) -> Option<usize> {
+        let all_available = matches!(
+            self.host.as_ref().and_then(|h| h.available.as_ref()),
+            Some(AvailableModel::Payroll)
+        );
+        let original = match self.metrics.get(m)? {
+            Metric::HostPayroll => Metric::HostPolice,
+            Metric::PolicePer100kPayroll => Metric::PolicePer100k,
+            Metric::HostAvailable if all_available => Metric::HostPolice,
+            Metric::PolicePer100kAvailable if all_available => Metric::PolicePer100k,
+            _ => return None,
+        };
+        self.metrics
+            .iter()
+            .position(|&metric| metric == original)
+            .filter(|&o| o < m)
     }
 
     pub fn contributor_count(&self) -> usize {
@@ -256,37 +279,66 @@ impl Model {
         trial.correlated = correlated;
     }
 
+    /// One trial (docs/MODEL.md §2): events, each contingent's plan, the
+    /// contingents followed event by event, the host police, the
+    /// evaluated days, every head count on them, the sums and the targets.
     fn run_keyed(&self, key: &Key, trial: &mut Trial) {
-        if let Some(plan) = &self.stepped {
-            self.run_stepped(plan, key, trial);
-            return;
-        }
-        let (seed, index) = (key.seed, key.index);
         self.sample_events(key, trial);
         let end_mission = self.end_of_mission(trial);
         let cutoff_all = end_mission.map_or(u32::MAX, |(day, _)| day);
 
         trial.jump_days.clear();
-        self.plan_contingents(key, cutoff_all, trial);
+        let gated = self.plan_contingents(key, cutoff_all, trial);
+        let followed = trial.plans.followed.iter().any(|&f| f);
+        if followed {
+            let course = timeline::Course {
+                plans: &trial.plans,
+                event_days: &trial.event_days,
+                end: end_mission,
+                gated,
+            };
+            let (deliveries, jumps) = (&mut trial.deliveries, &mut trial.jump_days);
+            self.follow(key, &course, deliveries, jumps, &mut trial.timeline);
+        }
         let (host_initial, host_lambda) = self.plan_host(key, trial);
         let growth = self.growth.once(key);
         let population0 = self.population.once(key);
 
         self.choose_days(trial, growth < 0.0);
         Self::mark_reports(trial);
-        let n = trial.days.len();
 
         Self::fill_population(trial, population0, growth);
         self.fill_host(key, host_initial, host_lambda, trial);
-        let schedule = Schedule::new(&trial.days, &trial.is_report);
+        let most = self.fill_contributors(key, end_mission, trial);
+        let (days, events, history) = (&trial.days, &trial.event_days, &trial.timeline.history);
+        self.fill_series(days, events, history, followed, &mut trial.followed);
+        self.sum_contributors(trial, most);
+        self.settle_targets(key, host_lambda, trial);
+    }
 
+    /// Every contingent's head count on the evaluated days: a followed one
+    /// from its course, the others sampled on their own days (docs/MODEL.md
+    /// §2.7) and cut off by withdrawal and the end of mission. Returns the
+    /// most people all of them together can count.
+    fn fill_contributors(&self, key: &Key, end_mission: Option<(u32, u32)>, trial: &mut Trial) -> u64 {
+        let n = trial.days.len();
+        let schedule = Schedule::new(&trial.days, &trial.is_report);
         trial.contributor_strength.resize(n * self.contributors.len(), 0);
         trial.empty.clear();
         trial.empty.resize(self.contributors.len(), false);
         let mut most = 0;
         for (c, model) in self.contributors.iter().enumerate() {
             let out = &mut trial.contributor_strength[c * n..(c + 1) * n];
-            let total = u64::from(model.deployed) + trial.arrivals[c].iter().map(|a| u64::from(a.size)).sum::<u64>();
+            if trial.plans.followed[c] {
+                let history = &trial.timeline.history;
+                let highest = history.most(c);
+                most += u64::from(highest);
+                trial.empty[c] = highest == 0;
+                history.fill_count(c, &trial.days, out);
+                continue;
+            }
+            let total =
+                u64::from(model.deployed) + trial.plans.arrivals[c].iter().map(|a| u64::from(a.size)).sum::<u64>();
             most += total;
             if total == 0 {
                 out.fill(0);
@@ -294,21 +346,20 @@ impl Model {
                 continue;
             }
             let lambda = daily_rate(model.attrition.once(key));
-            let mut rng = stream(seed, index, model.process);
-            let mut bridge = Bridge::new(seed, index, model.bridge);
+            let mut rng = stream(key.seed, key.index, model.process);
+            let mut bridge = Bridge::new(key.seed, key.index, model.bridge);
             strength_at(
                 model.deployed,
-                &trial.arrivals[c],
+                &trial.plans.arrivals[c],
                 lambda,
                 schedule,
                 out,
                 &mut rng,
                 Skipped::Bridge(&mut bridge),
             );
-            apply_cutoffs(&trial.days, out, trial.cutoffs[c], end_mission);
+            apply_cutoffs(&trial.days, out, trial.plans.cutoffs[c], end_mission);
         }
-        self.sum_contributors(trial, most);
-        self.settle_targets(key, host_lambda, trial);
+        most
     }
 
     /// The host police's head count on the evaluated days. Other groups'

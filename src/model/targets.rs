@@ -56,7 +56,7 @@ fn counts_host(metric: Metric) -> bool {
 fn first_share_of_ceiling_day(trial: &Trial, metric: Metric, share: f64) -> Option<usize> {
     let series = trial.count_series(metric)?;
     (0..trial.days.len()).find(|&k| {
-        let ceiling = trial.ceiling.get(k).copied().unwrap_or(u64::MAX);
+        let ceiling = trial.followed.ceiling.get(k).copied().unwrap_or(u64::MAX);
         ceiling != u64::MAX && f64::from(series.at(k)) >= (share * ceiling as f64).ceil()
     })
 }

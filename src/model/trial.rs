@@ -2,17 +2,9 @@
 //! what each contributor delivered, and the targets' first days; reused
 //! from trial to trial by one worker.
 
+use super::rules::Delivery;
 use super::strength::Arrival;
 use crate::scenario::Metric;
-
-/// What one contributor did in one trial, besides its head counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Delivery {
-    /// Pledged personnel that arrived within the horizon.
-    pub delivered: u32,
-    /// Day the last wave arrived, if every wave arrived within the horizon.
-    pub last_wave_day: Option<u32>,
-}
 
 /// Buffers for one trial, reused across trials by one worker.
 #[derive(Debug, Default, Clone)]
@@ -47,24 +39,17 @@ pub struct Trial {
     pub first_reached: Vec<Option<u32>>,
     /// Per contributor: nobody on any day (lets recording skip it).
     pub(super) empty: Vec<bool>,
-    pub(super) arrivals: Vec<Vec<Arrival>>,
-    pub(super) cutoffs: Vec<u32>,
+    /// Each contributor's waves, withdrawal and way of sampling.
+    pub(super) plans: super::rules::Plans,
     pub(super) host_arrivals: Vec<Arrival>,
     pub(super) jump_days: Vec<u32>,
     pub(super) event_days: Vec<Option<u32>>,
     /// This trial's values of the correlated inputs.
     pub(super) correlated: Vec<f64>,
-    /// Model v2: each capability's count on each evaluated day,
-    /// `[capability][day]` flattened.
-    pub capability: Vec<u32>,
-    /// Model v2: the fund on each evaluated day: balance, monthly cost,
-    /// arrears and months of cover (the order of [`Metric::FUNDING`]).
-    pub fund: [Vec<f64>; 4],
-    /// Model v2: the ceiling in force on each evaluated day (`u64::MAX`:
-    /// none), kept only when a target is a share of it.
-    pub ceiling: Vec<u64>,
-    /// Model v2's day-by-day state, reused from trial to trial.
-    pub(super) stepped: super::stepped::Buffers,
+    /// The capabilities, the fund and the ceiling on each evaluated day.
+    pub followed: super::timeline::Series,
+    /// The followed contingents' state and course, reused from trial to trial.
+    pub(super) timeline: super::timeline::Buffers,
 }
 
 /// The head counts of a metric on each evaluated day: one series, or two
@@ -113,7 +98,7 @@ impl Trial {
             Metric::Contributor(c) => CountSeries::One(self.contributor(c)),
             Metric::Capability(i) => {
                 let n = self.days.len();
-                CountSeries::One(&self.capability[i * n..(i + 1) * n])
+                CountSeries::One(&self.followed.capability[i * n..(i + 1) * n])
             }
             Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
             Metric::PolicePer100kPayroll | Metric::PolicePer100kAvailable => return None,
@@ -143,7 +128,7 @@ impl Trial {
     #[inline]
     pub fn fund_series(&self, metric: Metric) -> Option<&[f64]> {
         let at = Metric::FUNDING.iter().position(|m| *m == metric)?;
-        Some(&self.fund[at])
+        Some(&self.followed.fund[at])
     }
 
     /// Appends a real-valued metric's values (ratios, money, months) on

@@ -7,7 +7,7 @@
 //! The rules: docs/MODEL.md §5.8.
 
 use crate::engine::Aggregates;
-use crate::engine::histogram::{count_value, float_value};
+use crate::engine::histogram::Binning;
 use crate::model::Model;
 use crate::scenario::{Metric, Scenario};
 
@@ -87,12 +87,9 @@ pub fn distribution(scenario: &Scenario, model: &Model, aggregates: &Aggregates,
         }
         let name = cell_text(&metric.name(scenario));
         let histogram = &aggregates.metrics[m];
+        let (binning, decimals) = (Binning::of(*metric), super::stats::decimals(*metric));
         histogram.for_each_count(r, |key, count| {
-            let value = if metric.is_ratio() {
-                number(float_value(key), 4)
-            } else {
-                number(count_value(key), 0)
-            };
+            let value = number(binning.value(key), decimals);
             rows.push(vec![
                 name.clone(),
                 date.clone(),

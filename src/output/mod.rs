@@ -111,7 +111,7 @@ pub fn render_with(
         (FILES[1], targets(scenario, model, aggregates)),
         (FILES[2], summary(scenario, model, aggregates)),
         (FILES[3], contributors(scenario, model, aggregates)),
-        (FILES[4], run_info(scenario, aggregates)),
+        (FILES[4], run_info(scenario, aggregates, &[])),
     ]
 }
 
@@ -392,19 +392,22 @@ fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> 
     csv_bytes(&header, rows)
 }
 
-fn run_info(scenario: &Scenario, aggregates: &Aggregates) -> Vec<u8> {
+/// `run_info.csv`, with `extra` columns after its own (`run --until-se`'s).
+pub fn run_info(scenario: &Scenario, aggregates: &Aggregates, extra: &[(&str, String)]) -> Vec<u8> {
     let simulation = &scenario.simulation;
+    let mut columns = vec![
+        ("start", simulation.start.format("%Y-%m-%d").to_string()),
+        ("horizon_days", simulation.horizon_days.to_string()),
+        ("step", simulation.step.as_str().to_string()),
+        ("overrides", scenario.overrides.join("; ")),
+    ];
+    columns.extend(extra.iter().cloned());
     info_row(
         &scenario.name,
-        &sha256_hex(&scenario.source),
+        &scenario.fingerprint(),
         simulation.seed,
         aggregates.trials,
-        &[
-            ("start", simulation.start.format("%Y-%m-%d").to_string()),
-            ("horizon_days", simulation.horizon_days.to_string()),
-            ("step", simulation.step.as_str().to_string()),
-            ("overrides", scenario.overrides.join("; ")),
-        ],
+        &columns,
     )
 }
 

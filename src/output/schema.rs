@@ -222,6 +222,44 @@ pub const SENSITIVITY_COLUMNS: [&str; 7] = [
     "mean_when_input_high",
 ];
 
+/// `forcegen sensitivity --sobol`: first- and total-order Sobol indices.
+pub const SOBOL: &str = "sobol.csv";
+pub const SOBOL_COLUMNS: [&str; 8] = [
+    "output",
+    "input",
+    "first",
+    "first_low",
+    "first_high",
+    "total",
+    "total_low",
+    "total_high",
+];
+
+/// `forcegen solve`: every value tried, one answer per input, what
+/// produced them, and the page of its charts.
+pub const SOLVE: &str = "solve.csv";
+pub const SOLVE_SUMMARY: &str = "solve_summary.csv";
+pub const SOLVE_INFO: &str = "solve_info.csv";
+pub const SOLVE_PAGE: &str = "solve.html";
+pub const SOLVE_COLUMNS: [&str; 5] = ["input", "value", "chance", "chance_se", "trials"];
+pub const SOLVE_SUMMARY_COLUMNS: [&str; 6] = ["input", "answer", "low", "high", "chance", "chance_se"];
+pub const SOLVE_INFO_COLUMNS: [&str; 14] = [
+    INFO_COLUMNS[0],
+    INFO_COLUMNS[1],
+    INFO_COLUMNS[2],
+    INFO_COLUMNS[3],
+    INFO_COLUMNS[4],
+    INFO_COLUMNS[5],
+    "target",
+    "by",
+    "event",
+    "goal",
+    "direction",
+    "band_se",
+    "overrides",
+    "varies",
+];
+
 /// `forcegen compare`.
 pub const COMPARE: &str = "compare.csv";
 pub const COMPARE_INFO: &str = "compare_info.csv";
@@ -310,13 +348,17 @@ pub const RECORDS_COLUMNS: [&str; 10] = [
     "peak_date",
     "as_of_date",
 ];
-pub const RECORDS_OPTIONAL: [&str; 1] = ["source"];
+/// `exclude`: a reason to keep the row out of the fit (docs/calibration.md).
+pub const RECORDS_OPTIONAL: [&str; 5] = ["id", "source", "confidence", "exclude", "notes"];
 
 /// `forcegen calibrate`: `calibration.csv`, `priors.toml` and the info file.
 pub const CALIBRATION: &str = "calibration.csv";
 pub const PRIORS: &str = "priors.toml";
 pub const CALIBRATION_INFO: &str = "calibration_info.csv";
-pub const CALIBRATION_COLUMNS: [&str; 10] = [
+/// `calibrate --validate COLUMN`: the held-out scores (docs/calibration.md).
+pub const VALIDATION: &str = "validation.csv";
+pub const VALIDATION_COLUMNS: [&str; 5] = ["mission", "records", "score", "fitted", "flat"];
+pub const CALIBRATION_COLUMNS: [&str; 11] = [
     "group",
     "quantity",
     "estimate",
@@ -327,4 +369,5 @@ pub const CALIBRATION_COLUMNS: [&str; 10] = [
     "never_honoured",
     "used",
     "resamples",
+    "shrinkage",
 ];

@@ -6,7 +6,7 @@
 //! The rules: docs/MODEL.md §4.3 to §4.5.
 
 use crate::engine::aggregate::{RATIO_SCALE, sum_scale};
-use crate::engine::histogram::{DayHistogram, EXACT_LIMIT, count_value, float_value};
+use crate::engine::histogram::{Binning, DayHistogram, EXACT_LIMIT, count_value};
 use crate::scenario::Metric;
 
 /// Percentiles reported for every metric and day.
@@ -100,7 +100,7 @@ fn count_stats_at(histogram: &DayHistogram, large: (u128, u128), day: usize, tri
 
 /// Stats of a ratio metric on report day `day`.
 pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, trials: u64) -> DayStats {
-    scaled_stats(histogram, sums, RATIO_SCALE, day, trials, &PERCENTS).five()
+    scaled_stats(histogram, sums, (RATIO_SCALE, Binning::Ratio), day, trials, &PERCENTS).five()
 }
 
 /// Stats of any metric on report day `day`; `sums` are its fixed-point
@@ -127,7 +127,10 @@ pub fn metric_stats_at(
     percents: &[u32],
 ) -> Stats {
     let mut stats = match sums {
-        Some(sums) if metric.has_sums() => scaled_stats(histogram, sums, sum_scale(metric).0, day, trials, percents),
+        Some(sums) if metric.has_sums() => {
+            let scale = sum_scale(metric).0;
+            scaled_stats(histogram, sums, (scale, Binning::of(metric)), day, trials, percents)
+        }
         _ => count_stats_at(histogram, large, day, trials, percents),
     };
     if metric == Metric::MonthsOfCover {
@@ -148,11 +151,12 @@ pub fn decimals(metric: Metric) -> usize {
     }
 }
 
-/// Stats of a real-valued metric whose sums are in units of 1/`scale`.
+/// Stats of a real-valued metric whose sums are in units of 1/`scale`,
+/// its values kept in bins by `binning`, at the percentiles `percents`.
 fn scaled_stats(
     histogram: &DayHistogram,
     sums: (u128, u128),
-    scale: f64,
+    (scale, binning): (f64, Binning),
     day: usize,
     trials: u64,
     percents: &[u32],
@@ -162,7 +166,7 @@ fn scaled_stats(
     Stats {
         mean,
         sd,
-        percentiles: keys.iter().map(|&k| float_value(k)).collect(),
+        percentiles: keys.iter().map(|&k| binning.value(k)).collect(),
     }
 }
 

@@ -357,7 +357,39 @@ fn outcome_words(outcome: &str, never: u32) -> String {
         "police_per_100k_at_horizon" => "police per 100,000 at the horizon".to_string(),
         other => match other.strip_prefix("day_reached:") {
             Some(target) => format!("day \"{}\" is reached ({never} = not by the horizon)", uncell(target)),
-            None => super::pages::sensitivity::describe(uncell(other)),
+            None => describe_outcome(uncell(other)),
+        },
+    }
+}
+
+/// An outcome of `sensitivity.csv` or `drivers.csv` in words (a
+/// tornado's axis).
+pub fn describe_outcome(outcome: &str) -> String {
+    let on_date = |name: &str| {
+        let date = outcome.strip_prefix(name)?.strip_prefix("_on_")?;
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+        Some(date.format("%-d %b %Y").to_string())
+    };
+    if let Some(date) = on_date("international") {
+        return format!("international personnel on {date} (mean)");
+    }
+    if let Some(date) = on_date("police_per_100k") {
+        return format!("police per 100,000 on {date} (mean)");
+    }
+    if let Some((date, target)) = outcome
+        .strip_prefix("reached_by_")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map_or(date.to_string(), |d| d.format("%-d %b %Y").to_string());
+        return format!("chance of reaching \"{target}\" by {date} (share of trials)");
+    }
+    match outcome {
+        "international_at_horizon" => "international personnel on the horizon day (mean)".to_string(),
+        "police_per_100k_at_horizon" => "police per 100,000 on the horizon day (mean)".to_string(),
+        other => match other.strip_prefix("day_reached:") {
+            Some(target) => format!("day \"{target}\" is first reached (mean; past the horizon = never)"),
+            None => other.to_string(),
         },
     }
 }

@@ -57,6 +57,15 @@ pub enum Dist {
         p5: f64,
         p95: f64,
     },
+    /// What is left of a lognormal delay `T` past `after` days, given that
+    /// it is longer: `T - after` given `T > after`. Made only by an
+    /// age-aware prior (`prior(GROUP.delay, pledged = DATE)`), never
+    /// written by hand; `after` is above 0.
+    Remaining {
+        mu: f64,
+        sigma: f64,
+        after: f64,
+    },
 }
 
 /// Largest magnitude any distribution parameter may have.
@@ -121,7 +130,8 @@ impl Dist {
             | Dist::LogNormal { .. }
             | Dist::Gamma { .. }
             | Dist::Exponential { .. }
-            | Dist::Range { .. } => f64::INFINITY,
+            | Dist::Range { .. }
+            | Dist::Remaining { .. } => f64::INFINITY,
         }
     }
 
@@ -141,8 +151,40 @@ impl Dist {
                 let (mu, sigma) = range_params(p5, p95);
                 (mu + sigma * sigma / 2.0).exp()
             }
+            Dist::Remaining { mu, sigma, after } => remaining_mean(mu, sigma, after),
         }
     }
+}
+
+/// The standard normal upper tail, `1 - Phi(z)`, accurate far out.
+pub fn normal_survival(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// `S(after)` of the lognormal `(mu, sigma)`: the share of delays longer
+/// than `after` days (1 for `after` <= 0).
+pub fn lognormal_survival(mu: f64, sigma: f64, after: f64) -> f64 {
+    if after <= 0.0 {
+        return 1.0;
+    }
+    normal_survival((after.ln() - mu) / sigma)
+}
+
+/// `E[T - a | T > a]` for a lognormal `T`: `E[T; T > a] / S(a) - a`, with
+/// `E[T; T > a] = exp(mu + sigma^2 / 2) S_z((ln a - mu - sigma^2) / sigma)`.
+fn remaining_mean(mu: f64, sigma: f64, after: f64) -> f64 {
+    let z = (after.ln() - mu) / sigma;
+    let tail = (mu + sigma * sigma / 2.0).exp() * normal_survival(z - sigma);
+    (tail / normal_survival(z) - after).max(0.0)
+}
+
+/// The `p` quantile of `T - a` given `T > a`: the `T` whose survival is
+/// `S(a) (1 - p)`, found through the inverse of erfc so that a tiny `S(a)`
+/// keeps its precision.
+fn remaining_quantile(mu: f64, sigma: f64, after: f64, p: f64) -> f64 {
+    let left = lognormal_survival(mu, sigma, after) * (1.0 - p);
+    let z = std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * left);
+    ((mu + sigma * z).exp() - after).max(0.0)
 }
 
 impl Dist {
@@ -172,6 +214,7 @@ impl Dist {
                 let (mu, sigma) = range_params(p5, p95);
                 sd::LogNormal::new(mu, sigma).ok().map(|d| d.inverse_cdf(p))
             }
+            Dist::Remaining { mu, sigma, after } => Some(remaining_quantile(mu, sigma, after, p)),
         };
         // Parameters were validated when parsed; NaN would show in every output.
         q.unwrap_or(f64::NAN)
@@ -329,7 +372,15 @@ pub enum Sampler {
     LogNormal(LogNormal<f64>),
     Beta(Beta<f64>),
     Gamma(Gamma<f64>),
-    Exponential { mean: f64 },
+    Exponential {
+        mean: f64,
+    },
+    /// [`Dist::Remaining`], drawn by its inverse CDF.
+    Remaining {
+        mu: f64,
+        sigma: f64,
+        after: f64,
+    },
 }
 
 impl Sampler {
@@ -351,6 +402,7 @@ impl Sampler {
                 let (mu, sigma) = range_params(p5, p95);
                 Sampler::LogNormal(LogNormal::new(mu, sigma).map_err(|e| err(&e))?)
             }
+            Dist::Remaining { mu, sigma, after } => Sampler::Remaining { mu, sigma, after },
         })
     }
 
@@ -369,6 +421,10 @@ impl Sampler {
             Sampler::Exponential { mean } => {
                 let unit: f64 = Exp1.sample(rng);
                 unit * mean
+            }
+            Sampler::Remaining { mu, sigma, after } => {
+                let u: f64 = rand_distr::Open01.sample(rng);
+                remaining_quantile(*mu, *sigma, *after, u)
             }
         }
     }

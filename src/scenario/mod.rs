@@ -9,6 +9,7 @@ pub mod correlation;
 pub mod dates;
 mod dist;
 mod error;
+mod inputs;
 mod limits;
 mod mission;
 pub mod overrides;
@@ -19,7 +20,9 @@ mod sections;
 
 use chrono::NaiveDate;
 
-pub use dist::{Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, normal_cdf, range_params};
+pub use dist::{
+    Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, lognormal_survival, normal_cdf, normal_survival, range_params,
+};
 pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
 pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS,
@@ -67,6 +70,25 @@ pub struct Scenario {
     /// The values taken from the `priors` file (`prior(GROUP.FIELD)`), in
     /// the order read; empty without one.
     pub prior_uses: Vec<priors::PriorUse>,
+    /// The SHA-256 of the `priors` file's bytes, when the scenario names one.
+    pub priors_sha256: Option<String>,
+}
+
+/// The scenario's fingerprint (`scenario_sha256`): the SHA-256 of its text,
+/// and with a priors file, of its text and the file's SHA-256, so that runs
+/// of one text with different priors never pass for the same scenario.
+pub fn fingerprint(source: &str, priors_sha256: Option<&str>) -> String {
+    match priors_sha256 {
+        None => priors::sha256_hex(source.as_bytes()),
+        Some(priors) => priors::sha256_hex(format!("{source}\n# priors file SHA-256 {priors}\n").as_bytes()),
+    }
+}
+
+impl Scenario {
+    /// [`fingerprint`] of this scenario.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.source, self.priors_sha256.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -515,69 +537,6 @@ impl Scenario {
         metrics
     }
 
-    /// Every uncertain input with its path, in scenario order.
-    pub fn inputs(&self) -> Vec<&Input> {
-        let mut inputs = vec![&self.population.initial, &self.population.annual_growth];
-        if let Some(host) = &self.host_police {
-            inputs.push(&host.initial);
-            inputs.push(&host.attrition_per_year);
-            inputs.extend(host.intakes.iter().map(|i| &i.size));
-            if let Some(layers) = &host.layers {
-                inputs.extend(&layers.course_days);
-                match &layers.available {
-                    Available::Payroll => {}
-                    Available::Share(share) => inputs.push(share),
-                    Available::Series(entries) => inputs.extend(entries.iter().map(|e| &e.count)),
-                }
-            }
-        }
-        for c in &self.contributors {
-            inputs.extend([
-                &c.fulfilment,
-                &c.first_arrival_days,
-                &c.wave_interval_days,
-                &c.attrition_per_year,
-                &c.withdrawal_per_year,
-            ]);
-            if let Some(r) = &c.rotation {
-                inputs.extend([&r.tour_days, &r.relief, &r.relief_gap_days]);
-                inputs.extend(&r.first_rotation_days);
-            }
-            if let ContributorCost::Own(cost) = &c.cost {
-                inputs.push(cost);
-            }
-        }
-        inputs.extend(self.events.iter().map(|e| &e.day));
-        if let Some(f) = &self.funding {
-            inputs.extend([&f.start_balance, &f.cost_per_person_month]);
-            for c in &f.contributions {
-                inputs.extend([&c.amount, &c.day]);
-                if let Some(freeze) = &c.freeze {
-                    inputs.extend([&freeze.day, &freeze.share]);
-                }
-            }
-            for o in &f.outside {
-                inputs.extend([&o.day, &o.share]);
-            }
-        }
-        inputs
-    }
-
-    /// The inputs drawn anew for each intake class or wave gap rather than
-    /// once per trial (a one-off class's size is drawn once).
-    pub fn per_class_inputs(&self) -> Vec<&Input> {
-        let mut inputs: Vec<&Input> = Vec::new();
-        if let Some(host) = &self.host_police {
-            let recurring = host
-                .intakes
-                .iter()
-                .filter(|i| matches!(i.schedule, IntakeSchedule::Recurring { .. }));
-            inputs.extend(recurring.map(|i| &i.size));
-        }
-        inputs.extend(self.contributors.iter().map(|c| &c.wave_interval_days));
-        inputs
-    }
-
     /// The ceiling in force on every day: `[mission] ceiling` when no
     /// event may set another (a `transform` with a `ceiling`).
     pub fn fixed_ceiling(&self) -> Option<u64> {
@@ -617,19 +576,6 @@ impl Scenario {
     /// for duty are told apart, and their metrics reported).
     pub fn has_host_layers(&self) -> bool {
         self.host_police.as_ref().is_some_and(|h| h.layers.is_some())
-    }
-
-    /// True when the scenario uses a model v2 rule that needs the
-    /// day-by-day trial: a fund, a ceiling, a transform, rotations or
-    /// capabilities.
-    pub fn is_stepped(&self) -> bool {
-        self.funding.is_some()
-            || self.mission.as_ref().is_some_and(|m| m.ceiling.is_some())
-            || self.events.iter().any(|e| matches!(e.effect, Effect::Transform { .. }))
-            || self
-                .contributors
-                .iter()
-                .any(|c| c.rotation.is_some() || !c.capabilities.is_empty())
     }
 
     /// The report days (see [`Simulation::report_days`]).

@@ -87,6 +87,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         lines: None,
         priors: None,
         prior_uses: Vec::new(),
+        start: None,
     };
     if !errors.is_empty() {
         for e in errors {
@@ -180,6 +181,7 @@ impl Reader<'_> {
         let (simulation, dates) = match self.sub_table(root, "simulation") {
             Some(t) => {
                 let start = self.start(&t);
+                self.start = start;
                 // Dates elsewhere count from a valid start even when another
                 // key of [simulation] is wrong.
                 (self.simulation(&t, start), start.map_or(Dates::Unknown, Dates::From))
@@ -233,6 +235,10 @@ impl Reader<'_> {
             funding,
             capability_names,
             prior_uses: std::mem::take(&mut self.prior_uses),
+            priors_sha256: match &self.priors {
+                Some(Ok(priors)) => Some(priors.sha256.clone()),
+                _ => None,
+            },
         };
         scenario.correlations = self.correlations(root, &scenario);
         Some(scenario)

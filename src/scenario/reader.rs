@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 use super::dates;
 use super::error::{LineIndex, Problem};
 use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS};
-use super::priors::{PriorUse, Priors, reference};
+use super::priors::{PriorUse, Priors, parse_reference, reference};
 use super::{Dist, FORMS_HELP, Input, MAX_AMOUNT, ValueKind};
 
 pub(crate) type Value<'a> = Spanned<DeValue<'a>>;
@@ -64,6 +64,8 @@ pub(crate) struct Reader<'t> {
     pub(crate) priors: Option<Result<Priors, ()>>,
     /// The values taken from it.
     pub(crate) prior_uses: Vec<PriorUse>,
+    /// `simulation.start`, once read (an age-aware prior counts from it).
+    pub(crate) start: Option<NaiveDate>,
 }
 
 impl Reader<'_> {
@@ -341,29 +343,33 @@ impl Reader<'_> {
         name: &str,
         kind: Option<ValueKind>,
     ) -> Option<Dist> {
-        let found = match &self.priors {
-            None => Err(
+        let found = match (&self.priors, self.start) {
+            (None, _) => Err(
                 "needs a priors file: add priors = \"FILE\" (written by forcegen calibrate) at the top of \
                          the scenario"
                     .to_string(),
             ),
-            // The file could not be read: already reported at `priors`.
-            Some(Err(())) => return None,
-            Some(Ok(priors)) => priors
-                .lookup(name, kind)
-                .map(|(dist, text)| (dist.clone(), text.to_string(), priors.file.clone())),
+            // The file could not be read, or the start is not valid: already reported.
+            (Some(Err(())), _) | (_, None) => return None,
+            (Some(Ok(priors)), Some(start)) => parse_reference(name).and_then(|reference| {
+                let (dist, text) = priors.lookup(reference, kind, start)?;
+                let group = reference.name.rsplit_once('.').map_or("", |(g, _)| g);
+                Ok((dist, text, priors.file.clone(), priors.records(group)))
+            }),
         };
         match found {
-            Ok((dist, text, file)) => {
-                let value = match kind {
-                    None => format!("{:.4} (the mean of {text})", dist.mean()),
-                    Some(_) => text,
+            Ok((dist, text, file, records)) => {
+                let value = match (kind, name.contains(',')) {
+                    (None, false) => format!("{:.4} (the mean of {text})", dist.mean()),
+                    (None, true) => format!("{:.4} = {text}", dist.mean()),
+                    (Some(_), _) => text,
                 };
                 self.prior_uses.push(PriorUse {
                     field: field.to_string(),
                     prior: name.to_string(),
                     file,
                     value,
+                    records,
                 });
                 Some(dist)
             }

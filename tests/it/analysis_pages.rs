@@ -1,5 +1,5 @@
 //! The pages of the analysis commands (`sensitivity.html`, `sweep.html`,
-//! `compare.html`, `backtest.html`): every chart is there (each `<svg>`
+//! `solve.html`, `compare.html`, `backtest.html`): every chart is there (each `<svg>`
 //! parsed with roxmltree), its axes hold the data of the CSV files it is
 //! built from, its labels name what it shows, the page names the run, and
 //! the page rebuilt from the CSV files equals the written one.
@@ -484,4 +484,64 @@ fn a_damaged_file_is_an_error_naming_it() {
         text.contains("sweep.csv") && text.contains("line 2") && text.contains("p_reached_by_report_date"),
         "{text}"
     );
+}
+
+#[test]
+fn solve_page_draws_each_value_tried_the_goal_and_the_answer() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("s");
+    forcegen()
+        .args([
+            "solve",
+            "--trials",
+            "500",
+            "--seed",
+            "5",
+            "-q",
+            "--target",
+            "MSS at 1,000",
+        ])
+        .args([
+            "--chance",
+            "0.7",
+            "--vary",
+            "contributors.Kenya.probability",
+            "--range",
+            "0..1",
+        ])
+        .args(["--by", "2025-09-30"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let html = page(&out, "solve.html");
+    let charts = charts(&html);
+    assert_eq!(charts.len(), 1);
+    let chart = chart(&charts, "chart-solve-1");
+    has_text(&chart, "contributors.Kenya.probability: chance by value");
+    has_text(&chart, "goal 70.0%");
+    let (header, rows) = read_csv(&out.join("solve_summary.csv"));
+    let answer = cell(&header, &rows[0], "answer");
+    has_text(&chart, &format!("answer {answer}"));
+    for column in ["answer", "low", "high"] {
+        holds(chart.x, num(cell(&header, &rows[0], column)), column);
+    }
+    holds(chart.y, 0.7, "the goal");
+    let (header, rows) = read_csv(&out.join("solve.csv"));
+    for row in &rows {
+        let (p, se) = (num(cell(&header, row, "chance")), num(cell(&header, row, "chance_se")));
+        holds(chart.x, num(cell(&header, row, "value")), "value");
+        holds(chart.y, (p + 2.0 * se).min(1.0), "chance + 2 SE");
+        holds(chart.y, (p - 2.0 * se).max(0.0), "chance - 2 SE");
+    }
+    for named in [
+        "MSS at 1,000&quot; is reached by 2025-09-30",
+        "500 trials, seed 5",
+        "<ul id=\"findings\">",
+    ] {
+        assert!(html.contains(named), "the page does not say {named}");
+    }
+    let names = ["solve.csv", "solve_summary.csv", "solve_info.csv"];
+    let rebuilt = pages::solve::render(&files(&out, &names)).unwrap();
+    assert_eq!(rebuilt, html, "the page rebuilt from the CSV files");
 }

@@ -535,7 +535,12 @@ fn bad_observed_files_stop_with_exit_2_naming_file_line_and_column_and_write_not
         assert!(output.stdout.is_empty());
         let _ = fs::remove_file(observed);
     }
-    // A missing observed file, and a bad scenario, are also exit 2.
+}
+
+#[test]
+fn a_missing_observed_file_or_a_bad_scenario_is_exit_2() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let scenario = write_file(dir.path(), "small.toml", SMALL);
     let missing = forcegen()
         .arg("backtest")
         .arg(&scenario)

@@ -225,7 +225,24 @@ fn scenario_priors_errors_name_the_field_and_what_exists() {
             "s.toml:2:10: field `priors`: cannot read the priors file",
         ),
         (scenario("", "prior(all.honour)"), "needs a priors file"),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.honour, pledged = 2024-02-30)"),
+            "s.toml:11:15: field `contributors.K.probability`: \"prior(all.honour, pledged = 2024-02-30)\": pledged = \"2024-02-30\" is not a date",
+        ),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.honour, pledged = 2024-01-02)"),
+            "pledged = 2024-01-02 is after the scenario's start 2024-01-01",
+        ),
+        (
+            scenario("priors = \"p.toml\"\n", "prior(all.honour, pledged = 2023-01-02)"),
+            "an age-aware prior needs the group's delay",
+        ),
+        (
+            scenario("priors = \"bad.toml\"\n", "prior(all.honour)"),
+            "bad.toml:2:10: `all.honour`: \"uniform(5, 7)\" can fall outside what a `honour` prior allows",
+        ),
     ];
+    write_file(dir.path(), "bad.toml", "[all]\nhonour = \"uniform(5, 7)\"\n");
     for (text, expected) in cases {
         let file = write_file(dir.path(), "s.toml", &text);
         let output = forcegen().arg("validate").arg(&file).output().unwrap();
@@ -236,87 +253,321 @@ fn scenario_priors_errors_name_the_field_and_what_exists() {
             stderr_of(&output)
         );
     }
+    a_prior_of_one_record_is_warned_of(dir.path(), &scenario("priors = \"one.toml\"\n", "prior(asia.honour)"));
     #[cfg(unix)]
-    {
-        std::os::unix::fs::symlink(dir.path().join("p.toml"), dir.path().join("link.toml")).unwrap();
-        let file = write_file(
-            dir.path(),
-            "s.toml",
-            &scenario("priors = \"link.toml\"\n", "prior(all.honour)"),
-        );
-        let output = forcegen().arg("validate").arg(&file).output().unwrap();
-        assert!(
-            stderr_of(&output).contains("is a symbolic link"),
-            "{}",
-            stderr_of(&output)
-        );
-    }
+    a_linked_priors_file_is_refused(dir.path(), &scenario("priors = \"link.toml\"\n", "prior(all.honour)"));
+}
+
+/// A prior fitted to one record is warned of, in validate and run.
+fn a_prior_of_one_record_is_warned_of(dir: &Path, text: &str) {
+    write_file(dir, "one.toml", "[asia]\nrecords = 1\nhonour = \"beta(1, 2)\"\n");
+    let file = write_file(dir, "s.toml", text);
+    let output = forcegen().arg("validate").arg(&file).output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let expected = "warning: contributors.K.probability: prior(asia.honour) of ";
+    assert!(stderr_of(&output).contains(expected), "{}", stderr_of(&output));
+    let out = dir.join("run");
+    let output = forcegen()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--trials",
+            "10",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stderr_of(&output).contains("was fitted to one record"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+/// A priors file that is a symbolic link is refused.
+#[cfg(unix)]
+fn a_linked_priors_file_is_refused(dir: &Path, text: &str) {
+    std::os::unix::fs::symlink(dir.join("p.toml"), dir.join("link.toml")).unwrap();
+    let file = write_file(dir, "s.toml", text);
+    let output = forcegen().arg("validate").arg(&file).output().unwrap();
+    assert!(
+        stderr_of(&output).contains("is a symbolic link"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+/// Runs `forcegen calibrate ARGS --out OUT -q` in the repository.
+fn calibrate_shipped(args: &[&str], out: &Path) -> String {
+    let output = forcegen()
+        .current_dir(repo())
+        .arg("calibrate")
+        .args(args)
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A priors file after its first line (which names the version that wrote it).
+fn after_version(text: &str) -> String {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    assert!(first.starts_with("# Priors fitted by forcegen calibrate "), "{first}");
+    rest.to_string()
 }
 
 #[test]
 fn the_shipped_records_fit_and_the_calibrated_priors_are_reproduced() {
     let dir = tempfile::tempdir().unwrap();
+    let stdout = calibrate_shipped(&["data/pledges.csv", "--by", "region"], &dir.path().join("out"));
+    assert!(stdout.contains("54 records in 4 groups"), "{stdout}");
+    for region in ["africa", "americas", "asia"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{region} ")))
+            .expect("a row");
+        // Each group's weights on the pooled fit are shown.
+        assert!(
+            row.trim_end().split(' ').next_back().unwrap().matches('/').count() == 2,
+            "{row}"
+        );
+    }
+    // Each shipped priors file is what the command in its scenario writes,
+    // byte for byte after the version line.
+    for (records, priors) in [
+        ("data/pledges-2024-09.csv", "data/priors-2024-09.toml"),
+        ("data/pledges-2026-04.csv", "data/priors-2026-04.toml"),
+    ] {
+        let out = dir.path().join(priors.replace('/', "-"));
+        calibrate_shipped(&[records, "--by", "region", "-q"], &out);
+        let shipped = fs::read_to_string(repo().join(priors)).unwrap();
+        let written = fs::read_to_string(out.join("priors.toml")).unwrap();
+        assert_eq!(after_version(&written), after_version(&shipped), "{priors}");
+    }
+    for (scenario, field, prior) in [
+        (
+            "haiti-mss-2024-09-calibrated.toml",
+            "contributors.Benin.probability",
+            "prior(africa.honour, pledged = 2024-02-26)",
+        ),
+        (
+            "haiti-gsf-2026-04.toml",
+            "contributors.Chad.first_arrival_days",
+            "prior(africa.delay, pledged = 2025-12-09)",
+        ),
+    ] {
+        let explain = forcegen()
+            .arg("explain")
+            .arg(scenarios_dir().join(scenario))
+            .output()
+            .unwrap();
+        assert!(explain.status.success(), "{}", stderr_of(&explain));
+        let text = String::from_utf8_lossy(&explain.stdout);
+        assert!(text.contains(&format!("{field} = {prior} = ")), "{text}");
+    }
+}
+
+#[test]
+fn the_shipped_records_validate_by_mission() {
+    let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = forcegen()
-        .current_dir(repo())
-        .args([
-            "calibrate",
-            "data/pledges.csv",
-            "--by",
-            "region",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
+    let stdout = calibrate_shipped(&["data/pledges.csv", "--validate", "mission"], &out);
+    let (_, rows) = read_csv(&out.join("validation.csv"));
+    // 13 missions less the excluded-only ECOMIL, and "all"; four scores each.
+    assert_eq!(rows.len(), 13 * 4, "{stdout}");
+    let all: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "all").collect();
+    assert_eq!(all[0][1], "54");
+    // The records beat the flat prior on the honour Brier score.
+    let (fitted, flat): (f64, f64) = (all[0][3].parse().unwrap(), all[0][4].parse().unwrap());
+    assert!(fitted < flat, "{fitted} vs {flat}");
+}
+
+/// `n` records of one region, a third of them still open (for the limits).
+fn many_records(n: usize) -> String {
+    let mut text = HEADER.to_string();
+    for i in 0..n {
+        let row = match i % 3 {
+            0 => format!(
+                "M,C{i},x,police,2020-01-01,100,2020-0{}-15,{},,2021-01-01\n",
+                2 + i % 7,
+                1 + i % 100
+            ),
+            1 => format!("M,C{i},x,police,2020-01-01,100,,0,,2021-01-01\n"),
+            _ => format!("M,C{i},x,police,2020-01-01,100,,,,2021-0{}-01\n", 1 + i % 9),
+        };
+        text.push_str(&row);
+    }
+    text
+}
+
+#[test]
+fn records_times_resamples_is_bounded_up_front() {
+    let stderr = refused(&many_records(2000), &["--resamples", "10000"]);
+    assert!(
+        stderr.contains("2000 records x 10000 resamples = 20000000")
+            && stderr.contains("at most 10000000")
+            && stderr.contains("lower --resamples to 5000"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn by_columns_whose_joined_names_collide_are_refused() {
+    let text = format!("{HEADER}M,A,x/y,z,2020-01-01,5,,,,2021-01-01\nM,B,x,y/z,2020-01-01,5,,,,2021-01-01\n");
+    let stderr = refused(&text, &["--by", "region", "--by", "kind"]);
+    assert!(
+        stderr.contains("(\"x\", \"y/z\") and (\"x/y\", \"z\") both make the group name \"x/y/z\""),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_calibrate_with_130_and_writes_nothing() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let records = write_file(dir.path(), "r.csv", &many_records(10_000));
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_forcegen"))
+        .args(["calibrate", records.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "calibrate ended before Ctrl-C");
+    // SAFETY: sends SIGINT to our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("still running 10 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        signalled.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        signalled.elapsed()
+    );
+    let written: Vec<String> = if out.exists() { entries(&out) } else { Vec::new() };
+    assert!(written.is_empty(), "nothing is written: {written:?}");
+}
+
+#[test]
+fn validate_holds_out_each_mission_and_scores_the_flat_prior_as_its_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    // Mission N: one arrival after 100 days watched 366, 80 of 100 delivered.
+    let text = format!("{HEADER}{ROWS}N,K,africa,police,2020-01-01,100,2020-04-10,80,,2021-01-01\n");
+    let records = write_file(dir.path(), "r.csv", &text);
+    let out = dir.path().join("out");
+    let args = [
+        "calibrate",
+        records.to_str().unwrap(),
+        "--validate",
+        "mission",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = forcegen().args(args).output().unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("africa") && stdout.contains("americas") && stdout.contains(" to "),
-        "{stdout}"
+    assert!(stdout.contains("Held out one mission at a time"), "{stdout}");
+    let (header, rows) = read_csv(&out.join("validation.csv"));
+    assert_eq!(header, ["mission", "records", "score", "fitted", "flat"]);
+    // Two missions and "all", four scores each.
+    let held: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        held,
+        ["M", "M", "M", "M", "N", "N", "N", "N", "all", "all", "all", "all"]
     );
-    // Asia's one record: every resample alike, so the honour's posterior
-    // interval (Beta(1, 2): 0.025 to 0.776) is shown, not "0.333 to 0.333".
-    let asia = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("asia "))
-        .expect("asia's row");
-    assert!(asia.contains("0.333 (posterior 0.025 to 0.776)"), "{asia}");
-    // data/priors-2024-09.toml is what the command in the calibrated
-    // scenario's header writes, byte for byte.
-    let out = dir.path().join("out-2024-09");
-    let output = forcegen()
-        .current_dir(repo())
-        .args([
-            "calibrate",
-            "data/pledges-2024-09.csv",
-            "--by",
-            "region",
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    // Byte for byte after the first line, which names the version that wrote it.
-    let shipped = fs::read_to_string(repo().join("data/priors-2024-09.toml")).unwrap();
-    let written = fs::read_to_string(out.join("priors.toml")).unwrap();
-    let after_version = |text: &str| {
-        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-        assert!(first.starts_with("# Priors fitted by forcegen calibrate "), "{first}");
-        rest.to_string()
-    };
-    assert_eq!(after_version(&written), after_version(&shipped));
-    let explain = forcegen()
-        .arg("explain")
-        .arg(scenarios_dir().join("haiti-mss-2024-09-calibrated.toml"))
-        .output()
-        .unwrap();
-    assert!(explain.status.success(), "{}", stderr_of(&explain));
-    let text = String::from_utf8_lossy(&explain.stdout);
+    let scores: Vec<&str> = rows[4..8].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(scores, ["honour_brier", "delay_log", "delay_crps", "fulfilment_crps"]);
+    let flat = |k: usize| rows[4 + k][4].parse::<f64>().unwrap();
+    let (mu, t, c, y) = (180f64.ln(), 100f64, 366f64, 0.8f64);
+    let arrived_by = 0.5 * crate::common::normal_cdf(c.ln() - mu);
+    assert!((flat(0) - (arrived_by - 1.0).powi(2)).abs() < 2e-6, "{}", flat(0));
+    let log = 0.5 * (t.ln() - mu).powi(2) + (t * (2.0 * std::f64::consts::PI).sqrt()).ln();
+    assert!((flat(1) - log).abs() < 2e-6, "{}", flat(1));
     assert!(
-        text.contains("contributors.Benin.probability = prior(all.honour)"),
-        "{text}"
+        (flat(3) - (y.powi(3) + (1.0 - y).powi(3)) / 3.0).abs() < 2e-6,
+        "{}",
+        flat(3)
+    );
+    // The fitted prediction of N comes from M alone: each score is there.
+    assert!(rows[4..8].iter().all(|r| !r[3].is_empty() && r[1] == "1"), "{rows:?}");
+    let stderr = refused(&text, &["--validate", "regoin"]);
+    assert!(
+        stderr.contains("--validate regoin: the file has no such column"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_priors_file_is_in_the_scenario_fingerprint_so_shards_with_other_priors_do_not_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let priors = dir.path().join("p.toml");
+    fs::write(&priors, "[all]\nrecords = 5\nhonour = \"beta(9, 1)\"\n").unwrap();
+    let text = "name = \"s\"\npriors = \"p.toml\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n\
+                [population]\ninitial = 1000\n[[contributors]]\nname = \"K\"\npledged = 10\n\
+                probability = \"prior(all.honour)\"\n";
+    let scenario = write_file(dir.path(), "s.toml", text);
+    let shard = |k: &str, part: &str| {
+        let output = forcegen()
+            .args([
+                "run",
+                scenario.to_str().unwrap(),
+                "-q",
+                "--trials",
+                "100",
+                "--shard",
+                k,
+                "--partial",
+            ])
+            .arg(dir.path().join(part))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    };
+    let merge = |parts: &[&str], out: &str| {
+        forcegen()
+            .arg("merge")
+            .args(parts.iter().map(|p| dir.path().join(p)))
+            .args(["--out", dir.path().join(out).to_str().unwrap(), "-q"])
+            .output()
+            .unwrap()
+    };
+    shard("1/2", "a1.part");
+    shard("2/2", "a2.part");
+    let ok = merge(&["a1.part", "a2.part"], "merged");
+    assert!(ok.status.success(), "{}", stderr_of(&ok));
+    // run_info.csv's scenario_sha256 is not the text's alone.
+    let (header, rows) = read_csv(&dir.path().join("merged/run_info.csv"));
+    let at = header.iter().position(|h| h == "scenario_sha256").unwrap();
+    assert_ne!(rows[0][at], forcegen::output::sha256_hex(text));
+    // The same text with other priors: the shards do not merge, and a merge
+    // after the file changed is refused too.
+    fs::write(&priors, "[all]\nrecords = 5\nhonour = \"beta(1, 9)\"\n").unwrap();
+    shard("2/2", "b2.part");
+    let refused = merge(&["a1.part", "b2.part"], "mixed");
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr_of(&refused));
+    assert!(
+        stderr_of(&refused).contains("scenario (SHA-256)"),
+        "{}",
+        stderr_of(&refused)
+    );
+    let stale = merge(&["a1.part", "a2.part"], "stale");
+    assert_eq!(stale.status.code(), Some(2), "{}", stderr_of(&stale));
+    assert!(
+        stderr_of(&stale).contains("the priors changed since the shards ran"),
+        "{}",
+        stderr_of(&stale)
     );
 }

@@ -2,6 +2,7 @@
 //! their format (MODEL.md section 4), flags, help, exit codes, and
 //! spreadsheet-safe text.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
@@ -106,6 +107,26 @@ fn date_percentile_columns(header: &[String], row: &[String], columns: &[&str], 
 /// temporary leftovers), exact headers, ISO dates consistent with the day
 /// numbers, plain numbers, and a run_info row that matches the scenario file.
 fn check_run_folder(dir: &Path, scenario_bytes: &[u8], trials: u64) {
+    check_run_folder_with(dir, scenario_bytes, &sha256_hex(scenario_bytes), trials);
+}
+
+/// [`check_run_folder`] with the expected `scenario_sha256`.
+fn check_run_folder_with(dir: &Path, scenario_bytes: &[u8], expected_sha256: &str, trials: u64) {
+    check_files_and_headers(dir);
+    let (start, horizon) = check_run_info(dir, expected_sha256, trials);
+    let date_of_day = |day: &str, what: &str| -> NaiveDate {
+        let day = whole_number(day, what);
+        assert!(day <= horizon, "{what}: day {day} is past the horizon {horizon}");
+        start + chrono::Days::new(day)
+    };
+    let metrics = check_timeseries(dir, &date_of_day);
+    let target_names = check_targets(dir, &date_of_day);
+    check_summary(dir, &target_names, scenario_bytes);
+    check_contributors(dir, &metrics);
+}
+
+/// Exactly the five files, none hidden, each UTF-8 with its exact header.
+fn check_files_and_headers(dir: &Path) {
     assert_exactly_the_five_files(dir);
     for name in entries(dir) {
         assert!(
@@ -121,18 +142,17 @@ fn check_run_folder(dir: &Path, scenario_bytes: &[u8], trials: u64) {
         let first_line = text.split(|&b| b == b'\n').next().unwrap();
         assert_eq!(first_line, expected.join(",").as_bytes(), "raw header line of {file}");
     }
+}
 
-    // run_info.csv
+/// run_info.csv matches the scenario and the run; returns its start date
+/// and horizon.
+fn check_run_info(dir: &Path, expected_sha256: &str, trials: u64) -> (NaiveDate, u64) {
     let (h, info) = run_info(dir);
     assert!(
         !cell(&h, &info, "scenario").is_empty(),
         "run_info scenario name is empty"
     );
-    assert_eq!(
-        cell(&h, &info, "scenario_sha256"),
-        sha256_hex(scenario_bytes),
-        "scenario_sha256"
-    );
+    assert_eq!(cell(&h, &info, "scenario_sha256"), expected_sha256, "scenario_sha256");
     whole_number(cell(&h, &info, "seed"), "run_info seed");
     assert_eq!(
         whole_number(cell(&h, &info, "trials"), "run_info trials"),
@@ -149,16 +169,15 @@ fn check_run_folder(dir: &Path, scenario_bytes: &[u8], trials: u64) {
     let horizon = whole_number(cell(&h, &info, "horizon_days"), "run_info horizon_days");
     let step = cell(&h, &info, "step");
     assert!(["day", "week", "month"].contains(&step), "run_info step {step:?}");
-    let date_of_day = |day: &str, what: &str| -> NaiveDate {
-        let day = whole_number(day, what);
-        assert!(day <= horizon, "{what}: day {day} is past the horizon {horizon}");
-        start + chrono::Days::new(day)
-    };
+    (start, horizon)
+}
 
-    // timeseries.csv
+/// timeseries.csv: dates, plain numbers, ordered percentiles, every
+/// standard metric; returns the metrics it has.
+fn check_timeseries(dir: &Path, date_of_day: &impl Fn(&str, &str) -> NaiveDate) -> BTreeSet<String> {
     let (h, rows) = read_csv(&dir.join("timeseries.csv"));
     assert!(!rows.is_empty(), "timeseries.csv has no rows");
-    let mut metrics = std::collections::BTreeSet::new();
+    let mut metrics = BTreeSet::new();
     for (i, row) in rows.iter().enumerate() {
         let what = format!("timeseries.csv row {}", i + 2);
         let date = iso_date(cell(&h, row, "date"), &what);
@@ -198,10 +217,13 @@ fn check_run_folder(dir: &Path, scenario_bytes: &[u8], trials: u64) {
     }
     let first_day = cell(&h, &rows[0], "day");
     assert_eq!(first_day, "0", "the first report day is day 0");
+    metrics
+}
 
-    // targets.csv
+/// targets.csv: dates, shares and standard errors; returns its targets.
+fn check_targets(dir: &Path, date_of_day: &impl Fn(&str, &str) -> NaiveDate) -> BTreeSet<String> {
     let (h, rows) = read_csv(&dir.join("targets.csv"));
-    let mut target_names = std::collections::BTreeSet::new();
+    let mut target_names = BTreeSet::new();
     for (i, row) in rows.iter().enumerate() {
         let what = format!("targets.csv row {}", i + 2);
         target_names.insert(cell(&h, row, "target").to_string());
@@ -217,8 +239,11 @@ fn check_run_folder(dir: &Path, scenario_bytes: &[u8], trials: u64) {
             "{what}: negative se"
         );
     }
+    target_names
+}
 
-    // summary.csv
+/// summary.csv: one row per target of targets.csv, with plain numbers.
+fn check_summary(dir: &Path, target_names: &BTreeSet<String>, scenario_bytes: &[u8]) {
     let (h, rows) = read_csv(&dir.join("summary.csv"));
     assert_eq!(
         rows.len(),
@@ -247,8 +272,11 @@ fn check_run_folder(dir: &Path, scenario_bytes: &[u8], trials: u64) {
         );
         date_percentile_columns(&h, row, &["date_p5", "date_p50", "date_p95"], &what);
     }
+}
 
-    // contributors.csv
+/// contributors.csv: each contributor has its timeseries rows, and its
+/// mean delivery lies within its pledge.
+fn check_contributors(dir: &Path, metrics: &BTreeSet<String>) {
     let (h, rows) = read_csv(&dir.join("contributors.csv"));
     for (i, row) in rows.iter().enumerate() {
         let what = format!("contributors.csv row {}", i + 2);
@@ -325,7 +353,13 @@ fn every_shipped_scenario_runs_and_writes_well_formed_csv() {
             .assert()
             .code(0)
             .stderr(predicate::function(only_out_of_reach_warnings));
-        check_run_folder(&out, &fs::read(&scenario).unwrap(), 1000);
+        // With a priors file, the fingerprint covers its bytes too.
+        let text = fs::read_to_string(&scenario).unwrap();
+        let expected = match forcegen::scenario::parse_file(&scenario).unwrap().priors_sha256 {
+            Some(priors) => sha256_hex(format!("{text}\n# priors file SHA-256 {priors}\n").as_bytes()),
+            None => sha256_hex(text.as_bytes()),
+        };
+        check_run_folder_with(&out, text.as_bytes(), &expected, 1000);
     }
 }
 

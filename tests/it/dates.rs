@@ -1,6 +1,6 @@
 //! One date grammar (issue #30 point 7): every date field of a scenario,
-//! quoted or not, every date given to `--set` and the `--report-date` flag
-//! read `YYYY-MM-DD` alike; `2026-4-30`, `30/04/2026` and `-2024-01-01` are
+//! quoted or not, every date given to `--set`, the `--report-date` flag and
+//! `solve`'s `--by` and `--range` read `YYYY-MM-DD` alike; `2026-4-30`, `30/04/2026` and `-2024-01-01` are
 //! refused everywhere with exit code 2, an example of the right form and
 //! nothing written.
 
@@ -15,7 +15,7 @@ fn gsf() -> PathBuf {
 
 /// The GSF scenario with `line_start`'s line replaced by `line`.
 fn edited(dir: &Path, line_start: &str, line: &str) -> PathBuf {
-    let text = fs::read_to_string(gsf()).unwrap();
+    let text = crate::cli_support::gsf_copy_text();
     let at = text.lines().position(|l| l.starts_with(line_start)).expect(line_start);
     let lines: Vec<&str> = text
         .lines()
@@ -116,4 +116,75 @@ fn set_and_report_date_take_the_same_grammar() {
     let (code, stderr, _) = run(&gsf(), &["--report-date", "2030-01-01"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("e.g. 2027-04-30"), "{stderr}");
+}
+
+/// A small scenario with a report date, for `solve`.
+const SOLVE_SCENARIO: &str = r#"name = "Dates for solve"
+
+[simulation]
+start = 2024-01-01
+horizon_days = 90
+report_date = "2024-03-01"
+step = "week"
+trials = 200
+seed = 3
+
+[population]
+initial = 1000000
+
+[[contributors]]
+name = "X"
+pledged = 100
+probability = 0.5
+first_arrival_days = 30
+
+[[targets]]
+name = "X at 50"
+metric = "contributor:X"
+at_least = 50
+"#;
+
+/// `forcegen solve` of `scenario` with `args` into a fresh folder: as [`run`].
+fn solve(scenario: &Path, out: &Path, args: &[&str]) -> (Option<i32>, String, bool) {
+    let output = forcegen()
+        .arg("solve")
+        .arg(scenario)
+        .args([
+            "--target",
+            "X at 50",
+            "--chance",
+            "0.3",
+            "--vary",
+            "contributors.X.probability",
+        ])
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap();
+    (output.status.code(), stderr_of(&output), !entries(out).is_empty())
+}
+
+#[test]
+fn solve_takes_the_same_grammar_and_the_report_date() {
+    let work = tempfile::tempdir().unwrap();
+    let scenario = write_file(work.path(), "solve.toml", SOLVE_SCENARIO);
+    // Without --by, the chance is by the scenario's report_date.
+    let out = work.path().join("ok");
+    let (code, stderr, _) = solve(&scenario, &out, &["--range", "0..1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let info = fs::read_to_string(out.join("solve_info.csv")).unwrap();
+    assert!(info.contains(",2024-03-01,"), "by the report date: {info}");
+    for (bad, example) in BAD {
+        let by = format!("--by={bad}");
+        let refused = solve(&scenario, &work.path().join("by"), &[&by, "--range", "0..1"]);
+        assert_refused(refused, example, &by);
+    }
+    let range = "2024-1-15..2024-02-01";
+    let (code, stderr, wrote) = solve(&scenario, &work.path().join("range"), &["--range", range]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        !wrote && stderr.contains("write dates as YYYY-MM-DD") && stderr.contains("e.g. 2024-01-15"),
+        "{stderr}"
+    );
 }

@@ -335,29 +335,8 @@ fn merge_refuses_partials_that_do_not_belong_together() {
         ),
     ];
     for (i, (what, files, words)) in cases.iter().enumerate() {
-        let out = work.path().join(format!("refused{i}"));
-        let output = forcegen()
-            .arg("merge")
-            .args(files.iter().map(|f| part(f)))
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        let stderr = stderr_of(&output);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "merge with {what}: exit code; stderr: {stderr}"
-        );
-        let lower = stderr.to_lowercase();
-        for word in *words {
-            assert!(
-                lower.contains(word),
-                "merge with {what}: the message does not mention {word:?}: {stderr}"
-            );
-        }
-        assert!(entries(&out).is_empty(), "merge with {what} wrote {:?}", entries(&out));
-        assert!(output.stdout.is_empty(), "merge with {what} printed a summary");
+        let files: Vec<PathBuf> = files.iter().map(|f| part(f)).collect();
+        assert_merge_refused(&files, &work.path().join(format!("refused{i}")), what, words);
     }
 
     // A file that is not a partial result at all.
@@ -383,6 +362,33 @@ fn merge_refuses_partials_that_do_not_belong_together() {
     );
     assert!(entries(&out).is_empty());
     assert!(fs::metadata(part("good")).is_ok());
+}
+
+/// `merge` of `files` into `out` stops with exit 2, a message with each
+/// of `words` (in any case), and writes and prints nothing.
+fn assert_merge_refused(files: &[PathBuf], out: &Path, what: &str, words: &[&str]) {
+    let output = forcegen()
+        .arg("merge")
+        .args(files)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "merge with {what}: exit code; stderr: {stderr}"
+    );
+    let lower = stderr.to_lowercase();
+    for word in words {
+        assert!(
+            lower.contains(word),
+            "merge with {what}: the message does not mention {word:?}: {stderr}"
+        );
+    }
+    assert!(entries(out).is_empty(), "merge with {what} wrote {:?}", entries(out));
+    assert!(output.stdout.is_empty(), "merge with {what} printed a summary");
 }
 
 /// Removes the `[[contributors]]` block whose name is `name` from scenario text.

@@ -100,7 +100,7 @@ fn merged_shards_of_large_counts_equal_a_single_run_and_old_partials_are_refused
     // A partial of the format before the exact sums (written by hand: the
     // current one, relabelled and without the sums).
     let text = std::fs::read_to_string(&parts[0]).unwrap();
-    let format = "\"format\":\"forcegen-partial-4\"";
+    let format = "\"format\":\"forcegen-partial-5\"";
     assert!(text.contains(format), "the partial's format");
     let start = text.find(",\"large_sums\":").expect("the partial holds the large sums");
     let end = start + text[start..].find("]],\"first_reached\"").expect("the sums end") + 2;

@@ -26,10 +26,12 @@
 //! FORCEGEN_FUZZ_CASES=100000 cargo test --profile test-release --locked --test it fuzz_read_back:: -- --nocapture
 //! ```
 
+mod mutate;
+
 use crate::common::Rng;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use forcegen::engine::{self, Progress};
@@ -38,59 +40,7 @@ use forcegen::output;
 use forcegen::partial::{self, Partial, PartialError, Shard};
 use forcegen::report::{self, ReportError};
 use forcegen::scenario;
-
-/// Odd numbers, as text (for JSON numbers and CSV cells).
-const ODD_NUMBERS: &[&str] = &[
-    "0",
-    "-0",
-    "1",
-    "-1",
-    "0.5",
-    "1e308",
-    "-1e308",
-    "1.7976931348623157e308",
-    "1e999",
-    "5e-324",
-    "NaN",
-    "nan",
-    "inf",
-    "-inf",
-    "Infinity",
-    "2147483647",
-    "2147483648",
-    "4294967295",
-    "4294967296",
-    "9223372036854775807",
-    "-9223372036854775808",
-    "18446744073709551615",
-    "18446744073709551616",
-    "340282366920938463463374607431768211455",
-    "340282366920938463463374607431768211456",
-    "100000000",
-    "36525",
-    "36526",
-    "99999999999999999999999999",
-];
-
-/// Odd CSV cells that are not numbers.
-const ODD_CELLS: &[&str] = &[
-    "",
-    "x",
-    "\"",
-    "2024-02-30",
-    "9999-12-31",
-    "+10000-01-01",
-    "-0001-01-01",
-    "1970-01-01",
-    "contributor:",
-    "contributor:K",
-    "'contributor:K",
-    "international",
-    "police_per_100k",
-    "t",
-    "\u{0}",
-    "=1+1",
-];
+use mutate::{mutate_bytes, mutate_csv, mutate_partial};
 
 /// A small scenario with two contributors, two targets and both ratio
 /// metrics. The huge population keeps the ratio sums within a u64, so that
@@ -131,312 +81,6 @@ enum Case {
     Partials(Vec<Vec<u8>>),
     /// The five CSV files of a run.
     Csvs(Vec<(&'static str, Vec<u8>)>),
-}
-
-/// One byte-wise mutation of `bytes`; `other` is another file to splice from.
-fn mutate_bytes(rng: &mut Rng, bytes: &mut Vec<u8>, other: &[u8]) {
-    let len = bytes.len();
-    let at = rng.below(len + 1);
-    match rng.below(8) {
-        0 if len > 0 => bytes[at.min(len - 1)] ^= 1 << rng.below(8),
-        1 if len > 0 => {
-            let odd = [
-                b'"', b',', b'\n', b'{', b'}', b'[', b']', b'9', b'-', b'.', b'e', 0, 0xff, b'\r',
-            ];
-            bytes[at.min(len - 1)] = *rng.pick(&odd);
-        }
-        2 => {
-            let insert: Vec<u8> = (0..=rng.below(8)).map(|_| rng.next() as u8).collect();
-            bytes.splice(at..at, insert);
-        }
-        3 => {
-            let end = (at + 1 + rng.below(64)).min(len);
-            bytes.drain(at.min(end)..end);
-        }
-        4 if len > 0 => {
-            let start = rng.below(len);
-            let end = (start + 1 + rng.below(200)).min(len);
-            let copy = bytes[start..end].to_vec();
-            bytes.splice(at..at, copy);
-        }
-        5 if !other.is_empty() => {
-            let from = rng.below(other.len());
-            bytes.truncate(at);
-            bytes.extend_from_slice(&other[from..]);
-        }
-        6 => bytes.truncate(at),
-        _ => {
-            // A number (a run of digits) replaced by an odd one.
-            let digits: Vec<usize> = (0..len)
-                .filter(|&i| bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()))
-                .collect();
-            if !digits.is_empty() {
-                let start = *rng.pick(&digits);
-                let end = (start..len).find(|&i| !bytes[i].is_ascii_digit()).unwrap_or(len);
-                let odd = rng.pick(ODD_NUMBERS).as_bytes().to_vec();
-                bytes.splice(start..end, odd);
-            }
-        }
-    }
-}
-
-/// A random node of `value` (walking down at random, stopping anywhere).
-fn random_node<'a>(rng: &mut Rng, mut value: &'a mut serde_json::Value) -> &'a mut serde_json::Value {
-    loop {
-        let len = match &*value {
-            serde_json::Value::Array(items) => items.len(),
-            serde_json::Value::Object(map) => map.len(),
-            _ => 0,
-        };
-        if len == 0 || rng.below(6) == 0 {
-            return value;
-        }
-        let i = rng.below(len);
-        value = match value {
-            serde_json::Value::Array(items) => &mut items[i],
-            serde_json::Value::Object(map) => map.values_mut().nth(i).expect("i < len"),
-            _ => unreachable!("only arrays and objects have children"),
-        };
-    }
-}
-
-/// Sets the value at `path` (object keys) if every object on the way is there.
-fn set(value: &mut serde_json::Value, path: &[&str], new: serde_json::Value) {
-    let mut node = value;
-    for key in path {
-        match node.get_mut(*key) {
-            Some(next) => node = next,
-            None => return,
-        }
-    }
-    *node = new;
-}
-
-/// One structural mutation of a partial file, as JSON.
-fn mutate_partial(rng: &mut Rng, bytes: &mut Vec<u8>) {
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return;
-    };
-    match rng.below(9) {
-        7 | 8 => {
-            // A histogram column moved or copied: it still counts every
-            // trial once, so only its bins' place can give it away.
-            let Some(metrics) = value.pointer_mut("/aggregates/metrics").and_then(|m| m.as_array_mut()) else {
-                return;
-            };
-            let column = |rng: &mut Rng, metrics: &[serde_json::Value]| {
-                let m = rng.below(metrics.len());
-                let days = metrics[m]["columns"].as_array().map_or(0, Vec::len);
-                (m, rng.below(days))
-            };
-            if metrics.is_empty() {
-                return;
-            }
-            let (m, d) = column(rng, metrics);
-            if rng.below(2) == 0 {
-                // Bins shifted by whole pages (of 128 bins), or to anywhere in range.
-                let low = metrics[m]["columns"][d]["low"].as_i64().unwrap_or(0);
-                let moved = if rng.below(2) == 0 {
-                    low + 128 * (rng.below(7) as i64 - 3)
-                } else {
-                    128 * rng.below(1 << 15) as i64
-                };
-                if let Some(slot) = metrics[m].pointer_mut(&format!("/columns/{d}/low")) {
-                    *slot = moved.into();
-                }
-            } else {
-                let (n, e) = column(rng, metrics);
-                let copy = metrics[m]["columns"].get(d).cloned();
-                if let (Some(copy), Some(slot)) = (copy, metrics[n].pointer_mut(&format!("/columns/{e}"))) {
-                    *slot = copy;
-                }
-            }
-        }
-        0 => {
-            let node = random_node(rng, &mut value);
-            let odd = [
-                serde_json::json!(0),
-                serde_json::json!(-1),
-                serde_json::json!(u64::MAX),
-                serde_json::json!(i64::MIN),
-                serde_json::json!(1e308),
-                serde_json::json!(0.5),
-                serde_json::json!(null),
-                serde_json::json!("x"),
-                serde_json::json!([]),
-                serde_json::json!({}),
-                serde_json::json!([[0, 1]]),
-            ];
-            *node = rng.pick(&odd).clone();
-        }
-        1 => {
-            // A count nudged, as an edit by hand would.
-            let node = random_node(rng, &mut value);
-            if let Some(n) = node.as_u64() {
-                let nudged = match rng.below(5) {
-                    0 => n.wrapping_add(1),
-                    1 => n.wrapping_sub(1),
-                    2 => n.wrapping_add(5000),
-                    3 => n.wrapping_mul(2),
-                    _ => u64::MAX - n,
-                };
-                *node = nudged.into();
-            }
-        }
-        2 | 3 => {
-            let node = random_node(rng, &mut value);
-            if let serde_json::Value::Array(items) = node
-                && !items.is_empty()
-            {
-                let i = rng.below(items.len());
-                match rng.below(3) {
-                    0 => {
-                        items.remove(i);
-                    }
-                    1 => {
-                        let copy = items[i].clone();
-                        items.insert(i, copy);
-                    }
-                    _ => {
-                        let j = rng.below(items.len());
-                        items.swap(i, j);
-                    }
-                }
-            } else if let serde_json::Value::Object(map) = node
-                && !map.is_empty()
-            {
-                let key = map.keys().nth(rng.below(map.len())).cloned().unwrap_or_default();
-                map.remove(&key);
-            }
-        }
-        4 => {
-            // The scenario text edited, with its fingerprint updated.
-            if let Some(text) = value.get("scenario_source").and_then(|t| t.as_str()) {
-                let mut source = text.as_bytes().to_vec();
-                mutate_bytes(rng, &mut source, SCENARIO.as_bytes());
-                let source = String::from_utf8_lossy(&source).into_owned();
-                set(&mut value, &["scenario_sha256"], output::sha256_hex(&source).into());
-                set(&mut value, &["scenario_source"], source.into());
-            }
-        }
-        5 => {
-            // Other shard numbers or totals.
-            let numbers = [0u64, 1, 2, 3, 7, 100, 200, 1_000_000, 10_000_000_000, u64::MAX];
-            let path: &[&str] = match rng.below(4) {
-                0 => &["shard", "index"],
-                1 => &["shard", "count"],
-                2 => &["total_trials"],
-                _ => &["aggregates", "trials"],
-            };
-            set(&mut value, path, (*rng.pick(&numbers)).into());
-        }
-        _ => {
-            let stems = ["/tmp/x", "../../x", "..", "", "a\u{0}b", "fine"];
-            set(&mut value, &["out_stem"], (*rng.pick(&stems)).into());
-        }
-    }
-    if let Ok(text) = serde_json::to_vec(&value) {
-        *bytes = text;
-    }
-}
-
-/// One structural mutation of a CSV file.
-fn mutate_csv(rng: &mut Rng, bytes: &mut Vec<u8>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes.as_slice());
-    let Ok(mut rows) = reader
-        .records()
-        .map(|r| r.map(|r| r.iter().map(str::to_string).collect::<Vec<String>>()))
-        .collect::<Result<Vec<_>, _>>()
-    else {
-        return;
-    };
-    if rows.is_empty() {
-        return;
-    }
-    let r = rng.below(rows.len());
-    let width = rows[0].len().max(1);
-    let c = rng.below(width);
-    match rng.below(10) {
-        0..=2 => {
-            // A cell (of a data row, mostly) replaced by an odd value.
-            let r = if rows.len() > 1 {
-                1 + rng.below(rows.len() - 1)
-            } else {
-                r
-            };
-            let odd = if rng.below(3) == 0 {
-                rng.pick(ODD_CELLS).to_string()
-            } else {
-                rng.pick(ODD_NUMBERS).to_string()
-            };
-            if let Some(cell) = rows[r].get_mut(c) {
-                *cell = odd;
-            }
-        }
-        3 => {
-            // A whole column set to one odd value (so a drawn metric gets it).
-            let odd = rng.pick(ODD_NUMBERS).to_string();
-            for row in rows.iter_mut().skip(1) {
-                if let Some(cell) = row.get_mut(c) {
-                    *cell = odd.clone();
-                }
-            }
-        }
-        4 => {
-            rows.remove(r);
-        }
-        5 => {
-            let copy = rows[r].clone();
-            let times = if rng.below(4) == 0 { 1 + rng.below(500) } else { 1 };
-            for _ in 0..times {
-                rows.insert(r, copy.clone());
-            }
-        }
-        6 => {
-            let j = rng.below(rows.len());
-            rows.swap(r, j);
-        }
-        7 => {
-            for row in &mut rows {
-                if c < row.len() {
-                    row.remove(c);
-                }
-            }
-        }
-        8 => {
-            let d = rng.below(width);
-            for row in &mut rows {
-                if c < row.len() && d < row.len() {
-                    if rng.below(2) == 0 {
-                        row.swap(c, d);
-                    } else {
-                        let copy = row[c].clone();
-                        row.push(copy);
-                    }
-                }
-            }
-        }
-        _ => {
-            // Every row of one metric or target given a name of its own.
-            for (i, row) in rows.iter_mut().enumerate().skip(1) {
-                if let Some(cell) = row.get_mut(c) {
-                    *cell = format!("contributor:n{i}");
-                }
-            }
-        }
-    }
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-    for row in &rows {
-        if writer.write_record(row).is_err() {
-            return;
-        }
-    }
-    if let Ok(text) = writer.into_inner() {
-        *bytes = text;
-    }
 }
 
 /// A case made from the bases: 1 to 4 mutations of one or more files.
@@ -604,14 +248,9 @@ fn case_bytes(case: &Case) -> Vec<u8> {
     out
 }
 
-#[test]
-fn mutated_partials_and_report_inputs_never_panic_or_hang() {
-    let cases = env_number("FORCEGEN_FUZZ_CASES", 300);
-    let seed = env_number("FORCEGEN_FUZZ_SEED", 0x2e5d_bac6);
-    let limit = Duration::from_secs(env_number("FORCEGEN_FUZZ_CASE_SECONDS", 5));
-    let bases = bases();
-    let failures_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-read-back-failures");
-    // The cases run on a worker thread, so that one that hangs can be noticed.
+/// A worker thread that checks the cases sent to it, a panic caught as an
+/// error: the cases run there so that one that hangs can be noticed.
+fn worker() -> (Sender<Case>, Receiver<Result<bool, String>>) {
     let (send_case, cases_in) = mpsc::channel::<Case>();
     let (send_result, results) = mpsc::channel::<Result<bool, String>>();
     std::thread::spawn(move || {
@@ -629,6 +268,17 @@ fn mutated_partials_and_report_inputs_never_panic_or_hang() {
             }
         }
     });
+    (send_case, results)
+}
+
+#[test]
+fn mutated_partials_and_report_inputs_never_panic_or_hang() {
+    let cases = env_number("FORCEGEN_FUZZ_CASES", 300);
+    let seed = env_number("FORCEGEN_FUZZ_SEED", 0x2e5d_bac6);
+    let limit = Duration::from_secs(env_number("FORCEGEN_FUZZ_CASE_SECONDS", 5));
+    let bases = bases();
+    let failures_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-read-back-failures");
+    let (send_case, results) = worker();
     let mut rng = Rng(seed);
     let mut failures = Vec::new();
     let (mut slowest, mut slowest_case) = (Duration::ZERO, 0);

@@ -203,24 +203,29 @@ const FRAGMENTS: &[&str] = &[
     "x = {a = {b = {c = {}}}}",
 ];
 
+/// The start of each line of `bytes` (and of the empty line after a last
+/// newline).
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+/// The bytes of line `k`, its newline included.
+fn line_range(bytes: &[u8], starts: &[usize], k: usize) -> std::ops::Range<usize> {
+    let start = starts[k].min(bytes.len());
+    let end = starts.get(k + 1).copied().unwrap_or(bytes.len()).min(bytes.len());
+    start..end.max(start)
+}
+
 /// One mutation of `bytes`.
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
-    let line_starts = |bytes: &[u8]| -> Vec<usize> {
-        let mut starts = vec![0];
-        starts.extend(
-            bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        starts
-    };
-    let line_range = |bytes: &[u8], starts: &[usize], k: usize| {
-        let start = starts[k].min(bytes.len());
-        let end = starts.get(k + 1).copied().unwrap_or(bytes.len()).min(bytes.len());
-        start..end.max(start)
-    };
     match rng.below(10) {
         // Flip bits or set a random byte.
         0 if !bytes.is_empty() => {
@@ -239,6 +244,18 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
             let len = 1 + rng.below(40);
             bytes.drain(at..(at + len).min(bytes.len()));
         }
+        kind @ 2..=8 => mutate_lines(rng, bytes, kind),
+        // Truncate.
+        _ => {
+            let at = rng.below(bytes.len() + 1);
+            bytes.truncate(at);
+        }
+    }
+}
+
+/// One mutation of whole lines (`kind` from 2 to 8, as drawn by [`mutate`]).
+fn mutate_lines(rng: &mut Rng, bytes: &mut Vec<u8>, kind: usize) {
+    match kind {
         // Delete a line.
         2 => {
             let starts = line_starts(bytes);
@@ -285,7 +302,7 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
             }
         }
         // Insert `key = odd value` or a fragment at a line start.
-        7 | 8 => {
+        _ => {
             let starts = line_starts(bytes);
             let at = starts[rng.below(starts.len())].min(bytes.len());
             let text = if rng.below(2) == 0 {
@@ -294,11 +311,6 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
                 format!("{}\n", rng.pick(FRAGMENTS))
             };
             bytes.splice(at..at, text.into_bytes());
-        }
-        // Truncate.
-        _ => {
-            let at = rng.below(bytes.len() + 1);
-            bytes.truncate(at);
         }
     }
 }

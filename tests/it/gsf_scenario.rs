@@ -37,6 +37,12 @@ fn without_layers() -> String {
         .filter(|l| !LAYER_KEYS.iter().any(|k| l.starts_with(&format!("{k} ="))))
         .collect();
     let text = lines.join("\n") + "\n";
+    // The copy is written elsewhere: its priors file by its full path.
+    let priors = shipped().parent().unwrap().join("../data/priors-2026-04.toml");
+    let text = text.replace(
+        "priors = \"../data/priors-2026-04.toml\"",
+        &format!("priors = \"{}\"", priors.display()),
+    );
     let mut blocks = text.split("[[benchmarks]]");
     let mut out = blocks.next().unwrap_or_default().to_string();
     for block in blocks.filter(|b| !LAYER_METRICS.iter().any(|m| b.contains(&format!("\"{m}\"")))) {

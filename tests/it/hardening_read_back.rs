@@ -304,6 +304,104 @@ fn report_refuses(dir: &Path, words: &[&str], what: &str) {
     }
 }
 
+/// A value the report cannot draw: file, column, value, what it is, and
+/// the words its refusal must have.
+type Undrawable = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+/// The values `report` must refuse, each set in the first row (or, for
+/// one too large to draw, in every row).
+const UNDRAWABLE: &[Undrawable] = &[
+    (
+        "run_info.csv",
+        "horizon_days",
+        "100000000",
+        "a horizon of 10^8 days",
+        &["run_info.csv", "horizon_days", "36525"],
+    ),
+    (
+        "run_info.csv",
+        "start",
+        "9999-12-01",
+        "a start a month before 9999-12-31",
+        &["run_info.csv", "9999-12-31"],
+    ),
+    (
+        "run_info.csv",
+        "start",
+        "+12345-01-01",
+        "a start past year 9999",
+        &["run_info.csv", "start"],
+    ),
+    (
+        "timeseries.csv",
+        "p95",
+        "inf",
+        "an infinite p95",
+        &["timeseries.csv", "line 2", "p95", "finite"],
+    ),
+    (
+        "timeseries.csv",
+        "p95",
+        "NaN",
+        "a NaN p95",
+        &["timeseries.csv", "line 2", "p95"],
+    ),
+    (
+        "timeseries.csv",
+        "mean",
+        "-1e308",
+        "a negative mean",
+        &["timeseries.csv", "line 2", "mean"],
+    ),
+    (
+        "timeseries.csv",
+        "p95",
+        "1.7e308",
+        "a p95 of 1.7e308",
+        &["chart", "too large"],
+    ),
+    (
+        "timeseries.csv",
+        "day",
+        "2147483648",
+        "a day past i32",
+        &["timeseries.csv", "line 2", "day"],
+    ),
+    (
+        "timeseries.csv",
+        "day",
+        "121",
+        "a day past the horizon",
+        &["timeseries.csv", "day", "120"],
+    ),
+    (
+        "targets.csv",
+        "p_reached",
+        "1e30",
+        "a share of 1e30",
+        &["targets.csv", "line 2", "p_reached"],
+    ),
+    (
+        "targets.csv",
+        "day",
+        "-1",
+        "a negative day",
+        &["targets.csv", "line 2", "day"],
+    ),
+    (
+        "summary.csv",
+        "at_least",
+        "inf",
+        "an infinite target",
+        &["summary.csv", "line 2", "at_least"],
+    ),
+];
+
 #[test]
 fn report_refuses_values_it_cannot_draw() {
     let work = tempfile::tempdir().unwrap();
@@ -317,100 +415,7 @@ fn report_refuses_values_it_cannot_draw() {
             fs::write(run.join(name), bytes).unwrap();
         }
     };
-    type Case = (
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static [&'static str],
-    );
-    let cases: &[Case] = &[
-        (
-            "run_info.csv",
-            "horizon_days",
-            "100000000",
-            "a horizon of 10^8 days",
-            &["run_info.csv", "horizon_days", "36525"],
-        ),
-        (
-            "run_info.csv",
-            "start",
-            "9999-12-01",
-            "a start a month before 9999-12-31",
-            &["run_info.csv", "9999-12-31"],
-        ),
-        (
-            "run_info.csv",
-            "start",
-            "+12345-01-01",
-            "a start past year 9999",
-            &["run_info.csv", "start"],
-        ),
-        (
-            "timeseries.csv",
-            "p95",
-            "inf",
-            "an infinite p95",
-            &["timeseries.csv", "line 2", "p95", "finite"],
-        ),
-        (
-            "timeseries.csv",
-            "p95",
-            "NaN",
-            "a NaN p95",
-            &["timeseries.csv", "line 2", "p95"],
-        ),
-        (
-            "timeseries.csv",
-            "mean",
-            "-1e308",
-            "a negative mean",
-            &["timeseries.csv", "line 2", "mean"],
-        ),
-        (
-            "timeseries.csv",
-            "p95",
-            "1.7e308",
-            "a p95 of 1.7e308",
-            &["chart", "too large"],
-        ),
-        (
-            "timeseries.csv",
-            "day",
-            "2147483648",
-            "a day past i32",
-            &["timeseries.csv", "line 2", "day"],
-        ),
-        (
-            "timeseries.csv",
-            "day",
-            "121",
-            "a day past the horizon",
-            &["timeseries.csv", "day", "120"],
-        ),
-        (
-            "targets.csv",
-            "p_reached",
-            "1e30",
-            "a share of 1e30",
-            &["targets.csv", "line 2", "p_reached"],
-        ),
-        (
-            "targets.csv",
-            "day",
-            "-1",
-            "a negative day",
-            &["targets.csv", "line 2", "day"],
-        ),
-        (
-            "summary.csv",
-            "at_least",
-            "inf",
-            "an infinite target",
-            &["summary.csv", "line 2", "at_least"],
-        ),
-    ];
-    for &(file, column, value, what, words) in cases {
+    for &(file, column, value, what, words) in UNDRAWABLE {
         // Values too large to draw are set in every row (so in a drawn metric).
         let every_row = words.contains(&"too large");
         edit_csv(&run, file, |header, rows| {

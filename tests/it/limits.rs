@@ -63,9 +63,7 @@ fn trial_counts_beyond_the_maximum_are_refused_with_the_limit() {
 fn absurd_values_are_refused_naming_file_line_field_and_limit() {
     let work = tempfile::tempdir().unwrap();
     let population = "[population]\ninitial = 1000\n";
-    let contributor = |extra: &str| format!("{HEAD}{population}[[contributors]]\nname = \"K\"\n{extra}");
-    // (scenario, line, field, what the message must say)
-    let cases: Vec<(String, usize, &str, Vec<&str>)> = vec![
+    let mut cases: Vec<Absurd> = vec![
         (
             format!("name = \"x\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 36526\n{population}"),
             4,
@@ -78,6 +76,27 @@ fn absurd_values_are_refused_naming_file_line_field_and_limit() {
             "simulation.horizon_days",
             vec!["9999-12-31", "at most 213"],
         ),
+        (
+            format!("{HEAD}[population]\ninitial = 1e12\n"),
+            7,
+            "population.initial",
+            vec!["population"],
+        ),
+    ];
+    cases.extend(absurd_contributor_values(population));
+    for (text, line, field, needles) in &cases {
+        assert_refused(work.path(), text, *line, field, needles);
+    }
+}
+
+/// A scenario with an absurd value: its text, the line and field the
+/// message must name, and what the message must say.
+type Absurd = (String, usize, &'static str, Vec<&'static str>);
+
+/// Absurd values of a contributor (on line 10), after `population`.
+fn absurd_contributor_values(population: &str) -> Vec<Absurd> {
+    let contributor = |extra: &str| format!("{HEAD}{population}[[contributors]]\nname = \"K\"\n{extra}");
+    vec![
         (
             contributor("waves = 10001\n"),
             10,
@@ -138,16 +157,7 @@ fn absurd_values_are_refused_naming_file_line_field_and_limit() {
             "contributors.K.first_arrival_days",
             vec!["0 < A < B"],
         ),
-        (
-            format!("{HEAD}[population]\ninitial = 1e12\n"),
-            7,
-            "population.initial",
-            vec!["population"],
-        ),
-    ];
-    for (text, line, field, needles) in &cases {
-        assert_refused(work.path(), text, *line, field, needles);
-    }
+    ]
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod cli_support;
 mod common;
 
+mod age_priors;
 mod analysis_pages;
 mod answers;
 mod backtest;
@@ -17,6 +18,7 @@ mod correlations;
 mod dates;
 mod determinism;
 mod docs_commands;
+mod engine_agreement;
 mod exact_sizes;
 mod explain;
 mod friction;
@@ -34,6 +36,7 @@ mod output_safety;
 mod overrides;
 mod pages_browser;
 mod percentiles;
+mod pledge_records;
 mod properties;
 mod report;
 mod report_browser;
@@ -44,9 +47,12 @@ mod rerun;
 mod samplers;
 mod scenario_text;
 mod sensitivity;
+mod sobol;
+mod solve;
 mod sources;
 mod spreadsheet;
 mod sweep;
+mod until_se;
 #[path = "../value_stability.rs"]
 mod value_stability;
 mod workbook;

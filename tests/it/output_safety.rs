@@ -377,28 +377,9 @@ fn ctrl_c_stops_a_long_run_with_130_and_keeps_the_earlier_results() {
 /// A change to a partial file, as JSON.
 type Edit = Box<dyn Fn(&mut serde_json::Value)>;
 
-#[test]
-fn damaged_partial_files_are_refused_not_crashed() {
-    let work = tempfile::tempdir().unwrap();
-    // A huge population keeps the ratio sums small enough for serde_json's
-    // Value (u64), so that only the intended edit changes a file.
-    let text = scenario_text("A", 300).replace("initial = 1000000\n", "initial = 100000000000\n");
-    let a = write_file(work.path(), "a.toml", &text);
-    let mut parts = Vec::new();
-    for k in 1..=2 {
-        let part = work.path().join(format!("a{k}.json"));
-        forcegen()
-            .arg("run")
-            .arg(&a)
-            .args(["--quiet", "--shard", &format!("{k}/2"), "--partial"])
-            .arg(&part)
-            .assert()
-            .success();
-        parts.push(part);
-    }
-    let good = fs::read_to_string(&parts[0]).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&good).unwrap();
-    let damage: Vec<(&str, Edit)> = vec![
+/// The damage `merge` must refuse: what it is, and the edit that makes it.
+fn damage() -> Vec<(&'static str, Edit)> {
+    vec![
         ("shard 0/2", Box::new(|v| v["shard"]["index"] = 0.into())),
         (
             "shard 1/10^18",
@@ -443,7 +424,31 @@ fn damaged_partial_files_are_refused_not_crashed() {
             "edited scenario",
             Box::new(|v| v["scenario_source"] = "name = \"x\"".into()),
         ),
-    ];
+    ]
+}
+
+#[test]
+fn damaged_partial_files_are_refused_not_crashed() {
+    let work = tempfile::tempdir().unwrap();
+    // A huge population keeps the ratio sums small enough for serde_json's
+    // Value (u64), so that only the intended edit changes a file.
+    let text = scenario_text("A", 300).replace("initial = 1000000\n", "initial = 100000000000\n");
+    let a = write_file(work.path(), "a.toml", &text);
+    let mut parts = Vec::new();
+    for k in 1..=2 {
+        let part = work.path().join(format!("a{k}.json"));
+        forcegen()
+            .arg("run")
+            .arg(&a)
+            .args(["--quiet", "--shard", &format!("{k}/2"), "--partial"])
+            .arg(&part)
+            .assert()
+            .success();
+        parts.push(part);
+    }
+    let good = fs::read_to_string(&parts[0]).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let damage = damage();
     let unedited: (&str, Edit) = ("nothing", Box::new(|_| {}));
     for (what, edit) in std::iter::once(&unedited).chain(&damage) {
         let mut damaged = value.clone();

@@ -24,7 +24,7 @@ document.body.appendChild(out);
 </script>
 </body>";
 
-/// Runs the four analysis commands into `dir`, with few trials.
+/// Runs the five analysis commands into `dir`, with few trials.
 fn write_pages(dir: &Path) {
     let baseline = scenarios_dir().join("haiti-mss-2024-09.toml");
     let quick = ["--trials", "300", "-q", "--out"];
@@ -38,6 +38,13 @@ fn write_pages(dir: &Path) {
         .args(["sweep", "--set", "contributors.Kenya.probability=0.5,1"])
         .args(quick)
         .arg(dir.join("sweep"))
+        .assert()
+        .code(0);
+    forcegen()
+        .args(["solve", "--target", "MSS at 1,000", "--chance", "0.7"])
+        .args(["--vary", "contributors.Kenya.probability", "--range", "0..1"])
+        .args(quick)
+        .arg(dir.join("solve"))
         .assert()
         .code(0);
     forcegen()
@@ -64,7 +71,7 @@ fn analysis_pages_render_every_chart_in_chromium() {
     let chromium = chromium_or_fail();
     let work = tempfile::tempdir().unwrap();
     write_pages(work.path());
-    for name in ["sensitivity", "sweep", "compare", "backtest"] {
+    for name in ["sensitivity", "sweep", "solve", "compare", "backtest"] {
         let html = std::fs::read_to_string(work.path().join(name).join(format!("{name}.html"))).unwrap();
         let expected = charts(&html).len();
         assert!(expected > 0, "{name}.html has no chart");

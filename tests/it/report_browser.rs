@@ -58,34 +58,10 @@ pub fn headless(chromium: &Path, profile: &Path, page: &Path, args: &[String]) -
     output
 }
 
-#[test]
-#[ignore = "needs chromium (.ci/run installs it and runs these with --ignored)"]
-fn report_renders_in_chromium() {
-    let chromium = chromium_or_fail();
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    forcegen()
-        .args(["run", "--trials", "1000", "--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .code(0);
-    let page = out.join("report.html");
-    let started = Instant::now();
-
-    // The screenshot: decoded, and not blank. The page is tall (findings,
-    // drivers and the assumptions table come before the charts): the window
-    // takes all of it.
-    let png_path = work.path().join("report.png");
-    headless(
-        &chromium,
-        &work.path().join("profile1"),
-        &page,
-        &[
-            format!("--screenshot={}", png_path.display()),
-            "--window-size=1200,14000".to_string(),
-        ],
-    );
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).unwrap()));
+/// The screenshot at `png_path`: 1200 x 14000, not blank, and with the
+/// charts' colour, not only black text.
+fn check_screenshot(png_path: &Path) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut pixels).unwrap();
@@ -116,6 +92,36 @@ fn report_renders_in_chromium() {
         "no coloured chart area in the screenshot: {:.2}% coloured pixels",
         100.0 * coloured as f64 / total as f64
     );
+}
+
+#[test]
+#[ignore = "needs chromium (.ci/run installs it and runs these with --ignored)"]
+fn report_renders_in_chromium() {
+    let chromium = chromium_or_fail();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    forcegen()
+        .args(["run", "--trials", "1000", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let page = out.join("report.html");
+    let started = Instant::now();
+
+    // The screenshot: decoded, and not blank. The page is tall (findings,
+    // drivers and the assumptions table come before the charts): the window
+    // takes all of it.
+    let png_path = work.path().join("report.png");
+    headless(
+        &chromium,
+        &work.path().join("profile1"),
+        &page,
+        &[
+            format!("--screenshot={}", png_path.display()),
+            "--window-size=1200,14000".to_string(),
+        ],
+    );
+    check_screenshot(&png_path);
 
     // The DOM as the browser built it: every chart and table.
     let dom = headless(

@@ -192,8 +192,15 @@ fn sweep_compare_and_sensitivity_honour_the_report_date() {
         &run,
     );
     let by_date = |target: &str| p_reached(&run, target, "2026-10-02");
-    // sweep: the point with Chad at 0.9 has the run's chances by 2 Oct 2026.
-    let sweep = work.path().join("sweep");
+    sweep_honours_it(work.path(), gsf, &by_date);
+    compare_honours_it(work.path(), gsf, set, &by_date);
+    sensitivity_honours_it(work.path(), gsf);
+}
+
+/// sweep: the point with Chad at 0.9 has the run's chances by 2 Oct 2026
+/// (`by_date`), and --report-date moves them.
+fn sweep_honours_it(work: &Path, gsf: &str, by_date: &dyn Fn(&str) -> String) {
+    let sweep = work.join("sweep");
     let swept = "contributors.Chad.probability=0.5,0.9";
     quietly(
         &["sweep", gsf, "--set", swept, "--trials", "2000", "--seed", "17"],
@@ -210,8 +217,27 @@ fn sweep_compare_and_sensitivity_honour_the_report_date() {
         page.contains("Probability of reaching GSF at 2,500 by 2 Oct 2026"),
         "the sweep page"
     );
-    // compare: the what-if's rows by 2026-10-02 are the run's.
-    let compare = work.path().join("compare");
+    let later = work.join("later-sweep");
+    quietly(
+        &[
+            "sweep",
+            gsf,
+            "--set",
+            swept,
+            "--trials",
+            "300",
+            "--report-date",
+            "2026-12-01",
+        ],
+        &later,
+    );
+    let (header, rows) = read_csv(&later.join("sweep.csv"));
+    assert!(rows.iter().all(|r| cell(&header, r, "report_date") == "2026-12-01"));
+}
+
+/// compare: the what-if's rows by 2026-10-02 are the run's (`by_date`).
+fn compare_honours_it(work: &Path, gsf: &str, set: &str, by_date: &dyn Fn(&str) -> String) {
+    let compare = work.join("compare");
     quietly(
         &["compare", gsf, "--set", set, "--trials", "2000", "--seed", "17"],
         &compare,
@@ -229,8 +255,12 @@ fn sweep_compare_and_sensitivity_honour_the_report_date() {
     }
     let page = fs::read_to_string(compare.join("compare.html")).unwrap();
     assert!(page.contains("Targets by 2 Oct 2026") && page.contains("Targets by 30 Apr 2027"));
-    // sensitivity: the strength on the date and each target by it are ranked.
-    let sensitivity = work.path().join("sensitivity");
+}
+
+/// sensitivity: the strength on the date and each target by it are
+/// ranked, and --report-date moves them.
+fn sensitivity_honours_it(work: &Path, gsf: &str) {
+    let sensitivity = work.join("sensitivity");
     quietly(&["sensitivity", gsf, "--trials", "1000", "--seed", "17"], &sensitivity);
     let (header, rows) = read_csv(&sensitivity.join("sensitivity.csv"));
     let outcomes: Vec<&str> = rows.iter().map(|r| cell(&header, r, "outcome")).collect();
@@ -243,8 +273,7 @@ fn sweep_compare_and_sensitivity_honour_the_report_date() {
     }
     let (header, info) = read_csv(&sensitivity.join("sensitivity_info.csv"));
     assert_eq!(cell(&header, &info[0], "report_date"), "2026-10-02");
-    // --report-date moves each of them.
-    let later = work.path().join("later");
+    let later = work.join("later");
     quietly(
         &["sensitivity", gsf, "--trials", "300", "--report-date", "2026-12-01"],
         &later,
@@ -254,20 +283,4 @@ fn sweep_compare_and_sensitivity_honour_the_report_date() {
         rows.iter()
             .any(|r| cell(&header, r, "outcome") == "international_on_2026-12-01")
     );
-    let later = work.path().join("later-sweep");
-    quietly(
-        &[
-            "sweep",
-            gsf,
-            "--set",
-            swept,
-            "--trials",
-            "300",
-            "--report-date",
-            "2026-12-01",
-        ],
-        &later,
-    );
-    let (header, rows) = read_csv(&later.join("sweep.csv"));
-    assert!(rows.iter().all(|r| cell(&header, r, "report_date") == "2026-12-01"));
 }

@@ -125,16 +125,10 @@ fn answers_sheet_holds_the_answer(out: &std::path::Path, xml: &str, strings: &[S
     assert!(xml.contains(&format!("<v>{median}</v>")), "no median strength {median}");
 }
 
-#[test]
-fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    run_with_workbook(&out);
-    let path = out.join(schema::WORKBOOK);
-    let mut zip = zip::ZipArchive::new(fs::File::open(&path).unwrap()).unwrap();
-    let strings = member(&mut zip, "xl/sharedStrings.xml");
-    let strings = roxmltree::Document::parse(&strings).unwrap();
-    let strings: Vec<String> = strings
+/// The shared strings of a workbook, from its `xl/sharedStrings.xml`.
+fn shared_strings(xml: &str) -> Vec<String> {
+    let strings = roxmltree::Document::parse(xml).unwrap();
+    strings
         .descendants()
         .filter(|n| n.has_tag_name((MAIN, "si")))
         .map(|si| {
@@ -143,7 +137,17 @@ fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
                 .filter_map(|t| t.text())
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    run_with_workbook(&out);
+    let path = out.join(schema::WORKBOOK);
+    let mut zip = zip::ZipArchive::new(fs::File::open(&path).unwrap()).unwrap();
+    let strings = shared_strings(&member(&mut zip, "xl/sharedStrings.xml"));
     let sheets = sheets(&mut zip);
     let files = csv_files();
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
@@ -171,6 +175,15 @@ fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
         assert_eq!(xml.matches("<c:ser>").count(), series, "{chart}'s series");
     }
 
+    assert_rebuilt_the_same(work.path(), &out);
+}
+
+/// `report --xlsx` rebuilds the workbook of the run in `out` with the same
+/// bytes from its CSV files, and `merge --xlsx` of two shards writes the
+/// same bytes as a single run; a run without --xlsx removes the workbook
+/// of an earlier run.
+fn assert_rebuilt_the_same(work: &Path, out: &Path) {
+    let path = out.join(schema::WORKBOOK);
     // `report --xlsx` rebuilds the same bytes from the CSV files; a run
     // without --xlsx removes the workbook of an earlier run.
     let bytes = fs::read(&path).unwrap();
@@ -178,7 +191,7 @@ fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
         .arg("report")
         .arg("--xlsx")
         .arg("--quiet")
-        .arg(&out)
+        .arg(out)
         .assert()
         .code(0);
     assert!(
@@ -188,23 +201,23 @@ fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
     // `merge --xlsx` of two shards: the same bytes as the single run
     // (without --wide, which merge does not write).
     for shard in ["1/2", "2/2"] {
-        let part = work.path().join(format!("part-{}", &shard[..1]));
+        let part = work.join(format!("part-{}", &shard[..1]));
         forcegen()
             .args(["run", "--trials", "300", "--quiet", "--shard", shard, "--partial"])
             .arg(part)
             .assert()
             .code(0);
     }
-    let merged = work.path().join("merged");
+    let merged = work.join("merged");
     forcegen()
         .args(["merge", "--quiet", "--xlsx", "--out"])
         .arg(&merged)
-        .args(["part-1", "part-2"].map(|p| work.path().join(p)))
+        .args(["part-1", "part-2"].map(|p| work.join(p)))
         .assert()
         .code(0);
     forcegen()
         .args(["run", "--trials", "300", "--quiet", "--xlsx", "--out"])
-        .arg(&out)
+        .arg(out)
         .assert()
         .code(0);
     assert!(
@@ -213,7 +226,7 @@ fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
     );
     forcegen()
         .args(["run", "--trials", "300", "--quiet", "--out"])
-        .arg(&out)
+        .arg(out)
         .assert()
         .code(0);
     assert!(!path.exists(), "a run without --xlsx leaves no earlier workbook behind");

@@ -2,9 +2,7 @@
 //! histogram) and the scores of an observation against it: PIT, band mass
 //! and CRPS.
 
-use crate::engine::histogram::{
-    DayHistogram, EXACT_LIMIT, HistogramRecorder, count_key, count_value, float_key, float_value,
-};
+use crate::engine::histogram::{Binning, DayHistogram, EXACT_LIMIT, HistogramRecorder, count_key};
 
 /// One bin of a forecast: a value and how many trials had it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,22 +20,22 @@ struct Bin {
 pub struct Forecast {
     bins: Vec<Bin>,
     trials: u64,
-    ratio: bool,
+    binning: Binning,
 }
 
 impl Forecast {
     /// The distribution on report day `day` of a histogram of `trials` trials.
-    pub fn from_histogram(histogram: &DayHistogram, day: usize, trials: u64, ratio: bool) -> Forecast {
+    pub fn from_histogram(histogram: &DayHistogram, day: usize, trials: u64, binning: Binning) -> Forecast {
         let bins = histogram
             .column(day)
             .map(|(key, count)| Bin {
                 key,
-                value: if ratio { float_value(key) } else { count_value(key) },
+                value: binning.value(key),
                 count,
-                exact: !ratio && key < i64::from(EXACT_LIMIT),
+                exact: binning == Binning::Count && key < i64::from(EXACT_LIMIT),
             })
             .collect();
-        Forecast { bins, trials, ratio }
+        Forecast { bins, trials, binning }
     }
 
     /// A forecast of whole-person values, one per trial (for tests).
@@ -47,15 +45,14 @@ impl Forecast {
             histogram.add(count_key(v), 0);
         }
         let histogram = histogram.finish();
-        Forecast::from_histogram(&histogram, 0, values.len() as u64, false)
+        Forecast::from_histogram(&histogram, 0, values.len() as u64, Binning::Count)
     }
 
     /// The bin key `y` falls in.
     fn key_of(&self, y: f64) -> i64 {
-        if self.ratio {
-            float_key(y)
-        } else {
-            count_key(y.round().clamp(0.0, f64::from(u32::MAX)) as u32)
+        match self.binning {
+            Binning::Count => count_key(y.round().clamp(0.0, f64::from(u32::MAX)) as u32),
+            binned => binned.key(y),
         }
     }
 

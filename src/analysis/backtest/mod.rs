@@ -39,6 +39,7 @@ pub use observed::{Observation, ObservedError, ObservedProblem, read_observation
 use std::path::Path;
 
 use crate::engine::Aggregates;
+use crate::engine::histogram::Binning;
 use crate::model::{GENERATOR_NAME, Model};
 use crate::output::stats::metric_stats;
 use crate::output::{cell_text, csv_bytes, number, schema, sha256_hex};
@@ -163,7 +164,7 @@ fn score_one(model: &Model, aggregates: &Aggregates, observation: &Observation, 
         trials,
     )
     .percentiles;
-    let forecast = Forecast::from_histogram(histogram, r, trials, ratio);
+    let forecast = Forecast::from_histogram(histogram, r, trials, Binning::of(metric));
     let y = observation.value;
     let [p5, p25, _, p75, p95] = percentiles;
     Score {

@@ -19,10 +19,12 @@ pub mod bootstrap;
 pub mod delay;
 pub mod fulfilment;
 pub mod honour;
+pub mod pooling;
 pub mod records;
 #[cfg(test)]
 mod recovery;
 mod simplex;
+pub mod validate;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -34,6 +36,7 @@ pub use records::{
 };
 
 use crate::scenario::Z95;
+use pooling::{Counts, Pooling, Shrinkage, pooling_of};
 
 /// The name of the group of all records.
 pub const POOLED: &str = "all";
@@ -43,6 +46,17 @@ pub const RESAMPLES: usize = 1000;
 pub const MAX_RESAMPLES: usize = 100_000;
 /// Most groups `--by` may make.
 pub const MAX_GROUPS: usize = 1000;
+/// Most records x resamples a run may fit (about 10 s on one core).
+pub const MAX_WORK: u64 = 10_000_000;
+
+/// Asked between resamples: true stops the work (Ctrl-C); what was found
+/// is then incomplete and must not be written.
+pub type Stop<'s> = &'s (dyn Fn() -> bool + Sync);
+
+/// Never stops.
+pub fn never() -> bool {
+    false
+}
 /// The seed of the resamples by default.
 pub const SEED: u64 = 1;
 
@@ -109,6 +123,8 @@ pub struct GroupFit {
     pub fit: Fit,
     /// The 90% bootstrap interval of each of [`QUANTITIES`].
     pub intervals: [Option<(f64, f64)>; 11],
+    /// How far the fit moved toward the pooled one (`None` for the pooled group).
+    pub shrinkage: Option<Shrinkage>,
 }
 
 /// Everything `calibrate` found.
@@ -140,17 +156,36 @@ pub fn fit(rows: &[&Record]) -> Fit {
     }
 }
 
-/// Fits the group `name` and its bootstrap intervals.
-pub fn fit_group(name: &str, rows: &[&Record], seed: u64, resamples: usize) -> GroupFit {
-    let point = fit(rows);
+/// Fits the group `name` (shrunk by `pooling`, if any) and its bootstrap intervals.
+pub fn fit_group(
+    name: &str,
+    rows: &[&Record],
+    (seed, resamples): (u64, usize),
+    pooling: Option<&Pooling>,
+    stop: Stop,
+) -> GroupFit {
+    let shrunk = |picked: &[&Record]| {
+        let own = fit(picked);
+        match pooling {
+            Some(p) => {
+                let (fit, s) = p.shrink(&own, &Counts::of(picked));
+                (fit, Some(s))
+            }
+            None => (own, None),
+        }
+    };
+    let (point, shrinkage) = shrunk(rows);
     let fits: Vec<[Option<f64>; 11]> = (0..resamples as u64)
         .into_par_iter()
         .map(|k| {
+            if stop() {
+                return [None; 11];
+            }
             let picked: Vec<&Record> = bootstrap::resample(seed, name, k, rows.len())
                 .into_iter()
                 .map(|i| rows[i])
                 .collect();
-            fit(&picked).values()
+            shrunk(&picked).0.values()
         })
         .collect();
     let intervals = std::array::from_fn(|q| {
@@ -165,6 +200,7 @@ pub fn fit_group(name: &str, rows: &[&Record], seed: u64, resamples: usize) -> G
         shares: rows.iter().filter(|r| r.fulfilment().is_some()).count(),
         fit: point,
         intervals,
+        shrinkage,
     }
 }
 
@@ -193,27 +229,36 @@ pub fn groups<'r>(
     if columns.is_empty() {
         return Ok(groups);
     }
-    let mut by_name: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
+    let mut by_values: BTreeMap<Vec<&str>, Vec<&Record>> = BTreeMap::new();
     for r in &records.rows {
         // An empty cell (a fact not known) groups as "unknown".
-        let name: Vec<&str> = columns
+        let values: Vec<&str> = columns
             .iter()
             .map(|at| r.cells[*at].as_str())
             .map(|c| if c.is_empty() { records::UNKNOWN } else { c })
             .collect();
-        let name = name.join("/");
+        by_values.entry(values).or_default().push(r);
+    }
+    let mut by_name: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
+    let mut named: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (values, rows) in by_values {
+        let name = values.join("/");
+        let line = rows[0].line;
         if name == POOLED {
             let message = format!("--by: \"{POOLED}\" cannot be a group's name: it names the group of all records");
-            return Err(RecordsError {
-                file: file.to_string(),
-                problems: vec![RecordProblem {
-                    line: r.line,
-                    column: by.join("/"),
-                    message,
-                }],
-            });
+            return Err(on_line(file, line, &by.join("/"), message));
         }
-        by_name.entry(name).or_default().push(r);
+        if let Some(first) = named.get(&name) {
+            let message = format!(
+                "--by: the values {} and {} both make the group name \"{name}\"; change a value (a `/` in one \
+                 joins like two columns)",
+                quoted_values(first),
+                quoted_values(&values)
+            );
+            return Err(on_line(file, line, &by.join("/"), message));
+        }
+        named.insert(name.clone(), values);
+        by_name.insert(name, rows);
     }
     if by_name.len() > MAX_GROUPS {
         let message = format!("--by makes {} groups; at most {MAX_GROUPS} are allowed", by_name.len());
@@ -223,17 +268,55 @@ pub fn groups<'r>(
     Ok(groups)
 }
 
+/// One problem on one line of the records file.
+fn on_line(file: &str, line: u64, column: &str, message: String) -> RecordsError {
+    RecordsError {
+        file: file.to_string(),
+        problems: vec![RecordProblem {
+            line,
+            column: column.to_string(),
+            message,
+        }],
+    }
+}
+
+/// `"x/y", "z"` for a group's values.
+fn quoted_values(values: &[&str]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+    format!("({})", quoted.join(", "))
+}
+
+/// Refuses records x resamples above [`MAX_WORK`], naming both numbers.
+pub fn check_work(records: usize, resamples: usize) -> Result<(), String> {
+    let work = records as u64 * resamples as u64;
+    if work <= MAX_WORK {
+        return Ok(());
+    }
+    Err(format!(
+        "{records} records x {resamples} resamples = {work} fits of a record; at most {MAX_WORK} are allowed (about \
+         10 seconds): lower --resamples to {} or fewer",
+        (MAX_WORK / records.max(1) as u64).max(1)
+    ))
+}
+
 /// Fits every group of `records`.
 pub fn calibrate(
     records: &Records,
     by: &[String],
-    seed: u64,
-    resamples: usize,
+    (seed, resamples): (u64, usize),
     file: &str,
+    stop: Stop,
 ) -> Result<Calibration, RecordsError> {
-    let groups = groups(records, by, file)?
-        .into_iter()
-        .map(|(name, rows)| fit_group(&name, &rows, seed, resamples))
+    let groups = groups(records, by, file)?;
+    let pooling = pooling_of(&groups);
+    let groups = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (name, rows))| {
+            // The first group is all the records: it is the pooled fit.
+            let pooling = pooling.as_ref().filter(|_| i > 0);
+            fit_group(name, rows, (seed, resamples), pooling, stop)
+        })
         .collect();
     Ok(Calibration {
         by: by.to_vec(),

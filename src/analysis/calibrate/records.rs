@@ -92,12 +92,26 @@ impl Record {
     }
 }
 
-/// The records of one file, with its header.
+/// The records of one file, with its header: the rows fitted, and those an
+/// `exclude` reason keeps out of the fit (read and checked all the same).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Records {
     pub header: Vec<String>,
     pub rows: Vec<Record>,
+    pub excluded: Vec<Excluded>,
 }
+
+/// A row kept out of the fit by its `exclude` cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excluded {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// The values of `confidence` (or empty).
+pub const CONFIDENCE: [&str; 2] = ["confirmed", "reported"];
+/// Longest part of a bad cell quoted in a message.
+const QUOTED: usize = 200;
 
 impl Records {
     /// The position of column `name` in the header.
@@ -185,6 +199,7 @@ pub fn parse_records(bytes: &[u8], file: &str) -> Result<Records, RecordsError> 
     }
     let lines = LineStarts::new(bytes);
     let mut rows = Vec::new();
+    let mut excluded = Vec::new();
     for result in reader.records() {
         if problems.len() >= MAX_PROBLEMS {
             break;
@@ -198,12 +213,13 @@ pub fn parse_records(bytes: &[u8], file: &str) -> Result<Records, RecordsError> 
             }
         };
         let line = row.position().map_or(0, |p| lines.line(p.byte()));
-        if rows.len() >= MAX_RECORDS {
+        if rows.len() + excluded.len() >= MAX_RECORDS {
             problems.push(problem(line, "", format!("more than {MAX_RECORDS} records; the limit")));
             break;
         }
         match record(&header, &row, line) {
-            Ok(r) => rows.push(r),
+            Ok(Row::Fitted(r)) => rows.push(r),
+            Ok(Row::Excluded(e)) => excluded.push(e),
             Err(mut p) => problems.append(&mut p),
         }
     }
@@ -211,11 +227,11 @@ pub fn parse_records(bytes: &[u8], file: &str) -> Result<Records, RecordsError> 
         problems.push(problem(
             0,
             "",
-            "has no records (one row per pledge after the header)".to_string(),
+            "has no records to fit (one row per pledge after the header, without an `exclude` reason)".to_string(),
         ));
     }
     if problems.is_empty() {
-        Ok(Records { header, rows })
+        Ok(Records { header, rows, excluded })
     } else {
         Err(RecordsError {
             file: file.to_string(),
@@ -289,8 +305,15 @@ fn check_header(header: &[String]) -> Vec<RecordProblem> {
     problems
 }
 
-/// One row, checked; its problems otherwise.
-fn record(header: &[String], row: &csv::StringRecord, line: u64) -> Result<Record, Vec<RecordProblem>> {
+/// A row read: fitted, or kept out by its `exclude` reason.
+enum Row {
+    Fitted(Record),
+    Excluded(Excluded),
+}
+
+/// One row, checked; its problems otherwise. An excluded row is checked as
+/// every other, except that its `pledge_date` may be empty.
+fn record(header: &[String], row: &csv::StringRecord, line: u64) -> Result<Row, Vec<RecordProblem>> {
     let mut problems = Vec::new();
     if row.len() != header.len() {
         let message = format!("has {} cells; the header has {} columns", row.len(), header.len());
@@ -298,14 +321,26 @@ fn record(header: &[String], row: &csv::StringRecord, line: u64) -> Result<Recor
     }
     let cells: Vec<String> = row.iter().map(|c| c.trim().to_string()).collect();
     let cell = |name: &str| {
-        let at = header.iter().position(|h| h == name).unwrap_or(0);
-        cells[at].as_str()
+        header
+            .iter()
+            .position(|h| h == name)
+            .map_or("", |at| cells[at].as_str())
     };
     for name in ["mission", "contributor", "region"] {
         if cell(name).is_empty() {
             problems.push(problem(line, name, "must not be empty".to_string()));
         }
     }
+    let confidence = cell("confidence");
+    if !confidence.is_empty() && !CONFIDENCE.contains(&confidence) {
+        let message = format!(
+            "must be {} or empty, got \"{}\"",
+            CONFIDENCE.join(" or "),
+            quoted(confidence)
+        );
+        problems.push(problem(line, "confidence", message));
+    }
+    let exclude = cell("exclude").to_string();
     let mut date = |name: &str, required: bool| match read_date(cell(name), required) {
         Ok(d) => d,
         Err(message) => {
@@ -313,7 +348,7 @@ fn record(header: &[String], row: &csv::StringRecord, line: u64) -> Result<Recor
             None
         }
     };
-    let pledge_date = date("pledge_date", true);
+    let pledge_date = date("pledge_date", exclude.is_empty());
     let first_arrival = match cell("first_arrival_date") {
         UNKNOWN => Some(Arrival::Undated),
         _ => date("first_arrival_date", false).map(Arrival::On),
@@ -323,7 +358,13 @@ fn record(header: &[String], row: &csv::StringRecord, line: u64) -> Result<Recor
     let as_of = date("as_of_date", true);
     let pledged = read_optional(cell("pledged"), 1.0).map_err(|m| problems.push(problem(line, "pledged", m)));
     let peak = read_optional(cell("peak_deployed"), 0.0).map_err(|m| problems.push(problem(line, "peak_deployed", m)));
-    let (Some(pledge_date), Some(as_of), Ok(pledged), Ok(peak_deployed)) = (pledge_date, as_of, pledged, peak) else {
+    let (Some(as_of), Ok(pledged), Ok(peak_deployed)) = (as_of, pledged, peak) else {
+        return Err(problems);
+    };
+    let excluded = !exclude.is_empty();
+    // An excluded row without a pledge date: the earliest date stands in,
+    // so that no check of the order of dates can fail on it.
+    let Some(pledge_date) = pledge_date.or(excluded.then_some(NaiveDate::MIN)) else {
         return Err(problems);
     };
     let r = Record {
@@ -336,7 +377,19 @@ fn record(header: &[String], row: &csv::StringRecord, line: u64) -> Result<Recor
         as_of,
     };
     problems.extend(consistency(&r, peak_date));
-    if problems.is_empty() { Ok(r) } else { Err(problems) }
+    match (problems.is_empty(), excluded) {
+        (false, _) => Err(problems),
+        (true, true) => Ok(Row::Excluded(Excluded { line, reason: exclude })),
+        (true, false) => Ok(Row::Fitted(r)),
+    }
+}
+
+/// At most [`QUOTED`] characters of `text`, marked when cut.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// The dates in order and the peak agreeing with the arrival.
@@ -493,5 +546,42 @@ mod tests {
             ",source\nM,A,x,police,2024-01-01,1,,0,,2024-01-02,UN\n"
         );
         assert_eq!(parse_records(with_source.as_bytes(), "r.csv").unwrap().rows.len(), 1);
+    }
+
+    #[test]
+    fn excluded_rows_are_checked_but_kept_apart() {
+        let head = format!("{},id,confidence,exclude,notes\n", HEADER.trim_end());
+        let text = format!(
+            "{head}M,A,x,police,2024-01-01,1,,0,,2024-01-02,1,confirmed,,\n\
+             M,B,x,police,,5,2024-03-01,5,,2024-04-01,2,reported,no pledge date,\"a, b\"\n"
+        );
+        let r = parse_records(text.as_bytes(), "r.csv").unwrap();
+        assert_eq!(r.rows.len(), 1);
+        assert_eq!(
+            r.excluded,
+            vec![Excluded {
+                line: 3,
+                reason: "no pledge date".to_string()
+            }]
+        );
+        // Still checked: a bad date in an excluded row is an error; an
+        // empty pledge_date is one only when the row is fitted.
+        let bad = format!("{head}M,B,x,police,,5,2024-13-01,5,,2024-04-01,2,,aggregate,\n");
+        let e = parse_records(bad.as_bytes(), "r.csv").unwrap_err();
+        assert_eq!(e.problems[0].column, "first_arrival_date", "{e}");
+        let bad = format!("{head}M,B,x,police,,5,,,,2024-04-01,2,,,\n");
+        let e = parse_records(bad.as_bytes(), "r.csv").unwrap_err();
+        assert_eq!(e.problems[0].column, "pledge_date", "{e}");
+        let long = "y".repeat(5000);
+        let bad = format!("{head}M,B,x,police,2024-01-01,5,,,,2024-04-01,2,{long},,\n");
+        let e = parse_records(bad.as_bytes(), "r.csv").unwrap_err().to_string();
+        assert!(
+            e.contains("must be confirmed or reported or empty") && e.len() < 400,
+            "{e}"
+        );
+        // Only excluded rows: nothing to fit.
+        let only = format!("{head}M,B,x,police,,5,,,,2024-04-01,2,,aggregate,\n");
+        let e = parse_records(only.as_bytes(), "r.csv").unwrap_err();
+        assert!(e.to_string().contains("has no records to fit"), "{e}");
     }
 }

@@ -7,7 +7,7 @@ use rand::RngExt;
 use rand_distr::{Beta, Distribution, LogNormal};
 
 use super::records::{Arrival, Record, Records};
-use super::{QUANTITIES, calibrate, fit_group};
+use super::{QUANTITIES, calibrate, fit_group, never};
 use crate::model::{StreamId, StreamRng, stream};
 
 /// The parameters records are simulated from.
@@ -82,7 +82,7 @@ fn simulated_records_are_fitted_back_within_their_intervals() {
         let mut rng = stream(20, r as u64, StreamId::of("recovery"));
         let rows = simulate(TRUTH, RECORDS, &mut rng, "x");
         let refs: Vec<&Record> = rows.iter().collect();
-        let g = fit_group("all", &refs, r as u64, RESAMPLES);
+        let g = fit_group("all", &refs, (r as u64, RESAMPLES), None, &never);
         for (k, (q, value)) in truths(TRUTH).into_iter().enumerate() {
             let (low, high) = g.intervals[q].expect("an interval");
             covered[k] += usize::from(low <= value && value <= high);
@@ -114,7 +114,7 @@ fn censored_records_are_not_dropped() {
     let mut rng = stream(21, 0, StreamId::of("censoring"));
     let rows = simulate(truth, 2000, &mut rng, "x");
     let refs: Vec<&Record> = rows.iter().collect();
-    let g = fit_group("all", &refs, 5, 200);
+    let g = fit_group("all", &refs, (5, 200), None, &never);
     let arrived: Vec<f64> = rows
         .iter()
         .filter_map(|r| r.delay_days())
@@ -151,8 +151,9 @@ fn groups_are_fitted_apart() {
     let records = Records {
         header: vec!["mission".into(), "contributor".into(), "region".into()],
         rows,
+        excluded: Vec::new(),
     };
-    let c = calibrate(&records, &["region".to_string()], 1, 50, "r.csv").unwrap();
+    let c = calibrate(&records, &["region".to_string()], (1, 50), "r.csv", &never).unwrap();
     let names: Vec<&str> = c.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["all", "north", "south"]);
     assert_eq!(c.groups[1].records, 300);
@@ -165,5 +166,5 @@ fn groups_are_fitted_apart() {
         honour(1),
         honour(2)
     );
-    assert!(calibrate(&records, &["nope".to_string()], 1, 50, "r.csv").is_err());
+    assert!(calibrate(&records, &["nope".to_string()], (1, 50), "r.csv", &never).is_err());
 }

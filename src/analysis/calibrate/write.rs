@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
+use super::validate::ValidationRow;
 use super::{Calibration, GroupFit, QUANTITIES, honour};
-use crate::output::schema::CALIBRATION_COLUMNS;
+use crate::output::schema::{CALIBRATION_COLUMNS, VALIDATION_COLUMNS};
 use crate::output::{csv_bytes, info_row};
 use crate::scenario::Z95;
 
@@ -21,6 +22,11 @@ pub fn calibration_csv(calibration: &Calibration) -> Vec<u8> {
                 g.records
             };
             let (low, high) = g.intervals[q].map_or((String::new(), String::new()), |(l, h)| (num(l), num(h)));
+            let shrinkage = g.shrinkage.and_then(|s| match name.split('_').next() {
+                Some("honour") => Some(s.honour),
+                Some("fulfilment") => s.fulfilment,
+                _ => s.delay,
+            });
             vec![
                 crate::output::cell_text(&g.name),
                 name.to_string(),
@@ -32,10 +38,26 @@ pub fn calibration_csv(calibration: &Calibration) -> Vec<u8> {
                 g.never.to_string(),
                 used.to_string(),
                 calibration.resamples.to_string(),
+                shrinkage.map(num).unwrap_or_default(),
             ]
         })
     });
     csv_bytes(&CALIBRATION_COLUMNS, rows)
+}
+
+/// `validation.csv`: one row per held-out value and score; a score nothing
+/// could be computed for has empty cells.
+pub fn validation_csv(rows: &[ValidationRow]) -> Vec<u8> {
+    let rows = rows.iter().map(|r| {
+        vec![
+            crate::output::cell_text(&r.held_out),
+            r.records.to_string(),
+            r.score.to_string(),
+            r.fitted.map(num).unwrap_or_default(),
+            r.flat.map(num).unwrap_or_default(),
+        ]
+    });
+    csv_bytes(&VALIDATION_COLUMNS, rows)
 }
 
 /// `calibration_info.csv`: the records file's name and SHA-256 (in the
@@ -72,9 +94,10 @@ pub fn priors_toml(calibration: &Calibration, file: &str, sha256: &str) -> Strin
          # fulfilment: the share of an honoured pledge delivered at its peak (beta,\n\
          #   maximum likelihood).\n\
          # delay: days from pledge to first arrival (lognormal, censored maximum\n\
-         #   likelihood) as \"A to B\", its 5th and 95th percentiles.\n\
+         #   likelihood); the comment gives its 5th to 95th percentiles.\n\
          # In a scenario: priors = \"priors.toml\", then e.g.\n\
-         #   probability = \"prior(all.honour)\". See docs/calibration.md.\n",
+         #   probability = \"prior(all.honour)\"; for a pledge already made and not\n\
+         #   arrived, \"prior(all.honour, pledged = 2024-02-26)\". See docs/calibration.md.\n",
     );
     for group in &calibration.groups {
         group_table(&mut text, group);
@@ -96,6 +119,15 @@ fn group_table(text: &mut String, g: &GroupFit) {
         "records = {}\ncensored = {}  # still open at as_of_date\nnever_honoured = {}",
         g.records, g.censored, g.never
     );
+    if let Some(s) = g.shrinkage {
+        let _ = writeln!(
+            text,
+            "# shrunk toward \"all\" (0: fitted alone, 1: the pooled fit): honour {}, fulfilment {}, delay {}",
+            short(s.honour),
+            s.fulfilment.map_or("-".to_string(), short),
+            s.delay.map_or("-".to_string(), short)
+        );
+    }
     let (a, b) = g.fit.honour;
     let _ = writeln!(
         text,
@@ -133,9 +165,9 @@ fn group_table(text: &mut String, g: &GroupFit) {
             let (p5, p95) = range(mu, sigma);
             let _ = writeln!(
                 text,
-                "delay = \"{p5} to {p95}\"  # days; lognormal({}, {}); median {} days, {}",
-                short(mu),
-                short(sigma),
+                "delay = \"lognormal({}, {})\"  # days; 5th to 95th {p5} to {p95}; median {} days, {}",
+                num(mu),
+                num(sigma),
                 short(mu.exp()),
                 interval(9)
             );

@@ -18,6 +18,7 @@ pub fn written(dist: &Dist) -> String {
         Dist::Gamma { shape, scale } => format!("gamma({shape}, {scale})"),
         Dist::Exponential { mean } => format!("exponential({mean})"),
         Dist::Range { p5, p95 } => format!("{p5} to {p95}"),
+        Dist::Remaining { mu, sigma, after } => format!("lognormal({mu}, {sigma}) after {after} days"),
     }
 }
 

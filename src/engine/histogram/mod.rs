@@ -24,7 +24,8 @@ mod testing;
 
 use column::Column;
 pub use keys::{
-    EXACT_LIMIT, RATIO_FLOOR, count_bin_bounds, count_key, count_key_u64, count_value, float_key, float_value,
+    Binning, EXACT_LIMIT, RATIO_FLOOR, count_bin_bounds, count_key, count_key_u64, count_value, float_key, float_value,
+    money_key, money_value,
 };
 pub use recorder::HistogramRecorder;
 

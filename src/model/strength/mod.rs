@@ -19,18 +19,23 @@
 //! Here: the schedule of days and [`strength_at`], which walks it; the
 //! process itself and its draws are in `attrition` and `binomial`, the
 //! stretches of days it passes over at once in `stretches`, and the days
-//! that are not the group's own in `bridge`.
+//! that are not the group's own in `bridge`. A contingent followed event by
+//! event (its groups leave at different times, or others look at its
+//! count on days of their choosing) takes the same lifetimes departure by
+//! departure, from `departures`.
 //!
 //! The rules: docs/MODEL.md §2.6 and §2.7.
 
 mod attrition;
 mod binomial;
 mod bridge;
+mod departures;
 mod stretches;
 
 use attrition::Attrition;
 pub use binomial::unit;
 pub use bridge::{Bridge, Skipped, bridge_skipped};
+pub use departures::Departures;
 
 use super::streams::StreamRng;
 

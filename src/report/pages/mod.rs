@@ -1,5 +1,5 @@
 //! The pages of the analysis commands: `sensitivity.html`, `sweep.html`,
-//! `compare.html` and `backtest.html`, each a self-contained page in the
+//! `solve.html`, `compare.html` and `backtest.html`, each a self-contained page in the
 //! look of `report.html` (its style, palette and chart frame), built only
 //! from the command's CSV files, so that the page can always be rebuilt
 //! from them byte for byte.
@@ -16,6 +16,8 @@ pub mod backtest;
 pub mod compare;
 pub mod draw;
 pub mod sensitivity;
+pub mod sobol;
+pub mod solve;
 pub mod sweep;
 
 use std::fmt::Write;

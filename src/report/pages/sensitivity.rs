@@ -2,7 +2,8 @@
 //! when each input is low and when it is high), its bars the inputs
 //! `sensitivity.csv` ranks highest, in its order (by first-order index, then
 //! |Spearman|), so that the page and the file (and the terminal) agree;
-//! from `sensitivity.csv` and `sensitivity_info.csv`.
+//! from `sensitivity.csv` and `sensitivity_info.csv`; then, with `--sobol`,
+//! the Sobol indices of `sobol.csv` (see `sobol`).
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -84,37 +85,6 @@ pub fn tornadoes(files: &Files) -> Result<Vec<Tornado>, ReportError> {
     Ok(tornadoes)
 }
 
-/// The outcome in words, for an axis.
-pub fn describe(outcome: &str) -> String {
-    let on_date = |name: &str| {
-        let date = outcome.strip_prefix(name)?.strip_prefix("_on_")?;
-        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-        Some(date.format("%-d %b %Y").to_string())
-    };
-    if let Some(date) = on_date("international") {
-        return format!("international personnel on {date} (mean)");
-    }
-    if let Some(date) = on_date("police_per_100k") {
-        return format!("police per 100,000 on {date} (mean)");
-    }
-    if let Some((date, target)) = outcome
-        .strip_prefix("reached_by_")
-        .and_then(|rest| rest.split_once(':'))
-    {
-        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .map_or(date.to_string(), |d| d.format("%-d %b %Y").to_string());
-        return format!("chance of reaching \"{target}\" by {date} (share of trials)");
-    }
-    match outcome {
-        "international_at_horizon" => "international personnel on the horizon day (mean)".to_string(),
-        "police_per_100k_at_horizon" => "police per 100,000 on the horizon day (mean)".to_string(),
-        other => match other.strip_prefix("day_reached:") {
-            Some(target) => format!("day \"{target}\" is first reached (mean; past the horizon = never)"),
-            None => other.to_string(),
-        },
-    }
-}
-
 /// The tornado of one outcome.
 fn tornado_chart(id: &str, tornado: &Tornado, x: Span) -> Result<String, ReportError> {
     let title = format!("What drives {}", tornado.outcome);
@@ -134,7 +104,7 @@ fn bars(root: &Area, tornado: &Tornado, x: Span) -> DrawResult {
         &plot,
         &caption,
         (x, (LEGEND_ROOM, BARS as f64)),
-        (&describe(&tornado.outcome), ""),
+        (&crate::report::html::describe_outcome(&tornado.outcome), ""),
         (&|v| draw::tick(*v), &|_| String::new()),
     )?;
     let (low, high) = (PALETTE[0], PALETTE[1]);
@@ -238,6 +208,9 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         &SENSITIVITY_COLUMNS,
         rows,
     );
-    let findings: Vec<String> = tornadoes.iter().map(finding).collect();
+    let mut findings: Vec<String> = tornadoes.iter().map(finding).collect();
+    if let Some(outputs) = super::sobol::outputs(files)? {
+        findings.extend(super::sobol::section(&mut body, &outputs, &run)?);
+    }
     Ok(page("sensitivity", &title, &meta, &findings, &body))
 }

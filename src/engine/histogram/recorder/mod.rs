@@ -26,7 +26,7 @@ const BATCH_KEYS: usize = 1 << 20;
 /// Bytes of buffers (bins, and the run buffers' room) of all of a worker's
 /// histograms together (128 MiB), so that a scenario with thousands of
 /// contributors buffers fewer trials at a time rather than gigabytes.
-const WORKER_BATCH_BYTES: usize = 1 << 27;
+const WORKER_BATCH_BYTES: usize = 1 << 25;
 /// Bytes of one run change in the run buffers (a day and a bin, and the
 /// bin again once sorted).
 const RUN_CHANGE_BYTES: usize = size_of::<(u32, u32)>() + size_of::<u32>();

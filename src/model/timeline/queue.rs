@@ -21,6 +21,8 @@ pub(super) struct Queue {
     items: Vec<Pending>,
     /// Contributors whose next arrival waits for money today.
     blocked: Vec<usize>,
+    /// Contributors with an arrival turned away today (no room).
+    turned: Vec<usize>,
 }
 
 impl Queue {
@@ -49,7 +51,11 @@ impl Queue {
         mut offer: impl FnMut(&Pending, u32) -> Admit,
     ) {
         self.blocked.clear();
+        self.turned.clear();
         let due = self.items.partition_point(|p| p.due <= day);
+        if due == 0 {
+            return;
+        }
         for p in &mut self.items[..due] {
             if self.blocked.contains(&p.contributor) {
                 continue;
@@ -70,6 +76,7 @@ impl Queue {
             }
             if p.size > 0 && over == OverCeiling::TurnAway {
                 p.size = 0;
+                self.turned.push(p.contributor);
             }
         }
         let mut k = 0;
@@ -77,6 +84,21 @@ impl Queue {
             k += 1;
             k > due || p.size > 0
         });
+    }
+
+    /// The first day after `day` on which an arrival falls due (`u32::MAX`:
+    /// none). Those due by `day` and still waiting are offered again on
+    /// every day anything happens: only a departure, a payment or a new
+    /// ceiling can make room or money for them.
+    pub(super) fn next_due_after(&self, day: u32) -> u32 {
+        let later = self.items.partition_point(|p| p.due <= day);
+        self.items.get(later).map_or(u32::MAX, |p| p.due)
+    }
+
+    /// The contributors with an arrival turned away in the last
+    /// [`Queue::admit`].
+    pub(super) fn turned_away(&self) -> impl Iterator<Item = usize> + '_ {
+        self.turned.iter().copied()
     }
 
     /// Whether a relief of contributor `c` is due or waiting.

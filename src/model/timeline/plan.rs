@@ -146,6 +146,43 @@ impl Plan {
         }
     }
 
+    /// Whether contributor `c` is followed event by event even when nothing
+    /// couples it to the others: it rotates, or brings capabilities.
+    pub(in crate::model) fn follows(&self, c: usize) -> bool {
+        self.contributors
+            .get(c)
+            .is_some_and(|rules| rules.rotation.is_some() || !rules.capabilities.is_empty())
+    }
+
+    /// Whether the fund or the ceiling can bind in a trial with these
+    /// event days, in which at most `most_present` people are ever present
+    /// (everyone deployed and every planned wave, none leaving): a fund
+    /// always can; a ceiling only when some ceiling that can be in force is
+    /// below that, or reliefs (which no plan counts) may come.
+    pub(in crate::model) fn gated(&self, event_days: &[Option<u32>], most_present: u64) -> bool {
+        if self.fund.is_some() {
+            return true;
+        }
+        let later = self
+            .transforms
+            .iter()
+            .filter(|&&(e, ceiling, _)| ceiling.is_some() && event_days.get(e).copied().flatten().is_some())
+            .filter_map(|&(_, ceiling, _)| ceiling);
+        let Some(lowest) = self.ceiling.into_iter().chain(later).min() else {
+            return false;
+        };
+        let rotates = self.contributors.iter().any(|rules| rules.rotation.is_some());
+        rotates || most_present > lowest
+    }
+
+    /// The ceilings the transforms of this trial set: (day, ceiling), by day.
+    pub(super) fn ceilings(&self, event_days: &[Option<u32>]) -> Vec<(u32, u64)> {
+        self.transform_days(event_days)
+            .into_iter()
+            .filter_map(|(day, ceiling, _)| ceiling.map(|c| (day, c)))
+            .collect()
+    }
+
     /// The transforms that happen in this trial: (day, ceiling, cost), by day.
     pub(super) fn transform_days(&self, event_days: &[Option<u32>]) -> Vec<(u32, Option<u64>, Option<f64>)> {
         let mut days: Vec<_> = self

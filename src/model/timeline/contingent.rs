@@ -1,13 +1,15 @@
-//! One contingent during a day-by-day trial: its groups (the people who
+//! One contingent followed event by event: its groups (the people who
 //! came together and leave together at the end of their tour), departures
-//! by attrition, withdrawal under a hazard that rises in arrears, reliefs,
-//! what its pledged waves brought (docs/MODEL.md §2.10, §2.11, §2.13).
+//! by attrition one at a time, withdrawal under a hazard that rises in
+//! arrears, reliefs, and what its pledged waves brought (docs/MODEL.md
+//! §2.10, §2.11, §2.13). It says when it next needs attention
+//! ([`Contingent::next_event`]); on other days nothing about it changes.
 
-use rand_distr::{Distribution, Exp1};
-
-use super::super::streams::{StreamRng, stream};
-use super::super::strength::unit;
-use super::super::{ContributorModel, Delivery, Key, Model};
+use super::super::rules::drawn_down;
+use super::super::streams::stream;
+use super::super::strength::Departures;
+use super::super::withdrawal::Withdrawal;
+use super::super::{ContributorModel, Delivery, Key};
 use super::Day;
 use super::plan::{ContributorRules, CostRule};
 use super::queue::{Pending, Queue};
@@ -29,26 +31,16 @@ struct Tour {
     gap: i64,
 }
 
-/// The drawn withdrawal: the base daily hazard and the Exp(1) wait it is
-/// measured against (the contingent leaves when the hazard summed over
-/// the days reaches the wait).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Withdrawal {
-    rate: f64,
-    wait: f64,
-}
-
 #[derive(Debug, Default, Clone)]
 pub(super) struct Contingent {
     groups: Vec<Group>,
     /// People present (before any end-of-mission drawdown).
     pub(super) present: u32,
-    lambda: f64,
-    /// When the next person leaves by attrition (days, continuous).
-    next_departure: f64,
-    rng: Option<StreamRng>,
-    pub(super) withdrawal_wait: Option<Withdrawal>,
-    hazard: f64,
+    /// Attrition, departure by departure.
+    departures: Departures,
+    pub(super) withdrawal: Option<Withdrawal>,
+    /// The day it withdraws (`None`: not within the horizon).
+    withdrawal_day: Option<u32>,
     pub(super) withdrawn: bool,
     tour: Option<Tour>,
     /// USD per person-month: `None` for the fund's default.
@@ -61,20 +53,6 @@ pub(super) struct Contingent {
     planned_complete: bool,
     delivered: u32,
     last_arrival: Option<u32>,
-}
-
-impl Model {
-    /// The drawn withdrawal of a contingent, `None` if it never withdraws
-    /// (the same draws as the event-by-event trial).
-    pub(super) fn withdrawal_wait(&self, model: &ContributorModel, key: &Key) -> Option<Withdrawal> {
-        let per_year = model.withdrawal.once(key);
-        if per_year <= 0.0 {
-            return None;
-        }
-        let rate = super::super::strength::daily_rate(per_year);
-        let wait: f64 = Exp1.sample(&mut stream(self.seed, key.index, model.withdrawal_time));
-        Some(Withdrawal { rate, wait })
-    }
 }
 
 impl Contingent {
@@ -106,10 +84,9 @@ impl Contingent {
                 relief_on: self.relief_day(leaves, 0),
             });
         }
-        self.lambda = lambda;
-        self.rng = Some(stream(key.seed, key.index, model.process));
-        self.next_departure = self.wait_from(0.0);
-        self.hazard = 0.0;
+        self.departures = Departures::new(lambda, stream(key.seed, key.index, model.process), self.present);
+        self.withdrawal = None;
+        self.withdrawal_day = None;
         self.withdrawn = false;
         self.own_cost = match &rules.cost {
             CostRule::Default => None,
@@ -155,37 +132,60 @@ impl Contingent {
         day.clamp(0, i64::from(u32::MAX)) as u32
     }
 
-    /// When the next person leaves, counting from `from`.
-    fn wait_from(&mut self, from: f64) -> f64 {
-        if self.present == 0 || self.lambda <= 0.0 || self.lambda.is_infinite() {
-            return f64::INFINITY;
-        }
-        let rate = f64::from(self.present) * self.lambda;
-        let rng = self.rng.as_mut().expect("started");
-        let wait: f64 = Exp1.sample(rng);
-        from + wait / rate
+    /// Sets the contingent's drawn withdrawal (if it has anyone to withdraw).
+    pub(super) fn set_withdrawal(&mut self, withdrawal: Option<Withdrawal>, horizon: u32) {
+        self.withdrawal = withdrawal;
+        self.withdrawal_day = withdrawal.map(|w| w.day(horizon)).filter(|&day| day != u32::MAX);
     }
 
-    /// Day `day`'s departures, before anyone arrives: withdrawal (hazard
-    /// times `factor`), attrition, and the groups whose tour ends; reliefs
-    /// formed today join `queue`.
-    pub(super) fn depart(&mut self, day: u32, factor: f64, queue: &mut Queue, c: usize) {
+    /// From day `day` on, the withdrawal hazard is `factor` times its rate
+    /// (a day that starts in arrears, docs/MODEL.md §2.12).
+    pub(super) fn set_withdrawal_factor(&mut self, day: u32, factor: f64, horizon: u32) {
+        if let Some(w) = &mut self.withdrawal
+            && !self.withdrawn
+        {
+            w.set_factor(day, factor);
+            self.withdrawal_day = Some(w.day(horizon)).filter(|&day| day != u32::MAX);
+        }
+    }
+
+    /// The next day after `today` on which something about it changes by
+    /// itself: a departure, its withdrawal, a relief formed or a tour's end
+    /// (`u32::MAX`: none). Arrivals are the queue's.
+    pub(super) fn next_event(&self, today: u32) -> u32 {
+        if self.withdrawn {
+            return u32::MAX;
+        }
+        let departure = self.departures.next_day();
+        let mut next = departure.min(self.withdrawal_day.unwrap_or(u32::MAX));
+        if self.departures.all_at_once() && self.present > 0 {
+            // Everyone who came today leaves tomorrow.
+            next = next.min(today.saturating_add(1));
+        }
+        for group in &self.groups {
+            if group.relief_on > today {
+                next = next.min(group.relief_on);
+            }
+            next = next.min(group.leaves);
+        }
+        next.max(today.saturating_add(1))
+    }
+
+    /// Day `day`'s departures, before anyone arrives: withdrawal,
+    /// attrition, and the groups whose tour ends; reliefs formed today
+    /// join `queue`.
+    pub(super) fn depart(&mut self, day: u32, queue: &mut Queue, c: usize) {
         if self.withdrawn {
             return;
         }
-        if let Some(w) = self.withdrawal_wait {
-            let rate = w.rate * factor;
-            // Withdrawal day: the drawn time rounded to the nearest day.
-            if self.hazard + 0.5 * rate >= w.wait {
-                self.withdrawn = true;
-                self.groups.clear();
-                self.present = 0;
-                queue.drop_contributor(c);
-                return;
-            }
-            self.hazard += rate;
+        if self.withdrawal_day.is_some_and(|withdraws| day >= withdraws) {
+            self.withdrawn = true;
+            self.groups.clear();
+            self.present = 0;
+            queue.drop_contributor(c);
+            return;
         }
-        if self.lambda.is_infinite() && day > 0 {
+        if self.departures.all_at_once() && day > 0 {
             // Everyone leaves at once: counted only on the day they came.
             self.groups.clear();
             self.present = 0;
@@ -199,30 +199,25 @@ impl Contingent {
     /// The capabilities leave with the last person, unless a relief is on
     /// its way (a rotation with a gap): later pledged waves bring only their
     /// own (docs/MODEL.md §2.13).
-    fn release_capabilities(&mut self, queue: &Queue, c: usize) {
+    pub(super) fn release_capabilities(&mut self, queue: &Queue, c: usize) {
         if self.present == 0 && self.capabilities.iter().any(|&n| n > 0) && !queue.has_relief(c) {
             self.capabilities.fill(0);
         }
     }
 
-    /// Removes each person whose departure time is at most `day`, one at a
-    /// time from a group chosen in proportion to its size (memoryless, so
-    /// exact).
+    /// Attrition up to `day`: each person who leaves is taken from a group
+    /// chosen in proportion to its size (memoryless, so exact).
     fn attrition(&mut self, day: u32) {
-        while self.next_departure <= f64::from(day) && self.present > 0 {
-            let rng = self.rng.as_mut().expect("started");
-            let mut pick = (unit(rng) * f64::from(self.present)) as u32;
-            for group in &mut self.groups {
+        let groups = &mut self.groups;
+        self.departures.leave_until(day, &mut self.present, |mut pick| {
+            for group in groups.iter_mut() {
                 if pick < group.size {
                     group.size -= 1;
                     break;
                 }
                 pick -= group.size;
             }
-            self.present -= 1;
-            let at = self.next_departure;
-            self.next_departure = self.wait_from(at);
-        }
+        });
     }
 
     /// Forms the reliefs due today and lets the groups whose tour ends go.
@@ -251,7 +246,7 @@ impl Contingent {
         if left > 0 {
             self.groups.retain(|g| g.leaves != day);
             self.present -= left;
-            self.next_departure = self.wait_from(f64::from(day));
+            self.departures.restart(f64::from(day), self.present);
         }
     }
 
@@ -274,7 +269,7 @@ impl Contingent {
                 }
             }
         }
-        self.next_departure = self.wait_from(f64::from(day));
+        self.departures.restart(f64::from(day), self.present);
     }
 
     /// The head count shown on `today`: nobody after withdrawal, scaled
@@ -283,7 +278,7 @@ impl Contingent {
         if self.withdrawn {
             return 0;
         }
-        drawdown(self.present.into(), today) as u32
+        drawn_down(self.present.into(), today.day, today.end) as u32
     }
 
     /// USD per person-month charged for this contingent.
@@ -291,14 +286,14 @@ impl Contingent {
         self.own_cost.unwrap_or(default)
     }
 
-    /// Adds its capabilities to `out[kind * n + k]`, while anyone is there.
-    pub(super) fn add_capabilities(&self, today: &Day, shown: u32, out: &mut [u32], n: usize, k: usize) {
+    /// Adds its capabilities present on `today` to `sums` (per kind),
+    /// while anyone is there.
+    pub(super) fn add_capabilities(&self, today: &Day, shown: u32, sums: &mut [u32]) {
         if shown == 0 {
             return;
         }
-        for (kind, &number) in self.capabilities.iter().enumerate() {
-            let slot = &mut out[kind * n + k];
-            *slot = slot.saturating_add(drawdown(number, today).min(u64::from(u32::MAX)) as u32);
+        for (sum, &number) in sums.iter_mut().zip(&self.capabilities) {
+            *sum = sum.saturating_add(drawn_down(number, today.day, today.end).min(u64::from(u32::MAX)) as u32);
         }
     }
 
@@ -308,22 +303,6 @@ impl Contingent {
         Delivery {
             delivered: self.delivered,
             last_wave_day: self.last_arrival.filter(|_| complete),
-        }
-    }
-}
-
-/// `n` scaled through the end-of-mission drawdown in force on `today`:
-/// `floor(n * (D - k) / D)` on the k-th day after the end, 0 from day D.
-fn drawdown(n: u64, today: &Day) -> u64 {
-    match today.end {
-        None => n,
-        Some((end, days)) => {
-            let elapsed = today.day - end;
-            if elapsed >= days {
-                0
-            } else {
-                n * u64::from(days - elapsed) / u64::from(days)
-            }
         }
     }
 }
@@ -349,11 +328,11 @@ mod tests {
             for came in [0, 4] {
                 let mut c = rotating(10, gap);
                 let mut queue = Queue::default();
-                c.depart(came, 1.0, &mut queue, 0);
+                c.depart(came, &mut queue, 0);
                 c.arrive(came, 20, Some(0));
                 let mut formed = None;
                 for day in came + 1..=came + 10 {
-                    c.depart(day, 1.0, &mut queue, 0);
+                    c.depart(day, &mut queue, 0);
                     if formed.is_none() && queue.has_relief(0) {
                         formed = Some(day - came);
                     }
@@ -380,7 +359,7 @@ mod tests {
             let mut queue = Queue::default();
             c.arrive(0, 20, Some(0));
             for day in 1..=10 {
-                c.depart(day, 1.0, &mut queue, 0);
+                c.depart(day, &mut queue, 0);
             }
             assert_eq!((c.present, c.capabilities[0]), (0, kept), "relief {relief}");
             c.arrive(12, 20, Some(1));

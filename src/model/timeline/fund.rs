@@ -1,8 +1,8 @@
 //! The fund in one trial: payments in, freezes, who pays outside it, and
-//! the daily cost it pays or owes (docs/MODEL.md §2.12).
+//! the daily cost it pays or owes, a day or a stretch of days at a time
+//! (docs/MODEL.md §2.12).
 
 use super::super::Key;
-use super::MAX_MONTHS_OF_COVER;
 use super::plan::FundRules;
 
 /// A payment into the fund: its day and amount, and the freeze (day,
@@ -112,19 +112,49 @@ impl Fund {
         }
     }
 
-    /// The day's values, in the order of `Metric::FUNDING`: balance, the
-    /// monthly cost charged, arrears and months of cover.
-    pub(super) fn record(&self, monthly: f64, series: &mut [Vec<f64>; 4]) {
-        let cover = if monthly > 0.0 {
-            (self.balance / monthly).min(MAX_MONTHS_OF_COVER)
-        } else if self.balance > 0.0 {
-            MAX_MONTHS_OF_COVER
+    /// Pays `days` days' cost of `daily` each, days on which nothing else
+    /// happens: the balance covers them all (the day it would not is an
+    /// event, see [`Fund::next_event`]), or, once empty, all is owed.
+    pub(super) fn pay_days(&mut self, days: u32, daily: f64) {
+        if days == 0 || daily <= 0.0 {
+            return;
+        }
+        let cost = f64::from(days) * daily;
+        if self.balance > 0.0 {
+            self.balance = (self.balance - cost).max(0.0);
         } else {
-            0.0
-        };
-        series[0].push(self.balance);
-        series[1].push(monthly);
-        series[2].push(self.gap);
-        series[3].push(cover);
+            self.gap += cost;
+        }
+    }
+
+    /// The next day after `day` on which the fund changes other than by
+    /// paying a steady cost: a payment, a freeze, a payer outside starting,
+    /// or the first day the balance cannot pay that day's `daily` cost
+    /// (`u32::MAX`: none).
+    pub(super) fn next_event(&self, day: u32, daily: f64) -> u32 {
+        let mut next = u32::MAX;
+        for payment in &self.payments {
+            if payment.day > day {
+                next = next.min(payment.day);
+            }
+            if let Some((freeze_day, _)) = payment.freeze
+                && freeze_day > day
+            {
+                next = next.min(freeze_day);
+            }
+        }
+        for &(from, _) in &self.outside {
+            if from > day {
+                next = next.min(from);
+            }
+        }
+        if self.balance > 0.0 && daily > 0.0 {
+            // Days paid in full: floor(balance / daily); the next falls short.
+            let full = (self.balance / daily).floor();
+            if full < f64::from(u32::MAX) {
+                next = next.min(day.saturating_add(full as u32).saturating_add(1));
+            }
+        }
+        next
     }
 }
