@@ -23,6 +23,8 @@ pub struct MergeArgs {
     pub xlsx: XlsxOption,
     #[command(flatten)]
     pub percentiles: super::run::PercentilesOption,
+    #[command(flatten)]
+    pub json: super::run::JsonOption,
 }
 
 /// `forcegen merge`.
@@ -45,5 +47,5 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         percents: args.percentiles.percents(),
         precision: None,
     };
-    results.write(folder, false, args.xlsx.xlsx, args.output.quiet)
+    results.write(folder, false, (args.xlsx.xlsx, args.json.json), args.output.quiet)
 }

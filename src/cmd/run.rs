@@ -72,6 +72,8 @@ pub struct RunArgs {
     pub no_drivers: bool,
     #[command(flatten)]
     pub percentiles: PercentilesOption,
+    #[command(flatten)]
+    pub json: JsonOption,
 }
 
 /// `--percentiles`, shared by `run` and `merge`.
@@ -91,6 +93,16 @@ impl PercentilesOption {
             .as_ref()
             .map_or_else(|| crate::output::stats::PERCENTS.to_vec(), |p| p.0.clone())
     }
+}
+
+/// `--json`, shared by `run`, `merge` and `report`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct JsonOption {
+    /// Print the answer as one JSON document on standard output instead of
+    /// the summary: run_info.csv's row, the report date, and every row of
+    /// summary.csv and targets.csv (docs/output-reference.md, --json).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--xlsx`, shared by `run`, `merge` and `report`.
@@ -115,9 +127,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         super::validate::print_run_warnings(&scenario);
     }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
-        if args.percentiles.percentiles.is_some() {
+        if args.percentiles.percentiles.is_some() || args.json.json {
             return Err(Failure::Usage(
-                "--percentiles sets the columns of the merged files: give it to `forcegen merge`, not to a shard"
+                "--percentiles and --json are about the merged files: give them to `forcegen merge`, not to a shard"
                     .to_string(),
             ));
         }
@@ -156,7 +168,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         percents: args.percentiles.percents(),
         precision,
     };
-    results.write(folder, args.wide, args.xlsx.xlsx, args.options.output.quiet)
+    let formats = (args.xlsx.xlsx, args.json.json);
+    results.write(folder, args.wide, formats, args.options.output.quiet)
 }
 
 /// `--until-se`: trials in batches until every target's probability on
@@ -297,7 +310,13 @@ impl Results<'_> {
     /// Renders the CSV files, the report, (with `wide`) the wide file and
     /// (with `xlsx`) the workbook, commits them to the folder, and prints a
     /// summary unless `quiet`. Ctrl-C before the commit writes nothing.
-    pub fn write(&self, folder: OutputFolder, wide: bool, xlsx: bool, quiet: bool) -> Result<(), Failure> {
+    pub fn write(
+        &self,
+        folder: OutputFolder,
+        wide: bool,
+        (xlsx, json): (bool, bool),
+        quiet: bool,
+    ) -> Result<(), Failure> {
         let mut files = output::render_with(self.scenario, self.model, self.aggregates, &self.percents);
         if let Some(stop) = &self.precision {
             let info = output::run_info(self.scenario, self.aggregates, &stop.info_columns());
@@ -328,9 +347,13 @@ impl Results<'_> {
         interrupt::check()?;
         let out = folder.path().to_path_buf();
         let answers = crate::report::answers::from_files(&files).map_err(|e| Failure::Internal(e.to_string()))?;
+        let document = json.then(|| crate::report::json::render(&files)).transpose();
+        let document = document.map_err(|e| Failure::Internal(e.to_string()))?;
         let committed = folder.commit(&files)?;
-        if !quiet {
-            self.print_summary(&out, &answers);
+        match document {
+            Some(document) => print!("{document}"),
+            None if !quiet => self.print_summary(&out, &answers),
+            None => {}
         }
         super::terminal::replaced(&committed, quiet);
         Ok(())

@@ -20,6 +20,7 @@ pub mod distribution;
 pub mod extras;
 pub mod frame;
 pub mod html;
+pub mod json;
 pub mod money_and_layers;
 pub mod pages;
 pub mod workbook;

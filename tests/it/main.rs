@@ -29,6 +29,7 @@ mod hardening_output;
 mod hardening_read_back;
 mod hardening_scenario;
 mod host_layers;
+mod json;
 mod layout;
 mod limits;
 mod model_v2;

@@ -138,5 +138,5 @@ fn a_bad_list_is_refused_with_an_example_and_nothing_written() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr_of(&output).contains("give it to `forcegen merge`"));
+    assert!(stderr_of(&output).contains("give them to `forcegen merge`"));
 }
