@@ -11,7 +11,7 @@ use clap::Args;
 use super::options::{load_scenario, out_dir};
 use super::progress::{Meter, with_progress};
 use super::terminal::safe;
-use super::{Failure, PrecisionOptions, RunOptions, interrupt};
+use super::{Failure, PrecisionOptions, RunOptions, interrupt, trials_out};
 use crate::analysis::precision::{self, Rule, Stop};
 use crate::analysis::{assumptions, drivers};
 use crate::engine::{self, Aggregates};
@@ -74,6 +74,8 @@ pub struct RunArgs {
     pub percentiles: PercentilesOption,
     #[command(flatten)]
     pub json: JsonOption,
+    #[command(flatten)]
+    pub trials: super::trials_out::TrialsOutOptions,
 }
 
 /// `--percentiles`, shared by `run` and `merge`.
@@ -127,12 +129,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         super::validate::print_run_warnings(&scenario);
     }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
-        if args.percentiles.percentiles.is_some() || args.json.json {
-            return Err(Failure::Usage(
-                "--percentiles and --json are about the merged files: give them to `forcegen merge`, not to a shard"
-                    .to_string(),
-            ));
-        }
+        refuse_merge_flags(args)?;
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
         return run_shard(args, &scenario, shard, path, threads);
     }
@@ -140,6 +137,17 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let model = Model::new(&scenario);
     let report_day = output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
+    let trials_plan = args.trials.plan(&scenario, &model, report_day)?;
+    if let Some(plan) = &trials_plan {
+        // Replaced only if it is a trials file (or with --force), as `explain --csv`.
+        let start = format!("{},", trials_out::FIRST_COLUMN);
+        check_target(
+            &plan.path,
+            args.scenario.as_deref(),
+            start.as_bytes(),
+            args.options.output.force,
+        )?;
+    }
     let started = Instant::now();
     let total = scenario.simulation.trials;
     let quiet = args.options.output.quiet;
@@ -168,8 +176,36 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         percents: args.percentiles.percents(),
         precision,
     };
+    // The trials file after the run, the same trials again; written once
+    // the folder is.
+    let trials_file = trials_plan
+        .map(|plan| Ok::<_, Failure>((plan.render(&scenario, &model, threads, quiet)?, plan)))
+        .transpose()?;
     let formats = (args.xlsx.xlsx, args.json.json);
-    results.write(folder, args.wide, formats, args.options.output.quiet)
+    results.write(folder, args.wide, formats, quiet)?;
+    if let Some((bytes, plan)) = trials_file {
+        trials_out::write(&plan, &bytes)?;
+        if !quiet && !args.json.json {
+            println!(
+                "trials: {} -> {}",
+                plan.describe(),
+                safe(&plan.path.display().to_string())
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuses on a shard the flags about the merged files or a whole run.
+fn refuse_merge_flags(args: &RunArgs) -> Result<(), Failure> {
+    if args.percentiles.percentiles.is_some() || args.json.json || args.trials.trials_out.is_some() {
+        return Err(Failure::Usage(
+            "--percentiles and --json are about the merged files: give them to `forcegen merge`, not to a \
+             shard (--trials-out is for a whole run)"
+                .to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// `--until-se`: trials in batches until every target's probability on

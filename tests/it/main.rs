@@ -53,6 +53,7 @@ mod solve;
 mod sources;
 mod spreadsheet;
 mod sweep;
+mod trials_out;
 mod until_se;
 #[path = "../value_stability.rs"]
 mod value_stability;
