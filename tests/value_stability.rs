@@ -160,7 +160,7 @@ fn baseline_csv_files_are_pinned() {
         ),
         (
             "run_info.csv",
-            "afec97a298cc0e346345d525b7df409dbc3c49e4650e9cbfbf53d2a1270e04b6",
+            "d957e3ef7ca59e43dae1b5f38342e1b7292495943feae580114b34ae88f31344",
         ),
     ];
     assert_eq!(pinned.map(|(file, _)| file), FILES);

@@ -40,14 +40,41 @@ pub fn scenarios_need(count: usize, bytes: u64) -> crate::budget::Need {
     .advice("compare fewer or smaller scenarios")
 }
 
-/// What is compared: a target (reached by the horizon, yes or no) or a
-/// standard metric on the horizon day.
+/// A target's threshold: a level, or a share of the ceiling in force
+/// that day (whose level moves with the ceiling).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Threshold {
+    AtLeast(f64),
+    ShareOfCeiling(f64),
+}
+
+impl Threshold {
+    /// The threshold of `target`.
+    pub fn of(target: &Target) -> Threshold {
+        match target.share_of_ceiling {
+            Some(share) => Threshold::ShareOfCeiling(share),
+            None => Threshold::AtLeast(target.at_least),
+        }
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threshold::AtLeast(v) => write!(f, "{}", number(*v, 6)),
+            Threshold::ShareOfCeiling(share) => write!(f, "{}% of the ceiling", number(100.0 * share, 4)),
+        }
+    }
+}
+
+/// What is compared: a target (reached, yes or no) or a standard metric,
+/// each by (on) the report date and the horizon ([`Measure`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Quantity {
     Target {
         name: String,
         metric: String,
-        at_least: f64,
+        threshold: Threshold,
     },
     Metric(Metric),
 }
@@ -123,7 +150,7 @@ pub fn quantities(scenarios: &[Scenario]) -> Result<Vec<Quantity>, ClashingTarge
 
 fn describe(quantity: &Quantity) -> String {
     match quantity {
-        Quantity::Target { metric, at_least, .. } => format!("{metric} >= {at_least}"),
+        Quantity::Target { metric, threshold, .. } => format!("{metric} >= {threshold}"),
         Quantity::Metric(m) => format!("{m:?}"),
     }
 }
@@ -132,8 +159,32 @@ fn target_quantity(scenario: &Scenario, target: &Target) -> Quantity {
     Quantity::Target {
         name: target.name.clone(),
         metric: target.metric.name(scenario),
-        at_least: target.at_least,
+        threshold: Threshold::of(target),
     }
+}
+
+/// A quantity (by its index in the list of [`quantities`]) and when it is
+/// measured: by (or on) the report day `day`, or by (on) the horizon (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    pub quantity: usize,
+    pub day: Option<u32>,
+}
+
+/// What `compare.csv` measures: each quantity by the report day `report_day`
+/// (when there is one before the horizon), then by the horizon.
+pub fn measures(quantities: &[Quantity], report_day: Option<u32>) -> Vec<Measure> {
+    let mut out = Vec::new();
+    for quantity in 0..quantities.len() {
+        if let Some(day) = report_day {
+            out.push(Measure {
+                quantity,
+                day: Some(day),
+            });
+        }
+        out.push(Measure { quantity, day: None });
+    }
+    out
 }
 
 /// One scenario ready to run against the common quantities.
@@ -144,29 +195,54 @@ pub struct Arm {
     /// Per quantity: which of the model's targets it is (`None` for a
     /// metric, or a target on a contributor this scenario does not have).
     target_slots: Vec<Option<usize>>,
+    /// The index of its last report day on or before the report day of the
+    /// measures, if any ([`Arm::with_report_day`]).
+    report_index: Option<usize>,
 }
 
 impl Arm {
-    /// Builds the model of `scenario`, checking every target of `quantities`.
+    /// Builds the model of `scenario` with the targets of `quantities` in
+    /// place of its own (a share of the ceiling stays one, checked against
+    /// the ceiling of each day as in a run).
     pub fn new(label: String, scenario: &Scenario, quantities: &[Quantity]) -> Arm {
-        let mut model = Model::new(scenario);
-        let mut targets = Vec::new();
+        let mut compared = scenario.clone();
+        compared.targets.clear();
         let target_slots = quantities
             .iter()
             .map(|q| match q {
-                Quantity::Target { metric, at_least, .. } => scenario.metric_named(metric).map(|m| {
-                    targets.push((m, *at_least));
-                    targets.len() - 1
+                Quantity::Target {
+                    name,
+                    metric,
+                    threshold,
+                } => scenario.metric_named(metric).map(|metric| {
+                    let (at_least, share_of_ceiling) = match *threshold {
+                        Threshold::AtLeast(v) => (v, None),
+                        Threshold::ShareOfCeiling(share) => (f64::NAN, Some(share)),
+                    };
+                    compared.targets.push(Target {
+                        name: name.clone(),
+                        metric,
+                        at_least,
+                        share_of_ceiling,
+                    });
+                    compared.targets.len() - 1
                 }),
                 Quantity::Metric(_) => None,
             })
             .collect();
-        model.set_targets(targets);
         Arm {
             label,
-            model,
+            model: Model::new(&compared),
             target_slots,
+            report_index: None,
         }
+    }
+
+    /// Measures metrics on the report day `day` at this arm's last report
+    /// day on or before it (the arms may report on other steps).
+    pub fn with_report_day(mut self, day: Option<u32>) -> Arm {
+        self.report_index = day.and_then(|day| self.model.report_days.iter().rposition(|&d| d <= day));
+        self
     }
 
     /// The scenario's model (its targets replaced by the compared ones).
@@ -187,13 +263,27 @@ impl Arm {
             .collect()
     }
 
-    fn value(&self, trial: &Trial, quantity: &Quantity, slot: Option<usize>) -> f64 {
+    /// The trial's value of `quantity` by (on) `day`, or the horizon.
+    fn value(&self, trial: &Trial, quantity: &Quantity, slot: Option<usize>, day: Option<u32>) -> f64 {
+        let last = trial.days.len().saturating_sub(1);
         match quantity {
-            Quantity::Metric(m) => trial.metric(*m, trial.days.len().saturating_sub(1)),
+            Quantity::Metric(m) => {
+                let at = match day {
+                    None => last,
+                    Some(_) => self
+                        .report_index
+                        .and_then(|k| trial.report_positions.get(k))
+                        .map_or(0, |&p| (p as usize).min(last)),
+                };
+                trial.metric(*m, at)
+            }
             // A contributor this scenario lacks has strength 0 throughout.
-            Quantity::Target { at_least, .. } => match slot {
-                Some(t) => f64::from(u8::from(trial.first_reached.get(t).copied().flatten().is_some())),
-                None => f64::from(u8::from(*at_least <= 0.0)),
+            Quantity::Target { threshold, .. } => match slot {
+                Some(t) => {
+                    let reached = trial.first_reached.get(t).copied().flatten();
+                    f64::from(u8::from(reached.is_some_and(|d| day.is_none_or(|day| d <= day))))
+                }
+                None => f64::from(u8::from(matches!(threshold, Threshold::AtLeast(v) if *v <= 0.0))),
             },
         }
     }
@@ -217,10 +307,10 @@ pub struct Sums {
 }
 
 impl Sums {
-    /// No trials yet, for `arms` and `quantities`.
-    pub fn empty(arms: &[Arm], quantities: &[Quantity]) -> Sums {
+    /// No trials yet, for `arms` and `measures`.
+    pub fn empty(arms: &[Arm], measures: &[Measure]) -> Sums {
         let days = arms.first().map_or(0, |a| a.model.report_days.len());
-        Sums::new(arms.len(), quantities.len(), days)
+        Sums::new(arms.len(), measures.len(), days)
     }
 
     fn new(arms: usize, quantities: usize, days: usize) -> Sums {
@@ -259,13 +349,13 @@ impl Sums {
 /// thread count.
 pub fn run(
     arms: &[Arm],
-    quantities: &[Quantity],
+    (quantities, measures): (&[Quantity], &[Measure]),
     trials: Range<u64>,
     threads: usize,
     progress: &Progress,
 ) -> Result<Sums, EngineError> {
-    let mut total = Sums::empty(arms, quantities);
-    add_run(&mut total, arms, quantities, trials, threads, progress)?;
+    let mut total = Sums::empty(arms, measures);
+    add_run(&mut total, arms, (quantities, measures), trials, threads, progress)?;
     Ok(total)
 }
 
@@ -275,7 +365,7 @@ pub fn run(
 pub fn add_run(
     total: &mut Sums,
     arms: &[Arm],
-    quantities: &[Quantity],
+    (quantities, measures): (&[Quantity], &[Measure]),
     trials: Range<u64>,
     threads: usize,
     progress: &Progress,
@@ -283,16 +373,17 @@ pub fn add_run(
     let days = arms.first().map_or(0, |a| a.model.report_days.len());
     let shared: Vec<Vec<(usize, usize)>> = arms.iter().map(|a| a.shared_days(&arms[0])).collect();
     let parts = engine::map_chunks(trials, threads, progress, |chunk| {
-        let mut sums = Sums::new(arms.len(), quantities.len(), days);
+        let mut sums = Sums::new(arms.len(), measures.len(), days);
         let mut buffers: Vec<Trial> = arms.iter().map(|_| Trial::default()).collect();
-        let mut first = vec![0.0; quantities.len()];
+        let mut first = vec![0.0; measures.len()];
         let mut first_daily = vec![vec![0.0; days]; FAN_METRICS.len()];
         for index in chunk {
             sums.trials += 1;
             for (a, (arm, trial)) in arms.iter().zip(&mut buffers).enumerate() {
                 arm.model.run_trial(index, trial);
-                for (q, quantity) in quantities.iter().enumerate() {
-                    let v = arm.value(trial, quantity, arm.target_slots[q]);
+                for (q, measure) in measures.iter().enumerate() {
+                    let (quantity, slot) = (&quantities[measure.quantity], arm.target_slots[measure.quantity]);
+                    let v = arm.value(trial, quantity, slot, measure.day);
                     let (sum, squares) = &mut sums.value[a][q];
                     *sum += v;
                     *squares += v * v;
@@ -345,6 +436,8 @@ fn add_daily(
 pub struct Row {
     pub kind: &'static str,
     pub quantity: String,
+    /// The date it is measured by (or on): the report date or the horizon.
+    pub date: String,
     pub scenario: String,
     pub value: f64,
     pub value_se: f64,
@@ -364,12 +457,19 @@ pub fn mean_se((sum, squares): (f64, f64), n: u64) -> (f64, f64) {
     (mean, (variance / n).sqrt())
 }
 
-/// The rows: for each quantity, each scenario's value and its difference to
+/// The rows: for each measure, each scenario's value and its difference to
 /// the first (paired standard error, and the unpaired one for contrast).
-pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
+/// `date` names the day of a measure (`None`: the horizon) as ISO text.
+pub fn rows(
+    arms: &[Arm],
+    (quantities, measures): (&[Quantity], &[Measure]),
+    sums: &Sums,
+    date: impl Fn(Option<u32>) -> String,
+) -> Vec<Row> {
     let n = sums.trials;
     let mut rows = Vec::new();
-    for (q, quantity) in quantities.iter().enumerate() {
+    for (q, measure) in measures.iter().enumerate() {
+        let quantity = &quantities[measure.quantity];
         let (_, first_se) = mean_se(sums.value[0][q], n);
         for (a, arm) in arms.iter().enumerate() {
             let (value, se) = mean_se(sums.value[a][q], n);
@@ -380,6 +480,7 @@ pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
             rows.push(Row {
                 kind: quantity.kind(),
                 quantity: quantity.name(),
+                date: date(measure.day),
                 scenario: arm.label.clone(),
                 value,
                 value_se: se,
@@ -391,7 +492,7 @@ pub fn rows(arms: &[Arm], quantities: &[Quantity], sums: &Sums) -> Vec<Row> {
 }
 
 /// Columns of `compare.csv`.
-pub const HEADER: [&str; 8] = schema::COMPARE_COLUMNS;
+pub const HEADER: [&str; 9] = schema::COMPARE_COLUMNS;
 
 /// `compare.csv`: header and rows.
 pub fn render(rows: &[Row]) -> Vec<u8> {
@@ -405,6 +506,7 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
             vec![
                 row.kind.to_string(),
                 cell_text(&row.quantity),
+                row.date.clone(),
                 cell_text(&row.scenario),
                 number(row.value, 6),
                 number(row.value_se, 6),
@@ -419,6 +521,35 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_of_the_ceiling_is_the_same_target_in_a_copy() {
+        let text = "name = \"t\"\n[simulation]\nstart = 2024-01-01\nhorizon_days = 30\n[population]\ninitial = 1000\n\
+                    [mission]\nceiling = 100\n[[contributors]]\nname = \"A\"\ndeployed = 95\n\
+                    [[targets]]\nname = \"full\"\nmetric = \"international\"\nat_least_share_of_ceiling = 0.9\n";
+        let a = crate::scenario::parse_str(text, "a.toml").expect("valid");
+        let b = crate::scenario::parse_str(text, "b.toml").expect("valid");
+        let quantities = quantities(&[a.clone(), b]).expect("the same target");
+        assert_eq!(
+            quantities[0],
+            Quantity::Target {
+                name: "full".to_string(),
+                metric: "international".to_string(),
+                threshold: Threshold::ShareOfCeiling(0.9),
+            }
+        );
+        let mut other = a.clone();
+        other.targets[0].share_of_ceiling = Some(0.8);
+        let clash = quantities_of(&[a, other]).expect_err("two meanings");
+        assert!(
+            clash.to_string().contains("international >= 90% of the ceiling"),
+            "{clash}"
+        );
+    }
+
+    fn quantities_of(scenarios: &[Scenario]) -> Result<Vec<Quantity>, ClashingTarget> {
+        quantities(scenarios)
+    }
 
     #[test]
     fn mean_and_standard_error_from_sums() {

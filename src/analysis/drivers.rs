@@ -28,10 +28,17 @@ pub fn trials_for(trials: u64) -> u64 {
 /// noise: |Spearman| above [`sensitivity::spearman_noise`] or the
 /// first-order index above [`sensitivity::first_order_noise`]), from the
 /// first [`trials_for`] trials; and that number of trials.
-pub fn drivers(scenario: &Scenario, model: &Model, threads: usize) -> Result<(Vec<Row>, u64), EngineError> {
+/// `report_day` is the run's report date (an index into `model`'s report
+/// days), whose outcomes come first when it is before the horizon.
+pub fn drivers(
+    scenario: &Scenario,
+    model: &Model,
+    report_day: usize,
+    threads: usize,
+) -> Result<(Vec<Row>, u64), EngineError> {
     let trials = trials_for(scenario.simulation.trials);
     let table = model.input_table();
-    let outcomes = sensitivity::outcomes(scenario);
+    let outcomes = sensitivity::outcomes(scenario, model, Some(report_day));
     let samples = sensitivity::sample(model, &table, &outcomes, 0..trials, threads, &Progress::default())?;
     let rows = sensitivity::analyse(&table.paths, &outcomes, &samples);
     Ok((top(rows, trials), trials))

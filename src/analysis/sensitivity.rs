@@ -59,14 +59,41 @@ pub struct Outcome {
 pub enum OutcomeKind {
     /// A metric's value on the horizon day.
     AtHorizon(Metric),
+    /// A metric's value on report day `k` (an index into the model's report days).
+    OnReportDay(Metric, usize),
     /// Day a target is first reached; `horizon + 1` when never.
     DayReached(usize),
+    /// 1 if target `t` is reached by day `day`, else 0 (its mean is the chance).
+    ReachedBy(usize, u32),
 }
 
 /// The outcomes analysed: international strength and police per 100,000 at
-/// the horizon, and the day each target is first reached.
-pub fn outcomes(scenario: &Scenario) -> Vec<Outcome> {
-    let mut outcomes = vec![
+/// the horizon, and the day each target is first reached; with a report
+/// date before the horizon (`report_day`, an index into `model`'s report
+/// days: `run --report-date` or the scenario's `report_date`), first the
+/// two metrics on that date and whether each target is reached by it,
+/// named with the date (`international_on_2026-10-02`,
+/// `reached_by_2026-10-02:NAME`).
+pub fn outcomes(scenario: &Scenario, model: &Model, report_day: Option<usize>) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    let dated = report_day.and_then(|k| Some((k, *model.report_days.get(k)?)));
+    if let Some((k, day)) = dated.filter(|&(_, day)| day < model.horizon) {
+        let date = scenario.date_of(day).format("%Y-%m-%d");
+        for (metric, name) in [
+            (Metric::International, "international"),
+            (Metric::PolicePer100k, "police_per_100k"),
+        ] {
+            outcomes.push(Outcome {
+                name: format!("{name}_on_{date}"),
+                kind: OutcomeKind::OnReportDay(metric, k),
+            });
+        }
+        outcomes.extend(scenario.targets.iter().enumerate().map(|(t, target)| Outcome {
+            name: format!("reached_by_{date}:{}", target.name),
+            kind: OutcomeKind::ReachedBy(t, day),
+        }));
+    }
+    outcomes.extend([
         Outcome {
             name: "international_at_horizon".to_string(),
             kind: OutcomeKind::AtHorizon(Metric::International),
@@ -75,7 +102,7 @@ pub fn outcomes(scenario: &Scenario) -> Vec<Outcome> {
             name: "police_per_100k_at_horizon".to_string(),
             kind: OutcomeKind::AtHorizon(Metric::PolicePer100k),
         },
-    ];
+    ]);
     outcomes.extend(scenario.targets.iter().enumerate().map(|(t, target)| Outcome {
         name: format!("day_reached:{}", target.name),
         kind: OutcomeKind::DayReached(t),
@@ -129,14 +156,15 @@ pub fn sample(
 }
 
 fn outcome_value(model: &Model, trial: &Trial, kind: OutcomeKind) -> f64 {
+    let reached = |t: usize| trial.first_reached.get(t).copied().flatten();
     match kind {
         OutcomeKind::AtHorizon(metric) => trial.metric(metric, trial.days.len().saturating_sub(1)),
-        OutcomeKind::DayReached(t) => trial
-            .first_reached
-            .get(t)
-            .copied()
-            .flatten()
-            .map_or(f64::from(model.horizon) + 1.0, f64::from),
+        OutcomeKind::OnReportDay(metric, k) => {
+            let at = trial.report_positions.get(k).map_or(trial.days.len(), |&p| p as usize);
+            trial.metric(metric, at.min(trial.days.len().saturating_sub(1)))
+        }
+        OutcomeKind::DayReached(t) => reached(t).map_or(f64::from(model.horizon) + 1.0, f64::from),
+        OutcomeKind::ReachedBy(t, day) => f64::from(u8::from(reached(t).is_some_and(|d| d <= day))),
     }
 }
 

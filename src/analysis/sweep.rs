@@ -1,7 +1,8 @@
 //! `forcegen sweep`: runs a scenario once per combination of `--set` values
 //! (a grid) and writes `sweep.csv`, one row per grid point and target: the
-//! chance of reaching the target by the horizon, its median date, and the
-//! median of each standard metric at the horizon.
+//! chance of reaching the target by the report date (`--report-date`, the
+//! scenario's `report_date`, else the horizon) and by the horizon, its
+//! median date, and the median of each standard metric on the report date.
 //!
 //! Every grid point runs the same trial numbers with the same seed. Each
 //! input draws from its own stream, keyed by (seed, trial, input path), so
@@ -17,7 +18,9 @@ use std::collections::HashSet;
 
 use crate::engine::Aggregates;
 use crate::model::{GENERATOR_NAME, Model};
-use crate::output::stats::{PERCENTS, date_percentiles, decimals, metric_stats, share_se, share_within_horizon};
+use crate::output::stats::{
+    PERCENTS, date_percentiles, decimals, metric_stats, share_se, share_within_horizon, shares_by_day,
+};
 use crate::output::{self, cell_text, number, schema};
 use crate::scenario::overrides::{self, OverrideError};
 use crate::scenario::shown::cut;
@@ -315,15 +318,18 @@ pub fn value_cell(value: &str) -> String {
 }
 
 /// The rows of one grid point: one per target, or one with empty target
-/// cells when the scenario has no targets.
+/// cells when the scenario has no targets. `report_day` is the point's
+/// report date, an index into `model`'s report days.
 pub fn point_rows(
     point: usize,
     values: &[String],
-    scenario: &Scenario,
-    model: &Model,
+    (scenario, model): (&Scenario, &Model),
     aggregates: &Aggregates,
+    report_day: usize,
 ) -> Vec<Vec<String>> {
-    let medians = horizon_medians(model, aggregates);
+    let medians = medians(model, aggregates, report_day);
+    let date = |day: u32| scenario.date_of(day).format("%Y-%m-%d").to_string();
+    let report_date = date(model.report_days[report_day]);
     let lead = || {
         let mut row = vec![point.to_string()];
         row.extend(values.iter().cloned());
@@ -336,15 +342,17 @@ pub fn point_rows(
         .zip(&aggregates.first_reached)
         .map(|(target, slots)| {
             let p = share_within_horizon(slots, trials);
+            let by_date = shares_by_day(slots, &model.report_days[..=report_day], trials)[report_day];
             let median = date_percentiles(slots, &model.report_days, trials, &[50])[0];
             let mut row = lead();
             row.extend([
                 cell_text(&target.name),
+                report_date.clone(),
+                number(by_date, 6),
+                number(share_se(by_date, trials), 6),
                 number(p, 6),
                 number(share_se(p, trials), 6),
-                median
-                    .map(|d| scenario.date_of(d).format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
+                median.map(date).unwrap_or_default(),
             ]);
             row.extend(medians.iter().cloned());
             row
@@ -352,17 +360,18 @@ pub fn point_rows(
         .collect();
     if rows.is_empty() {
         let mut row = lead();
-        row.extend(std::iter::repeat_n(String::new(), 4));
+        row.push(String::new());
+        row.push(report_date);
+        row.extend(std::iter::repeat_n(String::new(), schema::SWEEP_TAIL.len() - 2));
         row.extend(medians);
         rows.push(row);
     }
     rows
 }
 
-/// The p50 of each standard metric on the horizon (the last report day),
-/// printed as in `timeseries.csv`.
-fn horizon_medians(model: &Model, aggregates: &Aggregates) -> Vec<String> {
-    let last = model.report_days.len().saturating_sub(1);
+/// The p50 of each standard metric on report day `r`, printed as in
+/// `timeseries.csv`.
+fn medians(model: &Model, aggregates: &Aggregates, r: usize) -> Vec<String> {
     let at = PERCENTS.iter().position(|&p| p == 50).unwrap_or(2);
     let mut medians = vec![String::new(); Metric::STANDARD.len()];
     let mut ratio = 0;
@@ -370,10 +379,10 @@ fn horizon_medians(model: &Model, aggregates: &Aggregates) -> Vec<String> {
         let histogram = &aggregates.metrics[m];
         let sums = metric.has_sums().then(|| {
             ratio += 1;
-            aggregates.ratio_sums[ratio - 1][last]
+            aggregates.ratio_sums[ratio - 1][r]
         });
-        let large = aggregates.large_sums[m].get(last).copied().unwrap_or((0, 0));
-        let stats = metric_stats(*metric, histogram, sums, large, last, aggregates.trials);
+        let large = aggregates.large_sums[m].get(r).copied().unwrap_or((0, 0));
+        let stats = metric_stats(*metric, histogram, sums, large, r, aggregates.trials);
         let text = number(stats.percentiles[at], decimals(*metric));
         if let Some(slot) = Metric::STANDARD.iter().position(|s| s == metric) {
             medians[slot] = text;

@@ -76,7 +76,8 @@ pub fn run(args: &BacktestArgs) -> Result<(), Failure> {
     let page = crate::report::pages::backtest::render(&files)?;
     files.push((schema::BACKTEST_PAGE, page.into_bytes()));
     interrupt::check()?;
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, args.options.output.quiet);
     if !args.options.output.quiet {
         print_summary(&scenario, &model, &scores, &out, aggregates.trials, elapsed);
     }

@@ -86,7 +86,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(), Failure> {
     if let Some(rows) = &validation {
         files.push((VALIDATION, validation_csv(rows)));
     }
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, args.output.quiet);
     if !args.output.quiet {
         println!(
             "{}: {} in {}, {} bootstrap resamples (seed {}); priors in {}",

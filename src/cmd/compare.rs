@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::options::out_dir;
+use super::options::{load_scenario, out_dir};
 use super::progress::Meter;
 use super::terminal::safe_line;
 use super::{Failure, PrecisionOptions, RunOptions, interrupt};
-use crate::analysis::compare::{self, Arm, Quantity, Row, Sums};
+use crate::analysis::compare::{self, Arm, Measure, Quantity, Row, Sums};
 use crate::analysis::compare_series::{self, Fan};
 use crate::analysis::precision::{self, Rule, Stop};
 use crate::output::folder::{FileSet, OutputFolder};
@@ -30,9 +30,20 @@ const FILES: FileSet = FileSet {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Two or more scenario files; the first is the reference.
-    #[arg(required = true, num_args = 2..)]
+    /// Two or more scenario files (one is enough with --set); the first is
+    /// the reference.
+    #[arg(required = true, num_args = 1..)]
     pub scenarios: Vec<PathBuf>,
+    /// A what-if without copying files (repeatable): the first scenario with
+    /// these values changed (as `run --set`) is compared too, as the last
+    /// scenario.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// The report date (YYYY-MM-DD): each target by it and each metric on it
+    /// are compared too [default: the first scenario's
+    /// simulation.report_date; without one, only by the horizon].
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
+    pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
     #[command(flatten)]
@@ -46,49 +57,39 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     let threads = args.options.threads()?;
     let rule = args.precision.rule(scenarios[0].simulation.trials)?;
     let quantities = compare::quantities(&scenarios).map_err(|e| Failure::Usage(e.to_string()))?;
-    let arms: Vec<Arm> = scenarios
-        .iter()
-        .map(|s| Arm::new(s.file.clone(), s, &quantities))
-        .collect();
+    let (arms, measures) = arms(&scenarios, &quantities, args.report_date)?;
     let out = out_dir(
         &args.options.output,
         args.scenarios.first().map(PathBuf::as_path),
         Some("compare"),
     );
-    // The pair (or list) of scenarios is what owns the folder.
-    let hashes: Vec<String> = scenarios.iter().map(|s| sha256_hex(&s.source)).collect();
-    let sha256 = sha256_hex(&hashes.join("\n"));
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    let owner = Identity {
-        name: names.join(" | "),
-        sha256: sha256.clone(),
-    };
+    let (owner, hashes) = owner(&scenarios);
+    let sha256 = owner.sha256.clone();
     let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let reference = &scenarios[0];
     let quiet = args.options.output.quiet;
     let started = Instant::now();
     let first_batch = reference.simulation.trials;
+    let what = (quantities.as_slice(), measures.as_slice());
     let (sums, fans, stop) = match rule {
         None => {
-            let (sums, fans) = compare_once(&arms, &quantities, first_batch, threads, quiet)?;
+            let (sums, fans) = compare_once(&arms, what, first_batch, threads, quiet)?;
             (sums, fans, None)
         }
         Some(rule) => {
-            let (sums, fans, stop) = compare_until(&arms, &quantities, &rule, first_batch, threads, quiet)?;
+            let (sums, fans, stop) = compare_until(&arms, what, &rule, first_batch, threads, quiet)?;
             (sums, fans, Some(stop))
         }
     };
     let trials = sums.trials;
-    let rows = compare::rows(&arms, &quantities, &sums);
+    let date = |day: Option<u32>| {
+        let day = day.unwrap_or(reference.simulation.horizon_days);
+        reference.date_of(day).format("%Y-%m-%d").to_string()
+    };
+    let rows = compare::rows(&arms, what, &sums, date);
+    let paths: Vec<&str> = scenarios.iter().map(|s| s.file.as_str()).collect();
     let mut columns = vec![
-        (
-            "scenario_files",
-            scenarios
-                .iter()
-                .map(|s| s.file.as_str())
-                .collect::<Vec<_>>()
-                .join(" | "),
-        ),
+        ("scenario_files", paths.join(" | ")),
         ("scenario_file_sha256s", hashes.join(" | ")),
     ];
     columns.extend(stop.map(|s| s.info_columns()).unwrap_or_default());
@@ -104,7 +105,8 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
     let page = crate::report::pages::compare::render(&files)?;
     files.push((schema::COMPARE_PAGE, page.into_bytes()));
     interrupt::check()?;
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, quiet);
     if !quiet {
         println!(
             "{} scenarios, {} trials each on common random numbers (seed {}) in {:.2} s; {}",
@@ -123,14 +125,14 @@ pub fn run(args: &CompareArgs) -> Result<(), Failure> {
 /// The paired trials, then each scenario's fans on the same trials.
 fn compare_once(
     arms: &[Arm],
-    quantities: &[Quantity],
+    what: (&[Quantity], &[Measure]),
     trials: u64,
     threads: usize,
     quiet: bool,
 ) -> Result<(Sums, Vec<Fan>), Failure> {
     let mut meter = Meter::new(trials.saturating_mul(arms.len() as u64 + 1), quiet, None);
     let sums = meter.run(trials, |progress| {
-        compare::run(arms, quantities, 0..trials, threads, progress)
+        compare::run(arms, what, 0..trials, threads, progress)
     })?;
     let fans = run_fans(arms, trials, threads, &mut meter)?;
     meter.clear();
@@ -155,20 +157,20 @@ fn run_fans(arms: &[Arm], trials: u64, threads: usize, meter: &mut Meter) -> Res
 /// without holding every scenario's tables across the batches).
 fn compare_until(
     arms: &[Arm],
-    quantities: &[Quantity],
+    what: (&[Quantity], &[Measure]),
     rule: &Rule,
     trials: u64,
     threads: usize,
     quiet: bool,
 ) -> Result<(Sums, Vec<Fan>, Stop), Failure> {
-    let mut sums = Sums::empty(arms, quantities);
+    let mut sums = Sums::empty(arms, what.1);
     let stop = precision::batches(rule, trials, |range, batch| {
         let count = range.end - range.start;
         let mut meter = Meter::new(count, quiet, Some(format!("batch {batch}")));
         meter.run(count, |progress| {
-            compare::add_run(&mut sums, arms, quantities, range.clone(), threads, progress)
+            compare::add_run(&mut sums, arms, what, range.clone(), threads, progress)
         })?;
-        let rows = compare::rows(arms, quantities, &sums);
+        let rows = compare::rows(arms, what, &sums, |_| String::new());
         let targets = rows.iter().filter(|r| r.kind == "target");
         Ok::<f64, Failure>(targets.map(|r| r.value_se).fold(0.0, f64::max))
     })?;
@@ -179,12 +181,46 @@ fn compare_until(
     Ok((sums, fans, stop))
 }
 
-/// Reads every scenario, each with the first one's seed and trials (or the
-/// flags'), and checks that they share start and horizon.
+/// Each scenario's arm and the measures: every quantity by the report date
+/// (as in a run: the first scenario's last report day on or before it),
+/// when one is before the horizon, and by the horizon.
+fn arms(
+    scenarios: &[Scenario],
+    quantities: &[compare::Quantity],
+    date: Option<chrono::NaiveDate>,
+) -> Result<(Vec<Arm>, Vec<compare::Measure>), Failure> {
+    let arms: Vec<Arm> = scenarios
+        .iter()
+        .map(|s| Arm::new(s.file.clone(), s, quantities))
+        .collect();
+    let report_day = report_day(&scenarios[0], date)?
+        .and_then(|day| arms[0].model().report_days.iter().rev().find(|&&d| d <= day).copied());
+    let measures = compare::measures(quantities, report_day);
+    let arms = arms.into_iter().map(|arm| arm.with_report_day(report_day)).collect();
+    Ok((arms, measures))
+}
+
+/// Who owns the folder: the pair (or list) of scenarios, by their names
+/// and the SHA-256 of their texts' SHA-256s; and those.
+fn owner(scenarios: &[Scenario]) -> (Identity, Vec<String>) {
+    let hashes: Vec<String> = scenarios.iter().map(|s| sha256_hex(&s.source)).collect();
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let owner = Identity {
+        name: names.join(" | "),
+        sha256: sha256_hex(&hashes.join("\n")),
+    };
+    (owner, hashes)
+}
+
+/// Reads every scenario (and, with `--set`, the first one's what-if after
+/// them), each with the first one's seed and trials (or the flags'), and
+/// checks that they share start and horizon.
 fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
-    if args.scenarios.len() < 2 {
+    if args.scenarios.len() + usize::from(!args.sets.is_empty()) < 2 {
         return Err(Failure::Usage(
-            "compare needs at least two scenario files (the first is the reference)".to_string(),
+            "compare needs at least two scenario files (the first is the reference), or one with --set PATH=VALUE \
+             (the what-if compared with it)"
+                .to_string(),
         ));
     }
     if args.scenarios.len() > compare::MAX_SCENARIOS {
@@ -210,6 +246,29 @@ fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
     for path in &args.scenarios {
         scenarios.push(scenario::parse_file(path)?);
     }
+    if let Some(set) = args.sets.iter().find(|set| {
+        let path = set.split('=').next().unwrap_or_default().trim();
+        ["simulation.seed", "simulation.trials"].contains(&path)
+    }) {
+        return Err(Failure::Usage(format!(
+            "--set {set}: compare runs every scenario on the same trials with the same seed (so that they share \
+             their random numbers); set them for all with --trials and --seed"
+        )));
+    }
+    if !args.sets.is_empty() {
+        let mut what_if = load_scenario(Some(&args.scenarios[0]), &args.sets)?;
+        what_if.file = format!("{} (what-if: --set {})", what_if.file, args.sets.join("; "));
+        scenarios.push(what_if);
+    }
+    // Each scenario's label is its file; the same file twice is told apart.
+    for i in 1..scenarios.len() {
+        let mut n = 2;
+        let base = scenarios[i].file.clone();
+        while scenarios[..i].iter().any(|s| s.file == scenarios[i].file) {
+            scenarios[i].file = format!("{base} ({n})");
+            n += 1;
+        }
+    }
     let (trials, seed) = (scenarios[0].simulation.trials, scenarios[0].simulation.seed);
     let same = RunOptions {
         trials: Some(args.options.trials.unwrap_or(trials)),
@@ -233,18 +292,34 @@ fn load_all(args: &CompareArgs) -> Result<Vec<Scenario>, Failure> {
     Ok(scenarios)
 }
 
-/// Each target's probability in each scenario, with the paired difference.
+/// Each target's probability in each scenario by each date, with the
+/// paired difference.
 fn print_targets(rows: &[Row]) {
     for row in rows.iter().filter(|r| r.kind == "target") {
         let (quantity, scenario) = (safe_line(&row.quantity), safe_line(&row.scenario));
+        let date = &row.date;
         match row.difference {
-            None => println!("  {quantity}: {scenario}: {:.1}%", 100.0 * row.value),
+            None => println!("  {quantity} by {date}: {scenario}: {:.1}%", 100.0 * row.value),
             Some((d, se, _)) => println!(
-                "  {quantity}: {scenario}: {:.1}% ({:+.1} points, paired SE {:.1})",
+                "  {quantity} by {date}: {scenario}: {:.1}% ({:+.1} points, paired SE {:.1})",
                 100.0 * row.value,
                 100.0 * d,
                 100.0 * se
             ),
         }
     }
+}
+
+/// The report day of the comparison: `--report-date`, else the first
+/// scenario's `report_date`, as a day; `None` on or after the horizon
+/// (then everything is compared by the horizon only).
+fn report_day(reference: &Scenario, date: Option<chrono::NaiveDate>) -> Result<Option<u32>, Failure> {
+    crate::output::extras::check_report_date(reference, date).map_err(Failure::Usage)?;
+    let Some(date) = date.or(reference.simulation.report_date) else {
+        return Ok(None);
+    };
+    let day = (date - reference.simulation.start).num_days();
+    Ok(u32::try_from(day)
+        .ok()
+        .filter(|&d| d < reference.simulation.horizon_days))
 }

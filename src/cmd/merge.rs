@@ -21,6 +21,10 @@ pub struct MergeArgs {
     pub output: OutputOptions,
     #[command(flatten)]
     pub xlsx: XlsxOption,
+    #[command(flatten)]
+    pub percentiles: super::run::PercentilesOption,
+    #[command(flatten)]
+    pub json: super::run::JsonOption,
 }
 
 /// `forcegen merge`.
@@ -40,7 +44,8 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         threads: 0,
         report_day,
         drivers: true,
+        percents: args.percentiles.percents(),
         precision: None,
     };
-    results.write(folder, false, args.xlsx.xlsx, args.output.quiet)
+    results.write(folder, false, (args.xlsx.xlsx, args.json.json), args.output.quiet)
 }

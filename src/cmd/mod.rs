@@ -30,6 +30,7 @@ pub mod sensitivity;
 pub mod solve;
 pub mod sweep;
 pub mod terminal;
+pub mod trials_out;
 pub mod validate;
 
 use clap::{Parser, Subcommand};

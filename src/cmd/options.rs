@@ -99,6 +99,12 @@ impl RunOptions {
     }
 }
 
+/// A date flag (`--report-date`, ...): the one date grammar of
+/// [`crate::scenario::dates`], `YYYY-MM-DD`; clap shows the error.
+pub fn date_flag(text: &str) -> Result<chrono::NaiveDate, String> {
+    crate::scenario::dates::parse(text)
+}
+
 /// The text of the scenario file (or of the built-in baseline) and the
 /// name messages give it.
 /// `-` reads the scenario from standard input, named `<stdin>`.

@@ -35,6 +35,8 @@ pub struct ReportArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub xlsx: XlsxOption,
+    #[command(flatten)]
+    pub json: super::run::JsonOption,
 }
 
 /// `forcegen report`: the run's CSV files must be there, with the
@@ -60,8 +62,16 @@ pub fn run(args: &ReportArgs) -> Result<(), Failure> {
     if args.xlsx.xlsx {
         report.push((schema::WORKBOOK, workbook(&files, args.quiet)?));
     }
-    let written = folder.commit(&report)?;
-    if !args.quiet {
+    let document = args
+        .json
+        .json
+        .then(|| crate::report::json::render(&files))
+        .transpose()?;
+    let committed = folder.commit(&report)?;
+    let written = &committed.paths;
+    if let Some(document) = document {
+        print!("{document}");
+    } else if !args.quiet {
         let shown = [
             ("report", written.first()),
             ("workbook", written.get(schema::REPORT_FILES.len())),

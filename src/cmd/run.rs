@@ -11,7 +11,7 @@ use clap::Args;
 use super::options::{load_scenario, out_dir};
 use super::progress::{Meter, with_progress};
 use super::terminal::safe_line;
-use super::{Failure, PrecisionOptions, RunOptions, interrupt};
+use super::{Failure, PrecisionOptions, RunOptions, interrupt, trials_out};
 use crate::analysis::precision::{self, Rule, Stop};
 use crate::analysis::{assumptions, drivers};
 use crate::engine::{self, Aggregates};
@@ -64,12 +64,47 @@ pub struct RunArgs {
     /// (YYYY-MM-DD, within the simulated period; the last report date on or
     /// before it is used) [default: the scenario's simulation.report_date,
     /// else the horizon].
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
     pub report_date: Option<chrono::NaiveDate>,
     /// Skip the quick sensitivity pass behind the report's drivers
     /// (drivers.csv is then not written).
     #[arg(long)]
     pub no_drivers: bool,
+    #[command(flatten)]
+    pub percentiles: PercentilesOption,
+    #[command(flatten)]
+    pub json: JsonOption,
+    #[command(flatten)]
+    pub trials: super::trials_out::TrialsOutOptions,
+}
+
+/// `--percentiles`, shared by `run` and `merge`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PercentilesOption {
+    /// The percentile columns of timeseries.csv (and timeseries_wide.csv):
+    /// whole numbers from 0 to 100 in increasing order, 50 among them
+    /// [default: 5,25,50,75,95].
+    #[arg(long, value_name = "LIST")]
+    pub percentiles: Option<crate::output::stats::Percents>,
+}
+
+impl PercentilesOption {
+    /// The percents asked for, or the default.
+    pub fn percents(&self) -> Vec<u32> {
+        self.percentiles
+            .as_ref()
+            .map_or_else(|| crate::output::stats::PERCENTS.to_vec(), |p| p.0.clone())
+    }
+}
+
+/// `--json`, shared by `run`, `merge` and `report`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct JsonOption {
+    /// Print the answer as one JSON document on standard output instead of
+    /// the summary: run_info.csv's row, the report date, and every row of
+    /// summary.csv and targets.csv (docs/output-reference.md, --json).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--xlsx`, shared by `run`, `merge` and `report`.
@@ -94,6 +129,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         super::validate::print_run_warnings(&scenario)?;
     }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
+        refuse_merge_flags(args)?;
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
         for warning in ignored_with_shard(args) {
             eprintln!("warning: {warning}");
@@ -104,6 +140,17 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let folder = OutputFolder::open(&out, FILES, &identity(&scenario), args.options.output.force)?;
     let model = Model::new(&scenario);
     let report_day = output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
+    let trials_plan = args.trials.plan(&scenario, &model, report_day)?;
+    if let Some(plan) = &trials_plan {
+        // Replaced only if it is a trials file (or with --force), as `explain --csv`.
+        let start = format!("{},", trials_out::FIRST_COLUMN);
+        check_target(
+            &plan.path,
+            args.scenario.as_deref(),
+            start.as_bytes(),
+            args.options.output.force,
+        )?;
+    }
     let started = Instant::now();
     let total = scenario.simulation.trials;
     let quiet = args.options.output.quiet;
@@ -129,9 +176,39 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         threads,
         report_day,
         drivers: !args.no_drivers,
+        percents: args.percentiles.percents(),
         precision,
     };
-    results.write(folder, args.wide, args.xlsx.xlsx, args.options.output.quiet)
+    // The trials file after the run, the same trials again; written once
+    // the folder is.
+    let trials_file = trials_plan
+        .map(|plan| Ok::<_, Failure>((plan.render(&scenario, &model, threads, quiet)?, plan)))
+        .transpose()?;
+    let formats = (args.xlsx.xlsx, args.json.json);
+    results.write(folder, args.wide, formats, quiet)?;
+    if let Some((bytes, plan)) = trials_file {
+        trials_out::write(&plan, &bytes)?;
+        if !quiet && !args.json.json {
+            println!(
+                "trials: {} -> {}",
+                plan.describe(),
+                safe_line(&plan.path.display().to_string())
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuses on a shard the flags about the merged files or a whole run.
+fn refuse_merge_flags(args: &RunArgs) -> Result<(), Failure> {
+    if args.percentiles.percentiles.is_some() || args.json.json || args.trials.trials_out.is_some() {
+        return Err(Failure::Usage(
+            "--percentiles and --json are about the merged files: give them to `forcegen merge`, not to a \
+             shard (--trials-out is for a whole run)"
+                .to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// The flags a shard does not use, each with what to do instead: a shard
@@ -286,6 +363,8 @@ pub struct Results<'a> {
     pub report_day: usize,
     /// Whether to run the drivers' quick pass and write `drivers.csv`.
     pub drivers: bool,
+    /// The percentile columns of `timeseries.csv` (`--percentiles`).
+    pub percents: Vec<u32>,
     /// How `--until-se` ended, if it was given (said in `run_info.csv`).
     pub precision: Option<Stop>,
 }
@@ -294,8 +373,14 @@ impl Results<'_> {
     /// Renders the CSV files, the report, (with `wide`) the wide file and
     /// (with `xlsx`) the workbook, commits them to the folder, and prints a
     /// summary unless `quiet`. Ctrl-C before the commit writes nothing.
-    pub fn write(&self, folder: OutputFolder, wide: bool, xlsx: bool, quiet: bool) -> Result<(), Failure> {
-        let mut files = output::render(self.scenario, self.model, self.aggregates);
+    pub fn write(
+        &self,
+        folder: OutputFolder,
+        wide: bool,
+        (xlsx, json): (bool, bool),
+        quiet: bool,
+    ) -> Result<(), Failure> {
+        let mut files = output::render_with(self.scenario, self.model, self.aggregates, &self.percents);
         if let Some(stop) = &self.precision {
             let info = output::run_info(self.scenario, self.aggregates, &stop.info_columns());
             if let Some(slot) = files.iter_mut().find(|(name, _)| *name == schema::RUN_INFO) {
@@ -324,10 +409,16 @@ impl Results<'_> {
         files.extend(workbook.map(|bytes| (schema::WORKBOOK, bytes)));
         interrupt::check()?;
         let out = folder.path().to_path_buf();
-        folder.commit(&files)?;
-        if !quiet {
-            self.print_summary(&out);
+        let answers = crate::report::answers::from_files(&files).map_err(|e| Failure::Internal(e.to_string()))?;
+        let document = json.then(|| crate::report::json::render(&files)).transpose();
+        let document = document.map_err(|e| Failure::Internal(e.to_string()))?;
+        let committed = folder.commit(&files)?;
+        match document {
+            Some(document) => print!("{document}"),
+            None if !quiet => self.print_summary(&out, &answers),
+            None => {}
         }
+        super::terminal::replaced(&committed, quiet);
         Ok(())
     }
 
@@ -344,15 +435,17 @@ impl Results<'_> {
             ),
         ];
         if self.drivers {
-            let (rows, trials) = drivers::drivers(scenario, model, self.threads)?;
+            let (rows, trials) = drivers::drivers(scenario, model, self.report_day, self.threads)?;
             files.push((schema::DRIVERS, drivers::render(&rows, trials)));
         }
         files.push((schema::ASSUMPTIONS, assumptions::render(scenario)));
         Ok(files)
     }
 
-    fn print_summary(&self, out: &Path) {
-        let (scenario, aggregates) = (self.scenario, self.aggregates);
+    /// The run's first line, then the answer from its CSV files (as the
+    /// report's findings have it: [`crate::report::answers`]).
+    fn print_summary(&self, out: &Path, answers: &crate::report::answers::Answers) {
+        let scenario = self.scenario;
         let time = self
             .elapsed
             .map(|e| format!(" in {:.2} s", e.as_secs_f64()))
@@ -365,34 +458,13 @@ impl Results<'_> {
             "{}{}: {} trials (seed {}){time}; results in {}",
             safe_line(&scenario.name),
             safe_line(&what_if),
-            aggregates.trials,
+            self.aggregates.trials,
             scenario.simulation.seed,
             safe_line(&out.display().to_string())
         );
         super::terminal::print_precision(self.precision.as_ref(), "every target's probability");
-        let horizon = scenario.date_of(self.model.horizon);
-        let report_days = &self.model.report_days;
-        // The report date, when it is before the horizon: its share as
-        // `targets.csv` has it.
-        let report_day = report_days.get(self.report_day).filter(|&&d| d < self.model.horizon);
-        for (t, target) in scenario.targets.iter().enumerate() {
-            let slots = &aggregates.first_reached[t];
-            let p = output::stats::share_within_horizon(slots, aggregates.trials);
-            let by_report_date = report_day
-                .map(|&day| {
-                    let shares = output::stats::shares_by_day(slots, report_days, aggregates.trials);
-                    format!("{:.1}% by {}, ", 100.0 * shares[self.report_day], scenario.date_of(day))
-                })
-                .unwrap_or_default();
-            let median = output::stats::date_percentiles(slots, report_days, aggregates.trials, &[50])[0];
-            let median = median
-                .map(|d| format!(", median date {}", scenario.date_of(d)))
-                .unwrap_or_default();
-            println!(
-                "  {}: {by_report_date}{:.1}% by {horizon}{median}",
-                safe_line(&target.name),
-                100.0 * p
-            );
+        for line in crate::report::answers::terminal_lines(answers) {
+            println!("{}", safe_line(&line));
         }
     }
 }

@@ -36,6 +36,12 @@ pub struct SensitivityArgs {
     /// Change one value of the scenario first (repeatable), as `run --set`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// The report date (YYYY-MM-DD): the strength on it and the chance of each
+    /// target by it are ranked too, and with --sobol the date of the metrics
+    /// and of "reached by" [default: the scenario's simulation.report_date;
+    /// without one, only the horizon's outcomes (--sobol: the horizon)].
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
+    pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
     /// Also write sobol.csv: first- and total-order Sobol indices (Saltelli's
@@ -52,11 +58,6 @@ pub struct SensitivityArgs {
     /// (repeatable) [default: international and police_per_100k].
     #[arg(long = "metric", value_name = "NAME", requires = "sobol")]
     pub metrics: Vec<String>,
-    /// With --sobol: the date of the metrics and of "reached by"
-    /// (YYYY-MM-DD, within the simulated period) [default: the scenario's
-    /// simulation.report_date, else the horizon].
-    #[arg(long, value_name = "DATE", requires = "sobol")]
-    pub report_date: Option<chrono::NaiveDate>,
 }
 
 /// `forcegen sensitivity`.
@@ -68,7 +69,13 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let trials = scenario.simulation.trials;
     let model = Model::new(&scenario);
     let table = model.input_table();
-    let outcomes = sensitivity::outcomes(&scenario);
+    let report_day =
+        crate::output::extras::distribution_day(&scenario, &model, args.report_date).map_err(Failure::Usage)?;
+    let outcomes = sensitivity::outcomes(&scenario, &model, Some(report_day));
+    let report_date = scenario
+        .date_of(model.report_days[report_day])
+        .format("%Y-%m-%d")
+        .to_string();
     check_memory(trials, table.paths.len(), outcomes.len())?;
     let sobol_plan = args
         .sobol
@@ -96,6 +103,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
             ("spearman_noise", number(sensitivity::spearman_noise(trials), 4)),
             ("first_order_noise", number(sensitivity::first_order_noise(trials), 4)),
             ("overrides", args.sets.join("; ")),
+            ("report_date", report_date),
         ],
     );
     let mut files = vec![
@@ -111,7 +119,8 @@ pub fn run(args: &SensitivityArgs) -> Result<(), Failure> {
     let page = crate::report::pages::sensitivity::render(&files)?;
     files.push((schema::SENSITIVITY_PAGE, page.into_bytes()));
     interrupt::check()?;
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, args.options.output.quiet);
     if !args.options.output.quiet {
         println!(
             "{}: {} inputs, {} trials (seed {}) in {:.2} s; {}",

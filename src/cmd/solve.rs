@@ -33,7 +33,7 @@ pub struct SolveArgs {
     pub target: String,
     /// The date it must be reached by [default: the scenario's
     /// simulation.report_date, else the horizon].
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
     pub by: Option<chrono::NaiveDate>,
     /// The chance asked for, above 0 and below 1 (0.8 = 80%).
     #[arg(long, value_name = "P")]

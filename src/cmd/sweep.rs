@@ -16,7 +16,7 @@ use crate::engine::{self, Aggregates};
 use crate::model::Model;
 use crate::output::folder::{FileSet, OutputFolder};
 use crate::output::stats::{share_se, share_within_horizon};
-use crate::output::{Identity, schema, sha256_hex};
+use crate::output::{self, Identity, schema, sha256_hex};
 use crate::scenario::Scenario;
 
 /// The files a sweep owns in its folder.
@@ -36,6 +36,11 @@ pub struct SweepArgs {
     /// --seed are the same at every grid point.
     #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
     pub sets: Vec<String>,
+    /// The report date (YYYY-MM-DD) of every grid point: each target's chance
+    /// by it and the metrics' medians on it [default: the scenario's
+    /// simulation.report_date, else the horizon].
+    #[arg(long, value_name = "DATE", value_parser = super::options::date_flag)]
+    pub report_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub options: RunOptions,
     #[command(flatten)]
@@ -56,25 +61,28 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         name: first.name.clone(),
         sha256: sha256.clone(),
     };
+    // A report date outside any point's period stops the sweep before any work.
+    for point in 0..grid.points {
+        let scenario = grid.scenario(point)?;
+        crate::output::extras::check_report_date(&scenario, args.report_date)
+            .map_err(|e| Failure::Usage(format!("grid point {}: {e}", point + 1)))?;
+    }
     let folder = OutputFolder::open(&out, FILES, &owner, args.options.output.force)?;
     let started = Instant::now();
     let quiet = args.options.output.quiet;
     // Rows go straight into the CSV text; the terminal shows the first few.
     let mut rows = Rows::new(&grid.header());
-    let stop = match rule {
-        None => {
-            sweep_once(&grid, threads, quiet, &mut rows)?;
-            None
-        }
+    // `dated`: some point's report date is before its horizon.
+    let (stop, dated) = match rule {
+        None => (None, sweep_once(&grid, args.report_date, threads, quiet, &mut rows)?),
         Some(rule) => {
             let (points, stop) = sweep_until(&grid, &rule, threads, quiet)?;
+            let mut dated = false;
             for (point, (scenario, model, aggregates)) in points.iter().enumerate() {
-                for row in sweep::point_rows(point + 1, &grid.values(point), scenario, model, aggregates) {
-                    rows.push(row);
-                }
+                dated |= push_rows(&mut rows, &grid, point, (scenario, model, aggregates), args.report_date)?;
             }
             first.simulation.trials = stop.trials;
-            Some(stop)
+            (Some(stop), dated)
         }
     };
     interrupt::check()?;
@@ -84,7 +92,8 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let mut files = vec![(sweep::FILE, rows.into_bytes()), (sweep::INFO_FILE, info)];
     let page = crate::report::pages::sweep::render(&files)?;
     files.push((schema::SWEEP_PAGE, page.into_bytes()));
-    folder.commit(&files)?;
+    let committed = folder.commit(&files)?;
+    super::terminal::replaced(&committed, quiet);
     if !quiet {
         println!(
             "{}: {} grid points x {} trials (seed {}) in {:.2} s; results in {}",
@@ -96,7 +105,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
             safe_line(&out.join(sweep::FILE).display().to_string())
         );
         super::terminal::print_precision(stop.as_ref(), "every grid point's target probability");
-        print!("{}", table(&grid, &shown));
+        print!("{}", table(&grid, &shown, dated));
         if count > shown.len() {
             println!("  ... and {} more rows in {}", count - shown.len(), sweep::FILE);
         }
@@ -105,25 +114,48 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
 }
 
 /// Every grid point on the scenario's trials, one after another, its rows
-/// into `rows`.
-fn sweep_once(grid: &Grid, threads: usize, quiet: bool, rows: &mut Rows) -> Result<(), Failure> {
+/// (by the report date `date`, else the scenario's) into `rows`; true when
+/// some point's report date is before its horizon.
+fn sweep_once(
+    grid: &Grid,
+    date: Option<chrono::NaiveDate>,
+    threads: usize,
+    quiet: bool,
+    rows: &mut Rows,
+) -> Result<bool, Failure> {
     let trials = grid.scenario(0)?.simulation.trials;
     let mut meter = Meter::new(
         trials.saturating_mul(grid.points as u64),
         quiet,
         Some(format!("point 1/{}", grid.points)),
     );
+    let mut dated = false;
     for point in 0..grid.points {
         meter.label(format!("point {}/{}", point + 1, grid.points));
         let scenario = grid.scenario(point)?;
         let model = Model::new(&scenario);
         let aggregates = meter.run(trials, |progress| engine::run(&model, 0..trials, threads, progress))?;
-        for row in sweep::point_rows(point + 1, &grid.values(point), &scenario, &model, &aggregates) {
-            rows.push(row);
-        }
+        dated |= push_rows(rows, grid, point, (&scenario, &model, &aggregates), date)?;
     }
     meter.clear();
-    Ok(())
+    Ok(dated)
+}
+
+/// Grid point `point`'s rows into `rows`, by the report date `date` (else
+/// the scenario's); true when it is before the point's horizon.
+fn push_rows(
+    rows: &mut Rows,
+    grid: &Grid,
+    point: usize,
+    (scenario, model, aggregates): (&Scenario, &Model, &Aggregates),
+    date: Option<chrono::NaiveDate>,
+) -> Result<bool, Failure> {
+    let report_day = output::extras::distribution_day(scenario, model, date).map_err(Failure::Usage)?;
+    let values = grid.values(point);
+    for row in sweep::point_rows(point + 1, &values, (scenario, model), aggregates, report_day) {
+        rows.push(row);
+    }
+    Ok(model.report_days[report_day] < model.horizon)
 }
 
 /// A grid point's scenario, model and aggregates.
@@ -176,24 +208,36 @@ fn sweep_until(grid: &Grid, rule: &Rule, threads: usize, quiet: bool) -> Result<
 }
 
 /// A short table for the terminal: each point's values and targets, from
-/// the first rows of `sweep.csv`.
-fn table(grid: &Grid, rows: &[Vec<String>]) -> String {
+/// the first rows of `sweep.csv`: each target's chance by the horizon, and
+/// first by the report date when a point's is before its horizon (`dated`).
+fn table(grid: &Grid, rows: &[Vec<String>], dated: bool) -> String {
     let columns = grid.axes.len() + 1;
     let mut table: Vec<Vec<String>> = vec![];
     let mut header: Vec<String> = vec!["point".to_string()];
     header.extend(grid.axes.iter().map(|a| safe_line(&a.field)));
-    header.extend(["target", "p_reached", "date_p50"].map(String::from));
+    header.push("target".to_string());
+    if dated {
+        header.extend(["report_date", "p_by_report_date"].map(String::from));
+    }
+    header.extend(["p_by_horizon", "date_p50"].map(String::from));
     table.push(header);
-    for row in rows {
-        let mut line: Vec<String> = row[..columns].iter().map(|c| cell(c)).collect();
-        let p: f64 = row[columns + 1].parse().unwrap_or(0.0);
-        line.push(cell(&row[columns]));
-        line.push(if row[columns].is_empty() {
+    let share = |row: &[String], at: usize| {
+        let p: f64 = row[at].parse().unwrap_or(0.0);
+        if row[columns].is_empty() {
             String::new()
         } else {
             format!("{:.1}%", 100.0 * p)
-        });
-        line.push(row[columns + 3].clone());
+        }
+    };
+    for row in rows {
+        let mut line: Vec<String> = row[..columns].iter().map(|c| cell(c)).collect();
+        line.push(cell(&row[columns]));
+        if dated {
+            line.push(row[columns + 1].clone());
+            line.push(share(row, columns + 2));
+        }
+        line.push(share(row, columns + 4));
+        line.push(row[columns + 6].clone());
         table.push(line);
     }
     aligned(&table)

@@ -19,6 +19,14 @@ pub fn safe_line(text: &str) -> String {
     escaped(text)
 }
 
+/// Says on standard error (unless `quiet`) what a commit replaced in its
+/// output folder, if anything: a rerun is never silent about it.
+pub fn replaced(committed: &crate::output::replaced::Committed, quiet: bool) {
+    if let (Some(note), false) = (committed.note(), quiet) {
+        eprintln!("note: {}", safe(&note));
+    }
+}
+
 /// A CSV cell for the terminal: without the spreadsheet guard's apostrophe
 /// (see [`crate::output::cell_text`]), and [`safe_line`].
 pub fn cell(cell: &str) -> String {

@@ -30,6 +30,24 @@ pub fn benchmarks(scenario: &Scenario) -> Vec<u8> {
     csv_bytes(&schema::BENCHMARKS_COLUMNS, rows)
 }
 
+/// Checks a `--report-date` against `scenario`'s simulated period (before
+/// a model is built, as `sweep` does for every grid point first).
+pub fn check_report_date(scenario: &Scenario, date: Option<chrono::NaiveDate>) -> Result<(), String> {
+    let Some(date) = date else {
+        return Ok(());
+    };
+    let start = scenario.simulation.start;
+    let end = scenario.date_of(scenario.simulation.horizon_days);
+    if date < start || date > end {
+        return Err(format!(
+            "--report-date {date} is outside the simulated period, {start} to {end}; give a date from {start} to \
+             {end} ({}), e.g. {end}",
+            crate::scenario::dates::FORM
+        ));
+    }
+    Ok(())
+}
+
 /// The report day [`distribution`] describes for `date` (`--report-date`;
 /// `None`: the scenario's `report_date`, else the horizon): the last report
 /// day on or before it. `Err` names the range when the date is before the
@@ -42,7 +60,9 @@ pub fn distribution_day(scenario: &Scenario, model: &Model, date: Option<chrono:
     let (start, end) = (scenario.simulation.start, scenario.date_of(model.horizon));
     if date < start || date > end {
         return Err(format!(
-            "--report-date {date} is outside the simulated period, {start} to {end}"
+            "--report-date {date} is outside the simulated period, {start} to {end}; give a date from {start} to \
+             {end} ({}), e.g. {end}",
+            crate::scenario::dates::FORM
         ));
     }
     let day = (date - start).num_days();

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::{Builder, NamedTempFile};
 
+use super::replaced::Committed;
 use super::{Identity, OutputError, check_owner_of};
 
 /// The files a command owns in its output folder: those it writes and
@@ -88,9 +89,15 @@ impl OutputFolder {
     /// Replaces the folder's set with `files` (each must be one of the owned
     /// names): writes them, and removes owned files not among them. All or
     /// nothing: on failure the earlier files are back in place. Returns the
-    /// paths written.
-    pub fn commit(mut self, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, OutputError> {
+    /// paths written and what they replaced ([`Committed::note`] says it).
+    pub fn commit(mut self, files: &[(&str, Vec<u8>)]) -> Result<Committed, OutputError> {
         self.check()?;
+        let earlier = super::replaced::earlier(&self.path, self.files.info);
+        let replaced: Vec<String> = files
+            .iter()
+            .filter(|(name, _)| fs::symlink_metadata(self.path.join(name)).is_ok())
+            .map(|(name, _)| name.to_string())
+            .collect();
         let fresh = files
             .iter()
             .map(|(name, bytes)| write_temporary(&self.path, name, bytes))
@@ -107,12 +114,18 @@ impl OutputFolder {
         for ((name, _), temp) in files.iter().zip(fresh) {
             swap.replace(name, temp)?;
         }
-        for name in stale {
+        for name in &stale {
             swap.remove(name)?;
         }
         swap.done();
         self.committed = true;
-        Ok(files.iter().map(|(name, _)| self.path.join(name)).collect())
+        Ok(Committed {
+            dir: self.path.clone(),
+            paths: files.iter().map(|(name, _)| self.path.join(name)).collect(),
+            replaced,
+            removed: stale.iter().map(|name| name.to_string()).collect(),
+            earlier,
+        })
     }
 }
 

@@ -14,6 +14,7 @@
 
 pub mod extras;
 pub mod folder;
+pub mod replaced;
 pub mod schema;
 pub mod stats;
 pub mod wide;
@@ -96,8 +97,19 @@ pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
 
 /// Every output file's name and bytes, ready to write.
 pub fn render(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<(&'static str, Vec<u8>)> {
+    render_with(scenario, model, aggregates, &stats::PERCENTS)
+}
+
+/// [`render`] with `timeseries.csv`'s percentile columns at `percents`
+/// (`run --percentiles`; [`stats::PERCENTS`] by default).
+pub fn render_with(
+    scenario: &Scenario,
+    model: &Model,
+    aggregates: &Aggregates,
+    percents: &[u32],
+) -> Vec<(&'static str, Vec<u8>)> {
     vec![
-        (FILES[0], timeseries(scenario, model, aggregates)),
+        (FILES[0], timeseries(scenario, model, aggregates, percents)),
         (FILES[1], targets(scenario, model, aggregates)),
         (FILES[2], summary(scenario, model, aggregates)),
         (FILES[3], contributors(scenario, model, aggregates)),
@@ -291,8 +303,9 @@ fn optional_date(scenario: &Scenario, day: Option<u32>) -> String {
     day.map(|d| date(scenario, d)).unwrap_or_default()
 }
 
-fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u8> {
-    let header = schema::TIMESERIES_COLUMNS;
+fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates, percents: &[u32]) -> Vec<u8> {
+    let header = schema::timeseries_columns(percents);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let names: Vec<String> = model.metrics.iter().map(|m| cell_text(&m.name(scenario))).collect();
     let mut rows = Vec::new();
     for (r, &day) in model.report_days.iter().enumerate() {
@@ -304,7 +317,7 @@ fn timeseries(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Ve
                 aggregates.ratio_sums[ratio - 1][r]
             });
             let large = aggregates.large_sums[m].get(r).copied().unwrap_or((0, 0));
-            let stats = stats::metric_stats(*metric, histogram, sums, large, r, aggregates.trials);
+            let stats = stats::metric_stats_at(*metric, histogram, (sums, large), r, aggregates.trials, percents);
             let decimals = stats::decimals(*metric);
             let mut row = vec![date(scenario, day), day.to_string(), names[m].clone()];
             row.push(number(stats.mean, 4));
@@ -343,12 +356,9 @@ fn summary(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> Vec<u
         let mut row = vec![
             cell_text(&target.name),
             cell_text(&target.metric.name(scenario)),
-            // A share of the ceiling has no one threshold: left empty.
-            if target.share_of_ceiling.is_some() {
-                String::new()
-            } else {
-                number(target.at_least, 6)
-            },
+            // A share of the ceiling: the number it means of a ceiling that
+            // never changes; empty when an event may change the ceiling.
+            scenario.threshold(target).map(|v| number(v, 6)).unwrap_or_default(),
             number(p, 6),
             number(share_se(p, aggregates.trials), 6),
         ];
@@ -371,7 +381,12 @@ fn contributors(scenario: &Scenario, model: &Model, aggregates: &Aggregates) -> 
             cell_text(&contributor.name),
             contributor.pledged.to_string(),
             number(mean_of(aggregates.delivered[c], aggregates.trials), 4),
-            number(mean_of(aggregates.full_delivery[c], aggregates.trials), 6),
+            // Nothing pledged, nothing to deliver in full: empty, not 1.
+            if contributor.pledged == 0 {
+                String::new()
+            } else {
+                number(mean_of(aggregates.full_delivery[c], aggregates.trials), 6)
+            },
         ];
         row.extend(dates.iter().map(|d| optional_date(scenario, *d)));
         row

@@ -78,6 +78,15 @@ pub const RUN_OWNED: [&str; 17] = [
 pub const STATS: [&str; 7] = ["mean", "sd", "p5", "p25", "p50", "p75", "p95"];
 
 pub const TIMESERIES_COLUMNS: [&str; 10] = ["date", "day", "metric", "mean", "sd", "p5", "p25", "p50", "p75", "p95"];
+
+/// The header of `timeseries.csv` with the percentile columns `percents`
+/// (`run --percentiles 1,10,50,90,99`: `p1`, `p10`, ...); the default
+/// gives [`TIMESERIES_COLUMNS`].
+pub fn timeseries_columns(percents: &[u32]) -> Vec<String> {
+    let mut header: Vec<String> = TIMESERIES_COLUMNS[..5].iter().map(|c| c.to_string()).collect();
+    header.extend(percents.iter().map(|p| format!("p{p}")));
+    header
+}
 pub const TARGETS_COLUMNS: [&str; 5] = ["target", "date", "day", "p_reached", "p_reached_se"];
 pub const SUMMARY_COLUMNS: [&str; 8] = [
     "target",
@@ -171,10 +180,19 @@ pub fn run_columns(file: &str) -> Option<&'static [&'static str]> {
 }
 
 /// `forcegen sweep`: `sweep.csv` has `point`, one column per swept field,
-/// then [`SWEEP_TAIL`] and `<metric>_p50` per standard metric.
+/// then [`SWEEP_TAIL`] and `<metric>_p50` per standard metric (on the
+/// row's `report_date`).
 pub const SWEEP: &str = "sweep.csv";
 pub const SWEEP_INFO: &str = "sweep_info.csv";
-pub const SWEEP_TAIL: [&str; 4] = ["target", "p_reached_by_horizon", "p_reached_by_horizon_se", "date_p50"];
+pub const SWEEP_TAIL: [&str; 7] = [
+    "target",
+    "report_date",
+    "p_reached_by_report_date",
+    "p_reached_by_report_date_se",
+    "p_reached_by_horizon",
+    "p_reached_by_horizon_se",
+    "date_p50",
+];
 pub const SWEEP_INFO_COLUMNS: [&str; 8] = [
     INFO_COLUMNS[0],
     INFO_COLUMNS[1],
@@ -263,9 +281,10 @@ pub const COMPARE_TIMESERIES_COLUMNS: [&str; 12] = [
     "difference_to_first",
     "difference_se",
 ];
-pub const COMPARE_COLUMNS: [&str; 8] = [
+pub const COMPARE_COLUMNS: [&str; 9] = [
     "kind",
     "quantity",
+    "date",
     "scenario",
     "value",
     "value_se",

@@ -46,6 +46,26 @@ fn mean_sd(n: u64, sum: u128, sum_sq: u128, scale: f64) -> (f64, f64) {
     (mean, variance.sqrt())
 }
 
+/// Distribution of one metric on one report day, at any percentiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    pub mean: f64,
+    pub sd: f64,
+    /// One per percent asked for, in order.
+    pub percentiles: Vec<f64>,
+}
+
+impl Stats {
+    /// As [`DayStats`], for the [`PERCENTS`] it was computed at.
+    fn five(self) -> DayStats {
+        DayStats {
+            mean: self.mean,
+            sd: self.sd,
+            percentiles: std::array::from_fn(|i| self.percentiles.get(i).copied().unwrap_or(0.0)),
+        }
+    }
+}
+
 /// Stats of a whole-count metric on report day `day`: the mean and sd
 /// exact at any size, from the exact bins below [`EXACT_LIMIT`] and
 /// `large`, the exact sums of the values from it on (see
@@ -53,8 +73,13 @@ fn mean_sd(n: u64, sum: u128, sum_sq: u128, scale: f64) -> (f64, f64) {
 ///
 /// [`Aggregates::large_sums`]: crate::engine::Aggregates::large_sums
 pub fn count_stats(histogram: &DayHistogram, large: (u128, u128), day: usize, trials: u64) -> DayStats {
+    count_stats_at(histogram, large, day, trials, &PERCENTS).five()
+}
+
+/// [`count_stats`] at the percentiles `percents`.
+fn count_stats_at(histogram: &DayHistogram, large: (u128, u128), day: usize, trials: u64, percents: &[u32]) -> Stats {
     let (mut sum, mut sum_sq) = large;
-    let mut percentiles = histogram.percentile_scan(day, trials, &PERCENTS);
+    let mut percentiles = histogram.percentile_scan(day, trials, percents);
     histogram.for_each_count(day, |key, count| {
         percentiles.add(key, count);
         // Below the limit a bin is its value (larger ones are in `large`).
@@ -66,16 +91,16 @@ pub fn count_stats(histogram: &DayHistogram, large: (u128, u128), day: usize, tr
     });
     let (mean, sd) = mean_sd(trials, sum, sum_sq, 1.0);
     let keys = percentiles.keys();
-    DayStats {
+    Stats {
         mean,
         sd,
-        percentiles: std::array::from_fn(|i| count_value(keys[i])),
+        percentiles: keys.iter().map(|&k| count_value(k)).collect(),
     }
 }
 
 /// Stats of a ratio metric on report day `day`.
 pub fn ratio_stats(histogram: &DayHistogram, sums: (u128, u128), day: usize, trials: u64) -> DayStats {
-    scaled_stats(histogram, sums, RATIO_SCALE, Binning::Ratio, day, trials)
+    scaled_stats(histogram, sums, (RATIO_SCALE, Binning::Ratio), day, trials, &PERCENTS).five()
 }
 
 /// Stats of any metric on report day `day`; `sums` are its fixed-point
@@ -89,12 +114,24 @@ pub fn metric_stats(
     day: usize,
     trials: u64,
 ) -> DayStats {
+    metric_stats_at(metric, histogram, (sums, large), day, trials, &PERCENTS).five()
+}
+
+/// [`metric_stats`] at the percentiles `percents` (`run --percentiles`).
+pub fn metric_stats_at(
+    metric: Metric,
+    histogram: &DayHistogram,
+    (sums, large): (Option<(u128, u128)>, (u128, u128)),
+    day: usize,
+    trials: u64,
+    percents: &[u32],
+) -> Stats {
     let mut stats = match sums {
         Some(sums) if metric.has_sums() => {
             let scale = sum_scale(metric).0;
-            scaled_stats(histogram, sums, scale, Binning::of(metric), day, trials)
+            scaled_stats(histogram, sums, (scale, Binning::of(metric)), day, trials, percents)
         }
-        _ => count_stats(histogram, large, day, trials),
+        _ => count_stats_at(histogram, large, day, trials, percents),
     };
     if metric == Metric::MonthsOfCover {
         // A bin's midpoint may pass the cap that every value is within.
@@ -115,22 +152,72 @@ pub fn decimals(metric: Metric) -> usize {
 }
 
 /// Stats of a real-valued metric whose sums are in units of 1/`scale`,
-/// its values kept in bins by `binning`.
+/// its values kept in bins by `binning`, at the percentiles `percents`.
 fn scaled_stats(
     histogram: &DayHistogram,
     sums: (u128, u128),
-    scale: f64,
-    binning: Binning,
+    (scale, binning): (f64, Binning),
     day: usize,
     trials: u64,
-) -> DayStats {
+    percents: &[u32],
+) -> Stats {
     let (mean, sd) = mean_sd(trials, sums.0, sums.1, scale);
-    let keys = histogram.percentile_keys(day, trials, &PERCENTS);
-    DayStats {
+    let keys = histogram.percentile_keys(day, trials, percents);
+    Stats {
         mean,
         sd,
-        percentiles: std::array::from_fn(|i| binning.value(keys[i])),
+        percentiles: keys.iter().map(|&k| binning.value(k)).collect(),
     }
+}
+
+/// The percents of `--percentiles`, as read ([`parse_percents`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Percents(pub Vec<u32>);
+
+impl std::str::FromStr for Percents {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Percents, String> {
+        parse_percents(text).map(Percents)
+    }
+}
+
+/// The most percentiles `--percentiles` may ask for.
+pub const MAX_PERCENTS: usize = 21;
+
+/// Reads `--percentiles`: whole numbers from 0 to 100, separated by commas,
+/// in increasing order, among them 50 (the median every report draws).
+pub fn parse_percents(text: &str) -> Result<Vec<u32>, String> {
+    let example = "e.g. --percentiles 1,10,50,90,99";
+    let mut percents = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        match part.parse::<u32>() {
+            Ok(p) if p <= 100 => percents.push(p),
+            _ => {
+                return Err(format!(
+                    "`{part}` is not a percentile: give whole numbers from 0 to 100 separated by commas ({example})"
+                ));
+            }
+        }
+    }
+    if percents.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(format!(
+            "give the percentiles in increasing order, each once ({example})"
+        ));
+    }
+    if !percents.contains(&50) {
+        return Err(format!(
+            "the percentiles must include 50, the median the report draws ({example})"
+        ));
+    }
+    if percents.len() > MAX_PERCENTS {
+        return Err(format!(
+            "at most {MAX_PERCENTS} percentiles, got {} ({example})",
+            percents.len()
+        ));
+    }
+    Ok(percents)
 }
 
 /// Share of trials whose event day (slot) is at or before each report day.
@@ -203,6 +290,16 @@ mod tests {
         let (mean, sd) = mean_sd(4, 10, 30, 1.0);
         assert_eq!(mean, 2.5);
         assert!((sd - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn percentiles_are_read_and_checked() {
+        assert_eq!(parse_percents("1,10,50,90,99"), Ok(vec![1, 10, 50, 90, 99]));
+        assert_eq!(parse_percents("0, 50, 100"), Ok(vec![0, 50, 100]));
+        for bad in ["5,95", "50,25", "5,5,50", "x,50", "50,101", "-1,50", "2.5,50"] {
+            let error = parse_percents(bad).expect_err(bad);
+            assert!(error.contains("--percentiles 1,10,50,90,99"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -9,8 +9,11 @@
 /// The file name.
 pub const FILE: &str = super::schema::WIDE;
 
-/// The statistics of each metric, in column order.
-const STATS: [&str; 7] = super::schema::STATS;
+/// True for a percentile column's name: `p` and a whole number (`p5`).
+pub fn is_percentile(name: &str) -> bool {
+    name.strip_prefix('p')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
 
 /// Pivots the bytes of `timeseries.csv` (as `output::render` made them).
 pub fn from_timeseries(timeseries: &[u8]) -> Result<Vec<u8>, csv::Error> {
@@ -20,7 +23,14 @@ pub fn from_timeseries(timeseries: &[u8]) -> Result<Vec<u8>, csv::Error> {
     let (Some(date), Some(day), Some(metric)) = (column("date"), column("day"), column("metric")) else {
         return Ok(Vec::new());
     };
-    let stats: Vec<Option<usize>> = STATS.iter().map(|s| column(s)).collect();
+    // The statistics of each metric, in column order: `mean`, `sd` and the
+    // percentile columns `timeseries.csv` has (`run --percentiles`).
+    let names: Vec<String> = header
+        .iter()
+        .filter(|h| *h == "mean" || *h == "sd" || is_percentile(h))
+        .map(str::to_string)
+        .collect();
+    let stats: Vec<Option<usize>> = names.iter().map(|s| column(s)).collect();
     let mut metrics: Vec<String> = Vec::new();
     // (date, day, values in metric order)
     let mut rows: Vec<(String, String, Vec<Vec<String>>)> = Vec::new();
@@ -55,7 +65,7 @@ pub fn from_timeseries(timeseries: &[u8]) -> Result<Vec<u8>, csv::Error> {
         .from_writer(Vec::new());
     let mut head = vec!["date".to_string(), "day".to_string()];
     for name in &metrics {
-        head.extend(STATS.iter().map(|s| format!("{name}_{s}")));
+        head.extend(names.iter().map(|s| format!("{name}_{s}")));
     }
     writer.write_record(&head)?;
     for (d, n, mut values) in rows {
@@ -63,7 +73,7 @@ pub fn from_timeseries(timeseries: &[u8]) -> Result<Vec<u8>, csv::Error> {
         let mut row = vec![d, n];
         for v in values {
             if v.is_empty() {
-                row.extend(STATS.iter().map(|_| String::new()));
+                row.extend(names.iter().map(|_| String::new()));
             } else {
                 row.extend(v);
             }

@@ -8,7 +8,6 @@
 use std::error::Error;
 
 use chrono::Datelike;
-use plotters::coord::Shift;
 use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::element::DashedPathElement;
@@ -18,11 +17,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::ReportError;
 use super::data::{RunData, Series};
 use super::extras::Extras;
+pub use super::frame::{Area, DrawResult, FONT, HEIGHT, WIDTH, run_label, svg, thousands};
 use crate::output::uncell;
-
-/// Chart size in pixels (the SVG scales with the page).
-pub const WIDTH: u32 = 960;
-pub const HEIGHT: u32 = 480;
 
 /// The Okabe–Ito palette, in the order lines and areas use it.
 pub const PALETTE: [RGBColor; 8] = [
@@ -43,7 +39,6 @@ const BLUE: RGBColor = PALETTE[0];
 const VERMILLION: RGBColor = PALETTE[1];
 const GREEN: RGBColor = PALETTE[2];
 const GRID: RGBColor = RGBColor(225, 225, 225);
-pub const FONT: &str = "sans-serif";
 
 /// Element id and title of each chart, in the order of [`super::FILES`]`[1..]`.
 pub const CHARTS: [(&str, &str); 5] = [
@@ -54,66 +49,26 @@ pub const CHARTS: [(&str, &str); 5] = [
     ("chart-distribution", "Distribution of strength on one date"),
 ];
 
-pub type DrawResult = Result<(), Box<dyn Error>>;
-pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 pub(super) type DateChart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<RangedCoordi32>, RangedCoordf64>>;
 
 /// The first four charts as SVG documents, in the order of [`CHARTS`]
 /// (the distribution chart is drawn by `super::distribution`).
 pub fn draw_all(data: &RunData, extras: &Extras) -> Result<Vec<String>, ReportError> {
+    let run = run_label(data);
     Ok(vec![
-        svg(CHARTS[0], 0, |root| international(root, data, extras))?,
-        svg(CHARTS[1], 0, |root| police_ratio(root, data, extras))?,
-        svg(CHARTS[2], legend_height(data.targets.len(), 2), |root| {
+        svg(CHARTS[0], 0, &run, |root| international(root, data, extras))?,
+        svg(CHARTS[1], 0, &run, |root| police_ratio(root, data, extras))?,
+        svg(CHARTS[2], legend_height(data.targets.len(), 2), &run, |root| {
             targets(root, data)
         })?,
-        svg(CHARTS[3], legend_height(data.contributor_series().len(), 3), |root| {
-            contributors(root, data)
-        })?,
+        svg(
+            CHARTS[3],
+            legend_height(data.contributor_series().len(), 3),
+            &run,
+            |root| contributors(root, data),
+        )?,
     ])
-}
-
-/// Draws one chart (with `legend` pixels under it) into a string and gives the `<svg>` element an id and a title.
-pub fn svg(
-    (id, title): (&str, &str),
-    legend: u32,
-    draw: impl FnOnce(&Area) -> DrawResult,
-) -> Result<String, ReportError> {
-    let mut buffer = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buffer, (WIDTH, HEIGHT + legend)).into_drawing_area();
-        draw(&root)
-            .and_then(|()| root.present().map_err(Into::into))
-            .map_err(|e| ReportError::Draw {
-                chart: id.to_string(),
-                message: e.to_string(),
-            })?;
-    }
-    let open_end = buffer.find('>').unwrap_or(0);
-    let (open, rest) = buffer.split_at(open_end + 1);
-    let open = open.replacen(
-        "<svg ",
-        &format!("<svg id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title\" "),
-        1,
-    );
-    Ok(format!(
-        "{open}\n<title id=\"{id}-title\">{}</title>{rest}",
-        super::escape(title)
-    ))
-}
-
-/// A whole number with thousands separators: 12,500.
-pub fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if value < -0.5 { format!("-{out}") } else { out }
 }
 
 /// Date ticks on the first of a month: every month, quarter, half year or
@@ -257,11 +212,11 @@ fn international(root: &Area, data: &RunData, extras: &Extras) -> DrawResult {
     let inner = BLUE.mix(0.45);
     chart
         .draw_series(std::iter::once(Polygon::new(band(series, 0, 4), outer.filled())))?
-        .label("90% of trials (p5 to p95)")
+        .label(data.bands.outer_named())
         .legend(swatch(outer));
     chart
         .draw_series(std::iter::once(Polygon::new(band(series, 1, 3), inner.filled())))?
-        .label("50% of trials (p25 to p75)")
+        .label(data.bands.inner_named())
         .legend(swatch(inner));
     chart
         .draw_series(LineSeries::new(median(series), BLACK.stroke_width(3)))?
@@ -288,7 +243,7 @@ fn police_ratio(root: &Area, data: &RunData, extras: &Extras) -> DrawResult {
     let band_color = GREEN.mix(0.35);
     chart
         .draw_series(std::iter::once(Polygon::new(band(series, 0, 4), band_color.filled())))?
-        .label("90% of trials (p5 to p95)")
+        .label(data.bands.outer_named())
         .legend(swatch(band_color));
     chart
         .draw_series(LineSeries::new(median(series), GREEN.stroke_width(3)))?
@@ -527,11 +482,7 @@ fn contributors(root: &Area, data: &RunData) -> DrawResult {
     for (i, s) in series.iter().enumerate() {
         let lower = if i == 0 { &zero } else { &stacked[i - 1] };
         let upper = &stacked[i];
-        let fill = AREA_PALETTE[i % AREA_PALETTE.len()].mix(if (i / AREA_PALETTE.len()).is_multiple_of(2) {
-            0.8
-        } else {
-            0.4
-        });
+        let fill = area_fill(i);
         let polygon: Vec<(i32, f64)> = days
             .iter()
             .zip(upper)
@@ -569,6 +520,19 @@ fn contributors(root: &Area, data: &RunData) -> DrawResult {
     Ok(())
 }
 
+/// Lightness of a stacked area's colour, by round of the palette.
+const AREA_SHADES: [f64; 3] = [0.85, 0.5, 0.25];
+
+/// The fill of stacked area `i`: the palette's colours at full shade, then
+/// again lighter, then lighter still, so that no two of the first 21
+/// contributors share a fill (the 17 of the GSF scenario once repeated
+/// Kenya's for Burundi); past them, the numbers in the bands and the legend
+/// tell them apart.
+pub(super) fn area_fill(i: usize) -> RGBAColor {
+    let shade = AREA_SHADES[(i / AREA_PALETTE.len()) % AREA_SHADES.len()];
+    AREA_PALETTE[i % AREA_PALETTE.len()].mix(shade)
+}
+
 pub(super) fn no_data(root: &Area, message: &str) -> DrawResult {
     let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
     root.draw(&Text::new(
@@ -596,6 +560,16 @@ mod tests {
         assert!((top - 165.0).abs() < 1e-9, "{top}");
         assert_eq!(above, [line(400.0)]);
         assert_eq!(scale(50.0, &[], 1.1), (50.0, Vec::new()));
+    }
+
+    #[test]
+    fn stacked_areas_do_not_repeat_a_fill_within_three_rounds_of_the_palette() {
+        let fills: Vec<String> = (0..AREA_PALETTE.len() * AREA_SHADES.len())
+            .map(|i| format!("{:?}", area_fill(i)))
+            .collect();
+        for (i, fill) in fills.iter().enumerate() {
+            assert!(!fills[..i].contains(fill), "area {i} repeats an earlier fill");
+        }
     }
 
     #[test]

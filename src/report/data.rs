@@ -173,7 +173,8 @@ pub struct Series {
     /// Report day of each point.
     pub days: Vec<i32>,
     pub mean: Vec<f64>,
-    /// p5, p25, p50, p75, p95 of each point.
+    /// The five percentiles of [`RunData::bands`] of each point (by
+    /// default p5, p25, p50, p75, p95).
     pub percentiles: Vec<[f64; 5]>,
 }
 
@@ -193,6 +194,8 @@ pub struct RunData {
     pub start: NaiveDate,
     pub horizon_days: u32,
     pub series: Vec<Series>,
+    /// Which percentiles of `timeseries.csv` the series hold.
+    pub bands: Bands,
     pub targets: Vec<TargetSeries>,
     pub summary: Table,
     pub contributors: Table,
@@ -209,17 +212,101 @@ fn group<T>(index: &mut HashMap<String, usize>, groups: &mut Vec<T>, name: &str,
     groups.len() - 1
 }
 
-/// `timeseries.csv` grouped by metric, in first-seen order.
-fn metric_series(timeseries: &Table, horizon_days: u32) -> Result<Vec<Series>, ReportError> {
+/// Which percentiles of `timeseries.csv` the five values of a [`Series`]
+/// are: the outer band's low end, the inner band's, the median, the inner
+/// band's high end and the outer's. By default 5, 25, 50, 75, 95; with
+/// `run --percentiles`, the outermost pair and the pair nearest 25 and 75
+/// inside it (the outer pair again when there is only one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bands(pub [u32; 5]);
+
+impl Default for Bands {
+    fn default() -> Bands {
+        Bands([5, 25, 50, 75, 95])
+    }
+}
+
+impl Bands {
+    /// The bands of the percentiles `percents` (ascending); `None` without 50.
+    pub fn choose(percents: &[u32]) -> Option<Bands> {
+        percents.contains(&50).then_some(())?;
+        let lows: Vec<u32> = percents.iter().copied().filter(|&p| p < 50).collect();
+        let highs: Vec<u32> = percents.iter().copied().filter(|&p| p > 50).collect();
+        let (outer_low, outer_high) = (lows.first().copied().unwrap_or(50), highs.last().copied().unwrap_or(50));
+        let nearest = |side: &[u32], outer: u32, to: u32| {
+            let inside: Vec<u32> = side
+                .iter()
+                .copied()
+                .filter(|&p| p != outer || side.len() == 1)
+                .collect();
+            inside.into_iter().min_by_key(|p| p.abs_diff(to)).unwrap_or(outer)
+        };
+        Some(Bands([
+            outer_low,
+            nearest(&lows, outer_low, 25),
+            50,
+            nearest(&highs, outer_high, 75),
+            outer_high,
+        ]))
+    }
+
+    /// "90% of trials": the share the outer band holds.
+    pub fn outer(&self) -> String {
+        format!("{}% of trials", self.0[4] - self.0[0])
+    }
+
+    /// "90% of trials (p5 to p95)".
+    pub fn outer_named(&self) -> String {
+        format!("{} (p{} to p{})", self.outer(), self.0[0], self.0[4])
+    }
+
+    /// "50% of trials (p25 to p75)".
+    pub fn inner_named(&self) -> String {
+        format!(
+            "{}% of trials (p{} to p{})",
+            self.0[3] - self.0[1],
+            self.0[1],
+            self.0[3]
+        )
+    }
+}
+
+/// The percentile columns of `timeseries.csv` (`p5`, ...): their percents
+/// and columns, in ascending order of percent.
+fn percentile_columns(timeseries: &Table) -> Vec<(u32, usize)> {
+    let mut columns: Vec<(u32, usize)> = timeseries
+        .header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| crate::output::wide::is_percentile(h))
+        .filter_map(|(c, h)| Some((h[1..].parse::<u32>().ok().filter(|p| *p <= 100)?, c)))
+        .collect();
+    columns.sort_unstable();
+    columns
+}
+
+/// `timeseries.csv` grouped by metric, in first-seen order, and which of
+/// its percentiles the series hold.
+fn metric_series(timeseries: &Table, horizon_days: u32) -> Result<(Vec<Series>, Bands), ReportError> {
     let file = schema::TIMESERIES;
     let day_col = timeseries.column(file, "day")?;
     let metric_col = timeseries.column(file, "metric")?;
     let mean_col = timeseries.column(file, "mean")?;
     let sd_col = timeseries.column(file, "sd")?;
-    let p_cols = ["p5", "p25", "p50", "p75", "p95"]
+    let columns = percentile_columns(timeseries);
+    let percents: Vec<u32> = columns.iter().map(|&(p, _)| p).collect();
+    let bands = Bands::choose(&percents).ok_or_else(|| ReportError::Csv {
+        file: file.to_string(),
+        message: "no column \"p50\" (the median every chart draws)".to_string(),
+    })?;
+    let p_cols: Vec<(usize, &str)> = bands
+        .0
         .iter()
-        .map(|c| Ok((timeseries.column(file, c)?, *c)))
-        .collect::<Result<Vec<_>, ReportError>>()?;
+        .map(|p| {
+            let c = columns.iter().find(|(q, _)| q == p).map_or(0, |&(_, c)| c);
+            (c, timeseries.header[c].as_str())
+        })
+        .collect();
     let mut series: Vec<Series> = Vec::new();
     let mut index = HashMap::new();
     for (r, row) in timeseries.rows.iter().enumerate() {
@@ -241,7 +328,7 @@ fn metric_series(timeseries: &Table, horizon_days: u32) -> Result<Vec<Series>, R
         }
         s.percentiles.push(p);
     }
-    Ok(series)
+    Ok((series, bands))
 }
 
 /// `targets.csv` grouped by target, in first-seen order; every
@@ -291,7 +378,7 @@ impl RunData {
         })?;
         let info: Vec<(String, String)> = run_info.header.iter().cloned().zip(values.iter().cloned()).collect();
         let (start, horizon_days) = dates(&info)?;
-        let series = metric_series(&table(schema::TIMESERIES)?, horizon_days)?;
+        let (series, bands) = metric_series(&table(schema::TIMESERIES)?, horizon_days)?;
         let targets = target_series(&table(schema::TARGETS)?, horizon_days)?;
         let summary = table(schema::SUMMARY)?;
         check_summary(&summary)?;
@@ -300,6 +387,7 @@ impl RunData {
             start,
             horizon_days,
             series,
+            bands,
             targets,
             summary,
             contributors: table(schema::CONTRIBUTORS)?,

@@ -25,7 +25,7 @@ const PANELS: [(&str, &str); 2] = [
 
 /// The distribution chart as an SVG document.
 pub fn draw(data: &RunData, extras: &Extras) -> Result<String, ReportError> {
-    charts::svg(CHARTS[4], HEIGHT / 2, |root| {
+    charts::svg(CHARTS[4], HEIGHT / 2, &charts::run_label(data), |root| {
         root.fill(&WHITE)?;
         let Some(distribution) = &extras.distribution else {
             return no_data(

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::answers::{self, Answers};
 use super::charts::CHARTS;
 use super::data::{RunData, Table, last_on_or_before};
 use super::escape;
@@ -20,19 +21,21 @@ p.meta { color: #333; margin-top: 0; }
 figure { margin: 1em 0; }
 figure svg { width: 100%; height: auto; border: 1px solid #ccc; }
 figcaption { font-size: 0.9em; color: #333; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
-th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; max-width: 100%; }
+th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #eee; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; overflow-wrap: normal; white-space: nowrap; }
 td.date { white-space: nowrap; }
 @media print { figure, table { break-inside: avoid; } }
 ";
 
+/// The charts' captions; `{outer}` and `{inner}` are the bands of
+/// [`RunData::bands`] ("90% of trials (p5 to p95)").
 const CAPTIONS: [&str; 5] = [
-    "Personnel of all contributors together. The light band holds 90% of the trials (p5 to p95), \
-     the dark band 50% (p25 to p75), the black line is the median; dashed lines are the targets on this metric, \
+    "Personnel of all contributors together. The light band holds {outer}, \
+     the dark band {inner}, the black line is the median; dashed lines are the targets on this metric, \
      dotted lines the scenario's benchmarks (with their sources under Assumptions).",
-    "Host and international police per 100,000 inhabitants: median (line) and 90% of trials (band); \
+    "Host and international police per 100,000 inhabitants: median (line) and {outer} (band); \
      dashed lines are the targets on this metric, dotted lines the scenario's benchmarks (with their sources \
      under Assumptions). The axis fits the forecast: a line far above it is named at the foot of the chart.",
     "Share of trials that had reached each target on or before each date (an S-curve per target). \
@@ -44,8 +47,11 @@ const CAPTIONS: [&str; 5] = [
 
 /// The report page, with the charts (SVG documents, in the order of [`CHARTS`]).
 /// `sections` are the inline charts of [`super::money_and_layers`], after them.
+/// It leads with the answer (the findings) and the strength chart, then the
+/// targets' curves, before any table.
 pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[SectionChart]) -> String {
     let title = title(data);
+    let answers = answers::answers(data, extras);
     let mut html = String::new();
     let _ = write!(
         html,
@@ -53,7 +59,8 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}: forcegen report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>{title}</h1>\n<p class=\"meta\">forcegen {version}: {trials} trials, seed {seed}; \
-         from {start} for {horizon} days ({step} steps). Built from the CSV files of this run.</p>\n",
+         from {start} for {horizon} days ({step} steps); findings on {date}. Built from the CSV files of this \
+         run.</p>\n",
         title = escape(&title),
         version = escape(data.info("forcegen_version")),
         trials = escape(data.info("trials")),
@@ -61,45 +68,69 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
         start = escape(data.info("start")),
         horizon = escape(data.info("horizon_days")),
         step = escape(data.info("step")),
+        date = escape(&answers::long_date(answers.date)),
     );
     missing(&mut html, extras);
-    findings(&mut html, data, report_day(data, extras));
-    drivers(&mut html, data, extras);
-    assumptions(&mut html, extras);
+    findings(&mut html, &answers);
     let run = format!(
         " Run: {title}; {} trials, seed {}.",
         data.info("trials"),
         data.info("seed")
     );
-    for (((_, chart_title), svg), caption) in CHARTS.iter().zip(charts).zip(CAPTIONS) {
-        let date = match (chart_title.contains("one date"), &extras.distribution) {
-            (true, Some(d)) => format!(" Date: {}.", d.date.format("%-d %b %Y")),
-            _ => String::new(),
-        };
-        figure(&mut html, chart_title, svg, &format!("{caption}{date}{run}"));
+    let figures: Vec<(&str, &String, String)> = CHARTS
+        .iter()
+        .zip(charts)
+        .zip(CAPTIONS)
+        .map(|(((_, chart_title), svg), caption)| {
+            let date = match (chart_title.contains("one date"), &extras.distribution) {
+                (true, Some(d)) => format!(" Date: {}.", d.date.format("%-d %b %Y")),
+                _ => String::new(),
+            };
+            let caption = caption
+                .replace("{outer}", &data.bands.outer_named())
+                .replace("{inner}", &data.bands.inner_named());
+            (*chart_title, svg, format!("{caption}{date}{run}"))
+        })
+        .collect();
+    // The strength and the targets first, then the drivers, then the rest.
+    for (chart_title, svg, caption) in figures.iter().filter(|f| LEADING.contains(&f.0)) {
+        figure(&mut html, chart_title, svg, caption);
+    }
+    drivers(&mut html, data, extras);
+    for (chart_title, svg, caption) in figures.iter().filter(|f| !LEADING.contains(&f.0)) {
+        figure(&mut html, chart_title, svg, caption);
     }
     for chart in sections {
-        figure(&mut html, chart.title, &chart.svg, &format!("{}{run}", chart.caption));
+        let caption = chart.caption.replace("{outer}", &data.bands.outer_named());
+        figure(&mut html, chart.title, &chart.svg, &format!("{caption}{run}"));
     }
+    assumptions(&mut html, extras);
     html.push_str("<h2>Targets</h2>\n");
     table(&mut html, "summary", "summary.csv: one row per target", &data.summary);
     html.push_str("<h2>Contributors</h2>\n");
     table(
         &mut html,
         "contributors",
-        "contributors.csv: one row per contributor",
-        &data.contributors,
+        &format!(
+            "contributors.csv: one row per contributor, with its strength (median) on day 0 and on {} from \
+             timeseries.csv",
+            answers::long_date(answers.date)
+        ),
+        &contributors(data, &answers),
     );
     html.push_str("<h2>About this run</h2>\n");
     table(
         &mut html,
         "run-info",
         "From run_info.csv, contributors.csv and timeseries.csv",
-        &about(data),
+        &about(data, &answers),
     );
     html.push_str("</body>\n</html>\n");
     html
 }
+
+/// The charts shown right after the findings.
+const LEADING: [&str; 2] = [CHARTS[0].1, CHARTS[2].1];
 
 /// One chart under its heading, with its caption.
 fn figure(html: &mut String, title: &str, svg: &str, caption: &str) {
@@ -113,7 +144,7 @@ fn figure(html: &mut String, title: &str, svg: &str, caption: &str) {
 }
 
 /// The scenario's name, and the `--set` overrides of a what-if run.
-fn title(data: &RunData) -> String {
+pub fn title(data: &RunData) -> String {
     let name = uncell(data.info("scenario"));
     match uncell(data.info("overrides")) {
         "" => name.to_string(),
@@ -121,81 +152,37 @@ fn title(data: &RunData) -> String {
     }
 }
 
-/// The report date (`--report-date`, the date of `distribution.csv`) as a
-/// day, when it is before the horizon.
-fn report_day(data: &RunData, extras: &Extras) -> Option<i32> {
-    let date = extras.distribution.as_ref()?.date;
-    let day = i32::try_from((date - data.start).num_days()).ok()?;
-    (day >= 0 && day < data.horizon_days as i32).then_some(day)
-}
-
-/// A target's chance by `day` (its last report day on or before it), as
-/// `targets.csv` has it.
-fn p_by_day(data: &RunData, target: &str, day: i32) -> Option<f64> {
-    let series = data.targets.iter().find(|t| t.name == target)?;
-    series.p_reached.get(last_on_or_before(&series.days, day)?).copied()
-}
-
-/// The findings in sentences: each target's chance by the report date (when
-/// one was chosen before the horizon) and by the horizon, with its standard
-/// error, and when the median trial reached it.
-fn findings(html: &mut String, data: &RunData, report_day: Option<i32>) {
-    let column = |name: &str| data.summary.header.iter().position(|h| h == name);
-    let (Some(t), Some(p), Some(se)) = (
-        column("target"),
-        column("p_reached_by_horizon"),
-        column("p_reached_by_horizon_se"),
-    ) else {
-        return;
-    };
-    let dates = [column("date_p5"), column("date_p50"), column("date_p95")];
-    let horizon = data.date_of(data.horizon_days as i32).format("%-d %b %Y").to_string();
+/// The findings in sentences ([`answers::sentences`]): each target's
+/// chance by the report date (when it is before the horizon) and by the
+/// horizon with the level it means, and the strength, police, capabilities
+/// and money on the report date.
+fn findings(html: &mut String, answers: &Answers) {
     html.push_str("<h2>Findings</h2>\n<ul id=\"findings\">\n");
-    for row in &data.summary.rows {
-        let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map_or("", String::as_str);
-        let share = human_share(cell(Some(p)));
-        let error = human_se(cell(Some(se)));
-        let name = uncell(cell(Some(t)));
-        let mut sentence = format!("{name}: ");
-        if let Some((day, p)) = report_day.and_then(|day| Some((day, p_by_day(data, cell(Some(t)), day)?))) {
-            let date = data.date_of(day).format("%-d %b %Y");
-            let _ = write!(sentence, "{:.1}% by {date}, ", 100.0 * p);
-        }
-        let _ = write!(sentence, "{share} by {horizon} ({error})");
-        match (
-            human_date(cell(dates[0])),
-            human_date(cell(dates[1])),
-            human_date(cell(dates[2])),
-        ) {
-            (_, None, _) => sentence.push_str("; the median trial does not reach it"),
-            (Some(early), Some(median), Some(late)) => {
-                let _ = write!(
-                    sentence,
-                    "; median date {median} (90% of trials between {early} and {late})"
-                );
-            }
-            (_, Some(median), _) => {
-                let _ = write!(sentence, "; median date {median}");
-            }
-        }
-        let _ = writeln!(html, "<li>{}.</li>", escape(&sentence));
-    }
-    for sentence in super::money_and_layers::findings(data, report_day) {
+    for sentence in answers::sentences(answers) {
         let _ = writeln!(html, "<li>{}.</li>", escape(&sentence));
     }
     html.push_str("</ul>\n");
 }
 
-/// A share (0 to 1) as a percentage with one decimal: `84.7%`.
+/// A share (0 to 1) as a percentage ([`answers::percent`]).
 fn human_share(cell: &str) -> String {
-    cell.parse::<f64>()
-        .map_or_else(|_| cell.to_string(), |v| format!("{:.1}%", 100.0 * v))
+    cell.parse::<f64>().map_or_else(|_| cell.to_string(), answers::percent)
 }
 
-/// A share's standard error in percentage points: `±0.4 pp`.
+/// A share's standard error in percentage points: `±0.4 pp`, `±0.041 pp`
+/// (two significant figures below 0.1), `±0 pp`.
 fn human_se(cell: &str) -> String {
-    cell.parse::<f64>()
-        .map_or_else(|_| cell.to_string(), |v| format!("±{:.1} pp", 100.0 * v))
+    let Ok(v) = cell.parse::<f64>() else {
+        return cell.to_string();
+    };
+    match 100.0 * v {
+        0.0 => "±0 pp".to_string(),
+        points if points < 0.1 => {
+            let decimals = (1 - points.log10().floor() as i32).clamp(0, 6) as usize;
+            format!("±{} pp", crate::output::number(points, decimals))
+        }
+        points => format!("±{points:.1} pp"),
+    }
 }
 
 /// An ISO date as people write it: `13 Jan 2025`.
@@ -210,8 +197,13 @@ fn human_date(cell: &str) -> Option<String> {
 fn human(column: &str, cell: &str) -> String {
     if column.starts_with("p_") && column.ends_with("_se") {
         human_se(cell)
+    } else if column == "p_full_delivery" && cell.is_empty() {
+        "no pledge".to_string()
     } else if column.starts_with("p_") {
         human_share(cell)
+    } else if column == "mean_delivered" {
+        cell.parse::<f64>()
+            .map_or_else(|_| cell.to_string(), answers::thousands)
     } else if cell.is_empty() && matches!(column, "p5" | "p50" | "p95") {
         String::new()
     } else {
@@ -253,7 +245,7 @@ pub fn table(html: &mut String, id: &str, caption: &str, table: &Table) {
 
 /// The run and the scenario's main numbers, as far as the five CSV files
 /// record them.
-fn about(data: &RunData) -> Table {
+fn about(data: &RunData, answers: &Answers) -> Table {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut add = |what: &str, value: String| rows.push(vec![what.to_string(), value]);
     add("scenario", data.info("scenario").to_string());
@@ -271,7 +263,12 @@ fn about(data: &RunData) -> Table {
         ("police_per_100k", "police per 100,000 at start (median)"),
     ] {
         if let Some(p) = data.series(metric).and_then(|s| s.percentiles.first()) {
-            add(what, crate::output::number(p[2], 4));
+            let unit = if metric.contains("per_") {
+                answers::Unit::Ratio
+            } else {
+                answers::Unit::People
+            };
+            add(what, answers::human(p[2], unit));
         }
     }
     let (name, pledged) = (
@@ -286,16 +283,52 @@ fn about(data: &RunData) -> Table {
             );
         }
     }
-    for (target, value) in data
-        .summary
-        .rows
-        .iter()
-        .filter_map(|row| Some((row.first()?.clone(), format!("{} >= {}", row.get(1)?, row.get(2)?))))
-    {
-        add(&format!("target \"{target}\""), value);
+    for target in &answers.targets {
+        add(&format!("target \"{}\"", target.name), answers::meaning(target));
     }
     Table {
         header: vec!["assumption".to_string(), "value".to_string()],
+        rows,
+        lines: Vec::new(),
+    }
+}
+
+/// `contributors.csv` for people: after each contributor, its strength
+/// (median over the trials) on day 0 and on the report date from
+/// `timeseries.csv`, so that one drawing down (nothing pledged, fewer on
+/// the ground) shows as that rather than as a pledge delivered in full.
+fn contributors(data: &RunData, answers: &Answers) -> Table {
+    let table = &data.contributors;
+    let name = table.header.iter().position(|h| h == "contributor");
+    let day = (answers.date - data.start).num_days() as i32;
+    let date = answers::long_date(answers.date);
+    let mut header = table.header.clone();
+    header.splice(
+        1..1,
+        [
+            "on the ground on day 0 (median)".to_string(),
+            format!("on {date} (median)"),
+        ],
+    );
+    let rows = table
+        .rows
+        .iter()
+        .map(|row| {
+            let series = name
+                .and_then(|n| row.get(n))
+                .and_then(|n| data.series(&format!("contributor:{}", uncell(n))));
+            let at = |d: i32| {
+                series
+                    .and_then(|s| Some(s.percentiles.get(last_on_or_before(&s.days, d)?)?[2]))
+                    .map_or_else(String::new, answers::thousands)
+            };
+            let mut out = row.clone();
+            out.splice(1..1, [at(0), at(day)]);
+            out
+        })
+        .collect();
+    Table {
+        header,
         rows,
         lines: Vec::new(),
     }
@@ -324,7 +357,39 @@ fn outcome_words(outcome: &str, never: u32) -> String {
         "police_per_100k_at_horizon" => "police per 100,000 at the horizon".to_string(),
         other => match other.strip_prefix("day_reached:") {
             Some(target) => format!("day \"{}\" is reached ({never} = not by the horizon)", uncell(target)),
-            None => uncell(other).to_string(),
+            None => describe_outcome(uncell(other)),
+        },
+    }
+}
+
+/// An outcome of `sensitivity.csv` or `drivers.csv` in words (a
+/// tornado's axis).
+pub fn describe_outcome(outcome: &str) -> String {
+    let on_date = |name: &str| {
+        let date = outcome.strip_prefix(name)?.strip_prefix("_on_")?;
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+        Some(date.format("%-d %b %Y").to_string())
+    };
+    if let Some(date) = on_date("international") {
+        return format!("international personnel on {date} (mean)");
+    }
+    if let Some(date) = on_date("police_per_100k") {
+        return format!("police per 100,000 on {date} (mean)");
+    }
+    if let Some((date, target)) = outcome
+        .strip_prefix("reached_by_")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map_or(date.to_string(), |d| d.format("%-d %b %Y").to_string());
+        return format!("chance of reaching \"{target}\" by {date} (share of trials)");
+    }
+    match outcome {
+        "international_at_horizon" => "international personnel on the horizon day (mean)".to_string(),
+        "police_per_100k_at_horizon" => "police per 100,000 on the horizon day (mean)".to_string(),
+        other => match other.strip_prefix("day_reached:") {
+            Some(target) => format!("day \"{target}\" is first reached (mean; past the horizon = never)"),
+            None => other.to_string(),
         },
     }
 }

@@ -13,11 +13,14 @@
 //!
 //! The rules: docs/MODEL.md §5.8.
 
+pub mod answers;
 pub mod charts;
 pub mod data;
 pub mod distribution;
 pub mod extras;
+pub mod frame;
 pub mod html;
+pub mod json;
 pub mod money_and_layers;
 pub mod pages;
 pub mod workbook;

@@ -1,4 +1,4 @@
-//! The report's findings and charts for model v2's metrics, shown only
+//! The report's charts for model v2's metrics, shown only
 //! when the run has them: the money (`[funding]`: months of cover, the
 //! fund's balance, the monthly cost and the gap), the two host police
 //! layers (payroll and available for duty) and the capabilities.
@@ -7,18 +7,18 @@
 //! a run without these metrics writes the same files, byte for byte, as
 //! before they existed.
 
-use std::fmt::Write;
-
 use plotters::prelude::*;
 
 use super::ReportError;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
 use super::charts::{
-    Area, DrawResult, PALETTE, axis_top, band, builder, date_ticks, draw_lines, legend_box, max_p95, median, mesh,
-    reference_lines, scale, svg, swatch, thousands, x_range,
+    Area, DrawResult, FONT, PALETTE, WIDTH, axis_top, band, builder, date_ticks, draw_lines, legend_box, max_p95,
+    median, mesh, reference_lines, run_label, scale, svg, swatch, thousands, x_range,
 };
-use super::data::{RunData, Series, last_on_or_before};
+use super::data::{RunData, Series};
 use super::extras::Extras;
-use crate::output::uncell;
+use crate::model::MAX_MONTHS_OF_COVER;
 
 /// A chart of this section: its title, SVG (whose element has the id) and caption.
 pub struct SectionChart {
@@ -35,16 +35,20 @@ struct Fan {
 }
 
 const MONEY: (&str, &str) = ("chart-money", "Months of money left by date");
-const MONEY_CAPTION: &str = "Months the fund's balance covers at that day's monthly cost (months_of_cover, capped at \
-     120): median (line) and 90% of trials (band); dashed lines are the targets on this metric, dotted lines the \
-     scenario's benchmarks. 0 means the fund is empty and pay falls into arrears.";
+const MONEY_CAPTION: &str = "Months of pay the fund's balance covers (months_of_cover): the balance over the \
+     month's personnel cost to the fund at that day's strength (the contingents on the ground that day, less the \
+     share others pay), so cover rises when strength falls. Median (line) and {outer} (band); dashed lines \
+     are the targets on this metric, dotted lines the scenario's benchmarks. 0 means the fund is empty and pay \
+     falls into arrears. Where nothing is charged (the mission has gone) cover counts as 10 years or more: the \
+     axis stops above the cover actually computed, and a band at its top edge stands for more than the axis \
+     shows.";
 const LAYERS: (&str, &str) = (
     "chart-police-layers",
     "Police per 100,000: payroll and available for duty",
 );
 const LAYERS_CAPTION: &str = "Host police on the payroll and host police available for duty, each with the \
      international police, per 100,000 inhabitants (police_per_100k_payroll, police_per_100k_available): median \
-     (line) and 90% of trials (band); dashed lines are targets, dotted lines benchmarks on either metric.";
+     (line) and {outer} (band); dashed lines are targets, dotted lines benchmarks on either metric.";
 
 /// The charts of the metrics this run has, in page order (none for a run
 /// without `[funding]` or police layers).
@@ -56,9 +60,23 @@ pub fn charts(data: &RunData, extras: &Extras) -> Result<Vec<SectionChart>, Repo
             label: "months of cover",
             color: PALETTE[4],
         }];
+        let capped = capped_cover(data);
+        let data = capped.as_ref().map_or(data, |(data, _)| data);
+        let note = capped.as_ref().map(|(_, top)| {
+            format!(
+                "band at the top edge: more than {} months (10 years or more where nothing is charged)",
+                thousands(*top)
+            )
+        });
         charts.push(SectionChart {
             title: MONEY.1,
-            svg: svg(MONEY, 0, |root| draw_fans(root, data, extras, MONEY.1, "months", &fans))?,
+            svg: svg(MONEY, 0, &run_label(data), |root| {
+                draw_fans(root, data, extras, MONEY.1, "months", &fans)?;
+                match &note {
+                    Some(note) => top_note(root, note),
+                    None => Ok(()),
+                }
+            })?,
             caption: MONEY_CAPTION,
         });
     }
@@ -77,13 +95,46 @@ pub fn charts(data: &RunData, extras: &Extras) -> Result<Vec<SectionChart>, Repo
         ];
         charts.push(SectionChart {
             title: LAYERS.1,
-            svg: svg(LAYERS, 0, |root| {
+            svg: svg(LAYERS, 0, &run_label(data), |root| {
                 draw_fans(root, data, extras, LAYERS.1, "police per 100,000", &fans)
             })?,
             caption: LAYERS_CAPTION,
         });
     }
     Ok(charts)
+}
+
+/// When some months of cover are at the cap (nothing charged, or cover past
+/// 120 months), a copy of the run whose cover is cut at an axis top, and
+/// that top: half as high again as the middle half of the trials (p25 to
+/// p75) reaches, in whole half-years, and at most half the cap; so that
+/// the chart shows the cover of most trials, and the cap never as a result
+/// (the band at the top edge stands for "more").
+fn capped_cover(data: &RunData) -> Option<(RunData, f64)> {
+    let series = data.series("months_of_cover")?;
+    if !series.percentiles.iter().flatten().any(|v| *v >= MAX_MONTHS_OF_COVER) {
+        return None;
+    }
+    let middle = series
+        .percentiles
+        .iter()
+        .flat_map(|p| [p[1], p[2], p[3]])
+        .filter(|v| *v < MAX_MONTHS_OF_COVER)
+        .fold(0.0, f64::max);
+    let top = ((middle * 1.5).max(12.0) / 6.0).ceil() * 6.0;
+    let top = top.min(MAX_MONTHS_OF_COVER / 2.0);
+    let mut copy = data.clone();
+    for s in copy.series.iter_mut().filter(|s| s.metric == "months_of_cover") {
+        s.percentiles.iter_mut().flatten().for_each(|v| *v = v.min(top));
+    }
+    Some((copy, top))
+}
+
+/// A note along the top of a chart, under its title.
+fn top_note(root: &Area, note: &str) -> DrawResult {
+    let style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Top));
+    root.draw(&Text::new(note.to_string(), (WIDTH as i32 - 40, 40), style))?;
+    Ok(())
 }
 
 /// Each fan's p5–p95 band and median, with the targets and benchmarks on
@@ -108,7 +159,7 @@ fn draw_fans(root: &Area, data: &RunData, extras: &Extras, title: &str, y_desc: 
         let fill = fan.color.mix(0.25);
         chart
             .draw_series(std::iter::once(Polygon::new(band(series, 0, 4), fill.filled())))?
-            .label(format!("{}: 90% of trials", fan.label))
+            .label(format!("{}: {}", fan.label, data.bands.outer()))
             .legend(swatch(fill));
         let stroke = fan.color.stroke_width(3);
         chart
@@ -118,84 +169,4 @@ fn draw_fans(root: &Area, data: &RunData, extras: &Extras, title: &str, y_desc: 
     }
     draw_lines(&mut chart, data, &lines, top, &above)?;
     legend_box(&mut chart, SeriesLabelPosition::UpperRight)
-}
-
-/// The findings in sentences for the money, the police layers and the
-/// capabilities, on the report date `day` if one was chosen, else on the
-/// horizon (empty for a run without them).
-pub fn findings(data: &RunData, day: Option<i32>) -> Vec<String> {
-    let day = day.unwrap_or(data.horizon_days as i32);
-    let date = data.date_of(day).format("%-d %b %Y").to_string();
-    let at = |metric: &str| at_day(data, metric, day);
-    let mut sentences = Vec::new();
-    if let Some(cover) = at("months_of_cover") {
-        let mut sentence = format!(
-            "Money on {date}: {} months of cover in the median trial (90% of trials: {} to {})",
-            one_decimal(cover[2]),
-            one_decimal(cover[0]),
-            one_decimal(cover[4])
-        );
-        for (metric, what) in [
-            ("fund_balance", "fund balance"),
-            ("monthly_cost", "monthly cost"),
-            ("funding_gap", "pay in arrears"),
-        ] {
-            if let Some(p) = at(metric) {
-                let _ = write!(sentence, "; {what} USD {} (median)", thousands(p[2]));
-            }
-        }
-        if at("funding_gap").is_some_and(|p| p[2] > 0.0) {
-            sentence.push_str("; the median trial is in arrears");
-        }
-        sentences.push(sentence);
-    }
-    for (metric, what) in [
-        (
-            "police_per_100k_payroll",
-            "Police per 100,000 on the payroll (host payroll and international police)",
-        ),
-        (
-            "police_per_100k_available",
-            "Police per 100,000 available for duty (host available and international police)",
-        ),
-        ("host_payroll", "Host police on the payroll"),
-        ("host_available", "Host police available for duty"),
-    ] {
-        if let Some(p) = at(metric) {
-            sentences.push(format!("{what} on {date}: {}", median_and_band(&p)));
-        }
-    }
-    for series in data
-        .series
-        .iter()
-        .filter(|s| uncell(&s.metric).starts_with("capability:"))
-    {
-        if let Some(p) = on_day(series, day) {
-            let name = uncell(&series.metric).trim_start_matches("capability:");
-            sentences.push(format!("Capability {name} on {date}: {}", median_and_band(&p)));
-        }
-    }
-    sentences
-}
-
-/// The percentiles of `metric` on its last report day on or before `day`.
-fn at_day(data: &RunData, metric: &str, day: i32) -> Option<[f64; 5]> {
-    on_day(data.series(metric)?, day)
-}
-
-fn on_day(series: &Series, day: i32) -> Option<[f64; 5]> {
-    series.percentiles.get(last_on_or_before(&series.days, day)?).copied()
-}
-
-fn median_and_band(p: &[f64; 5]) -> String {
-    format!(
-        "{} in the median trial (90% of trials: {} to {})",
-        thousands(p[2]),
-        thousands(p[0]),
-        thousands(p[4])
-    )
-}
-
-fn one_decimal(value: f64) -> String {
-    format!("{value:.1}")
 }

@@ -34,6 +34,8 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 pub const MAX_SHEET_NAME: usize = 31;
 /// The name of the sheet with the charts (the last one).
 pub const CHARTS_SHEET: &str = "charts";
+/// The name of the first sheet: the answer on the report date.
+pub const ANSWERS_SHEET: &str = "answers";
 /// The metric of the fan chart.
 pub const FAN_METRIC: &str = "international";
 /// The number format of date cells.
@@ -117,9 +119,18 @@ pub fn render(csv_files: &[(&str, Vec<u8>)]) -> Result<Rendered, ReportError> {
         date: Format::new().set_num_format(DATE_FORMAT),
         percent: Format::new().set_num_format(PERCENT_FORMAT),
     };
-    let names = sheet_names(csv_files.iter().map(|(name, _)| *name));
+    let names = sheet_names(
+        [ANSWERS_SHEET]
+            .into_iter()
+            .chain(csv_files.iter().map(|(name, _)| *name)),
+    );
+    let extras = super::extras::Extras::parse(csv_files)?;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(&names[0]).map_err(xlsx_error)?;
+    let answers = super::answers::answers(&data, &extras);
+    answers_sheet(sheet, &data, &answers, &formats).map_err(xlsx_error)?;
     let mut targets_sheet = None;
-    for ((file, bytes), sheet_name) in csv_files.iter().zip(&names) {
+    for ((file, bytes), sheet_name) in csv_files.iter().zip(&names[1..]) {
         let table = Table::parse(file, bytes)?;
         if let Some(why) = too_large(&table) {
             notes.push(format!("{file} {why}: left out of {}", schema::WORKBOOK));
@@ -141,11 +152,90 @@ pub fn render(csv_files: &[(&str, Vec<u8>)]) -> Result<Rendered, ReportError> {
     let created = ExcelDateTime::from_ymd(1980, 1, 1).map_err(xlsx_error)?;
     let properties = DocProperties::new()
         .set_title(uncell(data.info("scenario")))
-        .set_comment("forcegen results: one sheet per CSV file, and charts")
+        .set_comment("forcegen results: the answer, one sheet per CSV file, and charts")
         .set_creation_datetime(&created);
     workbook.set_properties(&properties);
     let bytes = workbook.save_to_buffer().map_err(xlsx_error)?;
     Ok(Rendered { bytes, notes })
+}
+
+/// The first sheet: the run, then each target with the level it means and
+/// its chance by the report date and the horizon, then the strength, police
+/// ratios, capabilities and money on the report date (median and the band
+/// of 90% of trials), typed; a capped months of cover is the text "10 years
+/// or more", never the cap.
+fn answers_sheet(
+    sheet: &mut Worksheet,
+    data: &RunData,
+    answers: &super::answers::Answers,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    use super::answers::{Unit, meaning};
+    let date = |d: NaiveDate| excel_date(&d.format("%Y-%m-%d").to_string());
+    sheet.write_string_with_format(0, 0, super::html::title(data), &formats.header)?;
+    for (r, (what, when)) in [("report date", answers.date), ("horizon", answers.horizon)]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.write_string(r as u32 + 1, 0, what)?;
+        if let Some(d) = date(when) {
+            sheet.write_datetime_with_format(r as u32 + 1, 1, &d, &formats.date)?;
+        }
+    }
+    sheet.write_string(3, 0, "trials")?;
+    sheet.write_number(3, 1, answers.trials as f64)?;
+    let header = [
+        "target",
+        "means",
+        "p_reached_by_report_date",
+        "p_reached_by_horizon",
+        "p_reached_by_horizon_se",
+        "date_p50",
+    ];
+    let mut row = 5;
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, *h, &formats.header)?;
+    }
+    for t in &answers.targets {
+        row += 1;
+        sheet.write_string(row, 0, &t.name)?;
+        sheet.write_string(row, 1, meaning(t))?;
+        for (c, p) in [
+            (2, t.by_date.or(t.by_horizon.filter(|_| !answers.date_before_horizon()))),
+            (3, t.by_horizon),
+            (4, t.se),
+        ] {
+            if let Some(p) = p {
+                sheet.write_number_with_format(row, c, p, &formats.percent)?;
+            }
+        }
+        if let Some(d) = t.dates[1].and_then(date) {
+            sheet.write_datetime_with_format(row, 5, &d, &formats.date)?;
+        }
+    }
+    row += 2;
+    let on = format!("on {}", answers.date.format("%Y-%m-%d"));
+    let [low, .., high] = data.bands.0;
+    let (low, high) = (format!("p{low}"), format!("p{high}"));
+    for (c, h) in [on.as_str(), "metric", &low, "p50", &high].iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, *h, &formats.header)?;
+    }
+    for f in &answers.figures {
+        row += 1;
+        sheet.write_string(row, 0, &f.what)?;
+        sheet.write_string(row, 1, &f.metric)?;
+        for (c, v) in [(2, f.low), (3, f.median), (4, f.high)] {
+            if f.unit == Unit::Months && v >= crate::model::MAX_MONTHS_OF_COVER {
+                sheet.write_string(row, c, "10 years or more")?;
+            } else {
+                sheet.write_number(row, c, v)?;
+            }
+        }
+    }
+    sheet.set_column_width(0, 48)?;
+    sheet.set_column_width(1, 40)?;
+    sheet.set_column_range_width(2, 5, 16)?;
+    Ok(())
 }
 
 fn xlsx_error(e: XlsxError) -> ReportError {
@@ -305,8 +395,8 @@ fn charts_sheet(
     match data.series(FAN_METRIC) {
         Some(series) if !series.days.is_empty() => {
             sheet.write_string_with_format(0, 0, "date", &formats.header)?;
-            for (c, p) in schema::STATS[2..].iter().enumerate() {
-                sheet.write_string_with_format(0, c as u16 + 1, format!("{FAN_METRIC}_{p}"), &formats.header)?;
+            for (c, p) in data.bands.0.iter().enumerate() {
+                sheet.write_string_with_format(0, c as u16 + 1, format!("{FAN_METRIC}_p{p}"), &formats.header)?;
             }
             for (r, (&day, values)) in series.days.iter().zip(&series.percentiles).enumerate() {
                 let row = r as u32 + 1;
@@ -321,7 +411,7 @@ fn charts_sheet(
             sheet.set_column_width(0, 12)?;
             sheet.set_column_range_width(1, 5, 16)?;
             sheet.set_freeze_panes(1, 0)?;
-            let chart = fan_chart(name, series.days.len() as u32, data.horizon_days);
+            let chart = fan_chart(name, series.days.len() as u32, data);
             sheet.insert_chart(0, 7, &chart)?;
         }
         _ => {
@@ -339,11 +429,15 @@ fn charts_sheet(
     Ok(())
 }
 
-/// The fan: p5 to p95 of [`FAN_METRIC`] by date, from `rows` rows of the
-/// charts sheet `sheet`.
-fn fan_chart(sheet: &str, rows: u32, horizon_days: u32) -> Chart {
+/// The fan: p5 to p95 (the bands of `timeseries.csv`) of [`FAN_METRIC`] by
+/// date, from `rows` rows of the charts sheet `sheet`.
+fn fan_chart(sheet: &str, rows: u32, data: &RunData) -> Chart {
+    let horizon_days = data.horizon_days;
     let mut chart = Chart::new(ChartType::Line);
-    chart.title().set_name("International personnel by date (p5 to p95)");
+    let [low, .., high] = data.bands.0;
+    chart
+        .title()
+        .set_name(&format!("International personnel by date (p{low} to p{high})"));
     // p5, p25, p50, p75, p95: the median bold, the outer band dashed.
     let styles = [
         (0.75, ChartLineDashType::Dash),

@@ -6,6 +6,7 @@
 //! line, column and field, before giving up.
 
 pub mod correlation;
+pub mod dates;
 mod dist;
 mod error;
 mod inputs;
@@ -613,6 +614,27 @@ impl Scenario {
         }
         metrics.extend((0..self.capability_names.len()).map(Metric::Capability));
         metrics
+    }
+
+    /// The ceiling in force on every day: `[mission] ceiling` when no
+    /// event may set another (a `transform` with a `ceiling`).
+    pub fn fixed_ceiling(&self) -> Option<u64> {
+        let changes = self
+            .events
+            .iter()
+            .any(|e| matches!(e.effect, Effect::Transform { ceiling: Some(_), .. }));
+        if changes { None } else { self.mission.as_ref()?.ceiling }
+    }
+
+    /// The level `target` means: its `at_least`, or for a share of the
+    /// ceiling the whole number it is of a ceiling in force on every day
+    /// (`ceil(share x ceiling)`, as the model checks it); `None` when the
+    /// ceiling may change.
+    pub fn threshold(&self, target: &Target) -> Option<f64> {
+        match target.share_of_ceiling {
+            None => Some(target.at_least),
+            Some(share) => self.fixed_ceiling().map(|c| (share * c as f64).ceil()),
+        }
     }
 
     /// The metric called `name` in this scenario, if any (the standard

@@ -98,7 +98,10 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     if !errors.is_empty() {
         for e in errors {
             let span = e.span().unwrap_or(0..0);
-            let message = format!("not valid TOML: {}", e.message().trim());
+            let message = match bad_date(text, span.start) {
+                Some(message) => message,
+                None => format!("not valid TOML: {}", e.message().trim()),
+            };
             reader.problem(span, "", message);
         }
         let hint = not_a_scenario_hint(text, file, &reader.problems, true);
@@ -129,6 +132,32 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             })
         }
     }
+}
+
+/// The message for a value TOML cannot read that is meant as a date
+/// (`start = 30/04/2026`, `2026-4-30`, `-2024-01-01`): the value at `at`,
+/// up to a blank, a comma, a bracket or a comment, if it looks like one.
+fn bad_date(text: &str, at: usize) -> Option<String> {
+    let rest = text.get(at..)?;
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | '#'))
+        .unwrap_or(rest.len());
+    let value = &rest[..end];
+    if !super::dates::looks_like_date(value) {
+        return None;
+    }
+    let key = text
+        .get(..at)?
+        .rsplit('\n')
+        .next()
+        .and_then(|line| line.split('=').next())
+        .map(str::trim);
+    let key = key
+        .filter(|k| !k.is_empty())
+        .map(|k| format!(" of `{k}`"))
+        .unwrap_or_default();
+    let error = super::dates::parse(value).err()?;
+    Some(format!("the value{key} must be a date: {error}"))
 }
 
 /// The keys a scenario's top level may hold.

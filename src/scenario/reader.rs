@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::dates;
 use super::error::{LineIndex, Problem};
 use super::limits::{MAX_COUNT, MAX_HORIZON_DAYS, MAX_NAME_CHARS};
 use super::priors::{PriorUse, Priors, parse_reference, reference};
@@ -247,29 +248,51 @@ impl Reader<'_> {
         self.bounded(t, key, 0.0, MAX_COUNT, true, &what).unwrap_or(0.0) as u64
     }
 
-    /// A day number or a TOML date (days from `simulation.start`), as a plain value.
+    /// A day number or a date (days from `simulation.start`), as a plain value.
     pub(crate) fn plain_day(&mut self, t: &Tbl, key: &str, dates: Dates) -> Option<u32> {
         let value = t.get(key)?;
-        if let DeValue::Datetime(dt) = value.get_ref() {
-            let date = self.date_value(value, &t.field(key), dt)?;
+        if is_date(value) {
+            let date = self.date_field(t, key)?;
             // Day 0 stands in when the start is invalid (see `uncertain`).
             return Some(dates.day_of(date).unwrap_or(0));
         }
-        let what = format!("must be a day number >= 0 (or a date), at most {MAX_HORIZON_DAYS}");
+        let what = format!(
+            "must be a day number >= 0 (or a date, {}), at most {MAX_HORIZON_DAYS}",
+            dates::FORM
+        );
         self.bounded(t, key, 0.0, f64::from(MAX_HORIZON_DAYS), true, &what)
             .map(|v| v as u32)
     }
 
+    /// The date in `key`: a TOML date (`2024-09-30`) or the same as text
+    /// (`"2024-09-30"`), in the one grammar of [`dates`]; anything else is a
+    /// problem whose message shows the right form.
+    pub(crate) fn date_field(&mut self, t: &Tbl, key: &str) -> Option<NaiveDate> {
+        let value = t.get(key)?;
+        let field = t.field(key);
+        let read = match value.get_ref() {
+            DeValue::Datetime(dt) => return self.date_value(value, &field, dt),
+            DeValue::String(text) => dates::parse(text).map_err(|e| format!("must be a date: {e}")),
+            other => Err(format!(
+                "must be a date ({}, quotes optional), found {}; {}",
+                dates::FORM,
+                other.type_str(),
+                dates::form_help(None)
+            )),
+        };
+        read.map_err(|message| self.problem(value.span(), &field, message)).ok()
+    }
+
     pub(crate) fn date_value(&mut self, value: &Value, field: &str, dt: &toml::value::Datetime) -> Option<NaiveDate> {
-        let date = match (dt.date, dt.time) {
-            (Some(d), None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+        let date = match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
             _ => None,
         };
         if date.is_none() {
             self.problem(
                 value.span(),
                 field,
-                format!("must be a date such as 2024-09-30, found {dt}"),
+                format!("must be a date without a time, found {dt}; {}", dates::form_help(None)),
             );
         }
         date
@@ -280,6 +303,16 @@ impl Reader<'_> {
         let value = t.get(key)?;
         let field = t.field(key);
         let dist = match value.get_ref() {
+            DeValue::String(s) if kind == ValueKind::Day && dates.allowed() && dates::looks_like_date(s) => {
+                let date = self.date_field(t, key)?;
+                Dist::Constant(f64::from(dates.day_of(date).unwrap_or(0)))
+            }
+            DeValue::String(s) if kind == ValueKind::Day && dates::looks_like_date(s) => {
+                let message =
+                    format!("is a number of days (a duration, e.g. 30 or \"30 to 90\"), not a date; found `{s}`");
+                self.problem(value.span(), &field, message);
+                return None;
+            }
             DeValue::String(s) if reference(s).is_some() => {
                 self.prior(value.span(), &field, reference(s).unwrap_or_default(), Some(kind))?
             }
@@ -480,6 +513,16 @@ pub(crate) fn to_number(value: &DeValue) -> Option<f64> {
             .map(|v| v as f64),
         DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
         _ => None,
+    }
+}
+
+/// True for a value that is a date, right or wrong: a TOML date, or text
+/// that looks like one ([`dates::looks_like_date`]).
+pub(crate) fn is_date(value: &Value) -> bool {
+    match value.get_ref() {
+        DeValue::Datetime(_) => true,
+        DeValue::String(text) => dates::looks_like_date(text),
+        _ => false,
     }
 }
 

@@ -298,13 +298,13 @@ fn a_bad_simulation_value_does_not_make_dates_elsewhere_errors() {
             "start = 2024-09-30",
             "start = \"2025-13-01\"",
             "simulation.start",
-            "not a date",
+            "not a day of the calendar",
         ),
         (
             "start = 2024-09-30",
             "start = 20240930",
             "simulation.start",
-            "date such as",
+            "must be a date (YYYY-MM-DD",
         ),
         ("start = 2024-09-30\n", "", "simulation.start", "is required"),
     ];

@@ -298,7 +298,14 @@ fn check_contributors(dir: &Path, metrics: &BTreeSet<String>) {
             (0.0..=pledged as f64).contains(&delivered),
             "{what}: mean_delivered {delivered} outside [0, pledged {pledged}]"
         );
-        share(cell(&h, row, "p_full_delivery"), &what);
+        // Empty exactly when nothing was pledged (a contingent only deployed).
+        match cell(&h, row, "p_full_delivery") {
+            "" => assert_eq!(pledged, 0, "{what}: p_full_delivery empty with a pledge"),
+            full => {
+                assert!(pledged > 0, "{what}: p_full_delivery {full} with nothing pledged");
+                share(full, &what);
+            }
+        }
         date_percentile_columns(
             &h,
             row,

@@ -213,3 +213,13 @@ pub fn run_ok(scenario: &Path, out: &Path, args: &[&str]) {
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The GSF scenario's text for a copy written elsewhere: its priors file
+/// (`../data/priors-2026-04.toml`, relative to scenarios/) by its full path.
+pub fn gsf_copy_text() -> String {
+    let text = fs::read_to_string(scenarios_dir().join("haiti-gsf-2026-04.toml")).expect("gsf");
+    let relative = "priors = \"../data/priors-2026-04.toml\"";
+    assert!(text.contains(relative), "test bug: the GSF's priors line moved");
+    let priors = scenarios_dir().join("../data/priors-2026-04.toml");
+    text.replacen(relative, &format!("priors = \"{}\"", priors.display()), 1)
+}

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use crate::cli_support::{baseline, cell, forcegen, read_csv, scenarios_dir, stderr_of, write_file};
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "kind",
     "quantity",
+    "date",
     "scenario",
     "value",
     "value_se",
@@ -41,9 +42,11 @@ fn compare(files: &[&Path], out: &Path, extra: &[&str]) -> (Vec<String>, Vec<Vec
     read_csv(&out.join("compare.csv"))
 }
 
+/// The row of `quantity` in `scenario` by the horizon (the last of its
+/// dates; a scenario with a report date has a row by that date first).
 fn row<'a>(rows: &'a [Vec<String>], header: &[String], quantity: &str, scenario: &str) -> &'a Vec<String> {
     rows.iter()
-        .find(|r| cell(header, r, "quantity") == quantity && cell(header, r, "scenario").ends_with(scenario))
+        .rfind(|r| cell(header, r, "quantity") == quantity && cell(header, r, "scenario").ends_with(scenario))
         .unwrap_or_else(|| panic!("no row for {quantity} / {scenario}"))
 }
 
@@ -257,4 +260,73 @@ fn the_info_file_names_every_scenario_and_guards_the_folder() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
     compare(&[&other, &baseline()], &out, &["--force"]);
+}
+
+#[test]
+fn the_gsf_compared_with_its_copy_differs_by_exactly_zero() {
+    // Its share-of-the-ceiling target once made compare refuse the pair
+    // ("international >= NaN ... but international >= NaN").
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let gsf = scenarios_dir().join("haiti-gsf-2026-04.toml");
+    let copy = write_file(dir.path(), "copy.toml", &crate::cli_support::gsf_copy_text());
+    let (header, rows) = compare(&[&gsf, &copy], &dir.path().join("out"), &[]);
+    let differences: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| !cell(&header, r, "difference_to_first").is_empty())
+        .collect();
+    assert!(!differences.is_empty());
+    for r in differences {
+        assert_eq!(value(&header, r, "difference_to_first"), 0.0, "{r:?}");
+        assert_eq!(value(&header, r, "difference_se"), 0.0, "{r:?}");
+    }
+    // The share-of-the-ceiling target is compared as in a run.
+    let out = dir.path().join("run");
+    forcegen()
+        .arg("run")
+        .arg(&gsf)
+        .arg("--out")
+        .arg(&out)
+        .args(["-q", "--trials", "4000", "--no-drivers"])
+        .assert()
+        .success();
+    let (sh, summary) = read_csv(&out.join("summary.csv"));
+    for s in &summary {
+        let target = cell(&sh, s, "target");
+        let expected: f64 = cell(&sh, s, "p_reached_by_horizon").parse().expect("number");
+        let got = value(&header, row(&rows, &header, target, "copy.toml"), "value");
+        assert!((got - expected).abs() < 1e-6, "{target}: {got} vs {expected}");
+    }
+}
+
+#[test]
+fn compare_set_compares_a_what_if_without_a_copy() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let set = "contributors.Benin.probability=0.18";
+    let (header, rows) = compare(&[&baseline()], &dir.path().join("out"), &["--set", set]);
+    let label = format!("haiti-mss-2024-09.toml (what-if: --set {set})");
+    // The what-if equals the copy with the same change, trial for trial.
+    let variant = benin_more_likely(dir.path());
+    let (vh, copy) = compare(&[&baseline(), &variant], &dir.path().join("copy"), &[]);
+    for r in rows.iter().filter(|r| cell(&header, r, "scenario").ends_with(&label)) {
+        let quantity = cell(&header, r, "quantity");
+        let twin = row(&copy, &vh, quantity, "benin.toml");
+        for column in ["value", "difference_to_first", "difference_se"] {
+            assert_eq!(cell(&header, r, column), cell(&vh, twin, column), "{quantity} {column}");
+        }
+    }
+    assert!(
+        rows.iter().any(|r| cell(&header, r, "scenario").ends_with(&label)),
+        "{rows:?}"
+    );
+    for bad in ["simulation.seed=3", "contributors.Nobody.probability=1"] {
+        let output = forcegen()
+            .arg("compare")
+            .arg(baseline())
+            .args(["--set", bad, "--out"])
+            .arg(dir.path().join("bad"))
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{bad}: {}", stderr_of(&output));
+        assert!(!dir.path().join("bad").exists());
+    }
 }

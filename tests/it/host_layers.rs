@@ -420,7 +420,7 @@ fn bad_layer_values_are_refused_with_what_is_allowed() {
         ),
         (
             "[host_police]\ninitial = 100\n[[host_police.available]]\nday = \"2026-13-01\"\ncount = 5\n",
-            "must be a date such as 2026-04-30 or a day number",
+            "`2026-13-01` is not a day of the calendar; write dates as YYYY-MM-DD",
         ),
         (
             "[host_police]\ninitial = 100\n[[host_police.available]]\nday = 4\n",

@@ -203,13 +203,17 @@ fn check_contributors(out: &Path, facts: &Facts) -> Result<(), String> {
         let what = format!("contributors.csv {}", get("contributor"));
         let pledged = num(&get("pledged"), &what)?;
         let delivered = num(&get("mean_delivered"), &what)?;
-        let full = num(&get("p_full_delivery"), &what)?;
+        // Nothing pledged, nothing to deliver in full: the cell is empty.
+        let full = match get("p_full_delivery").as_str() {
+            "" => None,
+            text => Some(num(text, &what)?),
+        };
         check(
-            (0.0..=pledged).contains(&delivered) && (0.0..=1.0).contains(&full),
-            || format!("{what}: mean_delivered {delivered} of {pledged}, p_full_delivery {full}"),
+            (0.0..=pledged).contains(&delivered) && full.is_none_or(|f| (0.0..=1.0).contains(&f)),
+            || format!("{what}: mean_delivered {delivered} of {pledged}, p_full_delivery {full:?}"),
         )?;
-        check(pledged > 0.0 || full == 1.0, || {
-            format!("{what}: nothing pledged but p_full_delivery {full}")
+        check((pledged > 0.0) == full.is_some(), || {
+            format!("{what}: pledged {pledged} but p_full_delivery {full:?}")
         })?;
         check_dates(
             &[

@@ -138,15 +138,37 @@ fn a_what_if_report_names_its_overrides_and_opens_with_findings() {
             "{caption}"
         );
     }
+    // Each chart file says which run it shows: a what-if pasted into a
+    // slide does not pass for the baseline.
+    let run = format!("Haiti MSS, baseline as of 30 Sep 2024 {what_if}: 500 trials, seed 20240930");
+    for chart in &crate::cli_support::REPORT_FILES[1..] {
+        let svg = fs::read_to_string(out.join(chart)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
+        assert!(
+            texts.contains(&run.as_str()),
+            "{chart} does not name the run: {texts:?}"
+        );
+        let title = doc
+            .descendants()
+            .find(|n| n.has_tag_name("title"))
+            .and_then(|n| n.text());
+        assert!(title.is_some_and(|t| t.ends_with(&run)), "{chart}'s title: {title:?}");
+    }
+    // The tables fit the page: long names and sources wrap, numbers do not.
+    assert!(html.contains("overflow-wrap: anywhere") && html.contains("max-width: 100%"));
     let (header, rows) = read_csv(&out.join("summary.csv"));
     let findings = &html[html.find("<ul id=\"findings\">").expect("findings")..];
     let findings = &findings[..findings.find("</ul>").unwrap()];
-    assert_eq!(findings.matches("<li>").count(), rows.len());
+    // A sentence per target, then the strength and the police on the date.
+    assert_eq!(findings.matches("<li>").count(), rows.len() + 2);
+    assert!(findings.contains("<li>Strength on 30 Sep 2026: international personnel "));
+    assert!(findings.contains("<li>Police on 30 Sep 2026: police per 100,000 inhabitants "));
     let p = header.iter().position(|h| h == "p_reached_by_horizon").unwrap();
     for row in &rows {
         let share = format!("{:.1}% by 30 Sep 2026", 100.0 * row[p].parse::<f64>().unwrap());
         assert!(
-            findings.contains(&format!("{}: {share} (±", row[0])),
+            findings.contains(&format!("<li>{} (", row[0])) && findings.contains(&format!("): {share} (")),
             "{share} in {findings}"
         );
     }

@@ -111,6 +111,9 @@ fn the_grid_has_one_row_per_point_and_target_first_set_slowest() {
         "contributors.X.pledged",
         "contributors.Y, the other.fulfilment",
         "target",
+        "report_date",
+        "p_reached_by_report_date",
+        "p_reached_by_report_date_se",
         "p_reached_by_horizon",
         "p_reached_by_horizon_se",
         "date_p50",
@@ -136,7 +139,7 @@ fn the_grid_has_one_row_per_point_and_target_first_set_slowest() {
     }
     // The metric columns are the same for both targets of a point.
     for pair in rows.chunks(2) {
-        assert_eq!(pair[0][7..], pair[1][7..]);
+        assert_eq!(pair[0][10..], pair[1][10..]);
     }
     let (h, info) = read_csv(&out.join("sweep_info.csv"));
     assert_eq!(info.len(), 1);

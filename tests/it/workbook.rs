@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::Command as Process;
 
-use crate::cli_support::{EXTRA_FILES, FILES, forcegen, read_csv};
+use crate::cli_support::{EXTRA_FILES, FILES, cell, forcegen, read_csv};
 use crate::spreadsheet::{Cell, TABLE, soffice, table_cells};
 use forcegen::output::schema;
 
@@ -91,6 +91,40 @@ fn first_row(sheet: &str, strings: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The first sheet holds each target with the level it means and its
+/// chance by the horizon (typed as in summary.csv), and the strength on the
+/// report date (the horizon here) as timeseries.csv has it.
+fn answers_sheet_holds_the_answer(out: &std::path::Path, xml: &str, strings: &[String]) {
+    let (header, rows) = read_csv(&out.join(schema::SUMMARY));
+    for row in &rows {
+        let name = cell(&header, row, "target");
+        assert!(
+            strings.iter().any(|s| s == name),
+            "no target {name} on the answers sheet"
+        );
+        let p = cell(&header, row, "p_reached_by_horizon");
+        assert!(
+            xml.contains(&format!("<v>{p}</v>")),
+            "no p_reached_by_horizon {p} of {name}"
+        );
+    }
+    for what in [
+        "report date",
+        "horizon",
+        "international personnel",
+        "police per 100,000 inhabitants",
+    ] {
+        assert!(strings.iter().any(|s| s == what), "no `{what}` on the answers sheet");
+    }
+    let (header, rows) = read_csv(&out.join(schema::TIMESERIES));
+    let last = rows
+        .iter()
+        .rfind(|r| cell(&header, r, "metric") == "international")
+        .expect("international rows");
+    let median = cell(&header, last, "p50");
+    assert!(xml.contains(&format!("<v>{median}</v>")), "no median strength {median}");
+}
+
 /// The shared strings of a workbook, from its `xl/sharedStrings.xml`.
 fn shared_strings(xml: &str) -> Vec<String> {
     let strings = roxmltree::Document::parse(xml).unwrap();
@@ -117,13 +151,15 @@ fn the_workbook_has_one_sheet_per_csv_with_its_header_and_two_charts() {
     let sheets = sheets(&mut zip);
     let files = csv_files();
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-    let mut expected: Vec<&str> = files.iter().map(|f| f.trim_end_matches(".csv")).collect();
+    let mut expected: Vec<&str> = vec!["answers"];
+    expected.extend(files.iter().map(|f| f.trim_end_matches(".csv")));
     expected.push("charts");
     assert_eq!(
         names, expected,
-        "one sheet per CSV file, in their order, then the charts"
+        "the answers, then one sheet per CSV file, in their order, then the charts"
     );
-    for (file, (name, member_name)) in files.iter().zip(&sheets) {
+    answers_sheet_holds_the_answer(&out, &member(&mut zip, &sheets[0].1), &strings);
+    for (file, (name, member_name)) in files.iter().zip(&sheets[1..]) {
         let xml = member(&mut zip, member_name);
         let (header, _) = read_csv(&out.join(file));
         assert_eq!(first_row(&xml, &strings), header, "the header of sheet {name}");

@@ -332,13 +332,7 @@ impl<'a> Rules<'a> {
             "observations must lie from the start, {} (simulation.start), to the horizon, {} (day {})",
             self.start, self.last, self.horizon
         );
-        let Some(date) = parse_date(text) else {
-            return Err(format!(
-                "`{}` is not a date; write dates as YYYY-MM-DD, such as {}",
-                cut(text),
-                self.start
-            ));
-        };
+        let date = crate::scenario::dates::parse(text)?;
         if date < self.start {
             return Err(format!("{date} is before the start; {range}"));
         }
@@ -369,7 +363,7 @@ impl<'a> Rules<'a> {
 }
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+    crate::scenario::dates::parse(text).ok()
 }
 
 fn value(text: &str) -> Result<f64, String> {

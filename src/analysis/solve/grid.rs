@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::output::number;
+use crate::scenario::dates;
 
 /// Most steps a range may have (a bisection of it takes about 20 values).
 pub const MAX_STEPS: u64 = 1_000_000;
@@ -37,8 +38,10 @@ impl Grid {
             format!("--range {range}: write LO..HI, two numbers or two dates (0..100e6, 2026-05-01..2026-09-30)")
         })?;
         let (lo, hi) = (lo.trim(), hi.trim());
-        if let (Ok(lo), Ok(hi)) = (lo.parse::<NaiveDate>(), hi.parse::<NaiveDate>()) {
-            return Grid::dates(range, lo, hi, resolution);
+        // Dates take the one date grammar (scenario::dates): YYYY-MM-DD.
+        if dates::looks_like_date(lo) || dates::looks_like_date(hi) {
+            let date = |text: &str| dates::parse(text).map_err(|e| format!("--range {range}: {e}"));
+            return Grid::dates(range, date(lo)?, date(hi)?, resolution);
         }
         let read = |text: &str| -> Result<f64, String> {
             let value = text
@@ -247,6 +250,15 @@ mod tests {
             ("2026-05-01..2026-04-01", None),
         ] {
             assert!(Grid::parse(range, resolution).is_err(), "{range} {resolution:?}");
+        }
+        // Dates in the one grammar only, refused with the right form.
+        for range in [
+            "2026-5-1..2026-05-31",
+            "2026-05-01..31/05/2026",
+            "-2026-05-01..2026-05-31",
+        ] {
+            let error = Grid::parse(range, None).expect_err(range);
+            assert!(error.contains("write dates as YYYY-MM-DD"), "{range}: {error}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! `compare.html`: the scenarios' fans overlaid (p5 to p95 and the median)
 //! and the paired difference to the first scenario by date with a band of
 //! two standard errors, for international strength and police per
-//! 100,000; then each target's probability by the horizon in each
-//! scenario. From `compare_timeseries.csv`, `compare.csv` and
-//! `compare_info.csv`.
+//! 100,000; then each target's probability by the report date (when
+//! compared) and by the horizon in each scenario. From
+//! `compare_timeseries.csv`, `compare.csv` and `compare_info.csv`.
 
 use chrono::NaiveDate;
 use plotters::prelude::*;
@@ -170,17 +170,18 @@ fn difference_chart(
     })
 }
 
-/// The target rows of `compare.csv`: target, scenario, value, its SE, and
-/// the paired difference with its SE.
-pub type TargetRow = (String, String, f64, f64, Option<(f64, f64)>);
+/// The target rows of `compare.csv`: target, scenario, value, its SE, the
+/// paired difference with its SE, and the date it is by (or on).
+pub type TargetRow = (String, String, f64, f64, Option<(f64, f64)>, String);
 
 /// The rows of `compare.csv` of kind `kind`.
 pub fn compared(files: &Files, kind: &str) -> Result<(Vec<TargetRow>, Vec<Vec<String>>), ReportError> {
     let t = table(files, COMPARE)?;
-    let (k, q, s) = (
+    let (k, q, s, date) = (
         super::column(&t, COMPARE, "kind")?,
         super::column(&t, COMPARE, "quantity")?,
         super::column(&t, COMPARE, "scenario")?,
+        super::column(&t, COMPARE, "date")?,
     );
     let (mut rows, mut cells) = (Vec::new(), Vec::new());
     for r in (0..t.rows.len()).filter(|&r| super::cell(&t, r, k) == kind) {
@@ -189,15 +190,26 @@ pub fn compared(files: &Files, kind: &str) -> Result<(Vec<TargetRow>, Vec<Vec<St
         let d = super::number(&t, COMPARE, r, "difference_to_first", true)?;
         let d_se = super::number(&t, COMPARE, r, "difference_se", true)?;
         let name = |c| uncell(super::cell(&t, r, c)).to_string();
-        rows.push((name(q), name(s), value, se, d.zip(d_se)));
+        let when = NaiveDate::parse_from_str(super::cell(&t, r, date), "%Y-%m-%d")
+            .map_err(|_| super::bad_cell(&t, COMPARE, r, "date", "is not a date (YYYY-MM-DD)"))?;
+        rows.push((
+            name(q),
+            name(s),
+            value,
+            se,
+            d.zip(d_se),
+            when.format("%-d %b %Y").to_string(),
+        ));
         cells.push(t.rows[r].clone());
     }
     Ok((rows, cells))
 }
 
-/// Each target's probability by the horizon in each scenario, with bars of
-/// two standard errors.
-fn targets_chart(rows: &[TargetRow], names: &[String]) -> Result<String, ReportError> {
+/// Each target's probability by `date` in each scenario, with bars of two
+/// standard errors; `n` numbers the chart.
+fn targets_chart(rows: &[TargetRow], names: &[String], (date, n): (&str, usize)) -> Result<String, ReportError> {
+    let rows: Vec<TargetRow> = rows.iter().filter(|r| r.5 == date).cloned().collect();
+    let rows = rows.as_slice();
     let targets: Vec<&String> = rows.iter().map(|r| &r.0).fold(Vec::new(), |mut v, t| {
         if !v.contains(&t) {
             v.push(t);
@@ -208,8 +220,13 @@ fn targets_chart(rows: &[TargetRow], names: &[String]) -> Result<String, ReportE
     let shown: Vec<&TargetRow> = rows.iter().filter(|r| targets.contains(&&r.0)).collect();
     let x = draw::span(shown.iter().flat_map(|r| [r.2 - 2.0 * r.3, r.2 + 2.0 * r.3]), SHARE);
     let y = (0.0, targets.len().max(1) as f64);
-    let title = "Probability of reaching each target by the horizon, each scenario";
-    draw::chart_svg(("chart-compare-targets", title), 0, (x, y), |root| {
+    let title = &format!("Probability of reaching each target by {date}, each scenario");
+    let id = if n == 0 {
+        "chart-compare-targets".to_string()
+    } else {
+        format!("chart-compare-targets-{}", n + 1)
+    };
+    draw::chart_svg((&id, title), 0, (x, y), |root| {
         let count = targets.len();
         root.fill(&WHITE)?;
         let (labels, plot) = root.split_horizontally(NAMES);
@@ -217,7 +234,7 @@ fn targets_chart(rows: &[TargetRow], names: &[String]) -> Result<String, ReportE
             &plot,
             title,
             (x, y),
-            ("probability by the horizon", ""),
+            (&format!("probability by {date}"), ""),
             (&|v| draw::tick_percent(*v), &|_| String::new()),
         )?;
         let style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
@@ -281,13 +298,30 @@ fn findings(targets: &[TargetRow], metrics: &[TargetRow]) -> Vec<String> {
         }
         v
     });
+    let dates = dates(targets.iter().chain(metrics));
     for name in names.into_iter().take(TARGETS) {
-        sentence(name, targets.iter().filter(|r| r.0 == *name).collect(), &percent, " pp");
+        for date in &dates {
+            let rows = targets.iter().filter(|r| r.0 == *name && r.5 == *date).collect();
+            sentence(&format!("{name} by {date}"), rows, &percent, " pp");
+        }
     }
     for (metric, what) in METRICS {
-        let rows: Vec<&TargetRow> = metrics.iter().filter(|r| r.0 == metric).collect();
-        if !rows.is_empty() {
-            sentence(&format!("{what} on the horizon day (mean)"), rows, &draw::tick, "");
+        for date in &dates {
+            let rows: Vec<&TargetRow> = metrics.iter().filter(|r| r.0 == metric && r.5 == *date).collect();
+            if !rows.is_empty() {
+                sentence(&format!("{what} on {date} (mean)"), rows, &draw::tick, "");
+            }
+        }
+    }
+    out
+}
+
+/// The dates of the rows, in first-seen order (the report date, then the horizon).
+fn dates<'a>(rows: impl Iterator<Item = &'a TargetRow>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for row in rows {
+        if !out.contains(&row.5) {
+            out.push(row.5.clone());
         }
     }
     out
@@ -335,10 +369,12 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         );
         figure(&mut body, &format!("{what}: paired difference"), &svg, &caption);
     }
-    let svg = targets_chart(&targets, &names)?;
-    let caption =
-        format!("Share of trials that reached each target by the horizon (dot), ±2 standard errors (bar). {run}");
-    figure(&mut body, "Targets by the horizon", &svg, &caption);
+    for (n, date) in dates(targets.iter()).iter().enumerate() {
+        let svg = targets_chart(&targets, &names, (date, n))?;
+        let caption =
+            format!("Share of trials that reached each target by {date} (dot), ±2 standard errors (bar). {run}");
+        figure(&mut body, &format!("Targets by {date}"), &svg, &caption);
+    }
     body.push_str("<h2>Targets</h2>\n");
     table_html(
         &mut body,

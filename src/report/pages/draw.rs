@@ -59,7 +59,7 @@ pub fn chart_svg(
     (x, y): (Span, Span),
     draw: impl FnOnce(&Area) -> DrawResult,
 ) -> Result<String, ReportError> {
-    let svg = charts::svg((id, title), extra, draw)?;
+    let svg = charts::svg((id, title), extra, "", draw)?;
     let ranges = format!(
         "<svg id=\"{id}\" data-x-range=\"{} {}\" data-y-range=\"{} {}\"",
         x.0, x.1, y.0, y.1

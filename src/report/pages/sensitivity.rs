@@ -1,5 +1,7 @@
 //! `sensitivity.html`: one tornado chart per outcome (the outcome's mean
-//! when each input is low and when it is high, the widest swing first),
+//! when each input is low and when it is high), its bars the inputs
+//! `sensitivity.csv` ranks highest, in its order (by first-order index, then
+//! |Spearman|), so that the page and the file (and the terminal) agree;
 //! from `sensitivity.csv` and `sensitivity_info.csv`; then, with `--sobol`,
 //! the Sobol indices of `sobol.csv` (see `sobol`).
 
@@ -13,24 +15,29 @@ use crate::output::uncell;
 use crate::report::ReportError;
 use crate::report::charts::{Area, DrawResult, FONT, PALETTE};
 
-/// Inputs drawn per tornado: those with the widest swing.
+/// Inputs drawn per tornado: those `sensitivity.csv` ranks highest.
 pub const BARS: usize = 12;
 /// Room under the bars for the legend, in bars.
 const LEGEND_ROOM: f64 = -2.2;
 /// Room on the left for the inputs' names, in pixels.
 const NAMES: u32 = 330;
 
-/// One input's bar: its name and the outcome's mean when it is low and high.
+/// One input's bar: its name, its rank and the outcome's mean when it is
+/// low and high.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     pub input: String,
+    /// Its rank in `sensitivity.csv` (1 = most influential).
+    pub rank: f64,
+    /// Its first-order index as written (empty when it does not vary).
+    pub first_order: String,
     pub low: f64,
     pub high: f64,
     /// The row of `sensitivity.csv`, as written.
     pub row: Vec<String>,
 }
 
-/// One outcome's bars, widest swing first, and whether it varies at all.
+/// One outcome's bars, in rank order, and whether it varies at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tornado {
     pub outcome: String,
@@ -39,15 +46,17 @@ pub struct Tornado {
 }
 
 /// The outcomes of `sensitivity.csv`, in file order, each with its
-/// [`BARS`] widest bars.
+/// [`BARS`] best-ranked inputs, in rank order.
 pub fn tornadoes(files: &Files) -> Result<Vec<Tornado>, ReportError> {
     let t = table(files, SENSITIVITY)?;
     let col = |name| super::column(&t, SENSITIVITY, name);
     let (outcome, input, spearman) = (col("outcome")?, col("input")?, col("spearman")?);
+    let first_order = col("first_order")?;
     let mut tornadoes: Vec<Tornado> = Vec::new();
     for r in 0..t.rows.len() {
         let low = super::required(&t, SENSITIVITY, r, "mean_when_input_low")?;
         let high = super::required(&t, SENSITIVITY, r, "mean_when_input_high")?;
+        let rank = super::required(&t, SENSITIVITY, r, "rank")?;
         let name = uncell(super::cell(&t, r, outcome)).to_string();
         if tornadoes.last().is_none_or(|last| last.outcome != name) {
             tornadoes.push(Tornado {
@@ -60,30 +69,20 @@ pub fn tornadoes(files: &Files) -> Result<Vec<Tornado>, ReportError> {
         last.varies |= !super::cell(&t, r, spearman).is_empty();
         last.bars.push(Bar {
             input: uncell(super::cell(&t, r, input)).to_string(),
+            rank,
+            first_order: super::cell(&t, r, first_order).to_string(),
             low,
             high,
             row: t.rows[r].clone(),
         });
     }
     for tornado in &mut tornadoes {
-        tornado
-            .bars
-            .sort_by(|a, b| (b.high - b.low).abs().total_cmp(&(a.high - a.low).abs()));
+        // The file is in rank order; sorted again (stably) so that an
+        // edited file is drawn in the order its ranks say.
+        tornado.bars.sort_by(|a, b| a.rank.total_cmp(&b.rank));
         tornado.bars.truncate(BARS);
     }
     Ok(tornadoes)
-}
-
-/// The outcome in words, for an axis.
-fn describe(outcome: &str) -> String {
-    match outcome {
-        "international_at_horizon" => "international personnel on the horizon day (mean)".to_string(),
-        "police_per_100k_at_horizon" => "police per 100,000 on the horizon day (mean)".to_string(),
-        other => match other.strip_prefix("day_reached:") {
-            Some(target) => format!("day \"{target}\" is first reached (mean; past the horizon = never)"),
-            None => other.to_string(),
-        },
-    }
 }
 
 /// The tornado of one outcome.
@@ -105,7 +104,7 @@ fn bars(root: &Area, tornado: &Tornado, x: Span) -> DrawResult {
         &plot,
         &caption,
         (x, (LEGEND_ROOM, BARS as f64)),
-        (&describe(&tornado.outcome), ""),
+        (&crate::report::html::describe_outcome(&tornado.outcome), ""),
         (&|v| draw::tick(*v), &|_| String::new()),
     )?;
     let (low, high) = (PALETTE[0], PALETTE[1]);
@@ -120,7 +119,7 @@ fn bars(root: &Area, tornado: &Tornado, x: Span) -> DrawResult {
         chart.draw_series([Circle::new((bar.low, y), 6, low.filled())])?;
         chart.draw_series([TriangleMarker::new((bar.high, y), 8, high.filled())])?;
         let (_, pixel_y) = chart.backend_coord(&(x.0, y));
-        let name = format!("{}. {}", i + 1, bar.input);
+        let name = format!("{}. {}", bar.rank, bar.input);
         names.draw(&Text::new(name, (NAMES as i32 - 8, pixel_y), name_style.clone()))?;
     }
     chart
@@ -139,13 +138,19 @@ pub fn x_span(tornado: &Tornado) -> Span {
     draw::span(tornado.bars.iter().flat_map(|b| [b.low, b.high]), FREE)
 }
 
-/// The finding of one outcome, in a sentence.
+/// The finding of one outcome, in a sentence: its first-ranked input.
 fn finding(tornado: &Tornado) -> String {
     match tornado.bars.first() {
         Some(top) if tornado.varies => format!(
-            "{}: {} has the widest swing, a mean of {} when it is low and {} when it is high.",
+            "{}: {} ranks first in sensitivity.csv (first-order index {}), a mean of {} when it is low and {} \
+             when it is high.",
             tornado.outcome,
             top.input,
+            if top.first_order.is_empty() {
+                "-"
+            } else {
+                &top.first_order
+            },
             draw::tick(top.low),
             draw::tick(top.high)
         ),
@@ -164,9 +169,16 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         what_if(info.get("overrides")),
         info.trials_and_seed()
     );
+    let dates = match info.get("report_date") {
+        "" => "Outcomes at the horizon".to_string(),
+        date => format!(
+            "Outcomes on the report date, {date}, where it is before the horizon, and at the horizon (the day a \
+             target is reached counts over the whole horizon)"
+        ),
+    };
     let meta = format!(
-        "forcegen {} sensitivity: {} uncertain inputs, {}. |spearman| under {} and first-order under {} are \
-         within noise of no influence. Built from sensitivity.csv and sensitivity_info.csv.",
+        "forcegen {} sensitivity: {} uncertain inputs, {}. {dates}. |spearman| under {} and first-order under {} \
+         are within noise of no influence. Built from sensitivity.csv and sensitivity_info.csv.",
         info.get("forcegen_version"),
         info.get("inputs"),
         info.trials_and_seed(),
@@ -180,7 +192,8 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         let caption = format!(
             "Each bar runs from the mean of {} over the trials where the input is low (circle: its bottom 10%, \
              or its lowest value; for a yes/no input, no) to the mean where it is high (triangle: its top 10%, \
-             or yes); the {} inputs with the widest swing, widest first. {run}",
+             or yes); the {} inputs sensitivity.csv ranks highest (by first-order index, then |Spearman|), in its \
+             order, numbered by their rank. {run}",
             tornado.outcome,
             tornado.bars.len().min(BARS)
         );

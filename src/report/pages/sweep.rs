@@ -1,8 +1,9 @@
-//! `sweep.html`: for each target, its probability by the horizon over the
-//! values of the first `--set` (with a band of two standard errors), one
-//! line per combination of the other `--set` values; then the medians of
-//! international strength and police per 100,000 on the horizon day. From
-//! `sweep.csv` and `sweep_info.csv`.
+//! `sweep.html`: for each target, its probability by the report date (the
+//! `report_date` of `sweep.csv`: `--report-date`, the scenario's, else the
+//! horizon) over the values of the first `--set` (with a band of two
+//! standard errors), one line per combination of the other `--set` values;
+//! then the medians of international strength and police per 100,000 on
+//! that date. From `sweep.csv` and `sweep_info.csv`.
 
 use plotters::prelude::*;
 
@@ -18,13 +19,11 @@ pub const LINES: usize = 8;
 pub const TARGET_CHARTS: usize = 12;
 /// Most rows of `sweep.csv` shown in the page's table.
 const TABLE_ROWS: usize = 200;
-/// The medians charted: column of `sweep.csv` and what it is.
+/// The medians charted: column of `sweep.csv` and what it is (on the
+/// report date).
 pub const MEDIANS: [(&str, &str); 2] = [
-    (
-        "international_p50",
-        "International personnel on the horizon day (median)",
-    ),
-    ("police_per_100k_p50", "Police per 100,000 on the horizon day (median)"),
+    ("international_p50", "International personnel"),
+    ("police_per_100k_p50", "Police per 100,000"),
 ];
 
 /// One row of `sweep.csv`, as the charts use it.
@@ -34,7 +33,9 @@ pub struct SweepRow {
     /// The swept values, in `--set` order.
     pub values: Vec<String>,
     pub target: String,
-    /// `p_reached_by_horizon` and its standard error (`None` without targets).
+    /// `report_date`: the date of `p` and the medians.
+    pub date: String,
+    /// `p_reached_by_report_date` and its standard error (`None` without targets).
     pub p: Option<(f64, f64)>,
     /// The [`MEDIANS`] of the grid point.
     pub medians: [f64; 2],
@@ -63,8 +64,9 @@ impl Sweep {
         }
         let mut rows = Vec::new();
         for r in 0..t.rows.len() {
-            let p = super::share(&t, SWEEP, r, "p_reached_by_horizon", true)?;
-            let se = super::share(&t, SWEEP, r, "p_reached_by_horizon_se", true)?;
+            let p = super::share(&t, SWEEP, r, "p_reached_by_report_date", true)?;
+            let se = super::share(&t, SWEEP, r, "p_reached_by_report_date_se", true)?;
+            let date = super::cell(&t, r, super::column(&t, SWEEP, "report_date")?).to_string();
             let point = super::required(&t, SWEEP, r, "point")?;
             let medians = [
                 super::required(&t, SWEEP, r, MEDIANS[0].0)?,
@@ -74,6 +76,7 @@ impl Sweep {
                 point: point.max(0.0) as u64,
                 values: (1..target).map(|c| uncell(super::cell(&t, r, c)).to_string()).collect(),
                 target: uncell(super::cell(&t, r, target)).to_string(),
+                date,
                 p: p.map(|p| (p, se.unwrap_or(0.0))),
                 medians,
             });
@@ -84,6 +87,17 @@ impl Sweep {
             cells: t.rows,
             header: t.header,
         })
+    }
+
+    /// The report date in words ("2 Oct 2026"), or "each point's report
+    /// date" when the points differ (a swept `simulation.report_date`).
+    pub fn date(&self) -> String {
+        let dates = distinct(self.rows.iter().map(|r| r.date.clone()));
+        match dates.as_slice() {
+            [one] => chrono::NaiveDate::parse_from_str(one, "%Y-%m-%d")
+                .map_or_else(|_| one.clone(), |d| d.format("%-d %b %Y").to_string()),
+            _ => "each point's report date".to_string(),
+        }
     }
 
     /// The first field's values, in first-seen order.
@@ -224,8 +238,10 @@ fn chart(
     })
 }
 
-/// The finding of one target: its lowest and highest share over the grid.
+/// The finding of one target: its lowest and highest share over the grid,
+/// by the report date.
 fn finding(sweep: &Sweep, target: &str) -> Option<String> {
+    let date = sweep.date();
     let rows: Vec<&SweepRow> = sweep
         .rows
         .iter()
@@ -249,12 +265,12 @@ fn finding(sweep: &Sweep, target: &str) -> Option<String> {
     let se = rows.iter().filter_map(|r| r.p.map(|p| p.1)).fold(0.0, f64::max);
     if low.p == high.p {
         return Some(format!(
-            "{target}: {} by the horizon at every grid point.",
+            "{target}: {} by {date} at every grid point.",
             percent(low.p?.0)
         ));
     }
     Some(format!(
-        "{target}: from {} ({}) to {} ({}) by the horizon, each within ±{:.1} pp (one standard error).",
+        "{target}: from {} ({}) to {} ({}) by {date}, each within ±{:.1} pp (one standard error).",
         percent(low.p?.0),
         at(low),
         percent(high.p?.0),
@@ -306,7 +322,7 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         let curves = curves(&sweep, &|r| {
             r.p.filter(|_| r.target == *target).map(|(p, se)| (p, 2.0 * se))
         });
-        let title = format!("Probability of reaching {target} by the horizon");
+        let title = format!("Probability of reaching {target} by {}", sweep.date());
         let svg = chart(
             &sweep,
             (&format!("chart-sweep-target-{}", i + 1), &title),
@@ -314,14 +330,17 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
             ("probability", SHARE, true),
         )?;
         let caption = format!(
-            "Share of trials that reached {target} by the horizon at each value of {}, with a band of two \
-             standard errors; one line per combination of the other swept values. {run}",
+            "Share of trials that reached {target} by {} at each value of {}, with a band of two standard \
+             errors; one line per combination of the other swept values (sweep.csv has the chance by the horizon \
+             too). {run}",
+            sweep.date(),
             sweep.axes[0]
         );
         figure(&mut body, &title, &svg, &caption);
     }
-    for (i, (column, title)) in MEDIANS.iter().enumerate() {
+    for (i, (column, what)) in MEDIANS.iter().enumerate() {
         let curves = curves(&sweep, &|r| Some((r.medians[i], 0.0)));
+        let title = &format!("{what} on {} (median)", sweep.date());
         let svg = chart(
             &sweep,
             (&format!("chart-sweep-{column}"), title),
@@ -341,7 +360,10 @@ pub fn render(files: &Files) -> Result<String, ReportError> {
         .filter_map(|t| finding(&sweep, t))
         .collect();
     if findings.is_empty() {
-        findings.push("The scenario has no targets: the charts show the medians on the horizon day.".to_string());
+        findings.push(format!(
+            "The scenario has no targets: the charts show the medians on {}.",
+            sweep.date()
+        ));
     }
     Ok(page("sweep", &title, &meta, &findings, &body))
 }

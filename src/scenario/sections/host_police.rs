@@ -7,7 +7,6 @@ use toml::de::DeValue;
 use super::host_initial_most;
 use crate::scenario::limits::MAX_HORIZON_DAYS;
 use crate::scenario::reader::{Dates, Reader, Tbl};
-use crate::scenario::shown::quoted;
 use crate::scenario::{Available, AvailableEntry, HostLayers, HostPolice, Intake, IntakeSchedule, ValueKind};
 
 /// The keys of `[host_police]`.
@@ -126,20 +125,9 @@ impl Reader<'_> {
     /// or quoted, `"2026-04-30"`), which may be before the start.
     fn available_day(&mut self, t: &Tbl, dates: Dates) -> Option<i64> {
         let value = t.get("day")?;
-        let date = match value.get_ref() {
-            DeValue::Datetime(dt) => self.date_value(value, &t.field("day"), dt)?,
-            DeValue::String(text) => match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-                Ok(date) => date,
-                Err(_) => {
-                    let message = format!(
-                        "must be a date such as 2026-04-30 or a day number, found {}",
-                        quoted(text)
-                    );
-                    self.problem(value.span(), &t.field("day"), message);
-                    return None;
-                }
-            },
-            _ => return self.plain_day(t, "day", dates).map(i64::from),
+        let date = match crate::scenario::reader::is_date(value) {
+            true => self.date_field(t, "day")?,
+            false => return self.plain_day(t, "day", dates).map(i64::from),
         };
         Some(signed_day(dates, date))
     }
@@ -224,10 +212,13 @@ fn signed_day(dates: Dates, date: NaiveDate) -> i64 {
 /// The signed day of a date in `key` (read and checked by `plain_day`,
 /// which holds a date before the start as day 0); `None` for a number.
 fn signed_of(t: &Tbl, key: &str, dates: Dates) -> Option<i64> {
-    let DeValue::Datetime(dt) = t.get(key)?.get_ref() else {
-        return None;
+    let date = match t.get(key)?.get_ref() {
+        DeValue::Datetime(dt) => {
+            let d = dt.date.filter(|_| dt.time.is_none())?;
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?
+        }
+        DeValue::String(text) => crate::scenario::dates::parse(text).ok()?,
+        _ => return None,
     };
-    let d = dt.date.filter(|_| dt.time.is_none())?;
-    let date = NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?;
     Some(signed_day(dates, date))
 }

@@ -5,33 +5,14 @@ use toml::de::DeValue;
 
 use crate::scenario::limits::{LAST_DATE, MAX_FILE_SEED, MAX_HORIZON_DAYS, MAX_TRIALS};
 use crate::scenario::reader::{Reader, Tbl, fmt_num};
-use crate::scenario::shown::{cut, quoted};
+use crate::scenario::shown::quoted;
 use crate::scenario::{Simulation, Step};
 
 impl Reader<'_> {
     /// `simulation.start`; `None` (with a problem) when missing or not a date.
     pub(crate) fn start(&mut self, t: &Tbl) -> Option<NaiveDate> {
         match t.get("start") {
-            Some(value) => match value.get_ref() {
-                DeValue::Datetime(dt) => self.date_value(value, &t.field("start"), dt),
-                other => {
-                    let message = match other.as_str() {
-                        // `--set simulation.start=2025-13-01` arrives as text.
-                        Some(text) if NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_err() => {
-                            format!(
-                                "must be a date such as 2024-09-30, found `{}`, which is not a date",
-                                cut(text)
-                            )
-                        }
-                        _ => format!(
-                            "must be a TOML date such as 2024-09-30 (no quotes), found {}",
-                            other.type_str()
-                        ),
-                    };
-                    self.problem(value.span(), &t.field("start"), message);
-                    None
-                }
-            },
+            Some(_) => self.date_field(t, "start"),
             None => {
                 self.missing(t, "start", "the date of day 0, e.g. start = 2024-09-30");
                 None
@@ -101,24 +82,7 @@ impl Reader<'_> {
     fn report_date(&mut self, t: &Tbl, start: Option<NaiveDate>, horizon: Option<f64>) -> Option<NaiveDate> {
         let value = t.get("report_date")?;
         let field = t.field("report_date");
-        let date = match value.get_ref() {
-            DeValue::Datetime(dt) => self.date_value(value, &field, dt)?,
-            other => match other
-                .as_str()
-                .map(|text| (text, NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")))
-            {
-                Some((_, Ok(date))) => date,
-                found => {
-                    let found = match found {
-                        Some((text, _)) => format!("`{}`, which is not a date", cut(text)),
-                        None => other.type_str().to_string(),
-                    };
-                    let message = format!("must be a date such as 2024-09-30, found {found}");
-                    self.problem(value.span(), &field, message);
-                    return None;
-                }
-            },
-        };
+        let date = self.date_field(t, "report_date")?;
         let end = start
             .zip(horizon)
             .and_then(|(s, h)| Some((s, s.checked_add_days(chrono::Days::new(h as u64))?)));
@@ -127,7 +91,7 @@ impl Reader<'_> {
         {
             let message = format!(
                 "must be a date within the simulated period, {start} to {end} (start to start + horizon_days), \
-                 got {date}"
+                 got {date}; e.g. {end}"
             );
             self.problem(value.span(), &field, message);
             return None;
@@ -245,9 +209,13 @@ mod tests {
                 "within the simulated period, 2024-01-01 to 2024-01-31 (start to start + horizon_days), got 2024-02-01",
             ),
             ("2023-12-31", "2024-01-01 to 2024-01-31"),
-            ("\"2024-13-01\"", "found `2024-13-01`, which is not a date"),
-            ("10", "must be a date such as 2024-09-30, found integer"),
-            ("2024-01-10T12:00:00", "must be a date such as 2024-09-30"),
+            (
+                "\"2024-13-01\"",
+                "`2024-13-01` is not a day of the calendar; write dates as YYYY-MM-DD",
+            ),
+            ("\"2024-1-10\"", "`2024-1-10` is not a date; write dates as YYYY-MM-DD"),
+            ("10", "must be a date (YYYY-MM-DD, quotes optional), found integer"),
+            ("2024-01-10T12:00:00", "must be a date without a time"),
         ] {
             let p = with(value).expect_err("invalid").problems;
             assert_eq!(p.len(), 1, "{value}: {p:?}");
@@ -257,6 +225,38 @@ mod tests {
                 "{value}: {p:?}"
             );
             assert!(p[0].message.contains(says), "{value}: {p:?}");
+            assert!(
+                p[0].message.contains("e.g. 20"),
+                "every date error shows an example: {p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn start_takes_the_one_date_grammar_quoted_or_not() {
+        let with = |value: &str| {
+            parse_str(
+                &MINIMAL.replace("start = 2024-01-01", &format!("start = {value}")),
+                "t.toml",
+            )
+        };
+        for value in ["2024-01-01", "\"2024-01-01\"", "'2024-01-01'"] {
+            let s = with(value).expect(value);
+            assert_eq!(s.simulation.start.to_string(), "2024-01-01", "{value}");
+        }
+        for (value, example) in [
+            ("30/04/2026", "e.g. 2026-04-30"),
+            ("2026-4-30", "e.g. 2026-04-30"),
+            ("\"2026-4-30\"", "e.g. 2026-04-30"),
+            ("-2024-01-01", "e.g. 2024-09-30"),
+            ("\"-2024-01-01\"", "e.g. 2024-09-30"),
+        ] {
+            let p = with(value).expect_err(value).problems;
+            assert_eq!(p.len(), 1, "{value}: {p:?}");
+            assert!(
+                p[0].message.contains("YYYY-MM-DD") && p[0].message.ends_with(example),
+                "{value}: {p:?}"
+            );
         }
     }
 }

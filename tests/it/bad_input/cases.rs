@@ -153,13 +153,15 @@ fn unknown_key_and_wrong_type_cases() -> Vec<Case> {
             "contributors.Kenya.probability",
             &["plain number"],
         ),
+        // A quoted start is a date like any other (tests/it/dates.rs); a
+        // date in another form is not.
         replaced(
-            "quoted_start_date",
+            "day_first_start_date",
             "start = 2024-09-30",
-            "start = \"2024-09-30\"",
+            "start = \"30/09/2024\"",
             "start",
             "simulation.start",
-            &["date"],
+            &["YYYY-MM-DD", "e.g. 2024-09-30"],
         ),
         replaced(
             "string_horizon",
