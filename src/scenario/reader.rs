@@ -43,6 +43,13 @@ impl<'b, 'a> Tbl<'b, 'a> {
     }
 }
 
+/// Names written in a list, each with its span, waiting to be resolved.
+pub(crate) struct Names {
+    pub(crate) owner: usize,
+    pub(crate) field: String,
+    pub(crate) names: Vec<(String, Range<usize>)>,
+}
+
 pub(crate) struct Reader<'t> {
     pub(crate) text: &'t str,
     pub(crate) problems: Vec<Problem>,
@@ -77,9 +84,9 @@ pub(crate) struct Reader<'t> {
     /// `simulation.start`, once read (an age-aware prior counts from it).
     pub(crate) start: Option<NaiveDate>,
     /// The contributors each shock names, resolved once all are read.
-    pub(crate) shock_names: Vec<super::sections::Names>,
+    pub(crate) shock_names: Vec<Names>,
     /// Each contributor's `requires`, resolved once all are read.
-    pub(crate) requires: Vec<super::sections::Names>,
+    pub(crate) requires: Vec<Names>,
     /// Contributors read so far.
     pub(crate) contributors_read: usize,
 }

@@ -97,7 +97,7 @@ impl Reader<'_> {
         let in_mission = self.in_mission(t);
         if let Some(names) = self.name_list(t, "requires") {
             let (owner, field) = (self.contributors_read, t.field("requires"));
-            self.requires.push(super::shocks::Names { owner, field, names });
+            self.requires.push(crate::scenario::reader::Names { owner, field, names });
         }
         self.contributors_read += 1;
         let max_wait_days = t

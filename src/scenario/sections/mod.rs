@@ -20,7 +20,6 @@ pub(crate) use correlations::CORRELATION_KEYS;
 pub(crate) use events::EVENT_KEYS;
 pub(crate) use funding::{CONTRIBUTION_KEYS, OUTSIDE_KEYS};
 pub(crate) use host_police::INTAKE_KEYS;
-pub(crate) use shocks::Names;
 pub(crate) use targets::TARGET_KEYS;
 pub use targets::{MetricNames, parse_metric, parse_metric_v2};
 pub(crate) use totals::host_initial_most;

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use toml::de::DeValue;
 
-use crate::scenario::reader::{Dates, Reader, Tbl};
+use crate::scenario::reader::{Dates, Names, Reader, Tbl};
 use crate::scenario::{Contributor, Effect, Event, Requirement, ValueKind};
 
 /// The keys only shocks take.
@@ -20,12 +20,6 @@ pub(crate) struct ShockInputs {
     pub(crate) size: Option<crate::scenario::Input>,
 }
 
-/// Names written in a list, each with its span, waiting to be resolved.
-pub(crate) struct Names {
-    pub(crate) owner: usize,
-    pub(crate) field: String,
-    pub(crate) names: Vec<(String, Range<usize>)>,
-}
 
 impl Reader<'_> {
     /// A shock's keys (and a problem for each one another effect was given);
