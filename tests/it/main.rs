@@ -13,6 +13,7 @@ mod calibrate;
 mod cli;
 mod closed_form;
 mod compare;
+mod correlated_honour;
 mod correlations;
 mod determinism;
 mod docs_commands;
