@@ -37,6 +37,9 @@ enum Source {
     EventDay(usize),
     /// Model v2's inputs (rotations, costs, the fund), by index.
     Stepped(usize),
+    /// An area's `population_share`, `host_police_share`.
+    AreaPopulation(usize),
+    AreaHost(usize),
 }
 
 /// The uncertain inputs of a model, named by their scenario paths.
@@ -118,6 +121,13 @@ impl Model {
                 Named::Chance(chance) => uncertain_chance(chance),
             };
             add(path.clone(), Source::Stepped(i), varies);
+        }
+        for (a, model) in self.areas.iter().enumerate() {
+            let path = |field: &str| format!("areas.{}.{field}", model.name);
+            let population = model.population_share.is_uncertain();
+            add(path("population_share"), Source::AreaPopulation(a), population);
+            let host = model.host_share.is_uncertain();
+            add(path("host_police_share"), Source::AreaHost(a), host);
         }
         table
     }
@@ -278,6 +288,8 @@ impl Model {
                 Some((_, Named::Chance(chance))) => bit(chance),
                 None => f64::NAN,
             },
+            Source::AreaPopulation(a) => once(self.areas.get(a).map(|area| &area.population_share)),
+            Source::AreaHost(a) => once(self.areas.get(a).map(|area| &area.host_share)),
         }
     }
 }

@@ -15,6 +15,7 @@
 //!
 //! The rules: docs/MODEL.md §2 (the trial; §1 for how inputs are drawn).
 
+mod areas;
 mod contingents;
 mod copula;
 mod days;
@@ -164,6 +165,8 @@ pub struct Model {
     /// The rules of contingents followed event by event (rotations,
     /// capabilities, a ceiling, a fund, transforms).
     timeline: Box<timeline::Plan>,
+    /// `[[areas]]`, in order.
+    areas: Vec<areas::AreaModel>,
 }
 
 impl Model {
@@ -228,6 +231,9 @@ impl Model {
             events,
             ceiling_shares: scenario.targets.iter().map(|t| t.share_of_ceiling).collect(),
             timeline,
+            areas: (scenario.areas.iter())
+                .map(|a| areas::AreaModel::new(a, &scenario.contributors, shared))
+                .collect(),
             copula,
         }
     }
@@ -321,6 +327,8 @@ impl Model {
         let (days, events, history) = (&trial.days, &trial.event_days, &trial.timeline.history);
         self.fill_series(days, events, history, followed, &mut trial.followed);
         self.sum_contributors(trial, most);
+        let (strength, days) = (&trial.contributor_strength, trial.days.len());
+        trial.areas.fill(&self.areas, key, strength, days);
         self.settle_targets(key, host_lambda, trial);
     }
 

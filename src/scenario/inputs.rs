@@ -128,6 +128,9 @@ impl Scenario {
                 inputs.extend([&o.day, &o.share]);
             }
         }
+        for a in &self.areas {
+            inputs.extend([&a.population_share, &a.host_police_share]);
+        }
         inputs
     }
 
@@ -176,6 +179,9 @@ impl Scenario {
             for o in &mut f.outside {
                 inputs.extend([&mut o.day, &mut o.share]);
             }
+        }
+        for a in &mut self.areas {
+            inputs.extend([&mut a.population_share, &mut a.host_police_share]);
         }
         inputs
     }

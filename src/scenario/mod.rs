@@ -5,6 +5,7 @@
 //! strings). Both collect every problem they can find, each with the file,
 //! line, column and field, before giving up.
 
+mod area;
 pub mod correlation;
 mod dist;
 mod error;
@@ -19,6 +20,7 @@ mod sections;
 
 use chrono::NaiveDate;
 
+pub use area::{Area, MAX_AREAS, MIN_AREA_POPULATION_SHARE};
 pub use dist::{
     Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, lognormal_survival, normal_cdf, normal_survival, range_params,
 };
@@ -67,6 +69,8 @@ pub struct Scenario {
     /// The enablers contributors bring (`capabilities = { helicopters = 3 }`),
     /// by name, in the order they first appear.
     pub capability_names: Vec<String>,
+    /// `[[areas]]`: parts of the country with their own ratios, in order.
+    pub areas: Vec<Area>,
     /// The values taken from the `priors` file (`prior(GROUP.FIELD)`), in
     /// the order read; empty without one.
     pub prior_uses: Vec<priors::PriorUse>,
@@ -398,6 +402,10 @@ pub enum Metric {
     PolicePer100kPayroll,
     /// `(host_available + international_police) * 100000 / population`.
     PolicePer100kAvailable,
+    /// `police_per_100k:AREA`, by index into [`Scenario::areas`].
+    AreaPolicePer100k(usize),
+    /// `security_per_1000:AREA`, by index into [`Scenario::areas`].
+    AreaSecurityPer1000(usize),
 }
 
 impl Metric {
@@ -431,7 +439,18 @@ impl Metric {
                 | Metric::SecurityPer1000
                 | Metric::PolicePer100kPayroll
                 | Metric::PolicePer100kAvailable
+                | Metric::AreaPolicePer100k(_)
+                | Metric::AreaSecurityPer1000(_)
         )
+    }
+
+    /// The area of an area ratio (`police_per_100k:AREA`,
+    /// `security_per_1000:AREA`), as an index into [`Scenario::areas`].
+    pub fn area(self) -> Option<usize> {
+        match self {
+            Metric::AreaPolicePer100k(a) | Metric::AreaSecurityPer1000(a) => Some(a),
+            _ => None,
+        }
     }
 
     /// The host police layers' metrics, reported when `[host_police]` has
@@ -482,6 +501,8 @@ impl Metric {
         match self {
             Metric::Contributor(i) => format!("contributor:{}", scenario.contributors[i].name),
             Metric::Capability(i) => format!("capability:{}", scenario.capability_names[i]),
+            Metric::AreaPolicePer100k(a) => format!("police_per_100k:{}", scenario.areas[a].name),
+            Metric::AreaSecurityPer1000(a) => format!("security_per_1000:{}", scenario.areas[a].name),
             Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
                 let at = Metric::FUNDING.iter().position(|m| *m == self).unwrap_or(0);
                 Metric::FUNDING_NAMES[at].to_string()
@@ -534,6 +555,9 @@ impl Scenario {
             metrics.extend(Metric::FUNDING);
         }
         metrics.extend((0..self.capability_names.len()).map(Metric::Capability));
+        for a in 0..self.areas.len() {
+            metrics.extend([Metric::AreaPolicePer100k(a), Metric::AreaSecurityPer1000(a)]);
+        }
         metrics
     }
 
@@ -547,6 +571,7 @@ impl Scenario {
                 funding: self.funding.is_some(),
                 capabilities: &self.capability_names,
                 layers: self.has_host_layers(),
+                areas: &self.areas,
             },
         )
     }

@@ -139,6 +139,7 @@ const ROOT_KEYS: &[&str] = &[
     "funding",
     "benchmarks",
     "priors",
+    "areas",
 ];
 
 impl Reader<'_> {
@@ -181,11 +182,13 @@ impl Reader<'_> {
         let funding = self.sub_table(root, "funding").map(|t| self.funding(&t, dates));
         let mut capability_names = Vec::new();
         let contributors = self.contributors(root, &events, &mut capability_names);
+        let areas = self.areas(root, &contributors);
         let names = MetricNames {
             contributors: &contributors,
             funding: funding.is_some(),
             capabilities: &capability_names,
             layers: host_police.as_ref().is_some_and(|h| h.layers.is_some()),
+            areas: &areas,
         };
         let targets = self.targets(root, names, has_ceiling(mission.as_ref(), &events));
         let benchmarks = self.benchmarks(root, names);
@@ -205,6 +208,7 @@ impl Reader<'_> {
             mission,
             funding,
             capability_names,
+            areas,
             prior_uses: std::mem::take(&mut self.prior_uses),
             priors_sha256: match &self.priors {
                 Some(Ok(priors)) => Some(priors.sha256.clone()),

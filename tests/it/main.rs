@@ -7,6 +7,7 @@ mod common;
 
 mod age_priors;
 mod analysis_pages;
+mod areas;
 mod backtest;
 mod bad_input;
 mod calibrate;

@@ -7,7 +7,7 @@ use crate::scenario::reader::{Dates, Reader, Tbl};
 use crate::scenario::{Contributor, Event, Kind, Metric, ValueKind};
 
 /// The keys of a `[[contributors]]` entry.
-pub(crate) const CONTRIBUTOR_KEYS: [&str; 19] = [
+pub(crate) const CONTRIBUTOR_KEYS: [&str; 20] = [
     "name",
     "deployed",
     "pledged",
@@ -27,6 +27,7 @@ pub(crate) const CONTRIBUTOR_KEYS: [&str; 19] = [
     "cost_per_person_month",
     "funded_outside",
     "capabilities",
+    "areas",
 ];
 
 impl Reader<'_> {
