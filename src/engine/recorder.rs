@@ -96,7 +96,9 @@ impl Recorder {
                 Metric::PolicePer100k
                 | Metric::SecurityPer1000
                 | Metric::PolicePer100kPayroll
-                | Metric::PolicePer100kAvailable => {
+                | Metric::PolicePer100kAvailable
+                | Metric::AreaPolicePer100k(_)
+                | Metric::AreaSecurityPer1000(_) => {
                     let sums = &mut self.ratio_sums[ratio];
                     ratio += 1;
                     let ratios = &mut self.ratio_values;

@@ -104,11 +104,14 @@ impl DrawIter<'_> {
     }
 }
 
-/// A Bernoulli trial with its own stream.
+/// A Bernoulli trial with its own stream, or with a correlated uniform.
 #[derive(Debug, Clone)]
 pub(super) struct Chance {
     pub(super) probability: f64,
     pub(super) id: StreamId,
+    /// The copula slot of its uniform, when it is correlated (a pledge's
+    /// honour named in `[[correlations]]`).
+    slot: Option<usize>,
 }
 
 impl Chance {
@@ -116,6 +119,29 @@ impl Chance {
         Chance {
             probability,
             id: StreamId::of(path),
+            slot: None,
+        }
+    }
+
+    /// A chance drawn from its own stream, or, when `latent` (its path in
+    /// `[[correlations]]`) is correlated, from the copula's uniform.
+    pub(super) fn correlated(probability: f64, path: &str, latent: &str, copula: Option<&Copula>) -> Chance {
+        Chance {
+            slot: copula.and_then(|c| c.slot_of(latent)),
+            ..Chance::new(probability, path)
+        }
+    }
+
+    /// This trial's yes or no: [`Chance::happens`], or with a correlated
+    /// uniform `u`, yes when `u < probability` (docs/MODEL.md §1.7); a
+    /// probability of 1 or 0 draws nothing either way.
+    #[inline]
+    pub(super) fn happens_in(&self, key: &Key) -> bool {
+        match (self.probability, self.slot) {
+            (p, _) if p >= 1.0 => true,
+            (p, _) if p <= 0.0 => false,
+            (p, Some(slot)) => key.correlated.get(slot).is_some_and(|&u| u < p),
+            (_, None) => self.happens(key.seed, key.index),
         }
     }
 

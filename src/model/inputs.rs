@@ -37,6 +37,9 @@ enum Source {
     EventDay(usize),
     /// Model v2's inputs (rotations, costs, the fund), by index.
     Stepped(usize),
+    /// An area's `population_share`, `host_police_share`.
+    AreaPopulation(usize),
+    AreaHost(usize),
 }
 
 /// The uncertain inputs of a model, named by their scenario paths.
@@ -119,6 +122,13 @@ impl Model {
             };
             add(path.clone(), Source::Stepped(i), varies);
         }
+        for (a, model) in self.areas.iter().enumerate() {
+            let path = |field: &str| format!("areas.{}.{field}", model.name);
+            let population = model.population_share.is_uncertain();
+            add(path("population_share"), Source::AreaPopulation(a), population);
+            let host = model.host_share.is_uncertain();
+            add(path("host_police_share"), Source::AreaHost(a), host);
+        }
         table
     }
 
@@ -197,6 +207,24 @@ impl Model {
         columns
     }
 
+    /// The copula's value of the correlated draw at `path` in each of
+    /// `trials`: for a latent draw (a pledge's honour, its uniform; a
+    /// withdrawal, its wait), what the trial compares or waits on;
+    /// `None` when `path` is not correlated.
+    pub fn correlated_column(&self, path: &str, trials: std::ops::Range<u64>) -> Option<Vec<f64>> {
+        let copula = self.copula.as_ref()?;
+        let slot = copula.slot_of(path)?;
+        let mut values = Vec::new();
+        Some(
+            trials
+                .map(|index| {
+                    copula.sample(self.seed, index, &mut values);
+                    values[slot]
+                })
+                .collect(),
+        )
+    }
+
     /// Trial `index`'s value of each input of `table`, into `out`.
     pub fn input_values(&self, table: &InputTable, index: u64, out: &mut Vec<f64>) {
         let mut correlated = Vec::new();
@@ -213,7 +241,7 @@ impl Model {
     }
 
     fn input_value(&self, source: Source, key: &Key) -> f64 {
-        let bit = |chance: &Chance| f64::from(u8::from(chance.happens(key.seed, key.index)));
+        let bit = |chance: &Chance| f64::from(u8::from(chance.happens_in(key)));
         let host = || self.host.as_ref();
         let once = |draw: Option<&Draw>| draw.map_or(f64::NAN, |d| d.once(key));
         match source {
@@ -260,6 +288,8 @@ impl Model {
                 Some((_, Named::Chance(chance))) => bit(chance),
                 None => f64::NAN,
             },
+            Source::AreaPopulation(a) => once(self.areas.get(a).map(|area| &area.population_share)),
+            Source::AreaHost(a) => once(self.areas.get(a).map(|area| &area.host_share)),
         }
     }
 }

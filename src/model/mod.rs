@@ -15,6 +15,7 @@
 //!
 //! The rules: docs/MODEL.md §2 (the trial; §1 for how inputs are drawn).
 
+mod areas;
 mod contingents;
 mod copula;
 mod days;
@@ -92,6 +93,8 @@ struct ContributorModel {
     attrition: Draw,
     withdrawal: Draw,
     withdrawal_time: StreamId,
+    /// The copula slot of the withdrawal wait, when it is correlated.
+    wait_slot: Option<usize>,
     process: StreamId,
     bridge: StreamId,
     police: bool,
@@ -176,6 +179,8 @@ pub struct Model {
     /// The rules of contingents followed event by event (rotations,
     /// capabilities, a ceiling, a fund, transforms).
     timeline: Box<timeline::Plan>,
+    /// `[[areas]]`, in order.
+    areas: Vec<areas::AreaModel>,
 }
 
 impl Model {
@@ -193,7 +198,12 @@ impl Model {
                     name: c.name.clone(),
                     deployed: c.deployed.min(u64::from(u32::MAX / 4)) as u32,
                     pledged: c.pledged.min(u64::from(u32::MAX / 4)) as u32,
-                    honoured: Chance::new(c.probability, &format!("{path}.probability")),
+                    honoured: Chance::correlated(
+                        c.probability,
+                        &format!("{path}.probability"),
+                        &format!("{path}.honour"),
+                        shared,
+                    ),
                     fulfilment: Draw::new(&c.fulfilment, shared),
                     first_arrival: Draw::new(&c.first_arrival_days, shared),
                     after: c.after,
@@ -202,6 +212,7 @@ impl Model {
                     attrition: Draw::new(&c.attrition_per_year, shared),
                     withdrawal: Draw::new(&c.withdrawal_per_year, shared),
                     withdrawal_time: StreamId::of(&format!("{path}.withdrawal_time")),
+                    wait_slot: shared.and_then(|s| s.slot_of(&format!("{path}.withdrawal"))),
                     process: StreamId::of(&format!("{path}.attrition_process")),
                     bridge: StreamId::of(&format!("{path}.attrition_bridge")),
                     police: c.kind == Kind::Police,
@@ -242,6 +253,9 @@ impl Model {
             shocks,
             requires_gate: scenario.contributors.iter().any(|c| !c.requires.is_empty()),
             has_outside: scenario.has_outside_forces(),
+            areas: (scenario.areas.iter())
+                .map(|a| areas::AreaModel::new(a, &scenario.contributors, shared))
+                .collect(),
             copula,
         }
     }
@@ -337,6 +351,8 @@ impl Model {
         let (days, events, history) = (&trial.days, &trial.event_days, &trial.timeline.history);
         self.fill_series(days, events, history, followed, &mut trial.followed);
         self.sum_contributors(trial, most);
+        let (strength, days) = (&trial.contributor_strength, trial.days.len());
+        trial.areas.fill(&self.areas, key, strength, days);
         self.settle_targets(key, host_lambda, trial);
     }
 

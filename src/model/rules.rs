@@ -52,7 +52,7 @@ impl Model {
         let Some(anchor) = anchor else {
             return Delivery::default();
         };
-        if model.pledged == 0 || !model.honoured.happens(seed, index) {
+        if model.pledged == 0 || !model.honoured.happens_in(key) {
             return Delivery::default();
         }
         let total = pledged_total(model, key);

@@ -22,6 +22,7 @@ impl Model {
                     let share = self.ceiling_shares[t].unwrap_or(f64::NAN);
                     first_share_of_ceiling_day(trial, metric, share)
                 }
+                m if m.area().is_some() => (0..trial.days.len()).find(|&k| trial.metric(m, k) >= at_least),
                 m if m.is_ratio() => first_ratio_day(trial, metric, at_least),
                 Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
                     let values = trial.fund_series(metric).unwrap_or(&[]);
@@ -47,6 +48,7 @@ fn counts_host(metric: Metric) -> bool {
         Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => false,
         Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => false,
         Metric::Capability(_) | Metric::OutsideForces => false,
+        Metric::AreaPolicePer100k(_) | Metric::AreaSecurityPer1000(_) => true,
     }
 }
 

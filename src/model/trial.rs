@@ -58,6 +58,8 @@ pub struct Trial {
     pub followed: super::timeline::Series,
     /// The followed contingents' state and course, reused from trial to trial.
     pub(super) timeline: super::timeline::Buffers,
+    /// The areas' shares and international people (`[[areas]]`).
+    pub(super) areas: super::areas::AreaSeries,
 }
 
 /// The head counts of a metric on each evaluated day: one series, or two
@@ -112,6 +114,7 @@ impl Trial {
             Metric::PolicePer100k | Metric::SecurityPer1000 => return None,
             Metric::PolicePer100kPayroll | Metric::PolicePer100kAvailable => return None,
             Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => return None,
+            Metric::AreaPolicePer100k(_) | Metric::AreaSecurityPer1000(_) => return None,
         })
     }
 
@@ -128,7 +131,10 @@ impl Trial {
             Some((scale, host, international)) => ratio(host[k], international[k], scale, self.population[k]),
             None => match self.fund_series(metric) {
                 Some(values) => values[k],
-                None => f64::from(self.count(metric, k).unwrap_or(0)),
+                None => match self.area_ratio(metric, k) {
+                    Some(value) => value,
+                    None => f64::from(self.count(metric, k).unwrap_or(0)),
+                },
             },
         }
     }
@@ -183,6 +189,12 @@ impl Trial {
     #[inline(always)]
     pub fn ratios(&self, metric: Metric, positions: &[u32], every_day: bool, out: &mut Vec<f64>) {
         let Some((scale, host, international)) = self.ratio_parts(metric) else {
+            let area = |k: usize| self.area_ratio(metric, k).unwrap_or(f64::NAN);
+            match (metric.area(), every_day) {
+                (None, _) => {}
+                (Some(_), true) => out.extend((0..self.days.len()).map(area)),
+                (Some(_), false) => out.extend(positions.iter().map(|&k| area(k as usize))),
+            }
             return;
         };
         let population = &self.population;
@@ -196,6 +208,24 @@ impl Trial {
                 ratio(host[k], international[k], scale, population[k])
             }));
         }
+    }
+}
+
+impl Trial {
+    /// An area's ratio (`police_per_100k:AREA`, `security_per_1000:AREA`)
+    /// at evaluated day index `k`; `None` for other metrics.
+    #[inline]
+    pub(super) fn area_ratio(&self, metric: Metric, k: usize) -> Option<f64> {
+        let (police, scale) = match metric {
+            Metric::AreaPolicePer100k(_) => (true, 1e5),
+            Metric::AreaSecurityPer1000(_) => (false, 1e3),
+            _ => return None,
+        };
+        let area = metric.area()?;
+        Some(
+            self.areas
+                .ratio(area, police, scale, self.host[k], self.population[k], k),
+        )
     }
 }
 

@@ -29,14 +29,19 @@ pub struct Withdrawal {
 
 impl Withdrawal {
     /// The contingent's withdrawal, drawn from its `withdrawal_time`
-    /// stream; `None` when it never withdraws (`withdrawal_per_year` <= 0).
+    /// stream (or, correlated, the copula's wait); `None` when it never
+    /// withdraws (`withdrawal_per_year` <= 0).
     pub(super) fn draw(model: &ContributorModel, key: &Key) -> Option<Withdrawal> {
         let per_year = model.withdrawal.once(key);
         if per_year <= 0.0 {
             return None;
         }
         let rate = daily_rate(per_year);
-        let wait: f64 = Exp1.sample(&mut stream(key.seed, key.index, model.withdrawal_time));
+        // A correlated wait comes from the copula (docs/MODEL.md §1.7).
+        let wait = match model.wait_slot.and_then(|slot| key.correlated.get(slot)) {
+            Some(&wait) => wait,
+            None => Exp1.sample(&mut stream(key.seed, key.index, model.withdrawal_time)),
+        };
         let mut withdrawal = Withdrawal {
             rate,
             wait,

@@ -1,7 +1,86 @@
 //! A scenario's uncertain inputs, by path: to read ([`Scenario::inputs`])
-//! and to change ([`Scenario::inputs_mut`]).
+//! and to change ([`Scenario::inputs_mut`]); and the draws that are not
+//! inputs of their own but may be correlated ([`Scenario::latent_draws`]).
 
-use super::{Available, ContributorCost, Input, IntakeSchedule, Scenario};
+use super::{Available, ContributorCost, Dist, Input, IntakeSchedule, Scenario};
+
+/// A draw of a trial that is no input of its own (it has no distribution
+/// to write) but may be named in `[[correlations]]` (docs/MODEL.md §1.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latent {
+    /// `contributors.NAME.honour`: the yes/no draw that decides whether
+    /// the pledge is honoured at all, a uniform `u`, honoured when `u <
+    /// probability`.
+    Honour,
+    /// `contributors.NAME.withdrawal`: the contingent's Exp(1) withdrawal
+    /// wait (§2.4).
+    Withdrawal,
+}
+
+impl Latent {
+    /// The field of a contributor's path that names it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Latent::Honour => "honour",
+            Latent::Withdrawal => "withdrawal",
+        }
+    }
+}
+
+/// A latent draw of one contributor: its path, what it is, and the
+/// contributor's index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatentDraw {
+    pub path: String,
+    pub latent: Latent,
+    pub contributor: usize,
+}
+
+impl Scenario {
+    /// Every contributor's honour and withdrawal draws, in scenario order
+    /// (whether one varies, and so may be correlated, is [`Scenario::latent_rule`]'s).
+    pub fn latent_draws(&self) -> Vec<LatentDraw> {
+        let mut draws = Vec::with_capacity(2 * self.contributors.len());
+        for (c, contributor) in self.contributors.iter().enumerate() {
+            for latent in [Latent::Honour, Latent::Withdrawal] {
+                draws.push(LatentDraw {
+                    path: format!("contributors.{}.{}", contributor.name, latent.field()),
+                    latent,
+                    contributor: c,
+                });
+            }
+        }
+        draws
+    }
+
+    /// Why a latent draw cannot be correlated here, if it cannot: a pledge
+    /// of nobody, or honoured with certainty, has no honour to correlate;
+    /// a contingent that never withdraws, or always on day 0, no wait.
+    pub fn latent_rule(&self, draw: &LatentDraw) -> Option<String> {
+        let contributor = self.contributors.get(draw.contributor)?;
+        let path = &draw.path;
+        match draw.latent {
+            Latent::Honour if contributor.pledged == 0 => {
+                Some(format!("`{path}` has no pledge to honour here (pledged = 0)"))
+            }
+            Latent::Honour if contributor.probability <= 0.0 || contributor.probability >= 1.0 => Some(format!(
+                "`{path}` is certain here (probability = {}); only a pledge honoured with a probability between \
+                 0 and 1 can be correlated",
+                contributor.probability
+            )),
+            Latent::Withdrawal => match contributor.withdrawal_per_year.dist {
+                Dist::Constant(w) if w <= 0.0 => Some(format!(
+                    "`{path}`: the contingent never withdraws here (withdrawal_per_year = 0)"
+                )),
+                Dist::Constant(w) if w >= 1.0 => Some(format!(
+                    "`{path}`: the contingent withdraws on day 0 in every trial here (withdrawal_per_year = 1)"
+                )),
+                _ => None,
+            },
+            Latent::Honour => None,
+        }
+    }
+}
 
 impl Scenario {
     /// Every uncertain input with its path, in scenario order.
@@ -53,6 +132,9 @@ impl Scenario {
             for o in &f.outside {
                 inputs.extend([&o.day, &o.share]);
             }
+        }
+        for a in &self.areas {
+            inputs.extend([&a.population_share, &a.host_police_share]);
         }
         inputs
     }
@@ -107,6 +189,9 @@ impl Scenario {
             for o in &mut f.outside {
                 inputs.extend([&mut o.day, &mut o.share]);
             }
+        }
+        for a in &mut self.areas {
+            inputs.extend([&mut a.population_share, &mut a.host_police_share]);
         }
         inputs
     }

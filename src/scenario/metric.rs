@@ -34,6 +34,10 @@ pub enum Metric {
     PolicePer100kPayroll,
     /// `(host_available + international_police) * 100000 / population`.
     PolicePer100kAvailable,
+    /// `police_per_100k:AREA`, by index into [`Scenario::areas`].
+    AreaPolicePer100k(usize),
+    /// `security_per_1000:AREA`, by index into [`Scenario::areas`].
+    AreaSecurityPer1000(usize),
     /// Forces outside the mission (`in_mission = false`): not under its
     /// ceiling, not in `international` or the fund, in `security_forces`.
     OutsideForces,
@@ -70,7 +74,18 @@ impl Metric {
                 | Metric::SecurityPer1000
                 | Metric::PolicePer100kPayroll
                 | Metric::PolicePer100kAvailable
+                | Metric::AreaPolicePer100k(_)
+                | Metric::AreaSecurityPer1000(_)
         )
+    }
+
+    /// The area of an area ratio (`police_per_100k:AREA`,
+    /// `security_per_1000:AREA`), as an index into [`Scenario::areas`].
+    pub fn area(self) -> Option<usize> {
+        match self {
+            Metric::AreaPolicePer100k(a) | Metric::AreaSecurityPer1000(a) => Some(a),
+            _ => None,
+        }
     }
 
     /// The host police layers' metrics, reported when `[host_police]` has
@@ -126,6 +141,8 @@ impl Metric {
             Metric::Contributor(i) => format!("contributor:{}", scenario.contributors[i].name),
             Metric::Capability(i) => format!("capability:{}", scenario.capability_names[i]),
             Metric::OutsideForces => Metric::OUTSIDE_NAME.to_string(),
+            Metric::AreaPolicePer100k(a) => format!("police_per_100k:{}", scenario.areas[a].name),
+            Metric::AreaSecurityPer1000(a) => format!("security_per_1000:{}", scenario.areas[a].name),
             Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => {
                 let at = Metric::FUNDING.iter().position(|m| *m == self).unwrap_or(0);
                 Metric::FUNDING_NAMES[at].to_string()

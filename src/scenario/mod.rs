@@ -5,6 +5,7 @@
 //! strings). Both collect every problem they can find, each with the file,
 //! line, column and field, before giving up.
 
+mod area;
 pub mod correlation;
 pub mod dates;
 mod dist;
@@ -22,10 +23,12 @@ pub mod shown;
 
 use chrono::NaiveDate;
 
+pub use area::{Area, MAX_AREAS, MIN_AREA_POPULATION_SHARE};
 pub use dist::{
     Dist, FORMS_HELP, MAX_PARAMETER, Sampler, Z95, lognormal_survival, normal_cdf, normal_survival, range_params,
 };
 pub use error::{MAX_SHOWN_PROBLEMS, Problem, STDIN_NAME, ScenarioError};
+pub use inputs::{Latent, LatentDraw};
 pub use limits::{
     LAST_DATE, MAX_ARRIVALS, MAX_BENCHMARKS, MAX_CORRELATED_INPUTS, MAX_CORRELATIONS, MAX_COUNT, MAX_CSV_ROWS,
     MAX_FILE_SEED, MAX_HEAD_COUNT, MAX_HORIZON_DAYS, MAX_NAME_CHARS, MAX_SCENARIO_BYTES, MAX_TRIALS, MAX_WAVES,
@@ -71,6 +74,8 @@ pub struct Scenario {
     /// The enablers contributors bring (`capabilities = { helicopters = 3 }`),
     /// by name, in the order they first appear.
     pub capability_names: Vec<String>,
+    /// `[[areas]]`: parts of the country with their own ratios, in order.
+    pub areas: Vec<Area>,
     /// The values taken from the `priors` file (`prior(GROUP.FIELD)`), in
     /// the order read; empty without one.
     pub prior_uses: Vec<priors::PriorUse>,
@@ -474,6 +479,9 @@ impl Scenario {
             metrics.extend(Metric::FUNDING);
         }
         metrics.extend((0..self.capability_names.len()).map(Metric::Capability));
+        for a in 0..self.areas.len() {
+            metrics.extend([Metric::AreaPolicePer100k(a), Metric::AreaSecurityPer1000(a)]);
+        }
         metrics
     }
 
@@ -508,6 +516,7 @@ impl Scenario {
                 funding: self.funding.is_some(),
                 capabilities: &self.capability_names,
                 layers: self.has_host_layers(),
+                areas: &self.areas,
             },
         )
     }

@@ -174,6 +174,7 @@ const ROOT_KEYS: &[&str] = &[
     "funding",
     "benchmarks",
     "priors",
+    "areas",
 ];
 
 impl Reader<'_> {
@@ -218,11 +219,13 @@ impl Reader<'_> {
         let mut contributors = self.contributors(root, &events, &mut capability_names);
         self.resolve_shocks(&mut events, &contributors);
         self.resolve_requires(&mut contributors, &events, &capability_names, funding.is_some());
+        let areas = self.areas(root, &contributors);
         let names = MetricNames {
             contributors: &contributors,
             funding: funding.is_some(),
             capabilities: &capability_names,
             layers: host_police.as_ref().is_some_and(|h| h.layers.is_some()),
+            areas: &areas,
         };
         let ceiling = has_ceiling(mission.as_ref(), &events) || self.ceiling_refused;
         let targets = self.targets(root, names, ceiling);
@@ -243,6 +246,7 @@ impl Reader<'_> {
             mission,
             funding,
             capability_names,
+            areas,
             prior_uses: std::mem::take(&mut self.prior_uses),
             priors_sha256: match &self.priors {
                 Some(Ok(priors)) => Some(priors.sha256.clone()),

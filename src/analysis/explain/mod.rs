@@ -203,7 +203,9 @@ pub const CORRELATION_DRAWS: u64 = 20_000;
 
 /// The Spearman correlation of each `[[correlations]]` pair over the inputs
 /// the model draws (`None` if an input does not vary), as a check that the
-/// copula gives what was asked for.
+/// copula gives what was asked for. A pledge's honour or a contingent's
+/// withdrawal (no input of the table) counts by its latent draw: the
+/// uniform its yes/no compares, the wait.
 pub fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
     use crate::analysis::sensitivity::{pearson, ranks};
     let mut fixed = scenario.clone();
@@ -211,7 +213,13 @@ pub fn sampled_rank_correlations(scenario: &Scenario) -> Vec<Option<f64>> {
     let model = crate::model::Model::new(&fixed);
     let table = model.input_table();
     let columns = model.input_columns(&table, 0..CORRELATION_DRAWS);
-    let column = |path: &str| table.paths.iter().position(|p| p == path).map(|i| ranks(&columns[i]));
+    let column = |path: &str| match table.paths.iter().position(|p| p == path) {
+        Some(i) => Some(ranks(&columns[i])),
+        None if scenario.latent_draws().iter().any(|d| d.path == path) => {
+            model.correlated_column(path, 0..CORRELATION_DRAWS).map(|c| ranks(&c))
+        }
+        None => None,
+    };
     scenario
         .correlations
         .iter()

@@ -300,6 +300,8 @@ pub(super) fn most_drawn(scenario: &Scenario, metric: Metric, n: usize) -> Optio
         Metric::International | Metric::InternationalPolice | Metric::Contributor(_) => return None,
         Metric::FundBalance | Metric::MonthlyCost | Metric::FundingGap | Metric::MonthsOfCover => return None,
         Metric::Capability(_) | Metric::OutsideForces => return None,
+        // Areas' ratios: their shares make no simple bound; none checked.
+        Metric::AreaPolicePer100k(_) | Metric::AreaSecurityPer1000(_) => return None,
     })
 }
 
@@ -341,6 +343,7 @@ pub(super) fn met_on_day_zero(scenario: &Scenario, metric: Metric, at_least: f64
                     f64::NEG_INFINITY
                 }
                 Metric::Capability(_) => f64::NEG_INFINITY,
+                Metric::AreaPolicePer100k(_) | Metric::AreaSecurityPer1000(_) => f64::NEG_INFINITY,
             };
             value >= at_least
         })

@@ -6,8 +6,8 @@ use crate::scenario::shown::{cut, quoted};
 use toml_edit::{Item, TableLike, Value};
 
 use crate::scenario::sections::{
-    BENCHMARK_KEYS, CONTRIBUTION_KEYS, CONTRIBUTOR_KEYS, CORRELATION_KEYS, EVENT_KEYS, INTAKE_KEYS, OUTSIDE_KEYS,
-    TARGET_KEYS,
+    AREA_KEYS, BENCHMARK_KEYS, CONTRIBUTION_KEYS, CONTRIBUTOR_KEYS, CORRELATION_KEYS, EVENT_KEYS, INTAKE_KEYS,
+    OUTSIDE_KEYS, TARGET_KEYS,
 };
 
 /// A list of tables a path can go through.
@@ -22,7 +22,7 @@ struct TableList {
     keys: &'static [&'static str],
 }
 
-const TABLE_LISTS: [TableList; 8] = [
+const TABLE_LISTS: [TableList; 9] = [
     TableList {
         path: "contributors",
         what: "contributor",
@@ -70,6 +70,12 @@ const TABLE_LISTS: [TableList; 8] = [
         what: "benchmark",
         example: "value",
         keys: &BENCHMARK_KEYS,
+    },
+    TableList {
+        path: "areas",
+        what: "area",
+        example: "population_share",
+        keys: &AREA_KEYS,
     },
 ];
 

@@ -8,7 +8,7 @@ use crate::scenario::shown::quoted;
 use crate::scenario::{Contributor, Event, Kind, Metric, ValueKind};
 
 /// The keys of a `[[contributors]]` entry.
-pub(crate) const CONTRIBUTOR_KEYS: [&str; 22] = [
+pub(crate) const CONTRIBUTOR_KEYS: [&str; 23] = [
     "name",
     "deployed",
     "pledged",
@@ -31,6 +31,7 @@ pub(crate) const CONTRIBUTOR_KEYS: [&str; 22] = [
     "in_mission",
     "requires",
     "max_wait_days",
+    "areas",
 ];
 
 impl Reader<'_> {
@@ -97,7 +98,8 @@ impl Reader<'_> {
         let in_mission = self.in_mission(t);
         if let Some(names) = self.name_list(t, "requires") {
             let (owner, field) = (self.contributors_read, t.field("requires"));
-            self.requires.push(crate::scenario::reader::Names { owner, field, names });
+            self.requires
+                .push(crate::scenario::reader::Names { owner, field, names });
         }
         self.contributors_read += 1;
         let max_wait_days = t

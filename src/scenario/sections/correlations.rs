@@ -9,7 +9,7 @@ use crate::scenario::correlation::{CopulaPlan, Correlation};
 use crate::scenario::limits::{MAX_CORRELATED_INPUTS, MAX_CORRELATIONS};
 use crate::scenario::reader::{Reader, Tbl, fmt_thousands};
 use crate::scenario::shown::cut;
-use crate::scenario::{Dist, Input, Scenario};
+use crate::scenario::{Dist, Input, LatentDraw, Scenario};
 
 /// The keys of a `[[correlations]]` entry.
 pub(crate) const CORRELATION_KEYS: [&str; 2] = ["inputs", "rank_correlation"];
@@ -31,6 +31,11 @@ struct Correlatable<'s> {
     /// Every input, in scenario order (for messages).
     inputs: Vec<&'s Input>,
     by_path: HashMap<&'s str, &'s Input>,
+    /// The latent draws (a pledge's honour, a contingent's withdrawal
+    /// wait), by path, with why each cannot be correlated, if it cannot.
+    latent: HashMap<String, Option<String>>,
+    /// The latent draws that may be correlated, in scenario order (for messages).
+    latent_allowed: Vec<String>,
     /// Inputs drawn anew per class or wave gap.
     per_class: HashSet<&'s str>,
     /// Inputs still to compare with unknown paths for a "did you mean":
@@ -44,7 +49,21 @@ struct Correlatable<'s> {
 impl<'s> Correlatable<'s> {
     fn new(scenario: &'s Scenario) -> Correlatable<'s> {
         let inputs = scenario.inputs();
+        let latent: Vec<(LatentDraw, Option<String>)> = scenario
+            .latent_draws()
+            .into_iter()
+            .map(|draw| {
+                let rule = scenario.latent_rule(&draw);
+                (draw, rule)
+            })
+            .collect();
         Correlatable {
+            latent_allowed: latent
+                .iter()
+                .filter(|(_, rule)| rule.is_none())
+                .map(|(draw, _)| draw.path.clone())
+                .collect(),
+            latent: latent.into_iter().map(|(draw, rule)| (draw.path, rule)).collect(),
             by_path: inputs.iter().map(|i| (i.path.as_str(), *i)).collect(),
             per_class: scenario.per_class_inputs().iter().map(|i| i.path.as_str()).collect(),
             inputs,
@@ -59,9 +78,10 @@ impl<'s> Correlatable<'s> {
             return String::new();
         };
         self.suggestion_budget.set(left);
-        self.inputs
-            .iter()
-            .map(|i| (strsim::jaro_winkler(&i.path, path), i.path.as_str()))
+        let paths = self.inputs.iter().map(|i| i.path.as_str());
+        paths
+            .chain(self.latent_allowed.iter().map(String::as_str))
+            .map(|p| (strsim::jaro_winkler(p, path), p))
             .filter(|(score, _)| *score > 0.85)
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, p)| format!("; did you mean `{p}`?"))
@@ -76,6 +96,7 @@ impl<'s> Correlatable<'s> {
                 .iter()
                 .filter(|i| !matches!(i.dist, Dist::Constant(_)) && !self.per_class.contains(i.path.as_str()))
                 .map(|i| i.path.as_str())
+                .chain(self.latent_allowed.iter().map(String::as_str))
                 .collect();
             if uncertain.is_empty() {
                 return "this scenario has no uncertain input drawn once per trial".to_string();
@@ -91,8 +112,9 @@ impl<'s> Correlatable<'s> {
 
 impl Reader<'_> {
     /// Reads `[[correlations]]`: each names two uncertain inputs drawn once
-    /// per trial and their rank correlation; together they must describe a
-    /// possible joint distribution. More than [`MAX_CORRELATIONS`] entries,
+    /// per trial (or a pledge's honour, a contingent's withdrawal wait:
+    /// [`Scenario::latent_draws`]) and their rank correlation; together
+    /// they must describe a possible joint distribution. More than [`MAX_CORRELATIONS`] entries,
     /// or [`MAX_CORRELATED_INPUTS`] inputs, are refused.
     pub(crate) fn correlations(&mut self, root: &Tbl, scenario: &Scenario) -> Vec<Correlation> {
         let tables = self.table_array(root, "correlations");
@@ -225,6 +247,9 @@ impl Reader<'_> {
 
 /// Why `path` cannot take part in a correlation, if it cannot.
 fn correlatable(path: &str, allowed: &Correlatable) -> Option<String> {
+    if let Some(rule) = allowed.latent.get(path) {
+        return rule.clone();
+    }
     let Some(input) = allowed.by_path.get(path) else {
         let suggestion = allowed.suggestion(path);
         let allowed = allowed.listed();

@@ -1,6 +1,7 @@
 //! The section readers: one file per part of a scenario, each an `impl`
 //! of the [`Reader`](super::reader::Reader) that reads and checks it.
 
+mod areas;
 mod benchmarks;
 mod contributors;
 mod correlations;
@@ -14,6 +15,7 @@ mod simulation;
 mod targets;
 mod totals;
 
+pub(crate) use areas::AREA_KEYS;
 pub(crate) use benchmarks::BENCHMARK_KEYS;
 pub(crate) use contributors::CONTRIBUTOR_KEYS;
 pub(crate) use correlations::CORRELATION_KEYS;

@@ -20,7 +20,6 @@ pub(crate) struct ShockInputs {
     pub(crate) size: Option<crate::scenario::Input>,
 }
 
-
 impl Reader<'_> {
     /// A shock's keys (and a problem for each one another effect was given);
     /// the `contributors` list is kept to be resolved later.

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::scenario::reader::{Reader, Tbl};
 use crate::scenario::shown::quoted;
-use crate::scenario::{Contributor, Metric, Target};
+use crate::scenario::{Area, Contributor, Metric, Target};
 
 /// The keys of a `[[targets]]` entry.
 pub(crate) const TARGET_KEYS: [&str; 4] = ["name", "metric", "at_least", "at_least_share_of_ceiling"];
@@ -105,6 +105,8 @@ pub struct MetricNames<'a> {
     pub capabilities: &'a [String],
     /// `[host_police]` has a layer key: the layers' metrics exist.
     pub layers: bool,
+    /// `[[areas]]`: `police_per_100k:AREA` and `security_per_1000:AREA`.
+    pub areas: &'a [Area],
 }
 
 impl MetricNames<'_> {
@@ -120,13 +122,28 @@ impl MetricNames<'_> {
         if !self.capabilities.is_empty() {
             more.push_str(&format!(", capability:NAME ({})", self.capabilities.join(", ")));
         }
+        if !self.areas.is_empty() {
+            let names: Vec<&str> = self.areas.iter().map(|a| a.name.as_str()).collect();
+            more.push_str(&format!(
+                ", police_per_100k:AREA or security_per_1000:AREA ({})",
+                names.join(", ")
+            ));
+        }
         more
     }
 }
 
 /// Parses any metric name a scenario can have: the standard ones,
-/// `contributor:NAME`, and with model v2 the fund's and `capability:NAME`.
+/// `contributor:NAME`, with model v2 the fund's and `capability:NAME`, and
+/// the areas' ratios.
 pub fn parse_metric_v2(name: &str, names: MetricNames) -> Option<Metric> {
+    let area = |what: &str| names.areas.iter().position(|a| a.name == what);
+    if let Some(what) = name.strip_prefix("police_per_100k:") {
+        return area(what).map(Metric::AreaPolicePer100k);
+    }
+    if let Some(what) = name.strip_prefix("security_per_1000:") {
+        return area(what).map(Metric::AreaSecurityPer1000);
+    }
     if let Some(what) = name.strip_prefix("capability:") {
         return names
             .capabilities
