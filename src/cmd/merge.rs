@@ -41,6 +41,7 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         report_day,
         drivers: true,
         precision: None,
+        conditioned: None,
     };
     results.write(folder, false, args.xlsx.xlsx, args.output.quiet)
 }

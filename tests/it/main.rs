@@ -30,6 +30,7 @@ mod host_layers;
 mod layout;
 mod limits;
 mod model_v2;
+mod observed;
 mod output_safety;
 mod overrides;
 mod pages_browser;
