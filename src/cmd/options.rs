@@ -59,7 +59,7 @@ pub struct ObservedOptions {
     /// 0.1 for "about"; empty or 0: exact). Only the trials consistent with
     /// them are kept (approximate Bayesian rejection, docs/MODEL.md §5.19);
     /// posterior.csv and observations.csv are written too.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["until_se", "shard"])]
+    #[arg(long, value_name = "FILE", conflicts_with = "until_se")]
     pub observed: Option<PathBuf>,
     /// With --observed: the fewest kept trials a run may rest on; with
     /// fewer it is refused [default: 100].

@@ -257,24 +257,83 @@ fn a_million_observation_rows_are_read() {
 }
 
 #[test]
-fn observed_needs_a_file_and_excludes_shards_and_until_se() {
+fn observed_needs_a_file_and_excludes_until_se() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let observed = observed(dir.path(), "0");
     let observed = observed.to_str().expect("UTF-8");
     for args in [
         vec!["run", "--min-accepted", "5"],
         vec!["run", "--observed", observed, "--until-se", "0.01"],
-        vec![
-            "run",
-            "--observed",
-            observed,
-            "--shard",
-            "1/2",
-            "--partial",
-            "p.partial",
-        ],
     ] {
         let output = forcegen().args(&args).current_dir(dir.path()).output().expect("run");
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr_of(&output));
+    }
+}
+
+/// Runs shard `k` of the conditioned scenario (observing `value`) into `partial`.
+fn shard(dir: &Path, value: &str, k: &str, partial: &str) {
+    let scenario = write_file(dir, "one.toml", &scenario());
+    let observed = observed(dir, value);
+    let output = forcegen()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--observed")
+        .arg(&observed)
+        .args(["--seed", "29", "--trials", "3000", "--quiet", "--shard", k, "--partial"])
+        .arg(dir.join(partial))
+        .output()
+        .expect("run a shard");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+}
+
+/// `forcegen merge PARTIALS... --out OUT --quiet`.
+fn merge(dir: &Path, partials: &[&str], out: &str) -> std::process::Output {
+    forcegen()
+        .arg("merge")
+        .args(partials.iter().map(|p| dir.join(p)))
+        .arg("--out")
+        .arg(dir.join(out))
+        .arg("--quiet")
+        .output()
+        .expect("run merge")
+}
+
+#[test]
+fn shards_merge_into_the_single_run_and_only_with_the_same_observations() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let d = dir.path();
+    let output = run(d, "0", "single", &["--trials", "3000"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    shard(d, "0", "1/2", "a.partial");
+    shard(d, "0", "2/2", "b.partial");
+    let output = merge(d, &["a.partial", "b.partial"], "merged");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let (single, merged) = (d.join("single"), d.join("merged"));
+    assert_same_outputs(&single, &merged, "single run and merged shards");
+    for file in ["posterior.csv", "observations.csv", "run_info.csv"] {
+        let read = |dir: &Path| std::fs::read(dir.join(file)).expect("read");
+        assert_eq!(read(&single), read(&merged), "{file}: single run and merged shards");
+    }
+    // A shard conditioned on another file, or on none, does not merge.
+    shard(d, "30", "2/2", "other.partial");
+    let scenario = write_file(d, "one.toml", &scenario());
+    let plain = forcegen()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--seed", "29", "--trials", "3000", "--shard", "2/2", "--partial"])
+        .arg(d.join("plain.partial"))
+        .arg("--quiet")
+        .output()
+        .expect("run");
+    assert!(plain.status.success(), "{}", stderr_of(&plain));
+    for other in ["other.partial", "plain.partial"] {
+        let output = merge(d, &["a.partial", other], "refused");
+        assert_eq!(output.status.code(), Some(2), "{other}: {}", stderr_of(&output));
+        assert!(
+            stderr_of(&output).contains("observed file (SHA-256)"),
+            "{}",
+            stderr_of(&output)
+        );
+        assert!(!d.join("refused").exists(), "nothing written");
     }
 }
