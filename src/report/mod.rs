@@ -89,7 +89,8 @@ pub fn read_csv_files(dir: &Path) -> Result<Vec<(&'static str, Vec<u8>)>, Report
         .into_iter()
         .map(read)
         .collect::<Result<Vec<_>, _>>()?;
-    for name in crate::output::schema::RUN_EXTRA_FILES {
+    let extra = crate::output::schema::RUN_EXTRA_FILES.into_iter();
+    for name in extra.chain(crate::output::schema::CONDITIONED_FILES) {
         if std::fs::symlink_metadata(dir.join(name)).is_ok() {
             files.push(read(name)?);
         }

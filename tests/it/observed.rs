@@ -139,6 +139,13 @@ fn the_whole_pledge_observed_means_it_was_honoured() {
     for file in ["posterior.csv", "observations.csv", "report.html"] {
         assert!(entries(&out).contains(&file.to_string()), "{file} written");
     }
+    // The report shows the conditioning, and `forcegen report` rebuilds it
+    // from the folder's CSV files byte for byte.
+    let page = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(page.contains("Conditioned on observations") && page.contains("id=\"posterior\""));
+    let output = forcegen().arg("report").arg(&out).output().expect("report");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(std::fs::read_to_string(out.join("report.html")).expect("report"), page);
 }
 
 #[test]
