@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Aggregates;
+use crate::engine::{Aggregates, Evidence};
 use crate::scenario::shown::quoted;
 use crate::scenario::{self, Scenario};
 
@@ -86,6 +86,22 @@ pub struct Partial {
     total_trials: u64,
     shard: Shard,
     pub aggregates: Aggregates,
+    /// A conditioned shard's observations and evidence (`run --observed`).
+    #[serde(default)]
+    pub observed: Option<ObservedPart>,
+}
+
+/// What a shard of `run --observed` adds: the observed file (its text, so
+/// that the merge reads the same observations, and its SHA-256, part of
+/// the run's identity) and what its trials learned (its aggregates hold the
+/// kept trials only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObservedPart {
+    pub file: String,
+    pub text: String,
+    pub sha256: String,
+    pub min_accepted: u64,
+    pub evidence: Evidence,
 }
 
 impl Partial {
@@ -103,6 +119,15 @@ impl Partial {
             total_trials: scenario.simulation.trials,
             shard,
             aggregates,
+            observed: None,
+        }
+    }
+
+    /// The same partial, conditioned on `observed`.
+    pub fn with_observed(self, observed: ObservedPart) -> Partial {
+        Partial {
+            observed: Some(observed),
+            ..self
         }
     }
 }
@@ -209,10 +234,17 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Partial, PartialError> {
         return Err(bad(format!("damaged: {} total trials", partial.total_trials)));
     }
     let expected = partial.shard.trials(partial.total_trials);
-    if partial.aggregates.trials != expected.end - expected.start {
+    let ran = partial
+        .observed
+        .as_ref()
+        .map_or(partial.aggregates.trials, |o| o.evidence.run);
+    if let Some(observed) = &partial.observed {
+        check_observed(observed, partial.aggregates.trials).map_err(|e| bad(format!("damaged: {e}")))?;
+    }
+    if ran != expected.end - expected.start {
         let detail = format!(
             "damaged: it holds {} trials, but shard {}/{} of {} trials has {}",
-            partial.aggregates.trials,
+            ran,
             partial.shard.index,
             partial.shard.count,
             partial.total_trials,
@@ -226,6 +258,23 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Partial, PartialError> {
         ));
     }
     Ok(partial)
+}
+
+/// A conditioned shard's evidence: its file's text matches its SHA-256,
+/// its kept trials are those of its aggregates, and its counts hold
+/// together (so that merging it cannot go wrong).
+fn check_observed(observed: &ObservedPart, kept: u64) -> Result<(), String> {
+    if crate::output::sha256_bytes_hex(observed.text.as_bytes()) != observed.sha256 {
+        return Err("its observed file's text does not match its observed_sha256".into());
+    }
+    let evidence = &observed.evidence;
+    if evidence.accepted != kept {
+        return Err(format!(
+            "{} trials kept, but its results hold {kept}",
+            evidence.accepted
+        ));
+    }
+    evidence.check(evidence.prior.days(), evidence.groups.len())
 }
 
 /// `stem` if it can name the default output folder, `output/<stem>/`: one
@@ -245,6 +294,8 @@ pub fn safe_stem(stem: &str) -> Option<&str> {
 pub struct Merged {
     pub scenario: Scenario,
     pub aggregates: Aggregates,
+    /// A conditioned run's observed file and the shards' evidence, merged.
+    pub observed: Option<ObservedPart>,
     /// The shards' `out_stem`, if [`safe_stem`] passes it.
     pub out_stem: Option<String>,
 }
@@ -321,16 +372,33 @@ pub fn merge_partials(mut parts: Vec<(PathBuf, Partial)>) -> Result<Merged, Part
         return Err(PartialError::Incomplete("no partial files given".to_string()));
     };
     let mut aggregates = lowest.aggregates;
+    let mut observed = lowest.observed;
     for (path, part) in parts {
         aggregates
             .merge_checked(&part.aggregates)
-            .map_err(|detail| PartialError::Mismatch { path, detail })?;
+            .map_err(|detail| PartialError::Mismatch {
+                path: path.clone(),
+                detail,
+            })?;
+        if let (Some(mine), Some(theirs)) = (&mut observed, &part.observed) {
+            merge_evidence(&mut mine.evidence, &theirs.evidence)
+                .map_err(|detail| PartialError::Mismatch { path, detail })?;
+        }
     }
     Ok(Merged {
         scenario,
         aggregates,
+        observed,
         out_stem,
     })
+}
+
+/// Adds another shard's evidence (of the same observations: the same shape).
+fn merge_evidence(mine: &mut Evidence, theirs: &Evidence) -> Result<(), String> {
+    if (mine.prior.days(), mine.groups.len()) != (theirs.prior.days(), theirs.groups.len()) {
+        return Err("its conditioning results do not have the shape of the first partial's".into());
+    }
+    mine.merge(theirs)
 }
 
 /// Every partial is of the same run as the first: scenario, overrides,
@@ -341,7 +409,13 @@ fn check_same_run(parts: &[(PathBuf, Partial)], first: &Partial) -> Result<(), P
             path: path.to_path_buf(),
             detail: format!("its {what} is {theirs}, but the first partial's is {mine}"),
         };
-        let fields: [(&str, String, String); 6] = [
+        let observed = |p: &Partial| {
+            p.observed.as_ref().map_or("none (not conditioned)".to_string(), |o| {
+                format!("{} (--min-accepted {})", o.sha256, o.min_accepted)
+            })
+        };
+        let fields: [(&str, String, String); 7] = [
+            ("observed file (SHA-256)", observed(first), observed(part)),
             (
                 "scenario (SHA-256)",
                 first.scenario_sha256.clone(),

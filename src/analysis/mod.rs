@@ -10,6 +10,7 @@
 //! - [`compare`]: `forcegen compare`, scenarios on common random numbers;
 //!   [`compare_series`] its fans and paired differences by date.
 //! - [`backtest`]: `forcegen backtest`, forecasts scored against observations.
+//! - [`condition`]: `run --observed`, a forecast conditioned on observations.
 //! - [`explain`]: `forcegen explain`, every input as drawn, and warnings.
 //! - [`calibrate`]: `forcegen calibrate`, priors fitted from pledge records.
 //! - [`precision`]: `--until-se`, trials added in batches until precise enough.
@@ -19,6 +20,7 @@ pub mod backtest;
 pub mod calibrate;
 pub mod compare;
 pub mod compare_series;
+pub mod condition;
 pub mod drivers;
 pub mod explain;
 pub mod precision;

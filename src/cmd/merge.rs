@@ -33,6 +33,11 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
     let merged = partial::merge_files(&args.partials)?;
     let out = args.output.out.clone().unwrap_or_else(|| merged.default_out_dir());
     let folder = OutputFolder::open(&out, FILES, &identity(&merged.scenario), args.output.force)?;
+    let conditioned = merged
+        .observed
+        .as_ref()
+        .map(|observed| super::observed::merged(&merged.scenario, observed))
+        .transpose()?;
     let model = Model::new(&merged.scenario);
     // The scenario's `report_date`, as a single run without --report-date.
     let report_day = output::extras::distribution_day(&merged.scenario, &model, None).map_err(Failure::Usage)?;
@@ -46,6 +51,7 @@ pub fn run(args: &MergeArgs) -> Result<(), Failure> {
         drivers: true,
         percents: args.percentiles.percents(),
         precision: None,
+        conditioned,
     };
     results.write(folder, false, (args.xlsx.xlsx, args.json.json), args.output.quiet)
 }

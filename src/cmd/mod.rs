@@ -22,6 +22,7 @@ pub mod explain;
 pub mod failure;
 pub mod interrupt;
 pub mod merge;
+pub mod observed;
 pub mod options;
 pub mod progress;
 pub mod report;
@@ -36,7 +37,7 @@ pub mod validate;
 use clap::{Parser, Subcommand};
 
 pub use failure::Failure;
-pub use options::{OutputOptions, PrecisionOptions, RunOptions};
+pub use options::{ObservedOptions, OutputOptions, PrecisionOptions, RunOptions};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -107,7 +108,10 @@ impl Cli {
     /// Runs the command.
     pub fn run(self) -> Result<(), Failure> {
         match self.command {
-            Command::Run(args) => run::run(&args),
+            Command::Run(args) => match &args.observed.observed {
+                Some(path) => observed::run(&args, path),
+                None => run::run(&args),
+            },
             Command::Sensitivity(args) => sensitivity::run(&args),
             Command::Compare(args) => compare::run(&args),
             Command::Validate(args) => validate::run(&args),

@@ -51,6 +51,22 @@ pub struct RunOptions {
     pub threads: Option<usize>,
 }
 
+/// `--observed` and `--min-accepted`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ObservedOptions {
+    /// Condition the run on observations: a CSV file with columns date,
+    /// metric, value and optionally contributor and error (relative, e.g.
+    /// 0.1 for "about"; empty or 0: exact). Only the trials consistent with
+    /// them are kept (approximate Bayesian rejection, docs/MODEL.md §5.19);
+    /// posterior.csv and observations.csv are written too.
+    #[arg(long, value_name = "FILE", conflicts_with = "until_se")]
+    pub observed: Option<PathBuf>,
+    /// With --observed: the fewest kept trials a run may rest on; with
+    /// fewer it is refused [default: 100].
+    #[arg(long, value_name = "N", requires = "observed")]
+    pub min_accepted: Option<u64>,
+}
+
 /// `--until-se` and `--max-trials` (`run`, `sweep`, `compare`, `solve`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct PrecisionOptions {

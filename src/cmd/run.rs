@@ -11,7 +11,7 @@ use clap::Args;
 use super::options::{load_scenario, out_dir};
 use super::progress::{Meter, with_progress};
 use super::terminal::safe_line;
-use super::{Failure, PrecisionOptions, RunOptions, interrupt, trials_out};
+use super::{Failure, ObservedOptions, PrecisionOptions, RunOptions, interrupt, trials_out};
 use crate::analysis::precision::{self, Rule, Stop};
 use crate::analysis::{assumptions, drivers};
 use crate::engine::{self, Aggregates};
@@ -39,6 +39,8 @@ pub struct RunArgs {
     pub options: RunOptions,
     #[command(flatten)]
     pub precision: PrecisionOptions,
+    #[command(flatten)]
+    pub observed: ObservedOptions,
     /// Run only shard K of N (1-based, e.g. 3/8) and write a partial result
     /// to --partial instead of CSV files; see `forcegen merge`.
     #[arg(long, value_name = "K/N", requires = "partial", conflicts_with_all = ["out", "until_se"])]
@@ -119,15 +121,8 @@ pub struct XlsxOption {
 
 /// `forcegen run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    // From the start, so that Ctrl-C at any point exits with 130 and writes nothing.
-    interrupt::install();
-    let mut scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
-    args.options.apply_to(&mut scenario)?;
-    let threads = args.options.threads()?;
+    let (mut scenario, threads) = prepare(args)?;
     let rule = args.precision.rule(scenario.simulation.trials)?;
-    if !args.options.output.quiet {
-        super::validate::print_run_warnings(&scenario)?;
-    }
     if let (Some(shard), Some(path)) = (&args.shard, &args.partial) {
         refuse_merge_flags(args)?;
         let shard = Shard::parse(shard).map_err(Failure::Usage)?;
@@ -178,6 +173,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         drivers: !args.no_drivers,
         percents: args.percentiles.percents(),
         precision,
+        conditioned: None,
     };
     // The trials file after the run, the same trials again; written once
     // the folder is.
@@ -233,6 +229,32 @@ fn ignored_with_shard(args: &RunArgs) -> Vec<String> {
         ignored.push("--no-drivers is not used with --shard: merge writes drivers.csv".to_string());
     }
     ignored
+}
+
+/// What every run does first: Ctrl-C handled (from the start, so that it
+/// exits with 130 at any point and writes nothing), the scenario loaded
+/// with `--set`, `--trials` and `--seed`, its warnings printed; with the
+/// worker threads.
+pub fn prepare(args: &RunArgs) -> Result<(Scenario, usize), Failure> {
+    interrupt::install();
+    let mut scenario = load_scenario(args.scenario.as_deref(), &args.sets)?;
+    args.options.apply_to(&mut scenario)?;
+    let threads = args.options.threads()?;
+    if !args.options.output.quiet {
+        super::validate::print_run_warnings(&scenario)?;
+    }
+    Ok((scenario, threads))
+}
+
+/// What a conditioned run adds to a plain run's results.
+#[derive(Debug, Clone)]
+pub struct Conditioned {
+    /// `run_info.csv`'s columns after its own.
+    pub info: Vec<(&'static str, String)>,
+    /// `posterior.csv` and `observations.csv`.
+    pub files: Vec<(&'static str, Vec<u8>)>,
+    /// One line for the terminal: how many trials the forecast rests on.
+    pub line: String,
 }
 
 /// `--until-se`: trials in batches until every target's probability on
@@ -367,6 +389,8 @@ pub struct Results<'a> {
     pub percents: Vec<u32>,
     /// How `--until-se` ended, if it was given (said in `run_info.csv`).
     pub precision: Option<Stop>,
+    /// What `--observed` adds, if it was given.
+    pub conditioned: Option<Conditioned>,
 }
 
 impl Results<'_> {
@@ -381,13 +405,16 @@ impl Results<'_> {
         quiet: bool,
     ) -> Result<(), Failure> {
         let mut files = output::render_with(self.scenario, self.model, self.aggregates, &self.percents);
-        if let Some(stop) = &self.precision {
-            let info = output::run_info(self.scenario, self.aggregates, &stop.info_columns());
+        let mut columns = self.precision.as_ref().map(Stop::info_columns).unwrap_or_default();
+        columns.extend(self.conditioned.iter().flat_map(|c| c.info.iter().cloned()));
+        if !columns.is_empty() {
+            let info = output::run_info(self.scenario, self.aggregates, &columns);
             if let Some(slot) = files.iter_mut().find(|(name, _)| *name == schema::RUN_INFO) {
                 slot.1 = info;
             }
         }
         files.extend(self.extras()?);
+        files.extend(self.conditioned.iter().flat_map(|c| c.files.iter().cloned()));
         let report = crate::report::render(&files).map_err(|e| Failure::Internal(e.to_string()))?;
         if wide {
             let bytes = output::wide::from_timeseries(&files[0].1).map_err(|e| Failure::Internal(e.to_string()))?;
@@ -463,6 +490,9 @@ impl Results<'_> {
             safe_line(&out.display().to_string())
         );
         super::terminal::print_precision(self.precision.as_ref(), "every target's probability");
+        if let Some(conditioned) = &self.conditioned {
+            println!("  {}", safe_line(&conditioned.line));
+        }
         for line in crate::report::answers::terminal_lines(answers) {
             println!("{}", safe_line(&line));
         }

@@ -10,6 +10,7 @@
 //! The rules: docs/MODEL.md §4.6.
 
 pub mod aggregate;
+pub mod condition;
 pub mod histogram;
 mod recorder;
 
@@ -18,6 +19,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use aggregate::Aggregates;
+pub use condition::{Conditions, Evidence, Observed, run_conditioned};
 pub use recorder::{Recorder, record_wide_counts};
 
 use crate::model::{Model, Trial};
@@ -67,15 +69,77 @@ pub fn table_limit_mib() -> u64 {
         .unwrap_or(DEFAULT_TABLE_LIMIT_MIB)
 }
 
+/// What one worker thread does with each trial it runs, and what it gives
+/// when the trials run out (merged by the caller, in worker order).
+pub trait Worker {
+    type Output: Send;
+    /// Runs trial `index` into `trial`'s buffers and keeps what it needs.
+    fn trial(&mut self, index: u64, trial: &mut Trial);
+    /// Bytes of per-day tables held (checked against the memory limit).
+    fn table_bytes(&self) -> u64;
+    /// Counts what is buffered: the output, and the bytes of its tables.
+    fn finish(self) -> (Self::Output, u64);
+}
+
+/// The plain run's worker: every trial recorded.
+struct Plain<'m> {
+    model: &'m Model,
+    recorder: Recorder,
+}
+
+impl Worker for Plain<'_> {
+    type Output = Aggregates;
+
+    #[inline(always)]
+    fn trial(&mut self, index: u64, trial: &mut Trial) {
+        self.model.run_trial(index, trial);
+        self.recorder.record(self.model, trial);
+    }
+
+    fn table_bytes(&self) -> u64 {
+        self.recorder.table_bytes()
+    }
+
+    fn finish(self) -> (Aggregates, u64) {
+        let aggregates = self.recorder.finish();
+        let bytes = aggregates.table_bytes();
+        (aggregates, bytes)
+    }
+}
+
 /// Runs the trials numbered `trials` on `threads` threads (0 = all cores).
 pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progress) -> Result<Aggregates, EngineError> {
+    let parts = run_workers(trials, threads, progress, || Plain {
+        model,
+        recorder: Recorder::new(model),
+    })?;
+    // Merge into the first worker's aggregates (integer sums: the order does
+    // not change the result), dropping each part once merged.
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_else(|| Aggregates::new(model));
+    for part in parts {
+        total.merge(&part);
+    }
+    Ok(total)
+}
+
+/// Runs the trials numbered `trials` on `threads` threads (0 = all cores),
+/// each worker made by `make` and taking chunks of [`CHUNK`] trials as they
+/// come; the workers' outputs in worker order (one per worker). Stops all of them when their tables
+/// together pass [`table_limit_mib`], or on `progress.cancel`.
+pub fn run_workers<W: Worker>(
+    trials: Range<u64>,
+    threads: usize,
+    progress: &Progress,
+    make: impl Fn() -> W + Sync,
+) -> Result<Vec<W::Output>, EngineError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| EngineError::Threads { threads, source })?;
     let next_chunk = AtomicU64::new(0);
     let chunks = (trials.end - trials.start).div_ceil(CHUNK);
-    let results: Mutex<Vec<(usize, Aggregates)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, W::Output)>> = Mutex::new(Vec::new());
     // Each worker's table memory when last checked (every few trials, and
     // after its last buffered trials are counted); past the limit, all stop.
     let limit = table_limit_mib().saturating_mul(1 << 20);
@@ -95,7 +159,7 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             }
             used <= limit
         };
-        let mut recorder = Recorder::new(model);
+        let mut worker = make();
         let mut trial = Trial::default();
         loop {
             if progress.cancel.load(Ordering::Relaxed) {
@@ -108,21 +172,20 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
             let first = trials.start + chunk * CHUNK;
             let last = (first + CHUNK).min(trials.end);
             for index in first..last {
-                model.run_trial(index, &mut trial);
-                recorder.record(model, &trial);
-                if (index - first).is_multiple_of(MEMORY_CHECK_EVERY) && !within_limit(recorder.table_bytes()) {
+                worker.trial(index, &mut trial);
+                if (index - first).is_multiple_of(MEMORY_CHECK_EVERY) && !within_limit(worker.table_bytes()) {
                     break;
                 }
             }
             progress.done.fetch_add(last - first, Ordering::Relaxed);
         }
-        let aggregates = recorder.finish();
+        let (output, bytes) = worker.finish();
         // The last buffered trials are counted by `finish`: check again.
-        if !within_limit(aggregates.table_bytes()) {
+        if !within_limit(bytes) {
             return;
         }
         if let Ok(mut results) = results.lock() {
-            results.push((context.index(), aggregates));
+            results.push((context.index(), output));
         }
     });
     let used = over_limit.load(Ordering::Relaxed);
@@ -137,14 +200,7 @@ pub fn run(model: &Model, trials: Range<u64>, threads: usize, progress: &Progres
     }
     let mut results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     results.sort_by_key(|(worker, _)| *worker);
-    // Merge into the first worker's aggregates (integer sums: the order does
-    // not change the result), dropping each part once merged.
-    let mut parts = results.into_iter().map(|(_, part)| part);
-    let mut total = parts.next().unwrap_or_else(|| Aggregates::new(model));
-    for part in parts {
-        total.merge(&part);
-    }
-    Ok(total)
+    Ok(results.into_iter().map(|(_, output)| output).collect())
 }
 
 /// Applies `work` to fixed chunks of [`CHUNK`] trials in parallel and returns

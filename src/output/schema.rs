@@ -25,6 +25,49 @@ pub const DISTRIBUTION: &str = "distribution.csv";
 pub const DRIVERS: &str = "drivers.csv";
 pub const ASSUMPTIONS: &str = "assumptions.csv";
 
+/// The CSV files of a run conditioned on observations (`run --observed`),
+/// after the others: what the observations taught about each input, and
+/// the observations the run was conditioned on. The report reads them when
+/// they are there.
+pub const CONDITIONED_FILES: [&str; 2] = [POSTERIOR, OBSERVATIONS];
+
+pub const POSTERIOR: &str = "posterior.csv";
+pub const OBSERVATIONS: &str = "observations.csv";
+pub const POSTERIOR_COLUMNS: [&str; 9] = [
+    "input",
+    "mean_before",
+    "mean_after",
+    "p5_before",
+    "p5_after",
+    "p50_before",
+    "p50_after",
+    "p95_before",
+    "p95_after",
+];
+/// One row per metric and date observed (rows of one metric on one date
+/// combined), in date order.
+pub const OBSERVATIONS_COLUMNS: [&str; 10] = [
+    "date",
+    "day",
+    "metric",
+    "value",
+    "error",
+    "rows",
+    "line",
+    "mean_before",
+    "mean_after",
+    "mean_likelihood",
+];
+/// The columns `run_info.csv` gains with `--observed`.
+pub const CONDITIONED_INFO_COLUMNS: [&str; 6] = [
+    "observed_file",
+    "observed_sha256",
+    "observations",
+    "trials_run",
+    "trials_accepted",
+    "min_accepted",
+];
+
 /// The report page and its charts, in the order they are written.
 pub const REPORT_FILES: [&str; 6] = [
     "report.html",
@@ -51,9 +94,9 @@ pub const REPORT_AND_WORKBOOK: [&str; 7] = [
 ];
 
 /// Every file a run writes or removes in its output folder: the CSV files,
-/// the wide file, the report and the workbook. A folder holding any of them
+/// the wide file, the report, the workbook and a conditioned run's files. A folder holding any of them
 /// is a run's folder, owned by the scenario named in its `run_info.csv`.
-pub const RUN_OWNED: [&str; 17] = [
+pub const RUN_OWNED: [&str; 19] = [
     TIMESERIES,
     TARGETS,
     SUMMARY,
@@ -71,6 +114,8 @@ pub const RUN_OWNED: [&str; 17] = [
     DRIVERS,
     ASSUMPTIONS,
     WORKBOOK,
+    POSTERIOR,
+    OBSERVATIONS,
 ];
 
 /// The statistics of each metric and day, in column order (`mean`, `sd`,
@@ -291,6 +336,22 @@ pub const COMPARE_COLUMNS: [&str; 9] = [
     "difference_to_first",
     "difference_se",
     "unpaired_difference_se",
+];
+
+/// `forcegen backtest --rolling`: each forecast date's scores on the
+/// observations after it, and the page of its chart.
+pub const BACKTEST_ROLLING: &str = "backtest_rolling.csv";
+pub const BACKTEST_ROLLING_PAGE: &str = "backtest_rolling.html";
+pub const BACKTEST_ROLLING_COLUMNS: [&str; 9] = [
+    "forecast_date",
+    "horizon_days",
+    "crps",
+    "wis",
+    "in_50",
+    "in_90",
+    "persistence_crps",
+    "metric",
+    "observed",
 ];
 
 /// `forcegen backtest`.

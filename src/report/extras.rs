@@ -48,6 +48,9 @@ pub struct Extras {
     pub assumptions: Option<Table>,
     /// The extra files that were not there, in [`schema::RUN_EXTRA_FILES`] order.
     pub missing: Vec<&'static str>,
+    /// A conditioned run's `posterior.csv` and `observations.csv`
+    /// ([`schema::CONDITIONED_FILES`]), when both are there.
+    pub conditioned: Option<(Table, Table)>,
 }
 
 impl Extras {
@@ -68,6 +71,7 @@ impl Extras {
                 _ => extras.assumptions = Some(checked(table, name)?),
             }
         }
+        extras.conditioned = conditioned(files)?;
         Ok(extras)
     }
 
@@ -79,6 +83,26 @@ impl Extras {
             .map(|b| (b.name.clone(), b.value))
             .collect()
     }
+}
+
+/// `posterior.csv` and `observations.csv`, each with every column of its
+/// file, if both are among `files`.
+fn conditioned(files: &[(&str, Vec<u8>)]) -> Result<Option<(Table, Table)>, ReportError> {
+    let find = |name: &str| files.iter().find(|(n, _)| *n == name).map(|(_, b)| b);
+    let (Some(posterior), Some(observations)) = (find(schema::POSTERIOR), find(schema::OBSERVATIONS)) else {
+        return Ok(None);
+    };
+    let with_columns = |name: &str, bytes: &[u8], columns: &[&str]| -> Result<Table, ReportError> {
+        let table = Table::parse(name, bytes)?;
+        for column in columns {
+            table.column(name, column)?;
+        }
+        Ok(table)
+    };
+    Ok(Some((
+        with_columns(schema::POSTERIOR, posterior, &schema::POSTERIOR_COLUMNS)?,
+        with_columns(schema::OBSERVATIONS, observations, &schema::OBSERVATIONS_COLUMNS)?,
+    )))
 }
 
 /// A table shown as it is: it must have every column of its file.

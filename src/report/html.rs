@@ -72,6 +72,7 @@ pub fn page(data: &RunData, extras: &Extras, charts: &[String], sections: &[Sect
     );
     missing(&mut html, extras);
     findings(&mut html, &answers);
+    conditioned(&mut html, data, extras);
     let run = format!(
         " Run: {title}; {} trials, seed {}.",
         data.info("trials"),
@@ -465,6 +466,41 @@ fn drivers(html: &mut String, data: &RunData, extras: &Extras) {
 }
 
 /// The assumptions table from `assumptions.csv`.
+/// Rows of `posterior.csv` shown (the inputs that moved most).
+const POSTERIOR_ROWS: usize = 15;
+
+/// A conditioned run (`run --observed`): how many trials were kept, the
+/// observations, and the inputs that moved most.
+fn conditioned(html: &mut String, data: &RunData, extras: &Extras) {
+    let Some((posterior, observations)) = &extras.conditioned else {
+        return;
+    };
+    html.push_str("<h2>Conditioned on observations</h2>\n");
+    let _ = writeln!(
+        html,
+        "<p>This forecast keeps the {} of {} trials consistent with the observations of {} (approximate \
+         Bayesian rejection with each observation's error): every chart and table of this page is of the kept \
+         trials.</p>",
+        escape(data.info("trials_accepted")),
+        escape(data.info("trials_run")),
+        escape(data.info("observed_file"))
+    );
+    table(
+        html,
+        "observations",
+        "observations.csv: each observation, and the trials' mean there before and after",
+        observations,
+    );
+    let mut shown = posterior.clone();
+    shown.rows.truncate(POSTERIOR_ROWS);
+    let caption = format!(
+        "posterior.csv: the {} inputs that moved most (of {}), by the shift of their mean in standard deviations",
+        shown.rows.len(),
+        posterior.rows.len()
+    );
+    table(html, "posterior", &caption, &shown);
+}
+
 fn assumptions(html: &mut String, extras: &Extras) {
     html.push_str("<h2>Assumptions</h2>\n");
     let Some(assumptions) = &extras.assumptions else {

@@ -96,8 +96,8 @@ pub fn read_csv_files(dir: &Path, more: &[&'static str]) -> Result<Vec<(&'static
     let present = |name: &'static str| std::fs::symlink_metadata(dir.join(name)).is_ok().then_some(name);
     let mut names: Vec<&'static str> = crate::output::FILES.to_vec();
     names.extend(
-        crate::output::schema::RUN_EXTRA_FILES
-            .iter()
+        (crate::output::schema::RUN_EXTRA_FILES.iter())
+            .chain(crate::output::schema::CONDITIONED_FILES.iter())
             .filter_map(|&n| present(n)),
     );
     names.extend(more.iter().filter_map(|&n| present(n)));

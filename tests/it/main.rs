@@ -42,6 +42,7 @@ mod layout;
 mod limits;
 mod model_v2;
 mod model_v3;
+mod observed;
 mod output_safety;
 mod overrides;
 mod pages_browser;

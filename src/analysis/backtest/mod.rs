@@ -34,7 +34,9 @@ mod forecast;
 mod observed;
 
 pub use forecast::Forecast;
-pub use observed::{Observation, ObservedError, ObservedProblem, read_observations, read_observations_from};
+pub use observed::{
+    OPTIONAL_COLUMNS, Observation, ObservedError, ObservedProblem, read_observations, read_observations_from,
+};
 
 use std::path::Path;
 
@@ -56,6 +58,9 @@ pub const MAX_OBSERVATIONS: usize = 1_000_000;
 /// Largest observed value: far above any head count or ratio (a head count
 /// is at most about 4.3e9), and small enough that no score overflows.
 pub const MAX_OBSERVED_VALUE: f64 = 1e12;
+/// Largest relative error of an observation (`error` column): 10 is
+/// "within a factor of ten", far looser than any figure worth conditioning on.
+pub const MAX_RELATIVE_ERROR: f64 = 10.0;
 /// Largest observed file read, in bytes.
 pub const MAX_OBSERVED_BYTES: u64 = 64 * 1024 * 1024;
 

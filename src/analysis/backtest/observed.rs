@@ -1,4 +1,5 @@
-//! The observed-data file of `forcegen backtest` (`date,metric,value`):
+//! The observed-data file of `forcegen backtest` and `run --observed`
+//! (`date,metric,value`, with optional `contributor` and `error` columns):
 //! read within its limits, every row checked against the scenario, and
 //! every bad row reported with its line, column and what is allowed.
 
@@ -9,7 +10,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{MAX_OBSERVATIONS, MAX_OBSERVED_BYTES, MAX_OBSERVED_VALUE, OBSERVED_COLUMNS};
+use super::{MAX_OBSERVATIONS, MAX_OBSERVED_BYTES, MAX_OBSERVED_VALUE, MAX_RELATIVE_ERROR, OBSERVED_COLUMNS};
 use crate::scenario::shown::cut;
 use crate::scenario::{Metric, Scenario};
 
@@ -27,6 +28,12 @@ pub struct Observation {
     pub day: u32,
     pub metric: Metric,
     pub value: f64,
+    /// The relative error of `value` (`error` column: 0.1 for "about");
+    /// 0 when exact or not given. Only `run --observed` and `backtest
+    /// --rolling` use it.
+    pub error: f64,
+    /// The 1-based column of its value (for messages).
+    pub value_column: usize,
 }
 
 /// One thing wrong with the observed file.
@@ -203,13 +210,21 @@ fn read_problem(e: &csv::Error) -> ObservedProblem {
     problem(line.max(1), 1, "", message)
 }
 
-/// Where the three columns are, from the header row.
+/// Where the three columns are, from the header row, and the optional
+/// [`OPTIONAL_COLUMNS`] if the header has them.
 #[derive(Debug, Clone, Copy)]
 struct Columns {
     date: usize,
     metric: usize,
     value: usize,
+    contributor: Option<usize>,
+    error: Option<usize>,
 }
+
+/// Columns an observed file may have besides the three: `contributor`
+/// (the row's metric is that contributor's head count) and `error` (the
+/// value's relative error).
+pub const OPTIONAL_COLUMNS: [&str; 2] = ["contributor", "error"];
 
 impl Columns {
     fn find(header: &csv::StringRecord) -> Result<Columns, ObservedProblem> {
@@ -235,7 +250,7 @@ impl Columns {
                 [] => {
                     let hint = names
                         .iter()
-                        .filter(|n| !OBSERVED_COLUMNS.contains(&n.as_str()))
+                        .filter(|n| !OBSERVED_COLUMNS.contains(&n.as_str()) && !OPTIONAL_COLUMNS.contains(&n.as_str()))
                         .map(|n| (strsim::jaro_winkler(n, wanted), n))
                         .filter(|(score, _)| *score > 0.8)
                         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -250,10 +265,21 @@ impl Columns {
                 }
             }
         }
+        let mut optional = [None; 2];
+        for (slot, wanted) in optional.iter_mut().zip(OPTIONAL_COLUMNS) {
+            let found: Vec<usize> = (0..names.len()).filter(|&i| names[i] == wanted).collect();
+            if let [_, second, ..] = found.as_slice() {
+                let message = format!("the header names `{wanted}` twice; {expected}");
+                return Err(problem(line, second + 1, "", message));
+            }
+            *slot = found.first().copied();
+        }
         Ok(Columns {
             date: at[0],
             metric: at[1],
             value: at[2],
+            contributor: optional[0],
+            error: optional[1],
         })
     }
 }
@@ -300,14 +326,25 @@ impl<'a> Rules<'a> {
             cell(columns.metric, "metric"),
             cell(columns.value, "value"),
         );
+        // Optional cells: an absent or short cell is empty.
+        let optional = |at: Option<usize>| at.and_then(|at| record.get(at)).unwrap_or("");
+        let contributor = optional(columns.contributor);
+        let error_text = optional(columns.error);
         let date = cells.0.and_then(|text| {
             self.date(text)
                 .map_err(|m| problems.push(problem(line, columns.date + 1, "date", m)))
                 .ok()
         });
         let metric = cells.1.and_then(|text| {
-            self.metric(text)
-                .map_err(|m| problems.push(problem(line, columns.metric + 1, "metric", m)))
+            self.metric_of(text, contributor)
+                .map_err(|(m, field)| {
+                    let at = if field == "contributor" {
+                        columns.contributor
+                    } else {
+                        Some(columns.metric)
+                    };
+                    problems.push(problem(line, at.unwrap_or(columns.metric) + 1, field, m))
+                })
                 .ok()
         });
         let value = cells.2.and_then(|text| {
@@ -315,16 +352,58 @@ impl<'a> Rules<'a> {
                 .map_err(|m| problems.push(problem(line, columns.value + 1, "value", m)))
                 .ok()
         });
-        match (date, metric, value) {
-            (Some((date, day)), Some(metric), Some(value)) if problems.is_empty() => Ok(Observation {
+        let error = relative_error(error_text)
+            .map_err(|m| problems.push(problem(line, columns.error.unwrap_or(0) + 1, "error", m)))
+            .ok();
+        match (date, metric, value, error) {
+            (Some((date, day)), Some(metric), Some(value), Some(error)) if problems.is_empty() => Ok(Observation {
                 line,
                 date,
                 day,
                 metric,
                 value,
+                error,
+                value_column: columns.value + 1,
             }),
             _ => Err(problems),
         }
+    }
+
+    /// The metric of a row: its `metric` cell, or with a `contributor`
+    /// cell that contributor's head count (the `metric` cell then empty,
+    /// `contributor`, or `contributor:NAME` of the same name). An error
+    /// names the column at fault.
+    fn metric_of(&self, text: &str, contributor: &str) -> Result<Metric, (String, &'static str)> {
+        let contributor = contributor.trim();
+        if contributor.is_empty() {
+            return self.metric(text).map_err(|m| (m, "metric"));
+        }
+        let Some(c) = self.scenario.contributors.iter().position(|c| c.name == contributor) else {
+            let names: Vec<&str> = self.scenario.contributors.iter().map(|c| c.name.as_str()).collect();
+            let hint = closest(contributor, names.iter().copied()).map(|n| format!("; did you mean `{n}`?"));
+            let message = format!(
+                "unknown contributor `{contributor}`{} (allowed: {})",
+                hint.unwrap_or_default(),
+                names.join(", ")
+            );
+            return Err((message, "contributor"));
+        };
+        let metric = Metric::Contributor(c);
+        let text = text.trim();
+        if text.is_empty()
+            || text.eq_ignore_ascii_case("contributor")
+            || self.scenario.metric_named(text) == Some(metric)
+        {
+            return Ok(metric);
+        }
+        Err((
+            format!(
+                "`{text}` does not go with contributor `{contributor}`: a row naming a contributor observes its head \
+                 count; leave `metric` empty or write `contributor` (or `{}`)",
+                metric.name(self.scenario)
+            ),
+            "metric",
+        ))
     }
 
     fn date(&self, text: &str) -> Result<(NaiveDate, u32), String> {
@@ -346,19 +425,43 @@ impl<'a> Rules<'a> {
         if let Some(metric) = self.scenario.metric_named(text) {
             return Ok(metric);
         }
-        let hint = self
-            .metric_names
-            .iter()
-            .map(|n| (strsim::jaro_winkler(n, text), n))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, n)| format!("; did you mean `{n}`?"))
+        let hint = closest(text, self.metric_names.iter().map(String::as_str))
+            .map(|n| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         Err(format!(
             "unknown metric `{}`{hint} (allowed: {})",
             cut(text),
             self.metric_names.join(", ")
         ))
+    }
+}
+
+/// The name among `names` closest to `text`, if one is close.
+fn closest<'n>(text: &str, names: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    names
+        .map(|n| (strsim::jaro_winkler(n, text), n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
+}
+
+/// The `error` cell: empty (exact), or a relative error from 0 to
+/// [`MAX_RELATIVE_ERROR`].
+fn relative_error(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(0.0);
+    }
+    match text.parse::<f64>() {
+        Ok(e) if (0.0..=MAX_RELATIVE_ERROR).contains(&e) => Ok(e),
+        Ok(e) if e.is_finite() && e > 0.0 => Err(format!(
+            "{text} is too large: a relative error is at most {MAX_RELATIVE_ERROR} (write 0.1 for \"about\", \
+             i.e. 10%)"
+        )),
+        _ => Err(format!(
+            "`{text}` is not a relative error; write a plain number from 0 (exact) to {MAX_RELATIVE_ERROR}, \
+             such as 0.1 for \"about\" (10%), or leave it empty for an exact value"
+        )),
     }
 }
 
