@@ -33,7 +33,9 @@ impl Model {
                 Some(event) => trial.event_days[event],
             };
             let mut arrivals = std::mem::take(&mut plans.arrivals[c]);
-            trial.deliveries[c] = self.plan_arrivals(model, key, anchor, || cutoff_all, &mut arrivals);
+            // The end of the mission does not end forces outside it.
+            let cutoff = if model.outside { u32::MAX } else { cutoff_all };
+            trial.deliveries[c] = self.plan_arrivals(model, key, anchor, || cutoff, &mut arrivals);
             let present = model.deployed > 0 || !arrivals.is_empty();
             // Drawn (each from its own stream) only where they can matter.
             plans
@@ -53,7 +55,12 @@ impl Model {
             let followed = gated || self.timeline.follows(c);
             trial.plans.followed.push(followed);
             if !followed {
-                self.plan_own_days(c, cutoff_all, trial);
+                let cutoff = if self.contributors[c].outside {
+                    u32::MAX
+                } else {
+                    cutoff_all
+                };
+                self.plan_own_days(c, cutoff, trial);
             }
         }
         gated

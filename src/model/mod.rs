@@ -397,7 +397,8 @@ impl Model {
                 &mut rng,
                 Skipped::Bridge(&mut bridge),
             );
-            apply_cutoffs(&trial.days, out, trial.plans.cutoffs[c], end_mission);
+            let end = end_mission.filter(|_| !model.outside);
+            apply_cutoffs(&trial.days, out, trial.plans.cutoffs[c], end);
         }
         most
     }

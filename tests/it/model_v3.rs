@@ -435,3 +435,36 @@ first_arrival_days = 10
         0.0,
     );
 }
+
+#[test]
+fn the_end_of_the_mission_does_not_end_forces_outside_it() {
+    // The mission ends on day 10 (everyone of it leaves that day); the
+    // army outside it stays, and its wave due on day 20 still comes, on
+    // both paths.
+    let body = r#"
+[[events]]
+name = "not renewed"
+probability = 1
+day = 10
+effect = "end_mission"
+
+[[contributors]]
+name = "A"
+deployed = 100
+
+[[contributors]]
+name = "Army"
+kind = "military"
+deployed = 500
+pledged = 50
+first_arrival_days = 20
+in_mission = false
+"#;
+    for prefix in ["", FOLLOWED] {
+        let run = run_exact(&scenario(30, &format!("{prefix}{body}")));
+        let a = steps(31, &[(0, 100.0), (10, 0.0)]);
+        assert_series("A", &exact_series(&run, "contributor:A"), &a, 0.0);
+        let army = steps(31, &[(0, 500.0), (20, 550.0)]);
+        assert_series("outside_forces", &exact_series(&run, "outside_forces"), &army, 0.0);
+    }
+}

@@ -51,6 +51,8 @@ pub(super) struct Contingent {
     wave_capabilities: Vec<Vec<(usize, u64)>>,
     planned_total: u32,
     planned_complete: bool,
+    /// Outside the mission: no end-of-mission drawdown.
+    outside: bool,
     delivered: u32,
     last_arrival: Option<u32>,
 }
@@ -76,6 +78,7 @@ impl Contingent {
             None => r.tour.once(key) as u32,
         });
         self.present = model.deployed;
+        self.outside = model.outside;
         if model.deployed > 0 {
             let leaves = first.unwrap_or(u32::MAX);
             self.groups.push(Group {
@@ -278,7 +281,13 @@ impl Contingent {
         if self.withdrawn {
             return 0;
         }
-        drawn_down(self.present.into(), today.day, today.end) as u32
+        drawn_down(self.present.into(), today.day, self.end(today)) as u32
+    }
+
+    /// The end of mission that scales this contingent on `today` (none for
+    /// a force outside the mission).
+    fn end(&self, today: &Day) -> Option<(u32, u32)> {
+        today.end.filter(|_| !self.outside)
     }
 
     /// USD per person-month charged for this contingent.
@@ -293,7 +302,7 @@ impl Contingent {
             return;
         }
         for (sum, &number) in sums.iter_mut().zip(&self.capabilities) {
-            *sum = sum.saturating_add(drawn_down(number, today.day, today.end).min(u64::from(u32::MAX)) as u32);
+            *sum = sum.saturating_add(drawn_down(number, today.day, self.end(today)).min(u64::from(u32::MAX)) as u32);
         }
     }
 
@@ -305,7 +314,7 @@ impl Contingent {
         }
         self.capabilities
             .get(kind)
-            .map_or(0, |&n| drawn_down(n, today.day, today.end))
+            .map_or(0, |&n| drawn_down(n, today.day, self.end(today)))
     }
 
     /// Whether any of its pledged waves has come.

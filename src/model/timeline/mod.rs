@@ -240,8 +240,12 @@ impl Model {
             }
             buffers.depart(day);
             if today.end.is_some() {
-                // Each day of a drawdown scales every count anew.
+                // Each day of a drawdown scales every count anew; only forces
+                // outside the mission still arrive.
                 buffers.touch_all();
+                if self.has_outside {
+                    self.arrive(plan, &today, course, fund.as_deref().map(|f| (f, monthly)), buffers);
+                }
             } else {
                 self.arrive(plan, &today, course, fund.as_deref().map(|f| (f, monthly)), buffers);
             }
@@ -341,7 +345,8 @@ impl Model {
             let offer = |pending: &Pending, size: u32| {
                 let c = pending.contributor;
                 touched[c] = true;
-                if contingents[c].withdrawn || self.lapsed(course.plans, pending, today.day) {
+                let ended = today.end.is_some() && !self.contributors[c].outside;
+                if ended || contingents[c].withdrawn || self.lapsed(course.plans, pending, today.day) {
                     return Admit::Drop;
                 }
                 if self.paused(course.shocks, c, today.day) {
