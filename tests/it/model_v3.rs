@@ -468,3 +468,29 @@ in_mission = false
         assert_series("outside_forces", &exact_series(&run, "outside_forces"), &army, 0.0);
     }
 }
+
+#[test]
+fn cover_is_checked_for_the_part_that_fits_under_the_ceiling() {
+    // A's 200 are due on day 10; one month's cover is 1,000 a person and
+    // the fund holds 150,000: enough for 100, not for 200. Under a
+    // ceiling of 100 the part that fits (100) is checked and comes; the
+    // rest waits for room. Without the ceiling all 200 are checked and
+    // none come.
+    let fund = "[funding]\nstart_balance = 150000\ncost_per_person_month = 1000\ncover_months = 1\n\n";
+    let a = "[[contributors]]\nname = \"A\"\npledged = 200\nfirst_arrival_days = 10\n";
+    let ceiling = "[mission]\nname = \"M\"\nceiling = 100\n\n";
+    let run = run_exact(&scenario(20, &format!("{ceiling}{fund}{a}")));
+    assert_series(
+        "under the ceiling",
+        &exact_series(&run, "contributor:A"),
+        &steps(21, &[(0, 0.0), (10, 100.0)]),
+        0.0,
+    );
+    let run = run_exact(&scenario(20, &format!("{fund}{a}")));
+    assert_series(
+        "no ceiling",
+        &exact_series(&run, "contributor:A"),
+        &steps(21, &[(0, 0.0)]),
+        0.0,
+    );
+}
