@@ -185,19 +185,6 @@ impl Reader<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::scenario::parse::tests::problems;
-
-    #[test]
-    fn durations_do_not_take_dates() {
-        let p = problems("[[contributors]]\nname = \"K\"\npledged = 5\nfirst_arrival_days = 2024-02-01\n");
-        assert_eq!(p.len(), 1);
-        assert_eq!(p[0].field, "contributors.K.first_arrival_days");
-        assert_eq!(p[0].line, 10);
-    }
-}
-
 /// The most reliefs a rotating contingent of `groups` groups (the deployed
 /// one and each pledged wave) can bring in one trial over `horizon` days:
 /// each group's line of reliefs comes at most once every `tour + gap` days
@@ -209,4 +196,17 @@ fn reliefs(rotation: &crate::scenario::Rotation, groups: u64, horizon: Option<u3
     let period = (tour + least(&rotation.relief_gap_days)).max(1.0);
     let horizon = f64::from(horizon.unwrap_or(0));
     groups.saturating_mul((horizon / period).floor() as u64 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse::tests::problems;
+
+    #[test]
+    fn durations_do_not_take_dates() {
+        let p = problems("[[contributors]]\nname = \"K\"\npledged = 5\nfirst_arrival_days = 2024-02-01\n");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].field, "contributors.K.first_arrival_days");
+        assert_eq!(p[0].line, 10);
+    }
 }
