@@ -91,6 +91,11 @@ impl Model {
         }
     }
 
+    /// Whether a shock with `effect` is in force on `day` and hits `c`.
+    pub(super) fn in_force(&self, shock: &Shock, effect: Effect, c: usize, day: u32) -> bool {
+        shock.effect == effect && shock.start <= day && day < shock.end && self.hits(shock, c)
+    }
+
     /// Whether `shock` hits contributor `c`.
     pub(super) fn hits(&self, shock: &Shock, c: usize) -> bool {
         self.shocks[shock.model].hits.as_ref().is_none_or(|hits| hits[c])
@@ -103,7 +108,7 @@ impl Model {
         loop {
             let paused = shocks
                 .iter()
-                .filter(|s| s.effect == Effect::PauseArrivals && s.start <= day && day < s.end && self.hits(s, c));
+                .filter(|s| self.in_force(s, Effect::PauseArrivals, c, day));
             match paused.map(|s| s.end).max() {
                 Some(end) => day = end,
                 None => return day,
@@ -115,7 +120,7 @@ impl Model {
     pub(super) fn shock_factor(&self, shocks: &[Shock], c: usize, day: u32) -> f64 {
         shocks
             .iter()
-            .filter(|s| s.effect == Effect::RaiseWithdrawal && s.start <= day && day < s.end && self.hits(s, c))
+            .filter(|s| self.in_force(s, Effect::RaiseWithdrawal, c, day))
             .map(|s| s.size)
             .product()
     }

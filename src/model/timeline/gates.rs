@@ -50,9 +50,9 @@ impl Model {
 
     /// Whether a pause of contributor `c` holds on `day`.
     pub(super) fn paused(&self, shocks: &[Shock], c: usize, day: u32) -> bool {
-        shocks.iter().any(|s| {
-            s.effect == crate::scenario::Effect::PauseArrivals && s.start <= day && day < s.end && self.hits(s, c)
-        })
+        shocks
+            .iter()
+            .any(|s| self.in_force(s, crate::scenario::Effect::PauseArrivals, c, day))
     }
 
     /// Whether `pending`, a pledged wave offered its place on `day`, never
